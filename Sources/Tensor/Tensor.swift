@@ -1,0 +1,2 @@
+/// Placeholder until the Tensor module lands.
+public enum TensorModule {}
