@@ -105,6 +105,8 @@ extension Graph {
         return name.isEmpty ? nil : name
       case .layerOutput(let layer, _, _):
         return layers.indices.contains(layer) ? layers[layer].name : nil
+      case .operationOutput(let operation, _, _):
+        return operations.indices.contains(operation) ? operations[operation].name : nil
       }
     }
   }

@@ -5,11 +5,14 @@ public enum TensorSource: Sendable, Hashable, CustomStringConvertible {
   case graphInput(Int)
   /// Output `tensor` of call `node` of the layer at `layer` (an index into `Graph.layers`).
   case layerOutput(layer: Int, node: Int, tensor: Int)
+  /// Output `tensor` of call `node` of a Keras 3 operation (an index into `Graph.operations`).
+  case operationOutput(operation: Int, node: Int, tensor: Int)
 
   public var description: String {
     switch self {
     case .graphInput(let index): return "input \(index)"
     case .layerOutput(let layer, let node, let tensor): return "layers[\(layer)][\(node)][\(tensor)]"
+    case .operationOutput(let operation, let node, let tensor): return "operations[\(operation)][\(node)][\(tensor)]"
     }
   }
 }
@@ -111,13 +114,20 @@ public struct Graph: Sendable {
   public var inputs: [GraphInput]
   /// The tensors the model returns, in order.
   public var outputs: [TensorSource]
+  /// Keras 3 operations on symbolic tensors (`x + y`, `x * 0.5`) that are part of the graph but not of
+  /// `model.layers`; each has `index` equal to its position here.
+  public var operations: [Layer]
 
-  public init(name: String, kind: ModelKind, layers: [Layer], inputs: [GraphInput], outputs: [TensorSource]) {
+  public init(
+    name: String, kind: ModelKind, layers: [Layer], inputs: [GraphInput], outputs: [TensorSource],
+    operations: [Layer] = []
+  ) {
     self.name = name
     self.kind = kind
     self.layers = layers
     self.inputs = inputs
     self.outputs = outputs
+    self.operations = operations
   }
 
   /// The total number of weight values (Keras's `model.count_params()`).
@@ -133,6 +143,11 @@ public struct Graph: Sendable {
         layers[layer].nodes[node].outputShapes.indices.contains(tensor)
       else { return nil }
       return layers[layer].nodes[node].outputShapes[tensor]
+    case .operationOutput(let operation, let node, let tensor):
+      guard operations.indices.contains(operation), operations[operation].nodes.indices.contains(node),
+        operations[operation].nodes[node].outputShapes.indices.contains(tensor)
+      else { return nil }
+      return operations[operation].nodes[node].outputShapes[tensor]
     }
   }
 

@@ -28,12 +28,15 @@ struct GraphBuilder {
   ) throws -> Layer {
     let where_ = location(raw, index, prefix)
     let operation: LayerOperation
-    if raw.isModel {
+    if raw.isOperation {
+      operation = try decodeOperation(raw, location: where_)
+    } else if raw.isModel {
       let inner = try parser.parseModel(.object(["class_name": .string(raw.className), "config": raw.config]), depth: depth + 1)
       operation = .model(try build(inner, pathPrefix: prefix + raw.name + "/", depth: depth + 1))
     } else {
       operation = try LayerOperation.decode(
-        className: raw.className, registeredName: raw.registeredName, config: raw.config, location: where_,
+        className: raw.className, registeredName: raw.registeredName, config: raw.config,
+        arguments: raw.nodes.first?.arguments ?? .object([:]), location: where_,
         inputShapes: inputShapes, context: context)
     }
     let outputs = try outputShapes(operation, inputShapes, where_)
@@ -102,7 +105,61 @@ struct GraphBuilder {
     }
   }
 
+  /// Keras 3 operations recorded in a config (`x + 3.0`, `x * y`): element-wise arithmetic with a constant or
+  /// between tensors.
+  private func decodeOperation(_ raw: RawLayer, location: LayerLocation) throws -> LayerOperation {
+    let layout = raw.nodes.first?.positional ?? []
+    let merge: [String: MergeOperation] = [
+      "Add": .add, "Subtract": .subtract, "Multiply": .multiply, "Maximum": .maximum, "Minimum": .minimum,
+    ]
+    if layout.count == 2 {
+      switch (layout[0], layout[1]) {
+      case (.tensor, .tensor):
+        if let operation = merge[raw.className] { return .merge(operation) }
+      case (.tensor, .number(let value)):
+        let constant = Float(value)
+        switch raw.className {
+        case "Add": return .rescaling(RescalingConfig(scale: [1], offset: [constant]))
+        case "Subtract": return .rescaling(RescalingConfig(scale: [1], offset: [-constant]))
+        case "Multiply": return .rescaling(RescalingConfig(scale: [constant], offset: [0]))
+        case "Divide", "TrueDivide":
+          if constant != 0 { return .rescaling(RescalingConfig(scale: [1 / constant], offset: [0])) }
+        default: break
+        }
+      case (.number(let value), .tensor):
+        let constant = Float(value)
+        switch raw.className {
+        case "Add": return .rescaling(RescalingConfig(scale: [1], offset: [constant]))
+        case "Subtract": return .rescaling(RescalingConfig(scale: [-1], offset: [constant]))
+        case "Multiply": return .rescaling(RescalingConfig(scale: [constant], offset: [0]))
+        default: break
+        }
+      default: break
+      }
+    }
+    throw KerasImportError.unsupportedLayer(
+      file: file, layer: location,
+      hint:
+        "the Keras operation \(raw.module ?? "").\(raw.className) with arguments \(layout) is not supported (kerasvis supports +, -, * between tensors and with constants)"
+    )
+  }
+
   private func buildFunctional(_ model: RawModel, pathPrefix: String, depth: Int) throws -> Graph {
+    // Keras 3 operations sit in the config's layer list but not in `model.layers`: number the two apart.
+    var kerasIndex: [Int] = []
+    var counts = (layers: 0, operations: 0)
+    for raw in model.layers {
+      if raw.isOperation {
+        kerasIndex.append(counts.operations)
+        counts.operations += 1
+      } else {
+        kerasIndex.append(counts.layers)
+        counts.layers += 1
+      }
+    }
+    func location(_ raw: RawLayer, _ index: Int, _ prefix: String) -> LayerLocation {
+      LayerLocation(path: prefix + raw.name, index: kerasIndex[index], className: raw.className)
+    }
     var indexByName: [String: Int] = [:]
     for (index, raw) in model.layers.enumerated() {
       guard indexByName[raw.name] == nil else {
@@ -159,6 +216,8 @@ struct GraphBuilder {
             file: file, layer: consumer, reference: "tensor \(tensor) of '\(model.layers[layer].name)' (node \(node))")
         }
         return shapes[tensor]
+      case .operationOutput:
+        throw KerasImportError.unknownInbound(file: file, layer: consumer, reference: source.description)
       }
     }
     for (index, node) in order {
@@ -174,14 +233,15 @@ struct GraphBuilder {
           inputs[position] = GraphInput(name: raw.name, shape: shape, layerIndex: index)
         }
         layers[index] = Layer(
-          index: index, name: raw.name, className: raw.className, config: raw.config, operation: .input,
+          index: kerasIndex[index], name: raw.name, className: raw.className, config: raw.config, operation: .input,
           nodes: [Node(inputs: sources, outputShapes: [shape])], trainable: false)
         continue
       }
       let shapes = try sources.map { try shapeOf($0, consumer: where_) }
       let arguments = raw.nodes[node].arguments
       if node == 0 {
-        var layer = try makeLayer(raw, index: index, inputs: sources, inputShapes: shapes, prefix: pathPrefix, depth: depth)
+        var layer = try makeLayer(
+          raw, index: kerasIndex[index], inputs: sources, inputShapes: shapes, prefix: pathPrefix, depth: depth)
         layer.nodes[0].arguments = arguments
         layers[index] = layer
       } else if let operation = layers[index]?.operation {
@@ -189,12 +249,11 @@ struct GraphBuilder {
         layers[index]?.nodes.append(Node(inputs: sources, outputShapes: outputs, arguments: arguments))
       }
     }
-    for (position, reference) in model.inputReferences.enumerated() {
+    for reference in model.inputReferences {
       guard let index = indexByName[reference.layer], model.layers[index].className == "InputLayer" else {
         throw KerasImportError.invalidModelConfig(
           file: file, detail: "input_layers names '\(reference.layer)', which is not an InputLayer of the model")
       }
-      _ = position
     }
     let outputs = try model.outputReferences.map { reference -> TensorSource in
       guard let index = indexByName[reference.layer] else {
@@ -210,8 +269,23 @@ struct GraphBuilder {
       }
       return .layerOutput(layer: index, node: node, tensor: reference.tensor)
     }
+    // Split the unified list into `model.layers` and operations, renumbering every connection.
+    func renumber(_ source: TensorSource) -> TensorSource {
+      guard case .layerOutput(let index, let node, let tensor) = source else { return source }
+      return model.layers[index].isOperation
+        ? .operationOutput(operation: kerasIndex[index], node: node, tensor: tensor)
+        : .layerOutput(layer: kerasIndex[index], node: node, tensor: tensor)
+    }
+    var kerasLayers: [Layer] = []
+    var operations: [Layer] = []
+    for (index, built) in layers.enumerated() {
+      guard var layer = built else { continue }
+      for node in layer.nodes.indices { layer.nodes[node].inputs = layer.nodes[node].inputs.map(renumber) }
+      if model.layers[index].isOperation { operations.append(layer) } else { kerasLayers.append(layer) }
+    }
     return Graph(
-      name: model.name, kind: .functional, layers: layers.map { $0! }, inputs: inputs, outputs: outputs)
+      name: model.name, kind: .functional, layers: kerasLayers, inputs: inputs, outputs: outputs.map(renumber),
+      operations: operations)
   }
 
   private func resolve(

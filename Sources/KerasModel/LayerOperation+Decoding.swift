@@ -12,9 +12,20 @@ extension LayerOperation {
   /// Decodes a (non-model) layer from its Keras class name and config. Axes are normalized against the rank
   /// of the first input shape.
   static func decode(
-    className: String, registeredName: String?, config: JSONValue, location: LayerLocation,
-    inputShapes: [TensorShape], context: LayerDecodingContext
+    className: String, registeredName: String?, config: JSONValue, arguments: JSONValue = .object([:]),
+    location: LayerLocation, inputShapes: [TensorShape], context: LayerDecodingContext
   ) throws -> LayerOperation {
+    // tf.keras writes classes registered by a package as `Package>Name` (keras.applications: `Custom>...`).
+    if !SupportedLayers.classNames.contains(className), let separator = className.lastIndex(of: ">"),
+      context.registry.factory(for: className) == nil
+    {
+      let bare = String(className[className.index(after: separator)...])
+      if SupportedLayers.classNames.contains(bare) {
+        return try decode(
+          className: bare, registeredName: registeredName, config: config, arguments: arguments, location: location,
+          inputShapes: inputShapes, context: context)
+      }
+    }
     let reader = ConfigReader(config: config, file: context.file, location: location)
     let rank = inputShapes.first?.rank ?? 0
     let major = context.kerasMajorVersion
@@ -165,6 +176,18 @@ extension LayerOperation {
         NormalizationConfig(
           axes: axes, mean: try reader.floatList("mean"), variance: try reader.floatList("variance"),
           invert: try reader.bool("invert", default: false)))
+    case "TFOpLambda":
+      if let operation = try scalarArithmetic(function: try reader.string("function"), arguments: arguments) {
+        return operation
+      }
+      if context.registry.factory(for: className) == nil {
+        throw KerasImportError.unsupportedLayer(
+          file: context.file, layer: location,
+          hint:
+            "TFOpLambda '\(config["function"]?.string ?? "?")' with arguments \(arguments.jsonText) is not supported (only arithmetic with a constant); register a Swift implementation with LayerRegistry.register(className: \"TFOpLambda\")"
+        )
+      }
+      return .custom(className: className, implementation: try context.registry.factory(for: className)!(config))
     case "CustomScaleLayer":
       return .scaledSum(scale: try reader.float("scale"))
     case "LayerScale":
@@ -187,5 +210,31 @@ extension LayerOperation {
       }
       throw KerasImportError.unsupportedLayer(file: context.file, layer: location, hint: hint)
     }
+  }
+}
+
+/// tf.keras's TFOpLambda for arithmetic with a constant (`x + 3.0`, `x * (1 / 6)` in MobileNetV3), as a Rescaling.
+private func scalarArithmetic(function: String, arguments: JSONValue) throws -> LayerOperation? {
+  guard let constant = arguments["y"]?.number else {
+    // A tensor operand (`x + y`): the parser appended it as the second input.
+    guard arguments["y"]?.array?.count == 3 else { return nil }
+    switch function {
+    case "__operators__.add", "math.add": return .merge(.add)
+    case "__operators__.sub", "math.subtract": return .merge(.subtract)
+    case "math.multiply", "__operators__.mul": return .merge(.multiply)
+    case "math.maximum": return .merge(.maximum)
+    case "math.minimum": return .merge(.minimum)
+    default: return nil
+    }
+  }
+  let value = Float(constant)
+  switch function {
+  case "__operators__.add", "math.add": return .rescaling(RescalingConfig(scale: [1], offset: [value]))
+  case "__operators__.sub", "math.subtract": return .rescaling(RescalingConfig(scale: [1], offset: [-value]))
+  case "math.multiply", "__operators__.mul": return .rescaling(RescalingConfig(scale: [value], offset: [0]))
+  case "math.truediv", "__operators__.truediv", "math.divide":
+    guard value != 0 else { return nil }
+    return .rescaling(RescalingConfig(scale: [1 / value], offset: [0]))
+  default: return nil
   }
 }

@@ -43,6 +43,6 @@ public enum SupportedLayers {
     "MaxPool2D", "AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
     "GlobalMaxPooling2D", "GlobalMaxPool2D", "Flatten", "Reshape", "Permute", "Concatenate", "Add",
     "Subtract", "Multiply", "Average", "Maximum", "Minimum", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
-    "Rescaling", "Normalization", "CustomScaleLayer", "LayerScale", "Functional", "Model", "Sequential",
+    "Rescaling", "Normalization", "CustomScaleLayer", "LayerScale", "TFOpLambda", "Functional", "Model", "Sequential",
   ])
 }

@@ -11,6 +11,14 @@ struct RawReference: Equatable {
 struct RawNode {
   var inputs: [RawReference]
   var arguments: JSONValue
+  /// Keras 3 positional arguments in order: a tensor, or a number (`x + 3.0` records `[tensor, 3.0]`).
+  var positional: [PositionalArgument] = []
+}
+
+/// One positional argument of a Keras 3 call.
+enum PositionalArgument: Equatable {
+  case tensor
+  case number(Double)
 }
 
 /// One entry of a model config's `layers` list, normalized across Keras 2 and Keras 3.
@@ -20,9 +28,15 @@ struct RawLayer {
   var name: String
   var config: JSONValue
   var nodes: [RawNode]
+  /// Keras 3's `module` (`keras.layers`, or `keras.src.ops.numpy` for an operation such as `x + y`).
+  var module: String? = nil
 
   /// Whether the entry is itself a model (a nested Functional or Sequential).
-  var isModel: Bool { ["Functional", "Model", "Sequential"].contains(className) }
+  var isModel: Bool { !isOperation && ["Functional", "Model", "Sequential"].contains(className) }
+
+  /// Whether the entry is a Keras 3 operation (`x + y`, `x * 0.5` on symbolic tensors) rather than a layer:
+  /// it is part of the graph but not of `model.layers`.
+  var isOperation: Bool { module?.hasPrefix("keras.src.ops") == true || module?.hasPrefix("keras.ops") == true }
 }
 
 /// A model config normalized across the Keras 2.0-2.x and Keras 3 formats.
@@ -161,7 +175,7 @@ struct ModelConfigParser {
     }
     return RawLayer(
       className: className, registeredName: entry["registered_name"]?.string, name: name, config: config,
-      nodes: nodes)
+      nodes: nodes, module: entry["module"]?.string)
   }
 
   /// Keras 2 nodes are `[[name, node, tensor, kwargs], ...]`; Keras 3 nodes are `{"args": [...], "kwargs": {...}}`
@@ -170,16 +184,28 @@ struct ModelConfigParser {
     if let arguments = node["args"] {
       var references: [RawReference] = []
       try collectKerasTensors(arguments, into: &references, layer: layer, depth: 0)
-      return RawNode(inputs: references, arguments: node["kwargs"] ?? .object([:]))
+      let positional = (arguments.array ?? []).map { value -> PositionalArgument in
+        if let number = value.number { return .number(number) }
+        return .tensor
+      }
+      return RawNode(inputs: references, arguments: node["kwargs"] ?? .object([:]), positional: positional)
     }
-    guard let entries = node.array else { throw invalid("layer '\(layer)': an inbound node is not a list") }
+    guard var entries = node.array else { throw invalid("layer '\(layer)': an inbound node is not a list") }
+    // tf.keras writes a TFOpLambda's node as one flat entry `[name, node, tensor, kwargs]`.
+    if entries.first?.string != nil { entries = [node] }
     var kwargs: JSONValue = .object([:])
-    let references = try entries.map { entry -> RawReference in
+    var references = try entries.map { entry -> RawReference in
       guard let parts = entry.array, parts.count >= 3, let name = parts[0].string, let nodeIndex = parts[1].int,
         let tensorIndex = parts[2].int, nodeIndex >= 0, tensorIndex >= 0
       else { throw invalid("layer '\(layer)': inbound entry \(entry.jsonText) is not [name, node, tensor, kwargs]") }
       if parts.count > 3 { kwargs = parts[3] }
       return RawReference(layer: name, node: nodeIndex, tensor: tensorIndex)
+    }
+    // A TFOpLambda's second operand may be a tensor, written as `"y": [name, node, tensor]` in its kwargs.
+    if let operand = kwargs["y"]?.array, operand.count == 3, let name = operand[0].string, let node = operand[1].int,
+      let tensor = operand[2].int, node >= 0, tensor >= 0
+    {
+      references.append(RawReference(layer: name, node: node, tensor: tensor))
     }
     return RawNode(inputs: references, arguments: kwargs)
   }
