@@ -1,13 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Module order (a module imports only modules to its left):
+//   HDF5 -> KerasModel -> Tensor -> KerasVis -> ImageIO;  NativeFormat sits beside KerasModel's readers.
 let package = Package(
   name: "kerasvis",
   platforms: [.macOS(.v13)],
   products: [
     .library(name: "HDF5", targets: ["HDF5"]),
-    .library(name: "Tensor", targets: ["Tensor"]),
     .library(name: "KerasModel", targets: ["KerasModel"]),
+    .library(name: "Tensor", targets: ["Tensor"]),
+    .library(name: "KerasVis", targets: ["KerasVis"]),
+    .library(name: "ImageIO", targets: ["ImageIO"]),
     .executable(name: "kerasvis", targets: ["kerasvis"]),
   ],
   dependencies: [
@@ -18,22 +22,31 @@ let package = Package(
     .systemLibrary(
       name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
       providers: [.apt(["libhdf5-dev"])]),
-    .target(name: "HDF5", dependencies: ["CHDF5"]),
     .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
-    .target(name: "Tensor", dependencies: ["CDNNL"]),
+    .systemLibrary(
+      name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+    .systemLibrary(
+      name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+    .target(name: "HDF5", dependencies: ["CHDF5"]),
     .target(
       name: "KerasModel",
       dependencies: ["HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+    .target(name: "Tensor", dependencies: ["CDNNL", "KerasModel"]),
+    .target(name: "KerasVis", dependencies: ["Tensor", "KerasModel"]),
+    .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG"]),
     .executableTarget(
       name: "kerasvis",
       dependencies: [
-        "KerasModel",
+        "KerasModel", "Tensor", "KerasVis", "ImageIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    .testTarget(name: "TensorTests", dependencies: ["Tensor"], path: "Tests/TensorTests"),
     .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], path: "Tests/HDF5Tests"),
     .testTarget(
       name: "KerasModelTests", dependencies: ["KerasModel", "HDF5"], path: "Tests/KerasModelTests"),
+    .testTarget(name: "TensorTests", dependencies: ["Tensor", "KerasModel"], path: "Tests/TensorTests"),
+    .testTarget(
+      name: "KerasVisTests", dependencies: ["KerasVis", "Tensor", "KerasModel"], path: "Tests/KerasVisTests"),
+    .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], path: "Tests/ImageIOTests"),
     .testTarget(name: "kerasvisTests", dependencies: ["kerasvis", "KerasModel"], path: "Tests/kerasvisTests"),
   ]
 )

@@ -1,0 +1,2 @@
+/// Placeholder until image decoding lands.
+public enum ImageIOModule {}

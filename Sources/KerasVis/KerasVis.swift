@@ -1,0 +1,2 @@
+/// Placeholder until the keras-vis API lands.
+public enum KerasVisModule {}
