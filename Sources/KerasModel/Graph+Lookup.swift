@@ -95,9 +95,11 @@ extension Graph {
     return layers[index].nodes[node].inputs.compactMap { shape(of: $0) }
   }
 
-  /// The names of the layers (or graph inputs) feeding call `node` of the layer at `index`, in order.
+  /// The names of the layers (or graph inputs) feeding call `node` of the layer at `index`, in order. An
+  /// InputLayer has none, as in Keras.
   public func inboundLayerNames(ofLayer index: Int, node: Int = 0) -> [String] {
     guard layers.indices.contains(index), layers[index].nodes.indices.contains(node) else { return [] }
+    if case .input = layers[index].operation { return [] }
     return layers[index].nodes[node].inputs.compactMap { source in
       switch source {
       case .graphInput(let position):

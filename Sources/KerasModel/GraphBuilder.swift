@@ -92,13 +92,14 @@ struct GraphBuilder {
       inputs: [GraphInput(name: input.name, shape: input.shape, layerIndex: nil)], outputs: [previous])
   }
 
-  /// How far Keras shifts node indices of references to `raw`: a nested Functional model (and, in Keras 2, a
-  /// Sequential model built with an input) starts with a built-in node that the config leaves out.
+  /// How far Keras shifts node indices of references to `raw`: in Keras 2 a nested Functional model (and a
+  /// Sequential model built with an input) starts with a built-in node that the config leaves out. Keras 3
+  /// models have no such node.
   private func nodeOffset(_ raw: RawLayer) -> Int {
+    guard context.kerasMajorVersion < 3 else { return 0 }
     switch raw.className {
     case "Functional", "Model": return 1
     case "Sequential":
-      guard context.kerasMajorVersion < 3 else { return 0 }
       let entries = raw.config["layers"]?.array ?? raw.config.array ?? []
       return entries.first?["class_name"]?.string == "InputLayer" ? 1 : 0
     default: return 0

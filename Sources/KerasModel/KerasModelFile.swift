@@ -116,9 +116,12 @@ public enum KerasModelFile {
       throw KerasImportError.missingTopology(file: path)
     }
     let weightsGroup = root.memberKind("model_weights") == .group ? try root.group("model_weights") : root
-    guard weightsGroup.hasAttribute("layer_names") || weightsGroup.hasAttribute("layer_names0") else {
+    let legacyLayout = weightsGroup.hasAttribute("layer_names") || weightsGroup.hasAttribute("layer_names0")
+    // `save_weights('w.weights.h5')` in Keras 3 (and tf-keras 2.13+) writes the `.keras` archive's weight layout.
+    let archiveLayout = !legacyLayout && root.memberKind("layers") == .group
+    guard legacyLayout || archiveLayout else {
       throw KerasImportError.unrecognizedFormat(
-        file: path, detail: "an HDF5 file without Keras weights (no layer_names attribute)")
+        file: path, detail: "an HDF5 file without Keras weights (no layer_names attribute and no 'layers' group)")
     }
     let version =
       (try? root.stringAttribute("keras_version")) ?? (try? weightsGroup.stringAttribute("keras_version"))
@@ -126,7 +129,11 @@ public enum KerasModelFile {
     var graph = try buildGraph(
       config: config, configFile: configFile, kerasMajorVersion: kerasMajorVersion(version: version, config: config),
       registry: registry)
-    try LegacyWeightLoader(file: path, group: weightsGroup).load(into: &graph)
+    if archiveLayout {
+      try ArchiveWeightLoader(file: path, root: root).load(into: &graph)
+    } else {
+      try LegacyWeightLoader(file: path, group: weightsGroup).load(into: &graph)
+    }
     return graph
   }
 

@@ -35,8 +35,13 @@ struct RawLayer {
   var isModel: Bool { !isOperation && ["Functional", "Model", "Sequential"].contains(className) }
 
   /// Whether the entry is a Keras 3 operation (`x + y`, `x * 0.5` on symbolic tensors) rather than a layer:
-  /// it is part of the graph but not of `model.layers`.
-  var isOperation: Bool { module?.hasPrefix("keras.src.ops") == true || module?.hasPrefix("keras.ops") == true }
+  /// it is part of the graph but not of `model.layers`. A `.keras` config names the operation's module; Keras 3's
+  /// legacy `.h5` drops `module`, but an operation's config holds only its `name` (every layer's config also
+  /// records `trainable` and `dtype`).
+  var isOperation: Bool {
+    if let module { return module.hasPrefix("keras.src.ops") || module.hasPrefix("keras.ops") }
+    return config.object.map { Array($0.keys) == ["name"] } ?? false
+  }
 }
 
 /// A model config normalized across the Keras 2.0-2.x and Keras 3 formats.
@@ -113,7 +118,8 @@ struct ModelConfigParser {
       }
       input = (first.name, shape)
     } else if let first = layers.first, let shape = inputShape(of: first.config) {
-      input = (first.config["input_layer_name"]?.string ?? "", shape)
+      // Keras names the input it creates for such a model after its first layer.
+      input = (first.config["input_layer_name"]?.string ?? first.name + "_input", shape)
     } else if let shape = buildInputShape(modelBuildConfig) ?? buildInputShape(
       entries.first?["build_config"])
     {

@@ -9,10 +9,11 @@ private let fixtureModels: [(file: String, topology: String?, report: String)] =
   ("sequential_cnn.h5", nil, "sequential_cnn"),
   ("nested_mobilenet.h5", nil, "nested_mobilenet"),
   ("weights_only.weights.h5", "weights_only.json", "weights_only"),
+  ("weights_only_k3.weights.h5", "weights_only_k3.json", "weights_only_k3"),
   ("layer_zoo_k2.h5", nil, "layer_zoo_k2"),
   ("long_names.h5", nil, "long_names"),
   ("float16_dense.h5", nil, "float16_dense"),
-  ("legacy_strings.h5", nil, "sequential_cnn"),
+  ("legacy_strings.h5", nil, "legacy_strings"),
   ("layer_zoo_k3.h5", nil, "layer_zoo_k3"),
   ("layer_zoo_k3.keras", nil, "layer_zoo_k3"),
   ("nested_k3.keras", nil, "nested_k3"),
@@ -128,6 +129,7 @@ struct ImportTests {
   func formats() throws {
     #expect(try KerasModelFile.format(ofFile: fixturePath("sequential_cnn.h5")) == .fullModelH5)
     #expect(try KerasModelFile.format(ofFile: fixturePath("weights_only.weights.h5")) == .weightsOnlyH5)
+    #expect(try KerasModelFile.format(ofFile: fixturePath("weights_only_k3.weights.h5")) == .weightsOnlyH5)
     #expect(try KerasModelFile.format(ofFile: fixturePath("layer_zoo_k3.keras")) == .kerasArchive)
   }
 }

@@ -1,0 +1,575 @@
+#!/usr/bin/env python3
+"""Writes the Keras model fixtures under Tests/Fixtures/models with real Keras.
+
+For every model it writes the model file(s) and what Keras reports about it (`NAME.expected.json`: the
+`model.layers` list with index, name, class, output shape, parameter count and inbound layers), and for models
+the engine runs, a seeded input and Keras's output (`NAME.input.npy`, `NAME.output_K.npy`).
+
+    pip install tensorflow-cpu==2.21.0 tf-keras==2.21.0 keras h5py scipy pillow
+    python3 tools/make_fixtures.py            # the small committed fixtures
+    python3 tools/make_fixtures.py --zoo      # full-size keras.applications models into zoo/ (not committed)
+
+Keras 2 files are written with tf-keras 2.21 (`import tf_keras`), Keras 3 files with Keras 3 (`import keras`).
+Weights are random but seeded; BatchNormalization moving statistics and biases are randomised too, so that
+mistakes in their handling change the outputs.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# TF's oneDNN graph rewrites have crashed here on some gradient kernels; the reference uses TF's own kernels.
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import tf_keras as k2  # noqa: E402
+import keras as k3  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS = os.path.join(ROOT, "Tests", "Fixtures", "models")
+ZOO = os.path.join(ROOT, "zoo")
+
+
+# ----------------------------------------------------------------------------------------------- reports
+
+
+def _shape_json(shape):
+    return [None if d is None else int(d) for d in shape]
+
+
+def k2_report(model):
+    """What tf-keras says about `model.layers`: one record per layer, nested models listed separately."""
+    network_nodes = model._network_nodes
+    records, nested = [], {}
+    for index, layer in enumerate(model.layers):
+        node = None
+        for position, candidate in enumerate(layer._inbound_nodes):
+            if f"{layer.name}_ib-{position}" in network_nodes:
+                node = candidate
+                break
+        if node is None:
+            raise RuntimeError(f"no node of {layer.name} belongs to {model.name}")
+        inbound = [] if node.is_input else [l.name for l in tf.nest.flatten(node.inbound_layers)]
+        outputs = tf.nest.flatten(node.outputs)
+        shapes = [_shape_json(t.shape) for t in outputs]
+        records.append({
+            "index": index, "name": layer.name, "class": layer.__class__.__name__,
+            "output_shape": shapes[0] if len(shapes) == 1 else shapes,
+            "params": int(layer.count_params()), "inbound": inbound,
+        })
+        if isinstance(layer, k2.Model):
+            inner = k2_report(layer)
+            nested[layer.name] = {"layers": inner["layers"]}
+            nested.update(inner["nested"])
+    return {"model": model.name, "class": model.__class__.__name__, "layers": records,
+            "total_params": int(model.count_params()), "nested": nested}
+
+
+def k3_report(model):
+    """What Keras 3 says about `model.layers` (operations such as `x + y` are not layers but may feed them)."""
+    functional = model if hasattr(model, "_nodes") else model._functional  # a Sequential wraps a Functional
+    node_keys = functional._nodes
+    records, nested = [], {}
+    for index, layer in enumerate(model.layers):
+        node = None
+        for position, candidate in enumerate(layer._inbound_nodes):
+            if f"{id(layer)}_ib-{position}" in node_keys:
+                node = candidate
+                break
+        if node is None:
+            raise RuntimeError(f"no node of {layer.name} belongs to {model.name}")
+        inbound = [t._keras_history.operation.name for t in node.input_tensors]
+        shapes = [_shape_json(t.shape) for t in node.outputs]
+        records.append({
+            "index": index, "name": layer.name, "class": layer.__class__.__name__,
+            "output_shape": shapes[0] if len(shapes) == 1 else shapes,
+            "params": int(layer.count_params()), "inbound": inbound,
+        })
+        if isinstance(layer, k3.Model):
+            inner = k3_report(layer)
+            nested[layer.name] = {"layers": inner["layers"]}
+            nested.update(inner["nested"])
+    return {"model": model.name, "class": model.__class__.__name__, "layers": records,
+            "total_params": int(model.count_params()), "nested": nested}
+
+
+def write_json(name, report, folder=MODELS):
+    with open(os.path.join(folder, f"{name}.expected.json"), "w") as file:
+        json.dump(report, file, separators=(",", ":"))
+        file.write("\n")
+
+
+# ----------------------------------------------------------------------------------------------- weights
+
+
+def _random_like(name, value, rng):
+    """A seeded random replacement for one weight, by its role (taken from the variable's name)."""
+    role = name.split("/")[-1].split(":")[0]
+    shape = value.shape
+    if role == "moving_variance" or role == "variance":
+        return rng.uniform(0.5, 1.5, shape)
+    if role == "moving_mean" or role == "mean":
+        return rng.normal(0.0, 0.2, shape)
+    if role == "gamma":
+        return rng.uniform(0.7, 1.3, shape)
+    if role in ("beta", "bias"):
+        return rng.normal(0.0, 0.05, shape)
+    if role == "alpha":  # PReLU
+        return rng.uniform(0.0, 0.3, shape)
+    if role == "count":
+        return value
+    if value.ndim >= 2:  # kernels: He-style scale on the fan-in, so deep stacks keep a sane range
+        fan_in = int(np.prod(shape[:-1])) if role != "depthwise_kernel" else int(np.prod(shape[:2]))
+        return rng.normal(0.0, np.sqrt(1.5 / max(fan_in, 1)), shape)
+    return rng.normal(0.0, 0.1, shape)
+
+
+def randomize(model, seed):
+    """Replaces every weight of `model` (nested models included) with seeded random values of its role."""
+    rng = np.random.default_rng(seed)
+    for weight in model.weights:
+        name = getattr(weight, "path", None) or weight.name
+        value = np.asarray(weight.numpy())
+        weight.assign(_random_like(name, value, rng).astype(value.dtype))
+
+
+def write_io(name, model, inputs, folder=MODELS):
+    """Stores `inputs` and Keras's outputs for them (`training=False`)."""
+    inputs = [np.asarray(x, dtype=np.float32) for x in (inputs if isinstance(inputs, list) else [inputs])]
+    for position, x in enumerate(inputs):
+        suffix = "" if len(inputs) == 1 else f"_{position}"
+        np.save(os.path.join(folder, f"{name}.input{suffix}.npy"), x)
+    outputs = model(inputs if len(inputs) > 1 else inputs[0], training=False)
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    for position, y in enumerate(outputs):
+        np.save(os.path.join(folder, f"{name}.output_{position}.npy"), np.asarray(y, dtype=np.float32))
+
+
+def fresh_k2(seed):
+    """A new tf-keras session (layer names numbered from scratch, as in a fresh process) and a fixed seed."""
+    k2.backend.clear_session()
+    k2.utils.set_random_seed(seed)
+
+
+def fresh_k3(seed):
+    """A new Keras 3 session (layer names numbered from scratch) and a fixed seed."""
+    k3.backend.clear_session()
+    k3.utils.set_random_seed(seed)
+
+
+def seeded_input(shape, seed, low=-1.0, high=1.0):
+    return np.random.default_rng(seed).uniform(low, high, shape).astype(np.float32)
+
+
+# ----------------------------------------------------------------------------------------------- models
+
+
+KERAS22_COUNTERS = re.compile(
+    r"^(conv2d|batch_normalization|activation|max_pooling2d|average_pooling2d|concatenate)(?:_(\d+))?$")
+
+
+def keras22_name(name):
+    """tf-keras names auto-numbered layers `conv2d`, `conv2d_1`, ...; Keras 2.2 named them `conv2d_1`, `conv2d_2`."""
+    match = KERAS22_COUNTERS.match(name)
+    if not match:
+        return name
+    number = int(match.group(2) or 0) + 1
+    return f"{match.group(1)}_{number}"
+
+
+def rename_functional_config(config, rename):
+    """Renames every layer in a Functional config, with all references to it (inbound nodes, inputs, outputs)."""
+    for layer in config["layers"]:
+        layer["name"] = rename(layer["name"])
+        layer["config"]["name"] = layer["name"]
+        for node in layer["inbound_nodes"]:
+            for reference in node:
+                reference[0] = rename(reference[0])
+    for key in ("input_layers", "output_layers"):
+        for reference in config[key]:
+            reference[0] = rename(reference[0])
+    return config
+
+
+def inception_v3_narrow():
+    """keras.applications InceptionV3 (tf-keras) with 1/16 of the filters, 10 classes, 139x139, Keras 2.2 names."""
+    fresh_k2(1)
+    base = k2.applications.InceptionV3(weights=None, input_shape=(139, 139, 3), classes=10)
+    config = base.get_config()
+    for layer in config["layers"]:
+        if layer["class_name"] == "Conv2D":
+            layer["config"]["filters"] = max(4, layer["config"]["filters"] // 16)
+    model = k2.Model.from_config(rename_functional_config(config, keras22_name))
+    randomize(model, 1)
+    model.save(os.path.join(MODELS, "inception_v3_narrow.h5"))
+    write_json("inception_v3_narrow", k2_report(model))
+    write_io("inception_v3_narrow", model, seeded_input((1, 139, 139, 3), 11))
+    return model
+
+
+def sequential_cnn():
+    """A tf-keras Sequential CNN; one Conv2D renamed after it was built, so its datasets keep the old names."""
+    L = k2.layers
+    fresh_k2(2)
+    model = k2.Sequential([
+        k2.Input((28, 28, 1)),
+        L.Conv2D(8, 3, activation="relu"),
+        L.MaxPooling2D(2),
+        L.Conv2D(16, 3, padding="same"),
+        L.BatchNormalization(),
+        L.Activation("relu"),
+        L.AveragePooling2D(2),
+        L.Flatten(),
+        L.Dropout(0.3),
+        L.Dense(32, activation="relu"),
+        L.Dense(10, activation="softmax"),
+    ], name="sequential_cnn")
+    randomize(model, 2)
+    report = k2_report(model)  # before the rename: tf-keras keys its nodes by the name a layer had when called
+    model.layers[2]._name = "renamed_conv"  # variables stay `conv2d_1/kernel:0`: weight_names must be followed
+    old_name, report["layers"][2]["name"] = report["layers"][2]["name"], "renamed_conv"
+    for record in report["layers"]:
+        record["inbound"] = ["renamed_conv" if n == old_name else n for n in record["inbound"]]
+    path = os.path.join(MODELS, "sequential_cnn.h5")
+    model.save(path)
+    write_json("sequential_cnn", report)
+    write_io("sequential_cnn", model, seeded_input((2, 28, 28, 1), 12, 0.0, 1.0))
+    return path
+
+
+def legacy_strings(source):
+    """sequential_cnn.h5 rewritten as Keras 2.0 wrote files: fixed-length string attributes, class `Sequential`
+    with a bare list of layers (the first carrying `batch_input_shape`), `keras_version` 2.0.5."""
+    target = os.path.join(MODELS, "legacy_strings.h5")
+    shutil.copyfile(source, target)
+    with h5py.File(target, "r+") as file:
+        config = json.loads(file.attrs["model_config"])
+        layers = config["config"]["layers"]
+        if layers[0]["class_name"] == "InputLayer":
+            shape = layers[0]["config"]["batch_input_shape"]
+            layers = layers[1:]
+            layers[0]["config"]["batch_input_shape"] = shape
+        legacy = {"class_name": "Sequential", "config": layers}
+        for key, value in (("model_config", json.dumps(legacy)), ("keras_version", "2.0.5"),
+                           ("backend", "tensorflow")):
+            del file.attrs[key]
+            file.attrs.create(key, np.bytes_(value))
+        if "training_config" in file.attrs:
+            del file.attrs["training_config"]
+        weights = file["model_weights"]
+        for group in [weights] + [weights[name] for name in weights]:
+            for key in ("layer_names", "weight_names"):
+                if key in group.attrs:
+                    values = [v if isinstance(v, bytes) else v.encode() for v in group.attrs[key]]
+                    del group.attrs[key]
+                    width = max([len(v) for v in values] + [1])
+                    group.attrs.create(key, np.array(values, dtype=f"S{width}"))
+    model = k2.models.load_model(target, compile=False)
+    report = k2_report(model)
+    write_json("legacy_strings", report)
+    write_io("legacy_strings", model, np.load(os.path.join(MODELS, "sequential_cnn.input.npy")))
+
+
+def nested_mobilenet():
+    """The transfer-learning pattern: Sequential([MobileNetV2(include_top=False), GlobalAveragePooling2D, Dense])."""
+    fresh_k2(3)
+    base = k2.applications.MobileNetV2(input_shape=(96, 96, 3), alpha=0.1, include_top=False, weights=None)
+    model = k2.Sequential([base, k2.layers.GlobalAveragePooling2D(), k2.layers.Dense(5, activation="softmax")],
+                          name="nested_mobilenet")
+    model.build((None, 96, 96, 3))
+    randomize(model, 3)
+    model.save(os.path.join(MODELS, "nested_mobilenet.h5"))
+    write_json("nested_mobilenet", k2_report(model))
+    write_io("nested_mobilenet", model, seeded_input((2, 96, 96, 3), 13))
+
+
+def weights_only():
+    """`model.save_weights('w.h5')` plus `model.to_json()`."""
+    L = k2.layers
+    fresh_k2(4)
+    inputs = k2.Input((10, 10, 3), name="pixels")
+    x = L.Conv2D(4, 3, activation="relu", name="features")(inputs)
+    x = L.Flatten()(x)
+    x = L.Dense(6, activation="relu")(x)
+    outputs = L.Dense(3, activation="softmax", name="scores")(x)
+    model = k2.Model(inputs, outputs, name="weights_only")
+    randomize(model, 4)
+    # A name ending in `.weights.h5` would make tf-keras write the Keras 3 layout; this is the legacy one.
+    legacy = os.path.join(MODELS, "weights_only_legacy.h5")
+    model.save_weights(legacy)
+    os.replace(legacy, os.path.join(MODELS, "weights_only.weights.h5"))
+    with open(os.path.join(MODELS, "weights_only.json"), "w") as file:
+        file.write(model.to_json())
+    write_json("weights_only", k2_report(model))
+    write_io("weights_only", model, seeded_input((2, 10, 10, 3), 14))
+
+
+def weights_only_k3():
+    """Keras 3's `save_weights('w.weights.h5')` (the `.keras` weight layout in a bare .h5) plus `to_json()`."""
+    L = k3.layers
+    fresh_k3(41)
+    inputs = k3.Input((10, 10, 3), name="pixels")
+    x = L.Conv2D(4, 3, activation="relu", name="features")(inputs)
+    x = L.BatchNormalization()(x)
+    x = L.Flatten()(x)
+    outputs = L.Dense(3, activation="softmax", name="scores")(x)
+    model = k3.Model(inputs, outputs, name="weights_only_k3")
+    randomize(model, 41)
+    model.save_weights(os.path.join(MODELS, "weights_only_k3.weights.h5"))
+    with open(os.path.join(MODELS, "weights_only_k3.json"), "w") as file:
+        file.write(model.to_json())
+    write_json("weights_only_k3", k3_report(model))
+    write_io("weights_only_k3", model, seeded_input((2, 10, 10, 3), 42))
+
+
+def layer_zoo_k2():
+    """Every layer class the importer decodes, in one tf-keras Functional model with two inputs and outputs."""
+    L = k2.layers
+    fresh_k2(5)
+    image = k2.Input((12, 12, 4), name="image")
+    sequence = k2.Input((5, 6), name="sequence")
+    x = L.Rescaling(0.5, offset=0.1)(image)
+    x = L.Normalization(mean=[0.1, -0.2, 0.0, 0.3], variance=[1.5, 0.5, 1.0, 2.0], name="fixed_norm")(x)
+    adapted = L.Normalization(axis=-1, name="adapted_norm")
+    adapted.adapt(np.random.default_rng(5).normal(0.5, 2.0, (64, 12, 12, 4)).astype(np.float32))
+    x = adapted(x)
+    c1 = L.Conv2D(8, 3, padding="same", activation="relu")(x)
+    c2 = L.Conv2D(8, 3, padding="valid", dilation_rate=2, activation="elu")(x)  # 8x8
+    grouped = L.Conv2D(8, 3, padding="same", groups=2, use_bias=False)(c1)
+    depthwise = L.DepthwiseConv2D(3, depth_multiplier=2, strides=2, padding="same", activation="relu6")(grouped)
+    separable = L.SeparableConv2D(8, 3, padding="same", activation="tanh")(depthwise)  # 6x6x8
+    transposed = L.Conv2DTranspose(6, 3, strides=2, padding="same", activation="sigmoid")(separable)  # 12x12x6
+    bn_no_center = L.BatchNormalization(center=False)(transposed)
+    bn_no_scale = L.BatchNormalization(scale=False)(c1)
+    relu_layer = L.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.2)(bn_no_scale)
+    leaky = L.LeakyReLU(alpha=0.25)(bn_no_center)
+    prelu = L.PReLU(shared_axes=[1, 2])(leaky)
+    elu = L.ELU(alpha=0.7)(relu_layer)
+    padded = L.ZeroPadding2D(((1, 2), (0, 3)))(c2)  # 11x11
+    cropped = L.Cropping2D(((0, 1), (2, 0)))(padded)  # 10x9
+    resized = L.UpSampling2D(2)(L.MaxPooling2D(2, strides=2, padding="same")(cropped))  # 5x5 -> 10x10
+    bilinear = L.UpSampling2D(2, interpolation="bilinear")(L.AveragePooling2D(3, strides=2, padding="same")(elu))
+    # bilinear: 12 -> 6 -> 12
+    cat = L.Concatenate()([prelu, bilinear, elu])  # 12x12x22
+    pooled_same = L.AveragePooling2D(3, strides=1, padding="same")(cat)
+    pooled_valid = L.MaxPooling2D(3, strides=2)(pooled_same)  # 5x5
+    mixed = L.Conv2D(10, 1)(pooled_valid)
+    a = L.Activation("swish")(mixed)
+    b = L.Activation("gelu")(mixed)
+    c = L.Activation("softplus")(mixed)
+    d = L.Activation("hard_sigmoid")(mixed)
+    e = L.Activation("selu")(mixed)
+    f = L.Activation("softsign")(mixed)
+    merged = L.Add()([a, b])
+    merged = L.Subtract()([merged, c])
+    merged = L.Multiply()([merged, d])
+    merged = L.Average()([merged, e, f])
+    merged = L.Maximum()([merged, a])
+    merged = L.Minimum()([merged, b])
+    resized10 = L.Conv2D(10, 1, activation="exponential")(L.Cropping2D(((0, 0), (0, 0)))(resized))
+    perm = L.Permute((2, 1, 3))(merged)
+    norm = L.LayerNormalization(axis=-1)(perm)
+    flat = L.Flatten()(norm)
+    drop = L.Dropout(0.5)(flat)
+    gap = L.GlobalAveragePooling2D(keepdims=True)(resized10)
+    gmp = L.GlobalMaxPooling2D()(resized10)
+    seq = L.Dense(7, activation="tanh")(sequence)  # Dense on (5, 6) -> (5, 7)
+    seq = L.LayerNormalization(axis=[1, 2], center=False)(seq)
+    seq = L.Reshape((35,))(seq)
+    head = L.Concatenate()([drop, L.Flatten()(gap), gmp, seq])
+    head = L.Dense(12, activation="relu")(head)
+    head = L.Dense(4)(head)
+    probabilities = L.Softmax()(head)
+    spatial = L.Activation("softmax")(L.Reshape((10, 10, 10))(resized10))
+    model = k2.Model([image, sequence], [probabilities, spatial], name="layer_zoo_k2")
+    randomize(model, 5)
+    model.save(os.path.join(MODELS, "layer_zoo_k2.h5"))
+    write_json("layer_zoo_k2", k2_report(model))
+    write_io("layer_zoo_k2", model, [seeded_input((2, 12, 12, 4), 15), seeded_input((2, 5, 6), 16)])
+
+
+def long_names():
+    """Enough long layer names that Keras splits `layer_names` into `layer_names0`, `layer_names1`, ..."""
+    L = k2.layers
+    fresh_k2(6)
+    inputs = k2.Input((4,), name="values")
+    x = L.Dense(4, activation="relu")(inputs)
+    for index in range(340):
+        x = L.Activation("linear", name=f"a_layer_with_a_very_long_name_{'x' * 170}_{index}")(x)
+    outputs = L.Dense(2)(x)
+    model = k2.Model(inputs, outputs, name="long_names")
+    randomize(model, 6)
+    path = os.path.join(MODELS, "long_names.h5")
+    model.save(path)
+    with h5py.File(path, "r") as file:
+        assert "layer_names0" in file["model_weights"].attrs, "layer_names was not split"
+    write_json("long_names", k2_report(model))
+
+
+def float16_dense():
+    """A Dense layer whose dtype is float16, so its weights are stored as float16."""
+    L = k2.layers
+    fresh_k2(7)
+    inputs = k2.Input((6,), name="features")
+    x = L.Dense(8, activation="relu")(inputs)
+    outputs = L.Dense(4, dtype="float16", name="half")(x)
+    model = k2.Model(inputs, outputs, name="float16_dense")
+    randomize(model, 7)
+    path = os.path.join(MODELS, "float16_dense.h5")
+    model.save(path)
+    with h5py.File(path, "r") as file:
+        group = file["model_weights/half"]
+        names = [n.decode() if isinstance(n, bytes) else n for n in group.attrs["weight_names"]]
+        assert group[names[0]].dtype == np.float16, group[names[0]].dtype
+    write_json("float16_dense", k2_report(model))
+
+
+def lambda_layer():
+    """A Lambda layer: kerasvis refuses it by name unless a Swift implementation is registered."""
+    L = k2.layers
+    fresh_k2(8)
+    inputs = k2.Input((5,), name="values")
+    x = L.Dense(5)(inputs)
+    x = L.Lambda(lambda t: t * 2.0, name="doubling")(x)
+    outputs = L.Dense(2)(x)
+    model = k2.Model(inputs, outputs, name="lambda_layer")
+    model.save(os.path.join(MODELS, "lambda_layer.h5"))
+    write_json("lambda_layer", k2_report(model))
+
+
+def layer_zoo_k3():
+    """Keras 3: the layer classes plus operations on symbolic tensors (`x + y`), saved as .h5 and as .keras."""
+    L = k3.layers
+    fresh_k3(9)
+    image = k3.Input((12, 12, 3), name="image")
+    x = L.Rescaling(1.0 / 127.5, offset=-1.0)(image)
+    c1 = L.Conv2D(8, 3, padding="same", activation="relu")(x)
+    bn = L.BatchNormalization()(c1)
+    depthwise = L.DepthwiseConv2D(3, padding="same", activation="silu")(bn)
+    separable = L.SeparableConv2D(8, 3, padding="same", depth_multiplier=2)(depthwise)
+    summed = depthwise + separable  # a Keras 3 operation, not a layer
+    scaled = summed * 0.5
+    act = L.Activation("hard_sigmoid")(scaled)
+    act2 = L.Activation("relu6")(c1)
+    act3 = L.Activation("leaky_relu")(c1)
+    act4 = L.Activation("mish")(c1)
+    act5 = L.Activation("hard_silu")(c1)
+    act6 = L.Activation("log_softmax")(c1)
+    cat = L.Concatenate(axis=-1)([act, act2, act3, act4, act5, act6])
+    transposed = L.Conv2DTranspose(4, 3, strides=2, padding="valid")(cat)  # 25x25
+    cropped = L.Cropping2D(((1, 0), (0, 1)))(transposed)  # 24x24
+    pooled = L.MaxPooling2D(2)(cropped)
+    pooled = L.AveragePooling2D(2, padding="same")(pooled)  # 6x6
+    pooled = L.Conv2D(4, 1, groups=2, use_bias=False)(pooled)
+    pooled = L.BatchNormalization(center=False)(pooled)
+    ln = L.LayerNormalization(rms_scaling=True)(pooled)
+    ln2 = L.LayerNormalization(center=False)(pooled)
+    merged = L.Add()([ln, ln2])
+    relu = L.ReLU(max_value=2.0)(merged)
+    leaky = L.LeakyReLU(negative_slope=0.2)(merged)
+    elu = L.ELU()(merged)
+    prelu = L.PReLU()(merged)
+    cat2 = L.Concatenate()([relu, leaky, elu, prelu])
+    gap = L.GlobalAveragePooling2D()(cat2)
+    gmp = L.GlobalMaxPooling2D(keepdims=True)(cat2)
+    flat = L.Flatten()(gmp)
+    head = L.Concatenate()([gap, flat])
+    head = L.Dropout(0.2)(head)
+    head = L.Dense(6, activation="gelu")(head)
+    outputs = L.Dense(3, activation="softmax", name="predictions")(head)
+    model = k3.Model(image, outputs, name="layer_zoo_k3")
+    randomize(model, 9)
+    model.save(os.path.join(MODELS, "layer_zoo_k3.h5"))
+    model.save(os.path.join(MODELS, "layer_zoo_k3.keras"))
+    write_json("layer_zoo_k3", k3_report(model))
+    write_io("layer_zoo_k3", model, seeded_input((2, 12, 12, 3), 19, 0.0, 255.0))
+
+
+def nested_k3():
+    """Keras 3 .keras with a nested Sequential block and a nested Functional block, each with BatchNormalization."""
+    L = k3.layers
+    fresh_k3(10)
+    block = k3.Sequential([
+        k3.Input((16, 16, 3)), L.Conv2D(8, 3, padding="same"), L.BatchNormalization(), L.ReLU()], name="seq_block")
+    inner_input = k3.Input((16, 16, 8))
+    y = L.Conv2D(8, 3, strides=2, padding="same")(inner_input)
+    y = L.BatchNormalization()(y)
+    y = L.Activation("relu")(y)
+    func_block = k3.Model(inner_input, y, name="func_block")
+    inputs = k3.Input((16, 16, 3), name="image")
+    x = block(inputs)
+    x = func_block(x)
+    x = L.GlobalAveragePooling2D()(x)
+    outputs = L.Dense(4, activation="softmax", name="predictions")(x)
+    model = k3.Model(inputs, outputs, name="nested_k3")
+    randomize(model, 10)
+    model.save(os.path.join(MODELS, "nested_k3.keras"))
+    write_json("nested_k3", k3_report(model))
+    write_io("nested_k3", model, seeded_input((2, 16, 16, 3), 20))
+
+
+def make_small():
+    os.makedirs(MODELS, exist_ok=True)
+    inception_v3_narrow()
+    legacy_strings(sequential_cnn())
+    nested_mobilenet()
+    weights_only()
+    weights_only_k3()
+    layer_zoo_k2()
+    long_names()
+    float16_dense()
+    lambda_layer()
+    layer_zoo_k3()
+    nested_k3()
+
+
+# ----------------------------------------------------------------------------------------------- zoo
+
+ZOO_MODELS = {
+    # name: (constructor in keras.applications, input size)
+    "inception_v3": ("InceptionV3", 299),
+    "vgg16": ("VGG16", 224),
+    "resnet50": ("ResNet50", 224),
+    "mobilenet": ("MobileNet", 224),
+    "mobilenet_v2": ("MobileNetV2", 224),
+    "mobilenet_v3_small": ("MobileNetV3Small", 224),
+    "xception": ("Xception", 299),
+    "densenet121": ("DenseNet121", 224),
+    "efficientnet_b0": ("EfficientNetB0", 224),
+    "nasnet_mobile": ("NASNetMobile", 224),
+}
+
+
+def make_zoo(names):
+    """Full-size keras.applications models (tf-keras, .h5) with seeded random weights, input and output."""
+    os.makedirs(ZOO, exist_ok=True)
+    for position, name in enumerate(names):
+        constructor, size = ZOO_MODELS[name]
+        k2.utils.set_random_seed(100 + position)
+        model = getattr(k2.applications, constructor)(weights=None, input_shape=(size, size, 3))
+        randomize(model, 100 + position)
+        model.save(os.path.join(ZOO, f"{name}.h5"))
+        write_json(name, k2_report(model), ZOO)
+        write_io(name, model, seeded_input((2, size, size, 3), 200 + position), ZOO)
+        print(f"zoo/{name}.h5: {len(model.layers)} layers, {model.count_params()} parameters", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--zoo", nargs="*", metavar="MODEL",
+                        help=f"write full-size models into zoo/ (all, or some of: {', '.join(ZOO_MODELS)})")
+    arguments = parser.parse_args()
+    if arguments.zoo is not None:
+        make_zoo(arguments.zoo or list(ZOO_MODELS))
+    else:
+        make_small()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
