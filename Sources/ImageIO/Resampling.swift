@@ -164,25 +164,15 @@ struct Plane<Sample> {
 }
 
 enum Resampler {
-  /// Pillow's `Image.resize` minus the mode-specific steps: early copy, tall-image split, crop shortcut,
-  /// nearest-neighbour affine scaling or two-pass convolution.
+  /// Pillow's `Image.resize` minus the mode-specific steps: crop shortcut, nearest-neighbour affine scaling or
+  /// two-pass convolution.
   static func resize<S>(
     _ plane: Plane<S>, width: Int, height: Int, interpolation: Interpolation, box: ResizeBox, zero: S,
     horizontal: (Plane<S>, Int, ResampleCoefficients, Int, Int) -> Plane<S>,
     vertical: (Plane<S>, ResampleCoefficients) -> Plane<S>,
     nearestRule: NearestRule
   ) -> Plane<S> {
-    if plane.height > plane.width * 100 && height < plane.height {
-      let first = resizeCore(
-        plane, width: plane.width, height: height, interpolation: interpolation,
-        box: ResizeBox(x0: 0, y0: box.y0, x1: Float(plane.width), y1: box.y1), zero: zero,
-        horizontal: horizontal, vertical: vertical, nearestRule: nearestRule)
-      return resizeCore(
-        first, width: width, height: height, interpolation: interpolation,
-        box: ResizeBox(x0: box.x0, y0: 0, x1: box.x1, y1: Float(height)), zero: zero,
-        horizontal: horizontal, vertical: vertical, nearestRule: nearestRule)
-    }
-    return resizeCore(
+    resizeCore(
       plane, width: width, height: height, interpolation: interpolation, box: box, zero: zero,
       horizontal: horizontal, vertical: vertical, nearestRule: nearestRule)
   }
@@ -213,6 +203,16 @@ enum Resampler {
     let needHorizontal = width != plane.width || box.x0 != 0 || box.x1 != Float(width)
     let needVertical = height != plane.height || box.y0 != 0 || box.y1 != Float(height)
     var vert = ResampleCoefficients(inSize: plane.height, in0: box.y0, in1: box.y1, outSize: height, filter: filter)
+    if needHorizontal && needVertical && height < plane.height
+      && plane.height - height > 2 * (plane.width - width)
+    {
+      // Pillow 13 runs the vertical pass first when the height shrinks by more than twice as many pixels as the
+      // width (observed rule; the intermediate image is rounded to the sample type, so the order is visible).
+      let horiz = ResampleCoefficients(
+        inSize: plane.width, in0: box.x0, in1: box.x1, outSize: width, filter: filter)
+      let reduced = vertical(plane, vert)
+      return horizontal(reduced, 0, horiz, height, width)
+    }
     let firstRow = vert.start[0]
     let lastRow = vert.start[height - 1] + vert.count[height - 1]
     var current = plane
