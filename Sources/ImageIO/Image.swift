@@ -52,7 +52,7 @@ public struct Image: Sendable, Equatable {
   /// The channel layout.
   public let format: PixelFormat
   /// The samples in HWC order; always `width * height * channels` of them.
-  public private(set) var pixels: [UInt8]
+  public internal(set) var pixels: [UInt8]
 
   /// Samples per pixel (1, 2, 3 or 4).
   public var channels: Int { format.channels }
@@ -123,7 +123,7 @@ public struct Gray16Image: Sendable, Equatable {
   /// Height in pixels.
   public let height: Int
   /// The samples row by row; always `width * height` of them.
-  public private(set) var samples: [UInt16]
+  public internal(set) var samples: [UInt16]
 
   /// Wraps existing samples.
   /// - Throws: ``ImageIOError/invalidArgument(_:)`` when a size is not positive or `samples` has the wrong count.
