@@ -241,6 +241,26 @@ def resize_case(name, mode, size, interp, keep):
                 pil_mode=img.mode)
 
 
+def box_cases():
+    """Pillow's Image.resize(size, filter, box) with fractional boxes, as ResizeBox is used directly."""
+    cases = []
+    flags = dict(nearest=Image.Resampling.NEAREST, bilinear=Image.Resampling.BILINEAR,
+                 bicubic=Image.Resampling.BICUBIC, lanczos=Image.Resampling.LANCZOS, box=Image.Resampling.BOX,
+                 hamming=Image.Resampling.HAMMING)
+    for name, mode in [("rgb8.png", "RGB"), ("rgba8.png", "RGBA")]:
+        img = Image.open(os.path.join(OUT, name)).convert(mode)
+        for box in [(2.5, 1.25, 20.75, 15.5), (3, 0, 20, 17), (0, 0, 11.5, 17)]:
+            for size in [(7, 5), (30, 25), (40, 6)]:
+                for interp, flag in flags.items():
+                    if mode == "RGBA" and interp not in ("bilinear", "lanczos"):
+                        continue
+                    arr = np.asarray(img.resize(size, flag, box=box), dtype=np.uint8)
+                    tag = "_".join(str(v) for v in box)
+                    cases.append(dict(file=name, mode=mode, box=list(box), size=list(size), interpolation=interp,
+                                      expected=save(f"box_{name[:-4]}_{tag}_{size[0]}x{size[1]}_{interp}.npy", arr)))
+    return cases
+
+
 def preprocess_cases():
     cases = []
     img = keras.utils.img_to_array(keras.utils.load_img(os.path.join(OUT, "rgb8.png")), dtype="float32")
@@ -353,6 +373,7 @@ def main():
         generator=dict(pillow=PIL.__version__, numpy=np.__version__, matplotlib=matplotlib.__version__,
                        keras=keras.__version__, python=sys.version.split()[0]),
         load_img=load_cases(images),
+        resize_box=box_cases(),
         preprocess=preprocess_cases(),
         colormaps=colormap_cases(),
         overlay=overlay_cases(),

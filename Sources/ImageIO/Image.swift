@@ -98,7 +98,7 @@ public struct Image: Sendable, Equatable {
   }
 
   /// The sample of `channel` at column `x`, row `y` (indices must be in range).
-  public subscript(x: Int, y: Int, channel: Int) -> UInt8 {
+  public subscript(x x: Int, y y: Int, channel channel: Int) -> UInt8 {
     get { pixels[(y * width + x) * format.channels + channel] }
     set { pixels[(y * width + x) * format.channels + channel] = newValue }
   }

@@ -103,7 +103,19 @@ struct Manifest: Decodable {
     var expected: String
   }
 
+  struct BoxCase: Decodable, CustomTestStringConvertible {
+    var file: String
+    var mode: String
+    var box: [Float]
+    var size: [Int]
+    var interpolation: String
+    var expected: String
+
+    var testDescription: String { "\(file) \(mode) box \(box) -> \(size[0])x\(size[1]) \(interpolation)" }
+  }
+
   var load_img: [LoadCase]
+  var resize_box: [BoxCase]
   var preprocess: [PreprocessCase]
   var colormaps: [ColormapCase]
   var overlay: [String: String]
@@ -117,7 +129,7 @@ struct Manifest: Decodable {
 
   /// The manifest, or an empty one (so that parameterized tests still enumerate) if it cannot be read.
   static let shared: Manifest = (try? load())
-    ?? Manifest(load_img: [], preprocess: [], colormaps: [], overlay: [:], width: 0, height: 0)
+    ?? Manifest(load_img: [], resize_box: [], preprocess: [], colormaps: [], overlay: [:], width: 0, height: 0)
 }
 
 /// Counts the samples that differ and the largest difference.
