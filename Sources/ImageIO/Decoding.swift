@@ -55,8 +55,8 @@ public enum SourceMode: String, Sendable, Equatable {
 
 /// A decoded PNG or JPEG file, stored the way Pillow stores the same file after `Image.open(...)`.
 ///
-/// Use ``converted(to:)`` for Pillow's `Image.convert` to gray, RGB or RGBA, or ``loadImage(_:colorMode:targetSize:interpolation:keepAspectRatio:)``
-/// for Keras's `load_img`.
+/// Use ``converted(to:)`` for Pillow's `Image.convert` to gray, RGB or RGBA, or
+/// ``loadImage(_:colorMode:targetSize:interpolation:keepAspectRatio:)`` for Keras's `load_img`.
 public struct DecodedImage: Sendable, Equatable {
   /// Width in pixels.
   public let width: Int
@@ -97,6 +97,8 @@ public struct DecodedImage: Sendable, Equatable {
     }
   }
 
+  /// Two decoded images are equal when size, format, mode, bit depth, samples, palette and tRNS colour agree
+  /// (the source name is ignored).
   public static func == (lhs: DecodedImage, rhs: DecodedImage) -> Bool {
     lhs.width == rhs.width && lhs.height == rhs.height && lhs.format == rhs.format && lhs.mode == rhs.mode
       && lhs.bitDepth == rhs.bitDepth && lhs.samples8 == rhs.samples8 && lhs.samples16 == rhs.samples16

@@ -95,7 +95,8 @@ public func makeGrid(title: String? = nil, tiles: [GridTile], style: GridStyle =
   let titleWidth = BitmapFont.size(of: title ?? "", scale: style.fontScale).width + 2 * pad
   let width = max(gridWidth, titleWidth)
   let height = pad + titleBlock + rows * (cellHeight + labelBlock) + rows * pad
-  guard width.multipliedReportingOverflow(by: height).partialValue <= 1 << 28, width > 0, height > 0 else {
+  let (area, overflow) = width.multipliedReportingOverflow(by: height)
+  guard !overflow, area <= 1 << 28, width > 0, height > 0 else {
     throw ImageIOError.invalidArgument("grid of \(width)x\(height) pixels is too large")
   }
   var canvas = try Image(width: width, height: height, format: format, filledWith: style.background)

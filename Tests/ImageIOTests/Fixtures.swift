@@ -60,7 +60,10 @@ struct NPYArray {
       guard body.count == count * MemoryLayout<T>.size else {
         throw ReadError.malformed("\(relativePath): \(body.count) bytes for \(count) values")
       }
-      return body.withUnsafeBytes { raw in (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self) } }
+      let size = MemoryLayout<T>.size
+      return body.withUnsafeBytes { raw in
+        (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * size, as: T.self) }
+      }
     }
     switch descr {
     case "|u1": values = .uint8(try read(UInt8.self))

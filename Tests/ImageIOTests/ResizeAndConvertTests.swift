@@ -24,7 +24,8 @@ struct ResizeAndConvertTests {
   @Test(arguments: ["nearest", "bilinear", "bicubic", "lanczos"])
   func floatResizeMatchesPillow(_ name: String) throws {
     let heat = try NPYArray(contentsOf: "expected/cam_heatmap.npy")
-    let map = try FloatImage(width: heat.shape[1], height: heat.shape[0], channels: 1, values: try #require(heat.float32))
+    let map = try FloatImage(
+      width: heat.shape[1], height: heat.shape[0], channels: 1, values: try #require(heat.float32))
     let expected = try NPYArray(contentsOf: try #require(Manifest.shared.overlay["float_\(name)"]))
     let resized = try map.resized(width: 11, height: 3, interpolation: try #require(Interpolation(rawValue: name)))
     #expect(resized.values == expected.float32)
