@@ -1,2 +1,0 @@
-/// Placeholder until image decoding lands.
-public enum ImageIOModule {}
