@@ -130,23 +130,50 @@ def _random_like(name, value, rng):
     return rng.normal(0.0, 0.1, shape)
 
 
+def _all_layers(model):
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _all_layers(layer)
+
+
 def randomize(model, seed):
-    """Replaces every weight of `model` (nested models included) with seeded random values of its role."""
+    """Replaces every weight of `model` (nested models included) with seeded random values of its role.
+
+    A Normalization layer given `mean` and `variance` in its config keeps its weights: Keras rebuilds it from the
+    config when loading, so random weights would make the saved file disagree with the model in memory. An adapted
+    one gets random statistics."""
     rng = np.random.default_rng(seed)
+    frozen = {id(w) for layer in _all_layers(model)
+              if layer.__class__.__name__ == "Normalization" and layer.get_config().get("mean") is not None
+              for w in layer.weights}
     for weight in model.weights:
+        if id(weight) in frozen:
+            continue
         name = getattr(weight, "path", None) or weight.name
         value = np.asarray(weight.numpy())
         weight.assign(_random_like(name, value, rng).astype(value.dtype))
+    # An adapted Normalization computes its mean and variance from its weights in finalize_state (as loading does).
+    for layer in _all_layers(model):
+        if layer.__class__.__name__ == "Normalization" and id(layer.weights[0] if layer.weights else None) not in frozen:
+            layer.finalize_state()
 
 
-def write_io(name, model, inputs, folder=MODELS):
-    """Stores `inputs` and Keras's outputs for them (`training=False`)."""
+def write_io(name, model, inputs, folder=MODELS, reload=None):
+    """Stores `inputs` and Keras's outputs for them (`training=False`). With `reload` (a function loading the
+    saved file), checks first that the file gives the outputs of the model in memory."""
     inputs = [np.asarray(x, dtype=np.float32) for x in (inputs if isinstance(inputs, list) else [inputs])]
     for position, x in enumerate(inputs):
         suffix = "" if len(inputs) == 1 else f"_{position}"
         np.save(os.path.join(folder, f"{name}.input{suffix}.npy"), x)
     outputs = model(inputs if len(inputs) > 1 else inputs[0], training=False)
     outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    if reload is not None:
+        loaded = reload()
+        again = loaded(inputs if len(inputs) > 1 else inputs[0], training=False)
+        again = again if isinstance(again, (list, tuple)) else [again]
+        for y, z in zip(outputs, again):
+            assert np.allclose(np.asarray(y), np.asarray(z), rtol=1e-5, atol=1e-6), f"{name}: the saved file differs"
     for position, y in enumerate(outputs):
         np.save(os.path.join(folder, f"{name}.output_{position}.npy"), np.asarray(y, dtype=np.float32))
 
@@ -209,7 +236,7 @@ def inception_v3_narrow():
     randomize(model, 1)
     model.save(os.path.join(MODELS, "inception_v3_narrow.h5"))
     write_json("inception_v3_narrow", k2_report(model))
-    write_io("inception_v3_narrow", model, seeded_input((1, 139, 139, 3), 11))
+    write_io("inception_v3_narrow", model, seeded_input((1, 139, 139, 3), 11), reload=lambda: k2.models.load_model(os.path.join(MODELS, "inception_v3_narrow.h5"), compile=False))
     return model
 
 
@@ -239,7 +266,7 @@ def sequential_cnn():
     path = os.path.join(MODELS, "sequential_cnn.h5")
     model.save(path)
     write_json("sequential_cnn", report)
-    write_io("sequential_cnn", model, seeded_input((2, 28, 28, 1), 12, 0.0, 1.0))
+    write_io("sequential_cnn", model, seeded_input((2, 28, 28, 1), 12, 0.0, 1.0), reload=lambda: k2.models.load_model(os.path.join(MODELS, "sequential_cnn.h5"), compile=False))
     return path
 
 
@@ -286,7 +313,7 @@ def nested_mobilenet():
     randomize(model, 3)
     model.save(os.path.join(MODELS, "nested_mobilenet.h5"))
     write_json("nested_mobilenet", k2_report(model))
-    write_io("nested_mobilenet", model, seeded_input((2, 96, 96, 3), 13))
+    write_io("nested_mobilenet", model, seeded_input((2, 96, 96, 3), 13), reload=lambda: k2.models.load_model(os.path.join(MODELS, "nested_mobilenet.h5"), compile=False))
 
 
 def weights_only():
@@ -391,7 +418,7 @@ def layer_zoo_k2():
     randomize(model, 5)
     model.save(os.path.join(MODELS, "layer_zoo_k2.h5"))
     write_json("layer_zoo_k2", k2_report(model))
-    write_io("layer_zoo_k2", model, [seeded_input((2, 12, 12, 4), 15), seeded_input((2, 5, 6), 16)])
+    write_io("layer_zoo_k2", model, [seeded_input((2, 12, 12, 4), 15), seeded_input((2, 5, 6), 16)], reload=lambda: k2.models.load_model(os.path.join(MODELS, "layer_zoo_k2.h5"), compile=False))
 
 
 def long_names():
@@ -488,7 +515,7 @@ def layer_zoo_k3():
     model.save(os.path.join(MODELS, "layer_zoo_k3.h5"))
     model.save(os.path.join(MODELS, "layer_zoo_k3.keras"))
     write_json("layer_zoo_k3", k3_report(model))
-    write_io("layer_zoo_k3", model, seeded_input((2, 12, 12, 3), 19, 0.0, 255.0))
+    write_io("layer_zoo_k3", model, seeded_input((2, 12, 12, 3), 19, 0.0, 255.0), reload=lambda: k3.models.load_model(os.path.join(MODELS, "layer_zoo_k3.keras"), compile=False))
 
 
 def nested_k3():
@@ -511,7 +538,7 @@ def nested_k3():
     randomize(model, 10)
     model.save(os.path.join(MODELS, "nested_k3.keras"))
     write_json("nested_k3", k3_report(model))
-    write_io("nested_k3", model, seeded_input((2, 16, 16, 3), 20))
+    write_io("nested_k3", model, seeded_input((2, 16, 16, 3), 20), reload=lambda: k3.models.load_model(os.path.join(MODELS, "nested_k3.keras"), compile=False))
 
 
 def make_small():

@@ -1,6 +1,13 @@
 /// A shape problem found while inferring a layer's output, reported with the layer's location by the caller.
-struct ShapeProblem: Error {
-  var detail: String
+public struct ShapeProblem: Error, CustomStringConvertible {
+  /// What does not fit.
+  public var detail: String
+
+  public init(detail: String) {
+    self.detail = detail
+  }
+
+  public var description: String { detail }
 }
 
 /// Output length of a convolution or pooling window along one axis (TensorFlow's rule).
@@ -52,7 +59,8 @@ extension LayerOperation {
   }
 
   /// The shapes of the layer's outputs for the given input shapes (batch dimension first).
-  func outputShapes(inputs: [TensorShape]) throws -> [TensorShape] {
+  /// - Throws: `ShapeProblem` when the inputs do not fit the layer.
+  public func outputShapes(inputs: [TensorShape]) throws -> [TensorShape] {
     switch self {
     case .input:
       return inputs

@@ -137,6 +137,26 @@ public protocol CustomLayer: Sendable {
   func weightSpecifications(inputShapes: [TensorShape]) throws -> [WeightSpecification]
   /// The output shapes for the given input shapes.
   func outputShapes(inputShapes: [TensorShape]) throws -> [TensorShape]
+  /// Computes the (single) output from the inputs, all row-major in Keras's layout with concrete shapes
+  /// (batch first). `weights` are the layer's weights in Keras's order. The default implementation throws
+  /// `CustomLayerError.notExecutable`: such a layer imports but cannot run.
+  func forward(inputs: [[Float]], inputShapes: [[Int]], weights: [Weight], outputShape: [Int]) throws -> [Float]
+}
+
+extension CustomLayer {
+  public func forward(inputs: [[Float]], inputShapes: [[Int]], weights: [Weight], outputShape: [Int]) throws -> [Float] {
+    throw CustomLayerError.notExecutable
+  }
+}
+
+/// Why a registered custom layer cannot run.
+public enum CustomLayerError: Error, CustomStringConvertible {
+  /// The implementation describes shapes and weights but not the computation.
+  case notExecutable
+
+  public var description: String {
+    "the registered implementation does not implement forward(inputs:inputShapes:weights:outputShape:)"
+  }
 }
 
 /// What a layer computes, decoded from its Keras class and config.

@@ -1,0 +1,254 @@
+import CDNNL
+import Foundation
+
+/// How the gradient passes through ReLU activations during a backward pass (keras-vis's backprop modifiers).
+public enum ReLUGradientRule: String, Sendable, CaseIterable {
+  /// The true gradient: `dx = dy * (y > 0)`.
+  case standard
+  /// Guided backpropagation (Springenberg et al., arXiv 1412.6806): `dx = dy * (y > 0) * (dy > 0)`.
+  case guided
+  /// keras-vis's `rectified` (its `deconv`/`relu` modifiers, after Zeiler & Fergus, arXiv 1311.2901):
+  /// `dx = dy * (dy > 0)`, no forward gate.
+  case rectified
+}
+
+/// A tensor inside an execution plan: its Keras shape, its physical oneDNN layout and its buffer.
+final class PlanValue {
+  let shape: [Int]
+  let desc: MemoryDesc
+  /// Where the value came from, for error messages and debugging.
+  let label: String
+  var buffer: AlignedBuffer
+  var memory: DNNLMemory
+  var gradient: AlignedBuffer?
+  var gradientMemory: DNNLMemory?
+  /// Whether the current backward pass has written the gradient.
+  var gradientWritten = false
+
+  init(shape: [Int], desc: MemoryDesc, label: String, engine: dnnl_engine_t) throws {
+    self.shape = shape
+    self.desc = desc
+    self.label = label
+    buffer = AlignedBuffer(byteCount: Desc.byteSize(desc))
+    memory = try DNNLMemory(desc: desc, engine: engine, pointer: buffer.pointer)
+  }
+
+  /// Whether the layout is Keras's row-major one.
+  var isPlain: Bool { (try? Desc.plain(keras: shape)).map { Desc.equal($0, desc) } ?? false }
+
+  var elementCount: Int { shape.reduce(1, *) }
+}
+
+/// One operation of a plan: reads `inputs`, writes `outputs` (indices into the plan's values).
+class Step {
+  /// The layer (or internal operation) the step computes, for error messages.
+  let label: String
+  var inputs: [Int] = []
+  var outputs: [Int] = []
+
+  init(label: String) { self.label = label }
+
+  func forward(_ plan: ExecutionPlan) throws {}
+
+  /// Creates what the backward pass needs (once, before the first backward pass).
+  func prepareBackward(_ plan: ExecutionPlan) throws {}
+
+  /// Adds the gradients of the inputs, given the gradients of the outputs.
+  func backward(_ plan: ExecutionPlan) throws {
+    throw TensorError.unknownTap(detail: "\(label): no gradient is implemented for this operation")
+  }
+}
+
+/// A model lowered to oneDNN primitives and Swift kernels for one set of input shapes: the values with their
+/// buffers, and the steps in execution order. Not thread-safe: a plan serves one request at a time.
+final class ExecutionPlan {
+  let engine: dnnl_engine_t
+  let stream: DNNLStream
+  var values: [PlanValue]
+  var steps: [Step]
+  let inputValues: [Int]
+  let outputValues: [Int]
+  /// The value of every kept layer output, by the key the caller used.
+  let taps: [LayerOutputKey: Int]
+  let supportsGradients: Bool
+  var reluRule: ReLUGradientRule = .standard
+  private var backwardPrepared = false
+  private var scratch = AlignedBuffer(byteCount: 0)
+
+  init(
+    engine: dnnl_engine_t, stream: DNNLStream, values: [PlanValue], steps: [Step], inputValues: [Int],
+    outputValues: [Int], taps: [LayerOutputKey: Int], supportsGradients: Bool
+  ) {
+    self.engine = engine
+    self.stream = stream
+    self.values = values
+    self.steps = steps
+    self.inputValues = inputValues
+    self.outputValues = outputValues
+    self.taps = taps
+    self.supportsGradients = supportsGradients
+  }
+
+  /// Copies `inputs` into the input values and runs every step.
+  func forward(_ inputs: [Tensor]) throws {
+    guard inputs.count == inputValues.count else {
+      throw TensorError.invalidInput(detail: "the model takes \(inputValues.count) inputs, got \(inputs.count)")
+    }
+    for (tensor, id) in zip(inputs, inputValues) {
+      let value = values[id]
+      guard tensor.shape == value.shape else {
+        throw TensorError.invalidInput(detail: "input of shape \(tensor.shape) where the plan expects \(value.shape)")
+      }
+      tensor.withUnsafeBufferPointer { source in
+        value.buffer.floats.update(from: source.baseAddress!, count: tensor.count)
+      }
+    }
+    for step in steps { try step.forward(self) }
+  }
+
+  /// The value `id` as a Keras-layout tensor.
+  func read(_ id: Int) throws -> Tensor {
+    let value = values[id]
+    var result = try Tensor(zeros: value.shape)
+    try result.withUnsafeMutableBufferPointer { output in
+      try copyToPlain(value.memory, desc: value.desc, shape: value.shape, into: output.baseAddress!)
+    }
+    return result
+  }
+
+  /// Copies a memory of layout `desc` into a row-major buffer of `shape`.
+  func copyToPlain(_ memory: DNNLMemory, desc: MemoryDesc, shape: [Int], into output: UnsafeMutablePointer<Float>)
+    throws
+  {
+    let plainDesc = try Desc.plain(keras: shape)
+    if Desc.equal(plainDesc, desc) {
+      let handle = try dataHandle(memory)
+      output.update(from: handle.assumingMemoryBound(to: Float.self), count: shape.reduce(1, *))
+      return
+    }
+    let target = try DNNLMemory(desc: plainDesc, engine: engine, pointer: UnsafeMutableRawPointer(output))
+    try makeReorder(from: desc, to: plainDesc, engine: engine).execute(
+      stream, [(DNNL_ARG_FROM, memory), (DNNL_ARG_TO, target)])
+  }
+
+  func dataHandle(_ memory: DNNLMemory) throws -> UnsafeMutableRawPointer {
+    var handle: UnsafeMutableRawPointer?
+    try check(dnnl_memory_get_data_handle(memory.memory, &handle), "reading a memory handle")
+    guard let handle else { throw TensorError.dnnl(operation: "reading a memory handle", status: "no handle") }
+    return handle
+  }
+
+  // MARK: Backward
+
+  /// Runs the backward pass after `forward`: seeds the gradients of some values (Keras-layout tensors of their
+  /// shapes), propagates through every step between the seeds and `targets`, and returns the gradients of the
+  /// targets as Keras-layout tensors (zeros where no path leads).
+  func backward(seeds: [Int: Tensor], targets: [Int], rule: ReLUGradientRule) throws -> [Tensor] {
+    guard supportsGradients else {
+      throw TensorError.unknownTap(detail: "the model was compiled without gradients")
+    }
+    if !backwardPrepared {
+      for value in values {
+        value.gradient = AlignedBuffer(byteCount: value.buffer.byteCount)
+        value.gradientMemory = try DNNLMemory(desc: value.desc, engine: engine, pointer: value.gradient!.pointer)
+      }
+      for step in steps { try step.prepareBackward(self) }
+      backwardPrepared = true
+    }
+    reluRule = rule
+    for value in values { value.gradientWritten = false }
+    for (id, seed) in seeds {
+      let value = values[id]
+      guard seed.shape == value.shape else {
+        throw TensorError.invalidShape(shape: seed.shape, detail: "seeds a gradient of a value of shape \(value.shape)")
+      }
+      var plainSeed = seed
+      try plainSeed.withUnsafeMutableBufferPointer { pointer in
+        let plainDesc = try Desc.plain(keras: value.shape)
+        let source = try DNNLMemory(desc: plainDesc, engine: engine, pointer: UnsafeMutableRawPointer(pointer.baseAddress!))
+        try accumulateGradient(into: id) { target in
+          try self.reorder(source, to: target)
+        }
+      }
+    }
+    // Only steps downstream of a target matter.
+    var relevant = Set(targets)
+    for step in steps where step.inputs.contains(where: relevant.contains) {
+      relevant.formUnion(step.outputs)
+    }
+    let earliest = targets.compactMap { target in steps.firstIndex { $0.outputs.contains(target) } }.min() ?? -1
+    for (position, step) in steps.enumerated().reversed() {
+      if position < earliest { break }
+      guard step.outputs.contains(where: { values[$0].gradientWritten }),
+        step.inputs.contains(where: relevant.contains)
+      else { continue }
+      try step.backward(self)
+    }
+    return try targets.map { id in
+      let value = values[id]
+      guard value.gradientWritten, let memory = value.gradientMemory else { return try Tensor(zeros: value.shape) }
+      var result = try Tensor(zeros: value.shape)
+      try result.withUnsafeMutableBufferPointer { output in
+        try copyToPlain(memory, desc: value.desc, shape: value.shape, into: output.baseAddress!)
+      }
+      return result
+    }
+  }
+
+  /// The gradient of value `id`, or nil when the backward pass has not reached it (it is zero).
+  func gradient(of id: Int) -> DNNLMemory? {
+    values[id].gradientWritten ? values[id].gradientMemory : nil
+  }
+
+  /// Adds a gradient contribution to value `id`: `produce` writes the contribution (in the value's layout) into
+  /// the memory it is given, which is the gradient itself for the first contribution and scratch space after.
+  func accumulateGradient(into id: Int, produce: (DNNLMemory) throws -> Void) throws {
+    let value = values[id]
+    guard let gradient = value.gradient, let gradientMemory = value.gradientMemory else { return }
+    if !value.gradientWritten {
+      try produce(gradientMemory)
+      value.gradientWritten = true
+      return
+    }
+    let scratchMemory = try scratchMemory(desc: value.desc, byteCount: gradient.byteCount)
+    try produce(scratchMemory)
+    let count = gradient.floatCount
+    let destination = gradient.floats
+    let source = scratch.floats
+    for index in 0..<count { destination[index] += source[index] }
+  }
+
+  /// A memory object over the plan's scratch buffer (grown as needed; contents undefined).
+  func scratchMemory(desc: MemoryDesc, byteCount: Int) throws -> DNNLMemory {
+    if scratch.byteCount < byteCount { scratch = AlignedBuffer(byteCount: byteCount) }
+    return try DNNLMemory(desc: desc, engine: engine, pointer: scratch.pointer)
+  }
+
+  /// Reorders (or copies) `source` into `target`.
+  func reorder(_ source: DNNLMemory, to target: DNNLMemory) throws {
+    if Desc.equal(source.desc, target.desc) {
+      let count = Desc.byteSize(source.desc)
+      try dataHandle(target).copyMemory(from: dataHandle(source), byteCount: count)
+      return
+    }
+    try makeReorder(from: source.desc, to: target.desc, engine: engine).execute(
+      stream, [(DNNL_ARG_FROM, source), (DNNL_ARG_TO, target)])
+  }
+}
+
+/// A layer output a caller asked to keep: the layer's address through nested models and its output tensor.
+public struct LayerOutputKey: Hashable, Sendable, CustomStringConvertible {
+  /// Indices through nested models: `[299]`, or `[0, 153]` for layer 153 of the model at index 0.
+  public var address: [Int]
+  /// Which output of the layer (0 for every single-output layer).
+  public var tensor: Int
+
+  public init(address: [Int], tensor: Int = 0) {
+    self.address = address
+    self.tensor = tensor
+  }
+
+  public var description: String {
+    "layer " + address.map(String.init).joined(separator: "/") + (tensor == 0 ? "" : " output \(tensor)")
+  }
+}

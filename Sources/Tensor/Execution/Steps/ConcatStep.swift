@@ -1,0 +1,63 @@
+import CDNNL
+
+/// Concatenation on oneDNN along one axis; oneDNN picks the output layout.
+final class ConcatStep: Step {
+  private let primitive: DNNLPrimitive
+  private let axis: Int
+  private var backwardReorders: [(desc: MemoryDesc, primitive: DNNLPrimitive)] = []
+
+  /// `axis` is oneDNN's (channels are axis 1).
+  init(label: String, inputs sources: [Int], axis: Int, outputShape: [Int], builder: PlanBuilder) throws {
+    self.axis = axis
+    var descs = sources.map { builder.values[$0].desc }
+    var descriptor: dnnl_primitive_desc_t?
+    try check(
+      dnnl_concat_primitive_desc_create(&descriptor, nil, Int32(descs.count), Int32(axis), &descs, nil, builder.engine),
+      "describing concatenation \(label)")
+    guard let descriptor else { throw TensorError.dnnl(operation: label, status: "no concat descriptor") }
+    primitive = try DNNLPrimitive(descriptor: descriptor, name: label)
+    guard let chosen = primitive.desc(dnnl_query_dst_md) else {
+      throw TensorError.dnnl(operation: label, status: "no destination descriptor")
+    }
+    super.init(label: label)
+    inputs = sources
+    outputs = [try builder.newValue(shape: outputShape, desc: chosen, label: label)]
+  }
+
+  override func forward(_ plan: ExecutionPlan) throws {
+    var arguments: [(Int32, DNNLMemory)] = inputs.enumerated().map { (DNNL_ARG_MULTIPLE_SRC + Int32($0), plan.values[$1].memory) }
+    arguments.append((DNNL_ARG_DST, plan.values[outputs[0]].memory))
+    try primitive.execute(plan.stream, arguments)
+  }
+
+  override func prepareBackward(_ plan: ExecutionPlan) throws {
+    var parent = plan.values[outputs[0]].desc
+    var offset = 0
+    let parentDims = Desc.dims(parent)
+    for input in inputs {
+      let inputDesc = plan.values[input].desc
+      var dims = parentDims
+      let size = Desc.dims(inputDesc)[axis]
+      dims[axis] = size
+      var offsets = [Int64](repeating: 0, count: dims.count)
+      offsets[axis] = Int64(offset)
+      var sub = MemoryDesc()
+      try check(
+        dnnl_memory_desc_init_submemory(&sub, &parent, dims.map(Int64.init), offsets),
+        "describing a slice for the backward \(label)")
+      backwardReorders.append((sub, try makeReorder(from: sub, to: inputDesc, engine: plan.engine)))
+      offset += size
+    }
+  }
+
+  override func backward(_ plan: ExecutionPlan) throws {
+    guard let gradient = plan.gradient(of: outputs[0]) else { return }
+    let handle = try plan.dataHandle(gradient)
+    for (input, reorder) in zip(inputs, backwardReorders) {
+      let slice = try DNNLMemory(desc: reorder.desc, engine: plan.engine, pointer: handle)
+      try plan.accumulateGradient(into: input) { target in
+        try reorder.primitive.execute(plan.stream, [(DNNL_ARG_FROM, slice), (DNNL_ARG_TO, target)])
+      }
+    }
+  }
+}

@@ -1,0 +1,203 @@
+import CDNNL
+
+/// Window geometry of a convolution or pooling in oneDNN's terms: strides, dilation (Keras's rate; oneDNN's
+/// `dilates` is rate - 1), and the padding before and after along each spatial axis.
+struct WindowGeometry {
+  var strides: [Int]
+  var dilation: [Int]
+  var paddingBefore: [Int]
+  var paddingAfter: [Int]
+
+  /// TensorFlow's padding for a window: `valid` none; `same` pads `max((out - 1) s + (k - 1) d + 1 - in, 0)`
+  /// in total with the odd pixel after.
+  static func tensorflow(
+    input: [Int], kernel: [Int], strides: [Int], dilation: [Int], same: Bool
+  ) -> WindowGeometry {
+    var before = [Int](repeating: 0, count: input.count)
+    var after = before
+    if same {
+      for axis in input.indices {
+        let effective = (kernel[axis] - 1) * dilation[axis] + 1
+        let output = (input[axis] + strides[axis] - 1) / strides[axis]
+        let total = max((output - 1) * strides[axis] + effective - input[axis], 0)
+        before[axis] = total / 2
+        after[axis] = total - before[axis]
+      }
+    }
+    return WindowGeometry(strides: strides, dilation: dilation, paddingBefore: before, paddingAfter: after)
+  }
+}
+
+/// A 2-D convolution (grouped and depthwise included) or transposed convolution on oneDNN, with an optional
+/// fused element-wise activation. Weights are given in a user layout and reordered once into the layout the
+/// primitive prefers.
+final class ConvolutionStep: Step {
+  enum Kind { case convolution, deconvolution }
+
+  private let kind: Kind
+  private let primitive: DNNLPrimitive
+  private let weights: (buffer: AlignedBuffer, memory: DNNLMemory)
+  private let bias: (buffer: AlignedBuffer, memory: DNNLMemory)?
+  private let userWeights: (buffer: AlignedBuffer, desc: MemoryDesc)
+  private let weightDims: [Int]
+  private let geometry: WindowGeometry
+  private let activation: DNNLActivation?
+  private var backwardPrimitive: DNNLPrimitive?
+  private var backwardWeights: DNNLMemory?
+  private var backwardWeightsBuffer: AlignedBuffer?
+  private var activationGradient: AlignedBuffer?
+
+  /// - Parameters:
+  ///   - weightDims: oneDNN weight dimensions: `(O, I, KH, KW)`, or `(G, O/G, I/G, KH, KW)` grouped.
+  ///   - weightStrides: where element `(o, i, kh, kw)` sits in `weightValues` (Keras's kernel layout).
+  ///   - outputShape: the Keras shape `(N, H, W, C)` of the output.
+  init(
+    label: String, kind: Kind, input: Int, weightDims: [Int], weightStrides: [Int], weightValues: [Float],
+    biasValues: [Float]?, outputShape: [Int], geometry: WindowGeometry, activation: DNNLActivation?,
+    builder: PlanBuilder
+  ) throws {
+    self.kind = kind
+    self.weightDims = weightDims
+    self.geometry = geometry
+    self.activation = activation
+    let engine = builder.engine
+    let inputValue = builder.values[input]
+    let srcAny = try Desc.tagged(dims: Desc.dims(inputValue.desc), tag: dnnl_format_tag_any)
+    let dstAny = try Desc.tagged(dims: Desc.dnnlDims(keras: outputShape), tag: dnnl_format_tag_any)
+    let weightsAny = try Desc.tagged(dims: weightDims, tag: dnnl_format_tag_any)
+    var biasDesc = try biasValues.map { try Desc.tagged(dims: [$0.count], tag: dnnl_a) }
+    let attributes = try DNNLAttributes()
+    if let activation {
+      try attributes.setEltwisePostOps([(activation.algorithm, activation.alpha, activation.beta)])
+    }
+    let propagation = builder.gradients ? dnnl_forward_training : dnnl_forward_inference
+    var src = srcAny
+    var dst = dstAny
+    var weightsDesc = weightsAny
+    let strides = geometry.strides.map(Int64.init)
+    let dilates = geometry.dilation.map { Int64($0 - 1) }
+    let before = geometry.paddingBefore.map(Int64.init)
+    let after = geometry.paddingAfter.map(Int64.init)
+    switch kind {
+    case .convolution:
+      var desc = dnnl_convolution_desc_t()
+      try withOptionalPointer(&biasDesc) { biasPointer in
+        try check(
+          dnnl_dilated_convolution_forward_desc_init(
+            &desc, propagation, dnnl_convolution_direct, &src, &weightsDesc, biasPointer, &dst, strides, dilates,
+            before, after), "describing convolution \(label)")
+      }
+      primitive = try withUnsafePointer(to: &desc) {
+        try DNNLPrimitive(operationDesc: $0, attributes: attributes.attributes, engine: engine, name: label)
+      }
+    case .deconvolution:
+      var desc = dnnl_deconvolution_desc_t()
+      try withOptionalPointer(&biasDesc) { biasPointer in
+        try check(
+          dnnl_dilated_deconvolution_forward_desc_init(
+            &desc, propagation, dnnl_deconvolution_direct, &src, &weightsDesc, biasPointer, &dst, strides, dilates,
+            before, after), "describing transposed convolution \(label)")
+      }
+      primitive = try withUnsafePointer(to: &desc) {
+        try DNNLPrimitive(operationDesc: $0, attributes: attributes.attributes, engine: engine, name: label)
+      }
+    }
+    guard let chosenSrc = primitive.desc(dnnl_query_src_md), let chosenDst = primitive.desc(dnnl_query_dst_md),
+      let chosenWeights = primitive.desc(dnnl_query_weights_md)
+    else { throw TensorError.dnnl(operation: label, status: "no memory descriptors") }
+    // Weights: user layout -> the primitive's layout, once.
+    let userDesc = try Desc.strided(dims: weightDims, strides: weightStrides)
+    let userBuffer = AlignedBuffer(byteCount: weightValues.count * 4)
+    weightValues.withUnsafeBufferPointer { userBuffer.floats.update(from: $0.baseAddress!, count: $0.count) }
+    userWeights = (userBuffer, userDesc)
+    weights = try builder.reordered(userBuffer, from: userDesc, to: chosenWeights)
+    if let biasValues, let desc = biasDesc {
+      let buffer = AlignedBuffer(byteCount: biasValues.count * 4)
+      biasValues.withUnsafeBufferPointer { buffer.floats.update(from: $0.baseAddress!, count: $0.count) }
+      bias = (buffer, try DNNLMemory(desc: desc, engine: engine, pointer: buffer.pointer))
+    } else {
+      bias = nil
+    }
+    super.init(label: label)
+    inputs = [try builder.converted(input, to: chosenSrc, label: label)]
+    outputs = [try builder.newValue(shape: outputShape, desc: chosenDst, label: label)]
+  }
+
+  override func forward(_ plan: ExecutionPlan) throws {
+    var arguments: [(Int32, DNNLMemory)] = [
+      (DNNL_ARG_SRC, plan.values[inputs[0]].memory), (DNNL_ARG_WEIGHTS, weights.memory),
+      (DNNL_ARG_DST, plan.values[outputs[0]].memory),
+    ]
+    if let bias { arguments.append((DNNL_ARG_BIAS, bias.memory)) }
+    try primitive.execute(plan.stream, arguments)
+  }
+
+  override func prepareBackward(_ plan: ExecutionPlan) throws {
+    if let activation, activation.gradientFromOutput == nil {
+      throw TensorError.unknownTap(detail: "\(label): the fused activation has no output-based gradient")
+    }
+    var diffSrc = plan.values[inputs[0]].desc
+    var diffDst = plan.values[outputs[0]].desc
+    var weightsAny = try Desc.tagged(dims: weightDims, tag: dnnl_format_tag_any)
+    let strides = geometry.strides.map(Int64.init)
+    let dilates = geometry.dilation.map { Int64($0 - 1) }
+    let before = geometry.paddingBefore.map(Int64.init)
+    let after = geometry.paddingAfter.map(Int64.init)
+    let created: DNNLPrimitive
+    switch kind {
+    case .convolution:
+      var desc = dnnl_convolution_desc_t()
+      try check(
+        dnnl_dilated_convolution_backward_data_desc_init(
+          &desc, dnnl_convolution_direct, &diffSrc, &weightsAny, &diffDst, strides, dilates, before, after),
+        "describing the backward convolution \(label)")
+      created = try withUnsafePointer(to: &desc) {
+        try DNNLPrimitive(operationDesc: $0, hint: primitive, engine: plan.engine, name: label + " (backward)")
+      }
+    case .deconvolution:
+      var desc = dnnl_deconvolution_desc_t()
+      try check(
+        dnnl_dilated_deconvolution_backward_data_desc_init(
+          &desc, dnnl_deconvolution_direct, &diffSrc, &weightsAny, &diffDst, strides, dilates, before, after),
+        "describing the backward transposed convolution \(label)")
+      created = try withUnsafePointer(to: &desc) {
+        try DNNLPrimitive(operationDesc: $0, hint: primitive, engine: plan.engine, name: label + " (backward)")
+      }
+    }
+    guard let chosenWeights = created.desc(dnnl_query_weights_md) else {
+      throw TensorError.dnnl(operation: label, status: "no backward weights descriptor")
+    }
+    let buffer = AlignedBuffer(byteCount: Desc.byteSize(chosenWeights))
+    let memory = try DNNLMemory(desc: chosenWeights, engine: plan.engine, pointer: buffer.pointer)
+    let user = try DNNLMemory(desc: userWeights.desc, engine: plan.engine, pointer: userWeights.buffer.pointer)
+    try plan.reorder(user, to: memory)
+    backwardPrimitive = created
+    backwardWeights = memory
+    backwardWeightsBuffer = buffer
+    if activation != nil { activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].buffer.byteCount) }
+  }
+
+  override func backward(_ plan: ExecutionPlan) throws {
+    guard var outputGradient = plan.gradient(of: outputs[0]), let backwardPrimitive, let backwardWeights else { return }
+    let output = plan.values[outputs[0]]
+    if let activation, let rule = activation.gradientFromOutput, let buffer = activationGradient {
+      let dy = try plan.dataHandle(outputGradient).assumingMemoryBound(to: Float.self)
+      DNNLActivation.backward(
+        rule, rule: plan.reluRule, modifiable: activation.isModifiableReLU, y: output.buffer.floats, dy: dy,
+        dx: buffer.floats, count: buffer.floatCount)
+      outputGradient = try DNNLMemory(desc: output.desc, engine: plan.engine, pointer: buffer.pointer)
+    }
+    try plan.accumulateGradient(into: inputs[0]) { target in
+      try backwardPrimitive.execute(
+        plan.stream,
+        [(DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_WEIGHTS, backwardWeights), (DNNL_ARG_DIFF_SRC, target)])
+    }
+  }
+}
+
+/// Calls `body` with a pointer to `value`, or nil when there is none.
+func withOptionalPointer<T, R>(_ value: inout T?, _ body: (UnsafeMutablePointer<T>?) throws -> R) rethrows -> R {
+  guard var unwrapped = value else { return try body(nil) }
+  defer { value = unwrapped }
+  return try body(&unwrapped)
+}

@@ -1,0 +1,129 @@
+import CDNNL
+
+/// Keras's Dense on oneDNN's inner product: `y = activation(x @ kernel + bias)` over the last axis, the leading
+/// axes flattened into rows. Input and output are plain (row-major).
+final class InnerProductStep: Step {
+  private let primitive: DNNLPrimitive
+  private let weights: (buffer: AlignedBuffer, memory: DNNLMemory)
+  private let userWeights: (buffer: AlignedBuffer, desc: MemoryDesc)
+  private let bias: (buffer: AlignedBuffer, memory: DNNLMemory)?
+  private let sourceDesc: MemoryDesc
+  private let destinationDesc: MemoryDesc
+  private let units: Int
+  private let activation: DNNLActivation?
+  private var backwardPrimitive: DNNLPrimitive?
+  private var backwardWeights: DNNLMemory?
+  private var backwardWeightsBuffer: AlignedBuffer?
+  private var activationGradient: AlignedBuffer?
+
+  /// `kernel` is Keras's `(in, units)` in row-major order.
+  init(
+    label: String, input: Int, kernel: [Float], bias biasValues: [Float]?, units: Int, activation: DNNLActivation?,
+    builder: PlanBuilder
+  ) throws {
+    let engine = builder.engine
+    let plainInput = try builder.plain(input, label: label)
+    let shape = builder.values[plainInput].shape
+    let inner = shape.last ?? 1
+    let rows = shape.reduce(1, *) / max(inner, 1)
+    self.units = units
+    self.activation = activation
+    sourceDesc = try Desc.tagged(dims: [rows, inner], tag: dnnl_ab)
+    destinationDesc = try Desc.tagged(dims: [rows, units], tag: dnnl_ab)
+    var src = sourceDesc
+    var dst = destinationDesc
+    var weightsAny = try Desc.tagged(dims: [units, inner], tag: dnnl_format_tag_any)
+    var biasDesc = try biasValues.map { try Desc.tagged(dims: [$0.count], tag: dnnl_a) }
+    let attributes = try DNNLAttributes()
+    if let activation {
+      try attributes.setEltwisePostOps([(activation.algorithm, activation.alpha, activation.beta)])
+    }
+    var desc = dnnl_inner_product_desc_t()
+    try withOptionalPointer(&biasDesc) { biasPointer in
+      try check(
+        dnnl_inner_product_forward_desc_init(
+          &desc, builder.gradients ? dnnl_forward_training : dnnl_forward_inference, &src, &weightsAny, biasPointer,
+          &dst), "describing Dense \(label)")
+    }
+    primitive = try withUnsafePointer(to: &desc) {
+      try DNNLPrimitive(operationDesc: $0, attributes: attributes.attributes, engine: engine, name: label)
+    }
+    guard let chosenWeights = primitive.desc(dnnl_query_weights_md) else {
+      throw TensorError.dnnl(operation: label, status: "no weights descriptor")
+    }
+    // Keras's kernel (in, units) is oneDNN's weights (units, in) with strides (1, units).
+    let userDesc = try Desc.strided(dims: [units, inner], strides: [1, units])
+    let userBuffer = AlignedBuffer(byteCount: kernel.count * 4)
+    kernel.withUnsafeBufferPointer { userBuffer.floats.update(from: $0.baseAddress!, count: $0.count) }
+    userWeights = (userBuffer, userDesc)
+    weights = try builder.reordered(userBuffer, from: userDesc, to: chosenWeights)
+    if let biasValues, let desc = biasDesc {
+      let buffer = AlignedBuffer(byteCount: biasValues.count * 4)
+      biasValues.withUnsafeBufferPointer { buffer.floats.update(from: $0.baseAddress!, count: $0.count) }
+      bias = (buffer, try DNNLMemory(desc: desc, engine: engine, pointer: buffer.pointer))
+    } else {
+      bias = nil
+    }
+    super.init(label: label)
+    inputs = [plainInput]
+    let outputShape = Array(shape.dropLast()) + [units]
+    outputs = [try builder.newValue(shape: outputShape, desc: try Desc.plain(keras: outputShape), label: label)]
+  }
+
+  override func forward(_ plan: ExecutionPlan) throws {
+    let source = try DNNLMemory(desc: sourceDesc, engine: plan.engine, pointer: plan.values[inputs[0]].buffer.pointer)
+    let destination = try DNNLMemory(
+      desc: destinationDesc, engine: plan.engine, pointer: plan.values[outputs[0]].buffer.pointer)
+    var arguments: [(Int32, DNNLMemory)] = [
+      (DNNL_ARG_SRC, source), (DNNL_ARG_WEIGHTS, weights.memory), (DNNL_ARG_DST, destination),
+    ]
+    if let bias { arguments.append((DNNL_ARG_BIAS, bias.memory)) }
+    try primitive.execute(plan.stream, arguments)
+  }
+
+  override func prepareBackward(_ plan: ExecutionPlan) throws {
+    if let activation, activation.gradientFromOutput == nil {
+      throw TensorError.unknownTap(detail: "\(label): the fused activation has no output-based gradient")
+    }
+    var diffSrc = sourceDesc
+    var diffDst = destinationDesc
+    var weightsAny = try Desc.tagged(dims: Desc.dims(userWeights.desc), tag: dnnl_format_tag_any)
+    var desc = dnnl_inner_product_desc_t()
+    try check(
+      dnnl_inner_product_backward_data_desc_init(&desc, &diffSrc, &weightsAny, &diffDst),
+      "describing the backward Dense \(label)")
+    let created = try withUnsafePointer(to: &desc) {
+      try DNNLPrimitive(operationDesc: $0, hint: primitive, engine: plan.engine, name: label + " (backward)")
+    }
+    guard let chosen = created.desc(dnnl_query_weights_md) else {
+      throw TensorError.dnnl(operation: label, status: "no backward weights descriptor")
+    }
+    let buffer = AlignedBuffer(byteCount: Desc.byteSize(chosen))
+    let memory = try DNNLMemory(desc: chosen, engine: plan.engine, pointer: buffer.pointer)
+    try plan.reorder(
+      try DNNLMemory(desc: userWeights.desc, engine: plan.engine, pointer: userWeights.buffer.pointer), to: memory)
+    backwardPrimitive = created
+    backwardWeights = memory
+    backwardWeightsBuffer = buffer
+    if activation != nil { activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].buffer.byteCount) }
+  }
+
+  override func backward(_ plan: ExecutionPlan) throws {
+    guard let gradient = plan.values[outputs[0]].gradient, plan.gradient(of: outputs[0]) != nil,
+      let backwardPrimitive, let backwardWeights
+    else { return }
+    var dyPointer = gradient.pointer
+    if let activation, let rule = activation.gradientFromOutput, let buffer = activationGradient {
+      DNNLActivation.backward(
+        rule, rule: plan.reluRule, modifiable: activation.isModifiableReLU, y: plan.values[outputs[0]].buffer.floats,
+        dy: gradient.floats, dx: buffer.floats, count: plan.values[outputs[0]].elementCount)
+      dyPointer = buffer.pointer
+    }
+    let diffDst = try DNNLMemory(desc: destinationDesc, engine: plan.engine, pointer: dyPointer)
+    try plan.accumulateGradient(into: inputs[0]) { target in
+      let diffSrc = try DNNLMemory(desc: sourceDesc, engine: plan.engine, pointer: try plan.dataHandle(target))
+      try backwardPrimitive.execute(
+        plan.stream, [(DNNL_ARG_DIFF_DST, diffDst), (DNNL_ARG_WEIGHTS, backwardWeights), (DNNL_ARG_DIFF_SRC, diffSrc)])
+    }
+  }
+}
