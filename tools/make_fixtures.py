@@ -190,6 +190,47 @@ def fresh_k3(seed):
     k3.utils.set_random_seed(seed)
 
 
+def _outer_output(model, layer):
+    """The output of `layer`'s call inside `model` (for a nested model, not its own internal output)."""
+    if isinstance(model, k3.Model):
+        keys = (model if hasattr(model, "_nodes") else model._functional)._nodes
+        for position, node in enumerate(layer._inbound_nodes):
+            if f"{id(layer)}_ib-{position}" in keys:
+                return node.outputs[0]
+    else:
+        for position, node in enumerate(layer._inbound_nodes):
+            if f"{layer.name}_ib-{position}" in model._network_nodes:
+                return tf.nest.flatten(node.outputs)[0]
+    return layer.output
+
+
+def write_gradients(name, model, inputs, layer_names, seed, folder=MODELS):
+    """Stores TensorFlow's gradients of `L = sum_k sum(seed_k * output_k)` (seeds random, stored) with respect to
+    every model input and to the outputs of `layer_names` (`NAME.grad.json` lists their indices in model.layers)."""
+    inputs = [tf.constant(np.asarray(x, dtype=np.float32)) for x in (inputs if isinstance(inputs, list) else [inputs])]
+    names = [layer.name for layer in model.layers]
+    layers = [model.get_layer(n) for n in layer_names]
+    functional = k3.Model if isinstance(model, k3.Model) else k2.Model
+    probe = functional(model.inputs, [_outer_output(model, layer) for layer in layers] + list(model.outputs))
+    rng = np.random.default_rng(seed)
+    with tf.GradientTape(watch_accessed_variables=False, persistent=True) as tape:
+        for x in inputs:
+            tape.watch(x)
+        results = probe(inputs if len(inputs) > 1 else inputs[0], training=False)
+        results = results if isinstance(results, (list, tuple)) else [results]
+        taps, outputs = results[:len(layers)], results[len(layers):]
+        seeds = [rng.normal(0, 1, tuple(y.shape)).astype(np.float32) for y in outputs]
+        loss = tf.add_n([tf.reduce_sum(s * y) for s, y in zip(seeds, outputs)])
+    for position, s in enumerate(seeds):
+        np.save(os.path.join(folder, f"{name}.seed_{position}.npy"), s)
+    for position, g in enumerate(tape.gradient(loss, inputs)):
+        np.save(os.path.join(folder, f"{name}.grad_input_{position}.npy"), np.asarray(g, dtype=np.float32))
+    for position, g in enumerate(tape.gradient(loss, taps)):
+        np.save(os.path.join(folder, f"{name}.grad_layer_{position}.npy"), np.asarray(g, dtype=np.float32))
+    with open(os.path.join(folder, f"{name}.grad.json"), "w") as file:
+        json.dump({"layers": [names.index(n) for n in layer_names]}, file)
+
+
 def seeded_input(shape, seed, low=-1.0, high=1.0):
     return np.random.default_rng(seed).uniform(low, high, shape).astype(np.float32)
 
@@ -237,6 +278,7 @@ def inception_v3_narrow():
     model.save(os.path.join(MODELS, "inception_v3_narrow.h5"))
     write_json("inception_v3_narrow", k2_report(model))
     write_io("inception_v3_narrow", model, seeded_input((1, 139, 139, 3), 11), reload=lambda: k2.models.load_model(os.path.join(MODELS, "inception_v3_narrow.h5"), compile=False))
+    write_gradients("inception_v3_narrow", model, seeded_input((1, 139, 139, 3), 11), ["mixed10", "conv2d_94"], 31)
     return model
 
 
@@ -267,6 +309,7 @@ def sequential_cnn():
     model.save(path)
     write_json("sequential_cnn", report)
     write_io("sequential_cnn", model, seeded_input((2, 28, 28, 1), 12, 0.0, 1.0), reload=lambda: k2.models.load_model(os.path.join(MODELS, "sequential_cnn.h5"), compile=False))
+    write_gradients("sequential_cnn", model, seeded_input((2, 28, 28, 1), 12, 0.0, 1.0), ["renamed_conv"], 32)
     return path
 
 
@@ -314,6 +357,7 @@ def nested_mobilenet():
     model.save(os.path.join(MODELS, "nested_mobilenet.h5"))
     write_json("nested_mobilenet", k2_report(model))
     write_io("nested_mobilenet", model, seeded_input((2, 96, 96, 3), 13), reload=lambda: k2.models.load_model(os.path.join(MODELS, "nested_mobilenet.h5"), compile=False))
+    write_gradients("nested_mobilenet", model, seeded_input((2, 96, 96, 3), 13), [], 33)
 
 
 def weights_only():
@@ -373,11 +417,17 @@ def layer_zoo_k2():
     separable = L.SeparableConv2D(8, 3, padding="same", activation="tanh")(depthwise)  # 6x6x8
     transposed = L.Conv2DTranspose(6, 3, strides=2, padding="same", activation="sigmoid")(separable)  # 12x12x6
     bn_no_center = L.BatchNormalization(center=False)(transposed)
-    bn_no_scale = L.BatchNormalization(scale=False)(c1)
+    # A linear convolution followed by BatchNormalization (kerasvis folds one into the other). Normalizing c1 instead
+    # would turn its ReLU zeros into plateaus of one value (see the note on max pooling below).
+    bn_no_scale = L.BatchNormalization(scale=False)(L.Conv2D(8, 3, padding="same")(x))
     relu_layer = L.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.2)(bn_no_scale)
     leaky = L.LeakyReLU(alpha=0.25)(bn_no_center)
     prelu = L.PReLU(shared_axes=[1, 2])(leaky)
-    elu = L.ELU(alpha=0.7)(relu_layer)
+    # ReLU(max_value) saturates into plateaus of equal values; kept away from max pooling, whose gradient goes to
+    # the first maximum: where float rounding alone orders two values (an average of a plateau), TF and kerasvis
+    # may pick different ones.
+    elu = L.ELU(alpha=0.7)(bn_no_scale)
+    relu_summary = L.GlobalAveragePooling2D()(relu_layer)
     padded = L.ZeroPadding2D(((1, 2), (0, 3)))(c2)  # 11x11
     cropped = L.Cropping2D(((0, 1), (2, 0)))(padded)  # 10x9
     resized = L.UpSampling2D(2)(L.MaxPooling2D(2, strides=2, padding="same")(cropped))  # 5x5 -> 10x10
@@ -409,7 +459,7 @@ def layer_zoo_k2():
     seq = L.Dense(7, activation="tanh")(sequence)  # Dense on (5, 6) -> (5, 7)
     seq = L.LayerNormalization(axis=[1, 2], center=False)(seq)
     seq = L.Reshape((35,))(seq)
-    head = L.Concatenate()([drop, L.Flatten()(gap), gmp, seq])
+    head = L.Concatenate()([drop, L.Flatten()(gap), gmp, seq, relu_summary])
     head = L.Dense(12, activation="relu")(head)
     head = L.Dense(4)(head)
     probabilities = L.Softmax()(head)
@@ -419,6 +469,7 @@ def layer_zoo_k2():
     model.save(os.path.join(MODELS, "layer_zoo_k2.h5"))
     write_json("layer_zoo_k2", k2_report(model))
     write_io("layer_zoo_k2", model, [seeded_input((2, 12, 12, 4), 15), seeded_input((2, 5, 6), 16)], reload=lambda: k2.models.load_model(os.path.join(MODELS, "layer_zoo_k2.h5"), compile=False))
+    write_gradients("layer_zoo_k2", model, [seeded_input((2, 12, 12, 4), 15), seeded_input((2, 5, 6), 16)], ["concatenate", "conv2d_3"], 35)
 
 
 def long_names():
@@ -516,6 +567,7 @@ def layer_zoo_k3():
     model.save(os.path.join(MODELS, "layer_zoo_k3.keras"))
     write_json("layer_zoo_k3", k3_report(model))
     write_io("layer_zoo_k3", model, seeded_input((2, 12, 12, 3), 19, 0.0, 255.0), reload=lambda: k3.models.load_model(os.path.join(MODELS, "layer_zoo_k3.keras"), compile=False))
+    write_gradients("layer_zoo_k3", model, seeded_input((2, 12, 12, 3), 19, 0.0, 255.0), ["concatenate", "conv2d_transpose"], 39)
 
 
 def nested_k3():
@@ -539,6 +591,7 @@ def nested_k3():
     model.save(os.path.join(MODELS, "nested_k3.keras"))
     write_json("nested_k3", k3_report(model))
     write_io("nested_k3", model, seeded_input((2, 16, 16, 3), 20), reload=lambda: k3.models.load_model(os.path.join(MODELS, "nested_k3.keras"), compile=False))
+    write_gradients("nested_k3", model, seeded_input((2, 16, 16, 3), 20), ["func_block"], 40)
 
 
 def make_small():

@@ -176,7 +176,9 @@ final class ExecutionPlan {
     for step in steps where step.inputs.contains(where: relevant.contains) {
       relevant.formUnion(step.outputs)
     }
-    let earliest = targets.compactMap { target in steps.firstIndex { $0.outputs.contains(target) } }.min() ?? -1
+    // Steps before the earliest target's producer cannot matter (a model input has no producer: run them all).
+    let producers = targets.map { target in steps.firstIndex { $0.outputs.contains(target) } }
+    let earliest = producers.contains { $0 == nil } ? -1 : producers.compactMap { $0 }.min() ?? -1
     for (position, step) in steps.enumerated().reversed() {
       if position < earliest { break }
       guard step.outputs.contains(where: { values[$0].gradientWritten }),

@@ -265,7 +265,7 @@ extension PlanBuilder {
       let geometry = WindowGeometry(strides: [1, 1], dilation: [1, 1], paddingBefore: [0, 0], paddingAfter: [0, 0])
       let step = try PoolingStep(
         label: label, input: inputs[0], maximum: maximum, kernel: [inputShape[1], inputShape[2]], geometry: geometry,
-        outputShape: pooledShape, builder: self)
+        outputShape: pooledShape, splitsTies: true, builder: self)
       steps.append(step)
       let pooled = try plain(step.outputs[0], label: label)
       if keepDims { return [pooled] }

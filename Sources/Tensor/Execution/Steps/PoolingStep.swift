@@ -2,20 +2,30 @@ import CDNNL
 
 /// Max or average pooling on oneDNN (global pooling is a window over the whole image). Average pooling with
 /// `same` padding excludes the padded cells from the count, as TensorFlow does.
+///
+/// Max pooling's gradient follows TensorFlow rather than oneDNN where the maximum is tied: MaxPooling2D gives the
+/// whole gradient to the first maximum in the window (row by row), GlobalMaxPooling2D (`reduce_max`) splits it
+/// evenly between the tied maxima. It is computed in Swift on plain copies.
 final class PoolingStep: Step {
   private let primitive: DNNLPrimitive
   private let algorithm: dnnl_alg_kind_t
   private let geometry: WindowGeometry
   private let kernel: [Int]
+  private let splitsTies: Bool
   private let workspace: (buffer: AlignedBuffer, memory: DNNLMemory)?
   private var backwardPrimitive: DNNLPrimitive?
+  private var plainInput: (buffer: AlignedBuffer, memory: DNNLMemory)?
+  private var plainOutputGradient: (buffer: AlignedBuffer, memory: DNNLMemory)?
+  private var plainInputGradient: (buffer: AlignedBuffer, memory: DNNLMemory)?
 
+  /// `splitsTies`: a global max pooling, whose gradient TensorFlow splits between tied maxima.
   init(
     label: String, input: Int, maximum: Bool, kernel: [Int], geometry: WindowGeometry, outputShape: [Int],
-    builder: PlanBuilder
+    splitsTies: Bool = false, builder: PlanBuilder
   ) throws {
     let inputValue = builder.values[input]
     self.kernel = kernel
+    self.splitsTies = splitsTies
     self.geometry = geometry
     algorithm = maximum ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding
     var src = inputValue.desc
@@ -53,6 +63,17 @@ final class PoolingStep: Step {
   }
 
   override func prepareBackward(_ plan: ExecutionPlan) throws {
+    if algorithm == dnnl_pooling_max {
+      func plainBuffer(_ id: Int) throws -> (AlignedBuffer, DNNLMemory) {
+        let desc = try Desc.plain(keras: plan.values[id].shape)
+        let buffer = AlignedBuffer(byteCount: Desc.byteSize(desc))
+        return (buffer, try DNNLMemory(desc: desc, engine: plan.engine, pointer: buffer.pointer))
+      }
+      plainInput = try plainBuffer(inputs[0])
+      plainInputGradient = try plainBuffer(inputs[0])
+      plainOutputGradient = try plainBuffer(outputs[0])
+      return
+    }
     var diffSrc = plan.values[inputs[0]].desc
     var diffDst = plan.values[outputs[0]].desc
     var desc = dnnl_pooling_v2_desc_t()
@@ -68,11 +89,69 @@ final class PoolingStep: Step {
   }
 
   override func backward(_ plan: ExecutionPlan) throws {
+    if let plainInput, let plainInputGradient, let plainOutputGradient {
+      guard let gradient = plan.gradient(of: outputs[0]) else { return }
+      try plan.reorder(plan.values[inputs[0]].memory, to: plainInput.memory)
+      try plan.reorder(gradient, to: plainOutputGradient.memory)
+      plainInputGradient.buffer.zero()
+      maxPoolingGradient(
+        x: plainInput.buffer.floats, dy: plainOutputGradient.buffer.floats, dx: plainInputGradient.buffer.floats,
+        inputShape: plan.values[inputs[0]].shape, outputShape: plan.values[outputs[0]].shape)
+      try plan.accumulateGradient(into: inputs[0]) { target in try plan.reorder(plainInputGradient.memory, to: target) }
+      return
+    }
     guard let gradient = plan.gradient(of: outputs[0]), let backwardPrimitive else { return }
     try plan.accumulateGradient(into: inputs[0]) { target in
       var arguments: [(Int32, DNNLMemory)] = [(DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_DIFF_SRC, target)]
       if let workspace { arguments.append((DNNL_ARG_WORKSPACE, workspace.memory)) }
       try backwardPrimitive.execute(plan.stream, arguments)
+    }
+  }
+
+  /// TensorFlow's max pooling gradient on plain NHWC buffers (see the type's comment for ties).
+  private func maxPoolingGradient(
+    x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, inputShape: [Int],
+    outputShape: [Int]
+  ) {
+    let (batch, height, width, channels) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
+    let (outHeight, outWidth) = (outputShape[1], outputShape[2])
+    var ties: [Int] = []
+    for n in 0..<batch {
+      for oy in 0..<outHeight {
+        let top = oy * geometry.strides[0] - geometry.paddingBefore[0]
+        let rows = max(top, 0)..<min(top + kernel[0], height)
+        for ox in 0..<outWidth {
+          let left = ox * geometry.strides[1] - geometry.paddingBefore[1]
+          let columns = max(left, 0)..<min(left + kernel[1], width)
+          for c in 0..<channels {
+            let g = dy[((n * outHeight + oy) * outWidth + ox) * channels + c]
+            var best = -Float.infinity
+            var bestIndex = -1
+            ties.removeAll(keepingCapacity: true)
+            for y in rows {
+              for x0 in columns {
+                let index = ((n * height + y) * width + x0) * channels + c
+                let value = x[index]
+                if value > best || bestIndex < 0 {
+                  best = value
+                  bestIndex = index
+                  ties.removeAll(keepingCapacity: true)
+                  ties.append(index)
+                } else if splitsTies && value == best {
+                  ties.append(index)
+                }
+              }
+            }
+            guard bestIndex >= 0 else { continue }
+            if splitsTies {
+              let share = g / Float(ties.count)
+              for index in ties { dx[index] += share }
+            } else {
+              dx[bestIndex] += g
+            }
+          }
+        }
+      }
     }
   }
 }
