@@ -33,7 +33,7 @@ let package = Package(
       dependencies: ["HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     .target(name: "Tensor", dependencies: ["CDNNL", "KerasModel"]),
     .target(name: "KerasVis", dependencies: ["Tensor", "KerasModel"]),
-    .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG"]),
+    .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG", "Tensor", "KerasModel"]),
     .executableTarget(
       name: "kerasvis",
       dependencies: [

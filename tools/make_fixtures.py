@@ -627,16 +627,35 @@ ZOO_MODELS = {
 
 
 def make_zoo(names):
-    """Full-size keras.applications models (tf-keras, .h5) with seeded random weights, input and output."""
+    """Full-size keras.applications models (tf-keras, .h5) with seeded random weights, input and output.
+
+    Random weights make some models' features explode and their softmax one-hot, which would hide differences:
+    the classifier (the last layer with weights) is rescaled so that its logits have a standard deviation of about
+    2 on the stored input, and the features it reads are stored too (`NAME.features.npy`, with the index of the
+    layer producing them in `NAME.zoo.json`)."""
     os.makedirs(ZOO, exist_ok=True)
-    for position, name in enumerate(names):
+    for name in names:
+        position = list(ZOO_MODELS).index(name)
         constructor, size = ZOO_MODELS[name]
-        k2.utils.set_random_seed(100 + position)
+        fresh_k2(100 + position)
         model = getattr(k2.applications, constructor)(weights=None, input_shape=(size, size, 3))
         randomize(model, 100 + position)
+        inputs = seeded_input((2, size, size, 3), 200 + position)
+        classifier = [layer for layer in model.layers if layer.weights][-1]
+        source = tf.nest.flatten(classifier._inbound_nodes[0].inbound_layers)[0]
+        features = np.asarray(k2.Model(model.inputs, classifier.input)(inputs, training=False), dtype=np.float32)
+        kernel = classifier.weights[0]
+        fan_in = int(np.prod(kernel.shape[:-1]))
+        rng = np.random.default_rng(300 + position)
+        spread = float(np.sqrt(np.mean(np.square(features)))) or 1.0
+        kernel.assign(rng.normal(0, 2.0 / (spread * np.sqrt(fan_in)), kernel.shape).astype(np.float32))
         model.save(os.path.join(ZOO, f"{name}.h5"))
         write_json(name, k2_report(model), ZOO)
-        write_io(name, model, seeded_input((2, size, size, 3), 200 + position), ZOO)
+        write_io(name, model, inputs, ZOO)
+        np.save(os.path.join(ZOO, f"{name}.features.npy"), features)
+        with open(os.path.join(ZOO, f"{name}.zoo.json"), "w") as file:
+            json.dump({"features_layer": [layer.name for layer in model.layers].index(source.name),
+                       "features_layer_name": source.name}, file)
         print(f"zoo/{name}.h5: {len(model.layers)} layers, {model.count_params()} parameters", flush=True)
 
 
