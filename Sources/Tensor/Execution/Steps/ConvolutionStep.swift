@@ -38,7 +38,8 @@ final class ConvolutionStep: Step {
   private let primitive: DNNLPrimitive
   private let weights: (buffer: AlignedBuffer, memory: DNNLMemory)
   private let bias: (buffer: AlignedBuffer, memory: DNNLMemory)?
-  private let userWeights: (buffer: AlignedBuffer, desc: MemoryDesc)
+  /// The weights in their user layout, kept only when backward passes will need them in another layout.
+  private let userWeights: (buffer: AlignedBuffer, desc: MemoryDesc)?
   private let weightDims: [Int]
   private let geometry: WindowGeometry
   private let activation: DNNLActivation?
@@ -109,7 +110,7 @@ final class ConvolutionStep: Step {
     let userDesc = try Desc.strided(dims: weightDims, strides: weightStrides)
     let userBuffer = AlignedBuffer(byteCount: weightValues.count * 4)
     weightValues.withUnsafeBufferPointer { userBuffer.floats.update(from: $0.baseAddress!, count: $0.count) }
-    userWeights = (userBuffer, userDesc)
+    userWeights = builder.gradients ? (userBuffer, userDesc) : nil
     weights = try builder.reordered(userBuffer, from: userDesc, to: chosenWeights)
     if let biasValues, let desc = biasDesc {
       let buffer = AlignedBuffer(byteCount: biasValues.count * 4)
@@ -164,7 +165,7 @@ final class ConvolutionStep: Step {
         try DNNLPrimitive(operationDesc: $0, hint: primitive, engine: plan.engine, name: label + " (backward)")
       }
     }
-    guard let chosenWeights = created.desc(dnnl_query_weights_md) else {
+    guard let chosenWeights = created.desc(dnnl_query_weights_md), let userWeights else {
       throw TensorError.dnnl(operation: label, status: "no backward weights descriptor")
     }
     let buffer = AlignedBuffer(byteCount: Desc.byteSize(chosenWeights))

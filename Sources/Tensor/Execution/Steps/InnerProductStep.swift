@@ -5,7 +5,8 @@ import CDNNL
 final class InnerProductStep: Step {
   private let primitive: DNNLPrimitive
   private let weights: (buffer: AlignedBuffer, memory: DNNLMemory)
-  private let userWeights: (buffer: AlignedBuffer, desc: MemoryDesc)
+  /// The weights in their user layout, kept only when backward passes will need them in another layout.
+  private let userWeights: (buffer: AlignedBuffer, desc: MemoryDesc)?
   private let bias: (buffer: AlignedBuffer, memory: DNNLMemory)?
   private let sourceDesc: MemoryDesc
   private let destinationDesc: MemoryDesc
@@ -55,7 +56,7 @@ final class InnerProductStep: Step {
     let userDesc = try Desc.strided(dims: [units, inner], strides: [1, units])
     let userBuffer = AlignedBuffer(byteCount: kernel.count * 4)
     kernel.withUnsafeBufferPointer { userBuffer.floats.update(from: $0.baseAddress!, count: $0.count) }
-    userWeights = (userBuffer, userDesc)
+    userWeights = builder.gradients ? (userBuffer, userDesc) : nil
     weights = try builder.reordered(userBuffer, from: userDesc, to: chosenWeights)
     if let biasValues, let desc = biasDesc {
       let buffer = AlignedBuffer(byteCount: biasValues.count * 4)
@@ -87,6 +88,7 @@ final class InnerProductStep: Step {
     }
     var diffSrc = sourceDesc
     var diffDst = destinationDesc
+    guard let userWeights else { throw TensorError.unknownTap(detail: "\(label): compiled without gradients") }
     var weightsAny = try Desc.tagged(dims: Desc.dims(userWeights.desc), tag: dnnl_format_tag_any)
     var desc = dnnl_inner_product_desc_t()
     try check(

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import KerasModel
+import Tensor
+
+/// `kerasvis bench MODEL`: times forward passes on seeded random input (what `tools/bench` compares with
+/// TensorFlow).
+struct BenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Time forward passes of a model on random input and print the timings as JSON.")
+
+  @OptionGroup var model: ModelOptions
+
+  @Option(help: "Batch size.")
+  var batch = 1
+
+  @Option(help: "Timed runs (after the warm-up runs).")
+  var runs = 20
+
+  @Option(help: "Untimed warm-up runs (the first builds the execution plan).")
+  var warmup = 3
+
+  func validate() throws {
+    guard batch > 0, runs > 0, warmup >= 0 else { throw ValidationError("--batch and --runs must be positive") }
+  }
+
+  func run() throws {
+    do {
+      let loadStart = Date()
+      let graph = try model.load()
+      let loadSeconds = Date().timeIntervalSince(loadStart)
+      let inputs = try graph.inputs.map { input -> Tensor in
+        let shape = try [batch] + input.shape.featureDimensions.map { dimension in
+          guard let dimension else { throw ValidationError("the model's input \(input.shape) has an unknown size") }
+          return dimension
+        }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        return try Tensor(shape: shape) { _ in
+          state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+          return Float(state >> 40) / Float(1 << 24) * 2 - 1
+        }
+      }
+      let compiled = CompiledModel(graph: graph)
+      let firstStart = Date()
+      _ = try compiled.predict(inputs)
+      let firstSeconds = Date().timeIntervalSince(firstStart)
+      for _ in 0..<max(warmup - 1, 0) { _ = try compiled.predict(inputs) }
+      var times: [Double] = []
+      for _ in 0..<runs {
+        let start = Date()
+        _ = try compiled.predict(inputs)
+        times.append(Date().timeIntervalSince(start) * 1000)
+      }
+      let sorted = times.sorted()
+      let report: JSONValue = .object([
+        "model": .string(graph.name), "batch": .number(Double(batch)), "runs": .number(Double(runs)),
+        "load_ms": .number(loadSeconds * 1000), "first_run_ms": .number(firstSeconds * 1000),
+        "median_ms": .number(sorted[sorted.count / 2]), "min_ms": .number(sorted[0]),
+        "mean_ms": .number(times.reduce(0, +) / Double(times.count)),
+        "peak_rss_mb": .number(peakResidentMegabytes()),
+      ])
+      print(report.jsonText)
+    } catch let error as ValidationError {
+      throw error
+    } catch {
+      throw fail(error)
+    }
+  }
+}
+
+/// The process's peak resident set size in MiB (`getrusage`).
+func peakResidentMegabytes() -> Double {
+  var usage = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &usage)
+  return Double(usage.ru_maxrss) / 1024
+}
