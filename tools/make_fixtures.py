@@ -33,6 +33,9 @@ import keras as k3  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(ROOT, "Tests", "Fixtures", "models")
+VIS = os.path.join(ROOT, "Tests", "Fixtures", "vis")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kerasvis_reference as kv  # noqa: E402
 ZOO = os.path.join(ROOT, "zoo")
 
 
@@ -594,6 +597,82 @@ def nested_k3():
     write_gradients("nested_k3", model, seeded_input((2, 16, 16, 3), 20), ["func_block"], 40)
 
 
+# ----------------------------------------------------------------------------------------------- keras-vis
+
+def write_vis_cases(name, model_file, cases, seed_file, seed_input=None):
+    """Runs the keras-vis port (tools/kerasvis_reference.py) on the saved model for each case and stores the maps
+    (float16 where they lie in 0...1, which float16 holds to 2.5e-4) and `NAME.cases.json` describing them. The
+    seed input is the first sample of `seed_file` (under Tests/Fixtures), written from `seed_input` if given."""
+    os.makedirs(VIS, exist_ok=True)
+    model = k2.models.load_model(os.path.join(MODELS, model_file), compile=False)
+    if seed_input is not None:
+        np.save(os.path.join(ROOT, "Tests", "Fixtures", seed_file), np.asarray(seed_input, dtype=np.float32)[None])
+    seed_input = np.load(os.path.join(ROOT, "Tests", "Fixtures", seed_file))[0]
+    records = []
+    for case in cases:
+        arguments = {k: v for k, v in case.items() if k not in ("name", "method")}
+        if case["method"] == "saliency":
+            result = kv.visualize_saliency(model, seed_input=seed_input, keras_module=k2, **arguments)
+        elif case["method"] == "cam":
+            result, used = kv.visualize_cam(model, seed_input=seed_input, keras_module=k2, **arguments)
+            case = dict(case, penultimate_used=int(used))
+        else:
+            result = kv.visualize_activation(model, seed_input=seed_input, keras_module=k2, **arguments)
+        result = np.asarray(result)
+        assert result.max() > result.min(), f"{name}.{case['name']} is constant: it would test little"
+        dtype = np.float32 if case["method"] == "activation" else np.float16
+        np.save(os.path.join(VIS, f"{name}.{case['name']}.npy"), result.astype(dtype))
+        records.append(case)
+    with open(os.path.join(VIS, f"{name}.cases.json"), "w") as file:
+        json.dump({"model": model_file, "seed": seed_file, "cases": records}, file, indent=1)
+
+
+def make_vis():
+    """keras-vis's numbers for the fixture models: Grad-CAM at the automatic and at a named penultimate layer,
+    saliency vanilla/guided/rectified, with and without the linear swap, and activation maximization."""
+    names = [layer.name for layer in k2.models.load_model(
+        os.path.join(MODELS, "inception_v3_narrow.h5"), compile=False).layers]
+    predictions, mixed10 = names.index("predictions"), names.index("mixed10")
+    write_vis_cases("inception_v3_narrow", "inception_v3_narrow.h5", [
+        dict(name="cam_auto", method="cam", layer_idx=predictions, filter_indices=[0]),
+        dict(name="cam_auto_linear", method="cam", layer_idx=predictions, filter_indices=[0, 6], linear=True),
+        dict(name="cam_mixed10", method="cam", layer_idx=predictions, filter_indices=[3],
+             penultimate_layer_idx=mixed10),
+        dict(name="cam_mixed10_linear", method="cam", layer_idx=predictions, filter_indices=[3, 7],
+             penultimate_layer_idx=mixed10, linear=True),
+        dict(name="cam_mixed10_guided", method="cam", layer_idx=predictions, filter_indices=[6],
+             penultimate_layer_idx=mixed10, backprop_modifier="guided", grad_modifier="relu", linear=True),
+        dict(name="saliency", method="saliency", layer_idx=predictions, filter_indices=[3]),
+        dict(name="saliency_linear", method="saliency", layer_idx=predictions, filter_indices=[3], linear=True),
+        dict(name="saliency_guided", method="saliency", layer_idx=predictions, filter_indices=[3],
+             backprop_modifier="guided"),
+        dict(name="saliency_guided_linear", method="saliency", layer_idx=predictions, filter_indices=[3],
+             backprop_modifier="guided", linear=True),
+        dict(name="saliency_relu", method="saliency", layer_idx=predictions, filter_indices=[3],
+             backprop_modifier="relu"),
+        dict(name="saliency_relu_linear", method="saliency", layer_idx=predictions, filter_indices=[3],
+             backprop_modifier="relu", linear=True),
+        dict(name="saliency_conv_negate", method="saliency", layer_idx=mixed10, filter_indices=[5, 9],
+             grad_modifier="negate"),
+    ], "models/inception_v3_narrow.input.npy")
+
+    last = len(k2.models.load_model(os.path.join(MODELS, "sequential_cnn.h5"), compile=False).layers) - 1
+    write_vis_cases("sequential_cnn", "sequential_cnn.h5", [
+        dict(name="cam_auto", method="cam", layer_idx=last, filter_indices=[4]),
+        dict(name="saliency_keepdims_small_values", method="saliency", layer_idx=last, filter_indices=[4],
+             grad_modifier="small_values", keepdims=True),
+        dict(name="saliency_all_filters_invert", method="saliency", layer_idx=2, filter_indices=None,
+             grad_modifier="invert"),
+    ], "models/sequential_cnn.input.npy")
+    rng = np.random.default_rng(51)
+    start = rng.random((28, 28, 1))
+    start = (start - start.mean()) / (start.std() + kv.EPSILON) * (0.05 * 255) + 127.5  # keras-vis's random_array
+    write_vis_cases("sequential_cnn_activation", "sequential_cnn.h5", [
+        dict(name="dense_linear", method="activation", layer_idx=last, filter_indices=[4], max_iter=20, linear=True),
+        dict(name="conv", method="activation", layer_idx=2, filter_indices=[3], max_iter=20),
+    ], "vis/sequential_cnn_activation.seed.npy", seed_input=start)
+
+
 def make_small():
     os.makedirs(MODELS, exist_ok=True)
     inception_v3_narrow()
@@ -607,6 +686,7 @@ def make_small():
     lambda_layer()
     layer_zoo_k3()
     nested_k3()
+    make_vis()
 
 
 # ----------------------------------------------------------------------------------------------- zoo
@@ -661,10 +741,13 @@ def make_zoo(names):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--vis", action="store_true", help="only the keras-vis fixtures (Tests/Fixtures/vis)")
     parser.add_argument("--zoo", nargs="*", metavar="MODEL",
                         help=f"write full-size models into zoo/ (all, or some of: {', '.join(ZOO_MODELS)})")
     arguments = parser.parse_args()
-    if arguments.zoo is not None:
+    if arguments.vis:
+        make_vis()
+    elif arguments.zoo is not None:
         make_zoo(arguments.zoo or list(ZOO_MODELS))
     else:
         make_small()

@@ -1,2 +1,0 @@
-/// Placeholder until the keras-vis API lands.
-public enum KerasVisModule {}
