@@ -59,10 +59,16 @@ public struct ModelInputLoader: Sendable {
   /// The image at `path` as a `(1, H, W, C)` model input.
   /// - Throws: `ImageIOError` naming the file for an unreadable, corrupt or oversized image.
   public func load(path: String) throws -> Tensor {
+    try loadWithPicture(path: path).input
+  }
+
+  /// The image at `path` as a `(1, H, W, C)` model input, with the 8-bit picture as loaded (before
+  /// preprocessing), on which explanations are drawn.
+  public func loadWithPicture(path: String) throws -> (input: Tensor, picture: Image) {
     let loaded = try loadImage(
       atPath: path, colorMode: colorMode, targetSize: targetSize, interpolation: interpolation, limits: limits)
     let image = try preprocessing.applied(to: loaded.floatImage())
-    return try Tensor(shape: [1, image.height, image.width, image.channels], values: image.values)
+    return (try Tensor(shape: [1, image.height, image.width, image.channels], values: image.values), loaded.image)
   }
 
   /// Several images as one batch `(N, H, W, C)` (they must load to the same size).

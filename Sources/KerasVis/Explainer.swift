@@ -103,3 +103,25 @@ public final class Explainer: @unchecked Sendable {
     return (gradients[0], forward)
   }
 }
+
+extension Explainer {
+  /// The output of layer `layerIdx` for `seedInput` (a forward pass with the model the explanations use).
+  public func layerOutput(layerIdx: Int, seedInput: Tensor) throws -> Tensor {
+    let layer = try LayerSearch.normalizedIndex(layerIdx, in: graph)
+    return try model(keeping: [layer], linearLayer: nil).run([try batched(seedInput)]).layer([layer])
+  }
+
+  /// The index of the largest output of the first sample at `layerIdx` (the predicted class, for a
+  /// `(N, classes)` output), what an explanation targets when no filter is given.
+  /// - Throws: `KerasVisError.unsuitableLayer` when the layer's output is not `(N, classes)`.
+  public func topClass(layerIdx: Int, seedInput: Tensor) throws -> Int {
+    let output = try layerOutput(layerIdx: layerIdx, seedInput: seedInput)
+    guard output.rank == 2, let classes = output.shape.last, classes > 0 else {
+      let layer = try LayerSearch.normalizedIndex(layerIdx, in: graph)
+      throw KerasVisError.unsuitableLayer(
+        layer: LayerSearch.location(graph, layer), detail: "its output \(output.shape) is not (N, classes): name the filters")
+    }
+    let first = output.scalars.prefix(classes)
+    return first.indices.max { first[$0] < first[$1] } ?? 0
+  }
+}

@@ -7,7 +7,10 @@ struct KerasVisCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "kerasvis",
     abstract: "Open Keras model files natively and explain their predictions.",
-    subcommands: [SummaryCommand.self, PredictCommand.self, BenchCommand.self])
+    subcommands: [
+      SummaryCommand.self, PredictCommand.self, CamCommand.self, SaliencyCommand.self, ActivationCommand.self,
+      BenchCommand.self,
+    ])
 }
 
 /// Prints `error` to standard error and exits with code 1 (a runtime failure; usage errors exit with 64).
