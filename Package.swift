@@ -47,6 +47,7 @@ let package = Package(
     .testTarget(
       name: "KerasVisTests", dependencies: ["KerasVis", "Tensor", "KerasModel"], path: "Tests/KerasVisTests"),
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], path: "Tests/ImageIOTests"),
-    .testTarget(name: "kerasvisTests", dependencies: ["kerasvis", "KerasModel"], path: "Tests/kerasvisTests"),
+    .testTarget(
+      name: "kerasvisTests", dependencies: ["kerasvis", "KerasModel", "Tensor"], path: "Tests/kerasvisTests"),
   ]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KerasModel
+import KerasVis
 import Tensor
 
 /// `kerasvis bench MODEL`: times forward passes on seeded random input (what `tools/bench` compares with
@@ -21,8 +22,23 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Untimed warm-up runs (the first builds the execution plan).")
   var warmup = 3
 
+  @Option(help: "What to time: forward, cam (keras-vis's visualize_cam) or saliency (visualize_saliency).")
+  var task = "forward"
+
+  @Option(parsing: .unconditional, help: "cam/saliency: the explained layer (default -1).")
+  var layer = "-1"
+
+  @Option(parsing: .unconditional, help: "cam: the penultimate layer (default keras-vis's automatic choice).")
+  var penultimate: String?
+
+  @Option(help: "cam/saliency: the explained class.")
+  var filter = 0
+
   func validate() throws {
     guard batch > 0, runs > 0, warmup >= 0 else { throw ValidationError("--batch and --runs must be positive") }
+    guard ["forward", "cam", "saliency"].contains(task) else {
+      throw ValidationError("--task must be forward, cam or saliency")
+    }
   }
 
   func run() throws {
@@ -41,31 +57,58 @@ struct BenchCommand: ParsableCommand {
           return Float(state >> 40) / Float(1 << 24) * 2 - 1
         }
       }
-      let compiled = CompiledModel(graph: graph)
+      let work = try makeWork(graph: graph, inputs: inputs)
       let firstStart = Date()
-      _ = try compiled.predict(inputs)
+      try work()
       let firstSeconds = Date().timeIntervalSince(firstStart)
-      for _ in 0..<max(warmup - 1, 0) { _ = try compiled.predict(inputs) }
+      for _ in 0..<max(warmup - 1, 0) { try work() }
       var times: [Double] = []
       for _ in 0..<runs {
         let start = Date()
-        _ = try compiled.predict(inputs)
+        try work()
         times.append(Date().timeIntervalSince(start) * 1000)
       }
       let sorted = times.sorted()
       let report: JSONValue = .object([
-        "model": .string(graph.name), "batch": .number(Double(batch)), "runs": .number(Double(runs)),
+        "model": .string(graph.name), "task": .string(task), "batch": .number(Double(batch)),
+        "runs": .number(Double(runs)),
         "load_ms": .number(loadSeconds * 1000), "first_run_ms": .number(firstSeconds * 1000),
         "median_ms": .number(sorted[sorted.count / 2]), "min_ms": .number(sorted[0]),
         "mean_ms": .number(times.reduce(0, +) / Double(times.count)),
         "peak_rss_mb": .number(peakResidentMegabytes()),
       ])
       print(report.jsonText)
+      if ExecutionProfile.enabled {
+        for (name, milliseconds) in ExecutionProfile.snapshot().sorted(by: { $0.value > $1.value }) {
+          print(String(format: "%10.1f ms  %@", milliseconds / Double(runs + warmup), name))
+        }
+      }
     } catch let error as ValidationError {
       throw error
     } catch {
       throw fail(error)
     }
+  }
+}
+
+extension BenchCommand {
+  /// The timed work: a forward pass, or one keras-vis explanation of the first input.
+  func makeWork(graph: Graph, inputs: [Tensor]) throws -> () throws -> Void {
+    if task == "forward" {
+      let compiled = CompiledModel(graph: graph)
+      return { _ = try compiled.predict(inputs) }
+    }
+    let explainer = Explainer(graph: graph)
+    let layerIndex = try graph.resolveLayer(layer)[0]
+    let penultimateIndex = try penultimate.map { try graph.resolveLayer($0)[0] }
+    let seed = inputs[0]
+    if task == "cam" {
+      return {
+        _ = try explainer.visualizeCam(
+          layerIdx: layerIndex, filterIndices: [filter], seedInput: seed, penultimateLayerIdx: penultimateIndex)
+      }
+    }
+    return { _ = try explainer.visualizeSaliency(layerIdx: layerIndex, filterIndices: [filter], seedInput: seed) }
   }
 }
 

@@ -90,6 +90,8 @@ final class ExecutionPlan {
   }
 
   /// Copies `inputs` into the input values and runs every step.
+  let profiling = ExecutionProfile.enabled
+
   func forward(_ inputs: [Tensor]) throws {
     guard inputs.count == inputValues.count else {
       throw TensorError.invalidInput(detail: "the model takes \(inputValues.count) inputs, got \(inputs.count)")
@@ -103,7 +105,13 @@ final class ExecutionPlan {
         value.buffer.floats.update(from: source.baseAddress!, count: tensor.count)
       }
     }
-    for step in steps { try step.forward(self) }
+    for step in steps {
+      let started = profiling ? DispatchTime.now().uptimeNanoseconds : 0
+      try step.forward(self)
+      if profiling {
+        ExecutionProfile.add("forward " + String(describing: type(of: step)), since: started)
+      }
+    }
   }
 
   /// The value `id` as a Keras-layout tensor.
@@ -184,7 +192,11 @@ final class ExecutionPlan {
       guard step.outputs.contains(where: { values[$0].gradientWritten }),
         step.inputs.contains(where: relevant.contains)
       else { continue }
+      let started = profiling ? DispatchTime.now().uptimeNanoseconds : 0
       try step.backward(self)
+      if profiling {
+        ExecutionProfile.add(String(describing: type(of: step)), since: started)
+      }
     }
     return try targets.map { id in
       let value = values[id]
@@ -252,5 +264,28 @@ public struct LayerOutputKey: Hashable, Sendable, CustomStringConvertible {
 
   public var description: String {
     "layer " + address.map(String.init).joined(separator: "/") + (tensor == 0 ? "" : " output \(tensor)")
+  }
+}
+
+/// Time spent per kind of step, collected when the environment sets `KERASVIS_PROFILE` (a development aid that
+/// `kerasvis bench` prints).
+public enum ExecutionProfile {
+  /// Whether profiling is on.
+  public static let enabled = ProcessInfo.processInfo.environment["KERASVIS_PROFILE"] != nil
+  private static let lock = NSLock()
+  nonisolated(unsafe) private static var milliseconds: [String: Double] = [:]
+
+  static func add(_ name: String, since start: UInt64) {
+    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    lock.lock()
+    milliseconds[name, default: 0] += elapsed
+    lock.unlock()
+  }
+
+  /// Milliseconds per step kind (`forward ConvolutionStep`, `ConvolutionStep` for backward, ...).
+  public static func snapshot() -> [String: Double] {
+    lock.lock()
+    defer { lock.unlock() }
+    return milliseconds
   }
 }

@@ -47,6 +47,10 @@ final class ConvolutionStep: Step {
   private var backwardWeights: DNNLMemory?
   private var backwardWeightsBuffer: AlignedBuffer?
   private var activationGradient: AlignedBuffer?
+  /// Where the backward primitive wants the output gradient and writes the input gradient, when its layouts
+  /// differ from the values' (then reordered in and out).
+  private var backwardOutputGradient: (buffer: AlignedBuffer, memory: DNNLMemory)?
+  private var backwardInputGradient: (buffer: AlignedBuffer, memory: DNNLMemory)?
 
   /// - Parameters:
   ///   - weightDims: oneDNN weight dimensions: `(O, I, KH, KW)`, or `(G, O/G, I/G, KH, KW)` grouped.
@@ -71,7 +75,9 @@ final class ConvolutionStep: Step {
     if let activation {
       try attributes.setEltwisePostOps([(activation.algorithm, activation.alpha, activation.beta)])
     }
-    let propagation = builder.gradients ? dnnl_forward_training : dnnl_forward_inference
+    // Inference kernels (oneDNN's brgemm convolutions) are faster than training ones, and the backward-data
+    // primitive needs nothing from the forward pass but its geometry.
+    let propagation = dnnl_forward_inference
     var src = srcAny
     var dst = dstAny
     var weightsDesc = weightsAny
@@ -137,8 +143,10 @@ final class ConvolutionStep: Step {
     if let activation, activation.gradientFromOutput == nil {
       throw TensorError.unknownTap(detail: "\(label): the fused activation has no output-based gradient")
     }
-    var diffSrc = plan.values[inputs[0]].desc
-    var diffDst = plan.values[outputs[0]].desc
+    // oneDNN picks the layouts its fast kernels want (a 3-channel input's own layout only has a slow reference
+    // kernel); gradients are reordered to and from them.
+    var diffSrc = try Desc.tagged(dims: Desc.dims(plan.values[inputs[0]].desc), tag: dnnl_format_tag_any)
+    var diffDst = try Desc.tagged(dims: Desc.dims(plan.values[outputs[0]].desc), tag: dnnl_format_tag_any)
     var weightsAny = try Desc.tagged(dims: weightDims, tag: dnnl_format_tag_any)
     let strides = geometry.strides.map(Int64.init)
     let dilates = geometry.dilation.map { Int64($0 - 1) }
@@ -165,9 +173,17 @@ final class ConvolutionStep: Step {
         try DNNLPrimitive(operationDesc: $0, hint: primitive, engine: plan.engine, name: label + " (backward)")
       }
     }
-    guard let chosenWeights = created.desc(dnnl_query_weights_md), let userWeights else {
-      throw TensorError.dnnl(operation: label, status: "no backward weights descriptor")
+    guard let chosenWeights = created.desc(dnnl_query_weights_md), let userWeights,
+      let chosenDiffSrc = created.desc(dnnl_query_diff_src_md), let chosenDiffDst = created.desc(dnnl_query_diff_dst_md)
+    else {
+      throw TensorError.dnnl(operation: label, status: "no backward memory descriptors")
     }
+    func scratch(_ desc: MemoryDesc) throws -> (AlignedBuffer, DNNLMemory) {
+      let buffer = AlignedBuffer(byteCount: Desc.byteSize(desc))
+      return (buffer, try DNNLMemory(desc: desc, engine: plan.engine, pointer: buffer.pointer))
+    }
+    if !Desc.equal(chosenDiffDst, plan.values[outputs[0]].desc) { backwardOutputGradient = try scratch(chosenDiffDst) }
+    if !Desc.equal(chosenDiffSrc, plan.values[inputs[0]].desc) { backwardInputGradient = try scratch(chosenDiffSrc) }
     let buffer = AlignedBuffer(byteCount: Desc.byteSize(chosenWeights))
     let memory = try DNNLMemory(desc: chosenWeights, engine: plan.engine, pointer: buffer.pointer)
     let user = try DNNLMemory(desc: userWeights.desc, engine: plan.engine, pointer: userWeights.buffer.pointer)
@@ -188,10 +204,18 @@ final class ConvolutionStep: Step {
         dx: buffer.floats, count: buffer.floatCount)
       outputGradient = try DNNLMemory(desc: output.desc, engine: plan.engine, pointer: buffer.pointer)
     }
+    if let backwardOutputGradient {
+      try plan.reorder(outputGradient, to: backwardOutputGradient.memory)
+      outputGradient = backwardOutputGradient.memory
+    }
     try plan.accumulateGradient(into: inputs[0]) { target in
       try backwardPrimitive.execute(
         plan.stream,
-        [(DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_WEIGHTS, backwardWeights), (DNNL_ARG_DIFF_SRC, target)])
+        [
+          (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_WEIGHTS, backwardWeights),
+          (DNNL_ARG_DIFF_SRC, backwardInputGradient?.memory ?? target),
+        ])
+      if let backwardInputGradient { try plan.reorder(backwardInputGradient.memory, to: target) }
     }
   }
 }

@@ -108,14 +108,17 @@ final class PoolingStep: Step {
     }
   }
 
-  /// TensorFlow's max pooling gradient on plain NHWC buffers (see the type's comment for ties).
+  /// TensorFlow's max pooling gradient on plain NHWC buffers (see the type's comment for ties). Channels are
+  /// the innermost loop, so each window is scanned once for all channels.
   private func maxPoolingGradient(
     x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, inputShape: [Int],
     outputShape: [Int]
   ) {
     let (batch, height, width, channels) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
     let (outHeight, outWidth) = (outputShape[1], outputShape[2])
-    var ties: [Int] = []
+    var best = [Float](repeating: 0, count: channels)
+    var bestIndex = [Int](repeating: -1, count: channels)
+    var tieCount = [Float](repeating: 0, count: channels)
     for n in 0..<batch {
       for oy in 0..<outHeight {
         let top = oy * geometry.strides[0] - geometry.paddingBefore[0]
@@ -123,31 +126,44 @@ final class PoolingStep: Step {
         for ox in 0..<outWidth {
           let left = ox * geometry.strides[1] - geometry.paddingBefore[1]
           let columns = max(left, 0)..<min(left + kernel[1], width)
-          for c in 0..<channels {
-            let g = dy[((n * outHeight + oy) * outWidth + ox) * channels + c]
-            var best = -Float.infinity
-            var bestIndex = -1
-            ties.removeAll(keepingCapacity: true)
-            for y in rows {
-              for x0 in columns {
-                let index = ((n * height + y) * width + x0) * channels + c
-                let value = x[index]
-                if value > best || bestIndex < 0 {
-                  best = value
-                  bestIndex = index
-                  ties.removeAll(keepingCapacity: true)
-                  ties.append(index)
-                } else if splitsTies && value == best {
-                  ties.append(index)
+          guard !rows.isEmpty, !columns.isEmpty else { continue }
+          let gradient = dy + ((n * outHeight + oy) * outWidth + ox) * channels
+          // The first maximum in the window, row by row (strictly greater replaces).
+          var first = true
+          for y in rows {
+            for x0 in columns {
+              let base = ((n * height + y) * width + x0) * channels
+              let row = x + base
+              if first {
+                for c in 0..<channels {
+                  best[c] = row[c]
+                  bestIndex[c] = base + c
+                }
+                first = false
+              } else {
+                for c in 0..<channels where row[c] > best[c] {
+                  best[c] = row[c]
+                  bestIndex[c] = base + c
                 }
               }
             }
-            guard bestIndex >= 0 else { continue }
-            if splitsTies {
-              let share = g / Float(ties.count)
-              for index in ties { dx[index] += share }
-            } else {
-              dx[bestIndex] += g
+          }
+          if !splitsTies {
+            for c in 0..<channels { dx[bestIndex[c]] += gradient[c] }
+            continue
+          }
+          // reduce_max: an equal share for every element equal to the maximum.
+          for c in 0..<channels { tieCount[c] = 0 }
+          for y in rows {
+            for x0 in columns {
+              let row = x + ((n * height + y) * width + x0) * channels
+              for c in 0..<channels where row[c] == best[c] { tieCount[c] += 1 }
+            }
+          }
+          for y in rows {
+            for x0 in columns {
+              let base = ((n * height + y) * width + x0) * channels
+              for c in 0..<channels where x[base + c] == best[c] { dx[base + c] += gradient[c] / tieCount[c] }
             }
           }
         }
