@@ -475,6 +475,30 @@ def layer_zoo_k2():
     write_gradients("layer_zoo_k2", model, [seeded_input((2, 12, 12, 4), 15), seeded_input((2, 5, 6), 16)], ["concatenate", "conv2d_3"], 35)
 
 
+def fully_convolutional():
+    """A model with unknown height and width (Input((None, None, 3))): it runs on any image size."""
+    L = k2.layers
+    fresh_k2(11)
+    inputs = k2.Input((None, None, 3), name="image")
+    x = L.Conv2D(8, 3, padding="same", use_bias=False)(inputs)
+    x = L.BatchNormalization()(x)
+    x = L.Activation("relu")(x)
+    x = L.MaxPooling2D(2, padding="same")(x)
+    x = L.Conv2D(12, 3, strides=2, activation="relu")(x)
+    x = L.GlobalAveragePooling2D()(x)
+    outputs = L.Dense(5, activation="softmax")(x)
+    model = k2.Model(inputs, outputs, name="fully_convolutional")
+    randomize(model, 11)
+    path = os.path.join(MODELS, "fully_convolutional.h5")
+    model.save(path)
+    write_json("fully_convolutional", k2_report(model))
+    for position, shape in enumerate([(2, 20, 24, 3), (1, 33, 17, 3)]):
+        x = seeded_input(shape, 60 + position)
+        np.save(os.path.join(MODELS, f"fully_convolutional.size{position}.input.npy"), x)
+        np.save(os.path.join(MODELS, f"fully_convolutional.size{position}.output_0.npy"),
+                np.asarray(model(x, training=False), dtype=np.float32))
+
+
 def long_names():
     """Enough long layer names that Keras splits `layer_names` into `layer_names0`, `layer_names1`, ..."""
     L = k2.layers
@@ -682,6 +706,7 @@ def make_small():
     weights_only_k3()
     layer_zoo_k2()
     long_names()
+    fully_convolutional()
     float16_dense()
     lambda_layer()
     layer_zoo_k3()

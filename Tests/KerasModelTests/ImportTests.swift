@@ -12,6 +12,7 @@ private let fixtureModels: [(file: String, topology: String?, report: String)] =
   ("weights_only_k3.weights.h5", "weights_only_k3.json", "weights_only_k3"),
   ("layer_zoo_k2.h5", nil, "layer_zoo_k2"),
   ("long_names.h5", nil, "long_names"),
+  ("fully_convolutional.h5", nil, "fully_convolutional"),
   ("float16_dense.h5", nil, "float16_dense"),
   ("legacy_strings.h5", nil, "legacy_strings"),
   ("layer_zoo_k3.h5", nil, "layer_zoo_k3"),
