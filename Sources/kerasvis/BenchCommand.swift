@@ -21,11 +21,15 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Untimed warm-up runs (the first builds the execution plan).")
   var warmup = 3
 
+  @Flag(help: "Time loading the model file instead (each run opens it again); prints load times as JSON.")
+  var loadOnly = false
+
   func validate() throws {
     guard batch > 0, runs > 0, warmup >= 0 else { throw ValidationError("--batch and --runs must be positive") }
   }
 
   func run() throws {
+    if loadOnly { return try timeLoading() }
     do {
       let loadStart = Date()
       let graph = try model.load()
@@ -63,6 +67,32 @@ struct BenchCommand: ParsableCommand {
       print(report.jsonText)
     } catch let error as ValidationError {
       throw error
+    } catch {
+      throw fail(error)
+    }
+  }
+}
+
+extension BenchCommand {
+  /// `--load-only`: opens the model `warmup` times untimed, then `runs` times timed.
+  func timeLoading() throws {
+    do {
+      for _ in 0..<warmup { _ = try model.load() }
+      var times: [Double] = []
+      var name = ""
+      for _ in 0..<runs {
+        let start = Date()
+        let graph = try model.load()
+        times.append(Date().timeIntervalSince(start) * 1000)
+        name = graph.name
+      }
+      let sorted = times.sorted()
+      let report: JSONValue = .object([
+        "model": .string(name), "file": .string(model.model), "runs": .number(Double(runs)),
+        "median_ms": .number(sorted[sorted.count / 2]), "min_ms": .number(sorted[0]),
+        "mean_ms": .number(times.reduce(0, +) / Double(times.count)), "peak_rss_mb": .number(peakResidentMegabytes()),
+      ])
+      print(report.jsonText)
     } catch {
       throw fail(error)
     }

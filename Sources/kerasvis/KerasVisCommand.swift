@@ -7,7 +7,7 @@ struct KerasVisCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "kerasvis",
     abstract: "Open Keras model files natively and explain their predictions.",
-    subcommands: [SummaryCommand.self, PredictCommand.self, BenchCommand.self])
+    subcommands: [SummaryCommand.self, PredictCommand.self, BenchCommand.self, ConvertCommand.self])
 }
 
 /// Prints `error` to standard error and exits with code 1 (a runtime failure; usage errors exit with 64).
