@@ -12,6 +12,7 @@ let package = Package(
     .library(name: "Tensor", targets: ["Tensor"]),
     .library(name: "KerasVis", targets: ["KerasVis"]),
     .library(name: "ImageIO", targets: ["ImageIO"]),
+    .library(name: "NativeFormat", targets: ["NativeFormat"]),
     .executable(name: "kerasvis", targets: ["kerasvis"]),
   ],
   dependencies: [
@@ -31,6 +32,7 @@ let package = Package(
     .target(
       name: "KerasModel",
       dependencies: ["HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+    .target(name: "NativeFormat", dependencies: ["KerasModel"]),
     .target(name: "Tensor", dependencies: ["CDNNL", "KerasModel"]),
     .target(name: "KerasVis", dependencies: ["Tensor", "KerasModel"]),
     .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG", "Tensor", "KerasModel"]),
@@ -39,12 +41,15 @@ let package = Package(
     .executableTarget(
       name: "kerasvis",
       dependencies: [
-        "KerasModel", "Tensor", "KerasVis", "ImageIO",
+        "KerasModel", "NativeFormat", "Tensor", "KerasVis", "ImageIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], path: "Tests/HDF5Tests"),
     .testTarget(
       name: "KerasModelTests", dependencies: ["KerasModel", "HDF5"], path: "Tests/KerasModelTests"),
+    .testTarget(
+      name: "NativeFormatTests", dependencies: ["NativeFormat", "KerasModel", "Tensor", "kerasvis"],
+      path: "Tests/NativeFormatTests"),
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "KerasModel"], path: "Tests/TensorTests"),
     .testTarget(
       name: "KerasVisTests", dependencies: ["KerasVis", "Tensor", "KerasModel"], path: "Tests/KerasVisTests"),
