@@ -37,7 +37,8 @@ let package = Package(
     .target(name: "KerasVis", dependencies: ["Tensor", "KerasModel"]),
     .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG", "Tensor", "KerasModel"]),
     // Fuzz targets: a replay driver in normal builds, libFuzzer-driven with -sanitize=fuzzer -D FUZZING (tools/fuzz).
-    .executableTarget(name: "kerasvis-fuzz", dependencies: ["KerasModel", "ImageIO"], path: "Sources/kerasvis-fuzz"),
+    .executableTarget(
+      name: "kerasvis-fuzz", dependencies: ["KerasModel", "ImageIO", "NativeFormat"], path: "Sources/kerasvis-fuzz"),
     .executableTarget(
       name: "kerasvis",
       dependencies: [

@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
 import KerasModel
+import NativeFormat
 
 /// Fuzz targets for the parsers that read untrusted bytes. Built normally, this is a replay driver
 /// (`kerasvis-fuzz TARGET FILE...` runs files through a target); built with `-sanitize=fuzzer` and
@@ -10,6 +11,9 @@ enum FuzzTarget: String, CaseIterable {
   case config
   /// PNG and JPEG decoding.
   case image
+  /// Native (safetensors) files: the header, the graph description, tensor bounds (through a file, as loading
+  /// maps files).
+  case native
 
   /// Runs the target on one input. Every outcome but a crash is fine: errors are the expected answer to junk.
   func run(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -19,7 +23,22 @@ enum FuzzTarget: String, CaseIterable {
       _ = try? KerasModelFile.architecture(fromConfigJSON: data, source: "fuzz")
     case .image:
       _ = try? DecodedImage(data: data, source: "fuzz", limits: DecodingLimits(maxPixels: 1 << 22))
+    case .native:
+      let path = FuzzTarget.scratchFile
+      guard FileManager.default.createFile(atPath: path, contents: data) else { return }
+      _ = try? NativeModelFile.load(path: path)
     }
+  }
+
+  /// A per-process scratch file (in memory where /dev/shm exists).
+  static let scratchFile: String = {
+    let folder = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+    return (folder as NSString).appendingPathComponent("kerasvis-fuzz-\(getpid()).safetensors")
+  }()
+
+  /// Removes the scratch file.
+  static func cleanUp() {
+    try? FileManager.default.removeItem(atPath: scratchFile)
   }
 }
 
@@ -62,6 +81,7 @@ enum FuzzTarget: String, CaseIterable {
         guard let data = FileManager.default.contents(atPath: path) else { continue }
         data.withUnsafeBytes { raw in target.run(raw.bindMemory(to: UInt8.self)) }
       }
+      FuzzTarget.cleanUp()
     }
   }
 #endif
