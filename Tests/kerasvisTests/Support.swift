@@ -30,7 +30,7 @@ func kerasvisExecutable() throws -> URL {
 
 /// Runs `kerasvis` with `arguments`; returns the exit code, standard output and standard error. Standard error is
 /// read on another thread, so that a child filling one pipe cannot block on it while the other is read.
-func kerasvis(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+func kerasvis(_ arguments: [String]) throws -> (status: Int32, output: String, error: String, signaled: Bool) {
   let process = Process()
   process.executableURL = try kerasvisExecutable()
   process.arguments = arguments
@@ -48,5 +48,8 @@ func kerasvis(_ arguments: [String]) throws -> (status: Int32, output: String, e
   let outputData = output.fileHandleForReading.readDataToEndOfFile()
   done.wait()
   process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+  return (
+    process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self),
+    process.terminationReason == .uncaughtSignal
+  )
 }
