@@ -105,7 +105,10 @@ struct FuzzTests {
     var counts = (accepted: 0, rejected: 0)
     var kinds = Set<String>()
     let deadline = Date().addingTimeInterval(fuzzSeconds)
-    while Date() < deadline {
+    // Time-bounded, but with a floor of iterations so that slow builds (AddressSanitizer) still cover the paths.
+    var batches = 0
+    while Date() < deadline || batches < 20 {
+      batches += 1
       for _ in 0..<50 {
         let seed = seeds.randomElement(using: &random) ?? []
         let mutated = FuzzTests.mutate(seed, with: seeds.randomElement(using: &random) ?? [], &random)
@@ -197,7 +200,10 @@ struct FuzzTests {
     var kinds = Set<String>()
     let path = scratch.path("fuzz.safetensors")
     let deadline = Date().addingTimeInterval(fuzzSeconds)
-    while Date() < deadline {
+    // Time-bounded, but with a floor of iterations so that slow builds (AddressSanitizer) still cover the paths.
+    var iterations = 0
+    while Date() < deadline || iterations < 200 {
+      iterations += 1
       let sample = samples.randomElement(using: &random)!
       var graph = sample.graph
       for _ in 0..<Int.random(in: 1...3, using: &random) {
