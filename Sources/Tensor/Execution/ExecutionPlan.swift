@@ -230,10 +230,11 @@ final class ExecutionPlan {
     }
     let scratchMemory = try scratchMemory(desc: value.desc, byteCount: gradient.byteCount)
     try produce(scratchMemory)
-    let count = gradient.floatCount
     let destination = gradient.floats
     let source = scratch.floats
-    for index in 0..<count { destination[index] += source[index] }
+    Parallel.forRanges(gradient.floatCount) { range in
+      for index in range { destination[index] += source[index] }
+    }
   }
 
   /// A memory object over the plan's scratch buffer (grown as needed; contents undefined).
