@@ -53,7 +53,8 @@ let package = Package(
       path: "Tests/NativeFormatTests"),
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "KerasModel"], path: "Tests/TensorTests"),
     .testTarget(
-      name: "KerasVisTests", dependencies: ["KerasVis", "Tensor", "KerasModel"], path: "Tests/KerasVisTests"),
+      name: "KerasVisTests", dependencies: ["KerasVis", "Tensor", "KerasModel", "ImageIO"],
+      path: "Tests/KerasVisTests"),
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], path: "Tests/ImageIOTests"),
     .testTarget(
       name: "kerasvisTests", dependencies: ["kerasvis", "KerasModel", "Tensor"], path: "Tests/kerasvisTests"),
