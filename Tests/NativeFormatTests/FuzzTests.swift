@@ -1,20 +1,9 @@
 import Foundation
 import KerasModel
 import NativeFormat
+import Tensor
 import Testing
 
-/// SplitMix64: a small seeded generator, so that a failing run can be repeated.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
 
 /// How long each fuzz test runs: `KERASVIS_FUZZ_SECONDS` (default 2 seconds each, so CI stays quick).
 private let fuzzSeconds: Double = {
