@@ -127,6 +127,12 @@ enum Desc {
     return dnnl_memory_desc_equal(&a, &b) != 0
   }
 
+  /// The descriptor's bytes, a key for caches (equal layouts have equal bytes: oneDNN 2.x descriptors are plain
+  /// structs initialised field by field).
+  static func key(_ desc: MemoryDesc) -> Data {
+    withUnsafeBytes(of: desc) { Data($0) }
+  }
+
   /// The logical dimensions of a descriptor.
   static func dims(_ desc: MemoryDesc) -> [Int] {
     withUnsafeBytes(of: desc.dims) { raw in

@@ -76,6 +76,8 @@ final class ExecutionPlan {
   /// gradient that stops early, as Grad-CAM's does, never pays for the rest).
   private var preparedSteps: [Bool] = []
   private var scratch = AlignedBuffer(byteCount: 0)
+  private var reorders: [Data: DNNLPrimitive] = [:]
+  private var sums: [Data: DNNLPrimitive] = [:]
 
   init(
     engine: dnnl_engine_t, stream: DNNLStream, values: [PlanValue], steps: [Step], inputValues: [Int],
@@ -137,8 +139,7 @@ final class ExecutionPlan {
       return
     }
     let target = try DNNLMemory(desc: plainDesc, engine: engine, pointer: UnsafeMutableRawPointer(output))
-    try makeReorder(from: desc, to: plainDesc, engine: engine).execute(
-      stream, [(DNNL_ARG_FROM, memory), (DNNL_ARG_TO, target)])
+    try cachedReorder(from: desc, to: plainDesc).execute(stream, [(DNNL_ARG_FROM, memory), (DNNL_ARG_TO, target)])
   }
 
   func dataHandle(_ memory: DNNLMemory) throws -> UnsafeMutableRawPointer {
@@ -230,11 +231,29 @@ final class ExecutionPlan {
     }
     let scratchMemory = try scratchMemory(desc: value.desc, byteCount: gradient.byteCount)
     try produce(scratchMemory)
-    let destination = gradient.floats
-    let source = scratch.floats
-    Parallel.forRanges(gradient.floatCount) { range in
-      for index in range { destination[index] += source[index] }
-    }
+    // gradient += scratch, on oneDNN's sum primitive (in place).
+    try cachedSum(desc: value.desc).execute(
+      stream,
+      [
+        (DNNL_ARG_MULTIPLE_SRC, gradientMemory), (DNNL_ARG_MULTIPLE_SRC + 1, scratchMemory),
+        (DNNL_ARG_DST, gradientMemory),
+      ])
+  }
+
+  /// `dst = src0 + src1` for one layout, made once and kept.
+  private func cachedSum(desc: MemoryDesc) throws -> DNNLPrimitive {
+    let key = Desc.key(desc)
+    if let cached = sums[key] { return cached }
+    var destination = desc
+    var sources = [desc, desc]
+    var descriptor: dnnl_primitive_desc_t?
+    try check(
+      dnnl_sum_primitive_desc_create(&descriptor, &destination, 2, [1, 1], &sources, nil, engine),
+      "describing a gradient sum")
+    guard let descriptor else { throw TensorError.dnnl(operation: "gradient sum", status: "no descriptor") }
+    let created = try DNNLPrimitive(descriptor: descriptor, name: "gradient sum")
+    sums[key] = created
+    return created
   }
 
   /// A memory object over the plan's scratch buffer (grown as needed; contents undefined).
@@ -250,8 +269,17 @@ final class ExecutionPlan {
       try dataHandle(target).copyMemory(from: dataHandle(source), byteCount: count)
       return
     }
-    try makeReorder(from: source.desc, to: target.desc, engine: engine).execute(
+    try cachedReorder(from: source.desc, to: target.desc).execute(
       stream, [(DNNL_ARG_FROM, source), (DNNL_ARG_TO, target)])
+  }
+
+  /// A reorder primitive between two layouts, made once per pair and kept.
+  func cachedReorder(from source: MemoryDesc, to destination: MemoryDesc) throws -> DNNLPrimitive {
+    let key = Desc.key(source) + Desc.key(destination)
+    if let cached = reorders[key] { return cached }
+    let created = try makeReorder(from: source, to: destination, engine: engine)
+    reorders[key] = created
+    return created
   }
 }
 

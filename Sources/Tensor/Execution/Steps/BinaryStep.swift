@@ -117,6 +117,7 @@ final class ChannelAffineStep: Step {
   private let activation: DNNLActivation?
   private var backwardPrimitive: DNNLPrimitive?
   private var activationGradient: AlignedBuffer?
+  private var activationGradientPrimitive: OutputGradientPrimitive?
 
   init(label: String, input: Int, scale scaleValues: [Float], shift shiftValues: [Float], activation: DNNLActivation?, builder: PlanBuilder) throws {
     self.activation = activation
@@ -178,18 +179,20 @@ final class ChannelAffineStep: Step {
     backwardPrimitive = try withUnsafePointer(to: &desc) {
       try DNNLPrimitive(operationDesc: $0, engine: plan.engine, name: label + " (backward)")
     }
-    if activation != nil { activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].buffer.byteCount) }
+    if let activation {
+      activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].buffer.byteCount)
+      activationGradientPrimitive = try OutputGradientPrimitive(
+        activation, desc: plan.values[outputs[0]].desc, engine: plan.engine, label: label)
+    }
   }
 
   override func backward(_ plan: ExecutionPlan) throws {
     guard var gradient = plan.gradient(of: outputs[0]), let backwardPrimitive else { return }
     let output = plan.values[outputs[0]]
-    if let activation, let rule = activation.gradientFromOutput, let buffer = activationGradient {
-      DNNLActivation.backward(
-        rule, rule: plan.reluRule, modifiable: activation.isModifiableReLU, y: output.buffer.floats,
-        dy: try plan.dataHandle(gradient).assumingMemoryBound(to: Float.self), dx: buffer.floats,
-        count: buffer.floatCount)
-      gradient = try DNNLMemory(desc: output.desc, engine: plan.engine, pointer: buffer.pointer)
+    if activation != nil, let buffer = activationGradient, let primitive = activationGradientPrimitive {
+      let masked = try DNNLMemory(desc: output.desc, engine: plan.engine, pointer: buffer.pointer)
+      try primitive.run(y: output.memory, dy: gradient, dx: masked, rule: plan.reluRule, stream: plan.stream)
+      gradient = masked
     }
     try plan.accumulateGradient(into: inputs[0]) { target in
       try backwardPrimitive.execute(

@@ -51,6 +51,7 @@ final class ConvolutionStep: Step {
   private var backwardWeights: DNNLMemory?
   private var backwardWeightsBuffer: AlignedBuffer?
   private var activationGradient: AlignedBuffer?
+  private var activationGradientPrimitive: OutputGradientPrimitive?
   /// Where the backward primitive wants the output gradient and writes the input gradient, when its layouts
   /// differ from the values' (then reordered in and out).
   private var backwardOutputGradient: (buffer: AlignedBuffer, memory: DNNLMemory)?
@@ -235,18 +236,20 @@ final class ConvolutionStep: Step {
     backwardPrimitive = created
     backwardWeights = memory
     backwardWeightsBuffer = buffer
-    if activation != nil { activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].buffer.byteCount) }
+    if let activation {
+      activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].buffer.byteCount)
+      activationGradientPrimitive = try OutputGradientPrimitive(
+        activation, desc: plan.values[outputs[0]].desc, engine: plan.engine, label: label)
+    }
   }
 
   override func backward(_ plan: ExecutionPlan) throws {
     guard var outputGradient = plan.gradient(of: outputs[0]), let backwardPrimitive, let backwardWeights else { return }
     let output = plan.values[outputs[0]]
-    if let activation, let rule = activation.gradientFromOutput, let buffer = activationGradient {
-      let dy = try plan.dataHandle(outputGradient).assumingMemoryBound(to: Float.self)
-      DNNLActivation.backward(
-        rule, rule: plan.reluRule, modifiable: activation.isModifiableReLU, y: output.buffer.floats, dy: dy,
-        dx: buffer.floats, count: buffer.floatCount)
-      outputGradient = try DNNLMemory(desc: output.desc, engine: plan.engine, pointer: buffer.pointer)
+    if activation != nil, let buffer = activationGradient, let primitive = activationGradientPrimitive {
+      let masked = try DNNLMemory(desc: output.desc, engine: plan.engine, pointer: buffer.pointer)
+      try primitive.run(y: output.memory, dy: outputGradient, dx: masked, rule: plan.reluRule, stream: plan.stream)
+      outputGradient = masked
     }
     if let backwardOutputGradient {
       try plan.reorder(outputGradient, to: backwardOutputGradient.memory)

@@ -5,6 +5,7 @@ final class EltwiseStep: Step {
   private let primitive: DNNLPrimitive
   private let activation: DNNLActivation
   private var backwardPrimitive: DNNLPrimitive?
+  private var reluGradient: OutputGradientPrimitive?
 
   init(label: String, input: Int, activation: DNNLActivation, builder: PlanBuilder) throws {
     self.activation = activation
@@ -28,7 +29,11 @@ final class EltwiseStep: Step {
   }
 
   override func prepareBackward(_ plan: ExecutionPlan) throws {
-    guard !activation.isModifiableReLU else { return }
+    if activation.isModifiableReLU {
+      reluGradient = try OutputGradientPrimitive(
+        activation, desc: plan.values[outputs[0]].desc, engine: plan.engine, label: label)
+      return
+    }
     var diff = plan.values[inputs[0]].desc
     var data = plan.values[inputs[0]].desc
     var desc = dnnl_eltwise_desc_t()
@@ -43,12 +48,9 @@ final class EltwiseStep: Step {
   override func backward(_ plan: ExecutionPlan) throws {
     guard let gradient = plan.gradient(of: outputs[0]) else { return }
     let output = plan.values[outputs[0]]
-    if activation.isModifiableReLU {
-      let dy = try plan.dataHandle(gradient).assumingMemoryBound(to: Float.self)
+    if let reluGradient {
       try plan.accumulateGradient(into: inputs[0]) { target in
-        DNNLActivation.backward(
-          .relu(negativeSlope: 0), rule: plan.reluRule, modifiable: true, y: output.buffer.floats, dy: dy,
-          dx: try plan.dataHandle(target).assumingMemoryBound(to: Float.self), count: output.buffer.floatCount)
+        try reluGradient.run(y: output.memory, dy: gradient, dx: target, rule: plan.reluRule, stream: plan.stream)
       }
       return
     }

@@ -27,39 +27,73 @@ struct DNNLActivation {
     /// `dx = dy * y`.
     case exponential
   }
+}
 
-  /// Applies the output-based gradient rule element-wise: `dx[i]` from `y[i]` and `dy[i]` (any layout, as long as
-  /// the three buffers share it). For a modifiable ReLU the rule is `rule`.
-  static func backward(
-    _ gradient: OutputGradient, rule: ReLUGradientRule, modifiable: Bool, y: UnsafePointer<Float>,
-    dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, count: Int
-  ) {
-    Parallel.forRanges(count) { range in
-      switch gradient {
-      case .relu(let slope):
-        if modifiable && slope == 0 {
-          switch rule {
-          case .standard:
-            for i in range { dx[i] = y[i] > 0 ? dy[i] : 0 }
-          case .guided:
-            for i in range { dx[i] = y[i] > 0 && dy[i] > 0 ? dy[i] : 0 }
-          case .rectified:
-            for i in range { dx[i] = dy[i] > 0 ? dy[i] : 0 }
-          }
-        } else {
-          for i in range { dx[i] = y[i] > 0 ? dy[i] : slope * dy[i] }
-        }
-      case .clippedReLU(let upper):
-        for i in range { dx[i] = y[i] > 0 && y[i] < upper ? dy[i] : 0 }
-      case .elu(let alpha):
-        for i in range { dx[i] = y[i] > 0 ? dy[i] : dy[i] * (y[i] + alpha) }
-      case .tanh:
-        for i in range { dx[i] = dy[i] * (1 - y[i] * y[i]) }
-      case .sigmoid:
-        for i in range { dx[i] = dy[i] * y[i] * (1 - y[i]) }
-      case .exponential:
-        for i in range { dx[i] = dy[i] * y[i] }
-      }
+/// The gradient of an activation computed from its output by oneDNN's element-wise primitives (`*_use_dst_for_bwd`
+/// algorithms; vectorized and multithreaded, several times faster than a Swift loop), keras-vis's modified ReLU
+/// rules included: guided is the ReLU gradient of `relu(dy)`, rectified is `relu(dy)`.
+final class OutputGradientPrimitive {
+  private let primitive: DNNLPrimitive
+  /// `relu(dy)`, for keras-vis's modifiers.
+  private let positivePart: DNNLPrimitive
+  private let modifiable: Bool
+
+  /// nil when oneDNN has no output-based algorithm for the activation.
+  init?(_ activation: DNNLActivation, desc: MemoryDesc, engine: dnnl_engine_t, label: String) throws {
+    guard let gradient = activation.gradientFromOutput else { return nil }
+    let algorithm: dnnl_alg_kind_t
+    var alpha: Float = 0
+    var beta: Float = 0
+    switch gradient {
+    case .relu(let slope):
+      algorithm = dnnl_eltwise_relu_use_dst_for_bwd
+      alpha = slope
+    case .clippedReLU(let upper):
+      algorithm = dnnl_eltwise_clip_v2_use_dst_for_bwd
+      beta = upper
+    case .elu(let value):
+      algorithm = dnnl_eltwise_elu_use_dst_for_bwd
+      alpha = value
+    case .tanh: algorithm = dnnl_eltwise_tanh_use_dst_for_bwd
+    case .sigmoid: algorithm = dnnl_eltwise_logistic_use_dst_for_bwd
+    case .exponential: algorithm = dnnl_eltwise_exp_use_dst_for_bwd
+    }
+    var data = desc
+    var diff = desc
+    var forward = dnnl_eltwise_desc_t()
+    try check(
+      dnnl_eltwise_forward_desc_init(&forward, dnnl_forward_training, algorithm, &data, alpha, beta),
+      "describing \(label)'s activation")
+    let hint = try withUnsafePointer(to: &forward) {
+      try DNNLPrimitive(operationDesc: $0, engine: engine, name: label + " (activation)")
+    }
+    var backward = dnnl_eltwise_desc_t()
+    try check(
+      dnnl_eltwise_backward_desc_init(&backward, algorithm, &diff, &data, alpha, beta),
+      "describing \(label)'s activation gradient")
+    primitive = try withUnsafePointer(to: &backward) {
+      try DNNLPrimitive(operationDesc: $0, hint: hint, engine: engine, name: label + " (activation gradient)")
+    }
+    var relu = dnnl_eltwise_desc_t()
+    try check(
+      dnnl_eltwise_forward_desc_init(&relu, dnnl_forward_inference, dnnl_eltwise_relu, &data, 0, 0),
+      "describing \(label)'s gradient gate")
+    positivePart = try withUnsafePointer(to: &relu) {
+      try DNNLPrimitive(operationDesc: $0, engine: engine, name: label + " (gradient gate)")
+    }
+    modifiable = activation.isModifiableReLU
+  }
+
+  /// `dx` from the activation's output `y` and `dy` (all in the layout given at creation), following `rule` for a
+  /// plain ReLU. `dx` may be `dy`'s memory.
+  func run(y: DNNLMemory, dy: DNNLMemory, dx: DNNLMemory, rule: ReLUGradientRule, stream: DNNLStream) throws {
+    guard modifiable, rule != .standard else {
+      try primitive.execute(stream, [(DNNL_ARG_DST, y), (DNNL_ARG_DIFF_DST, dy), (DNNL_ARG_DIFF_SRC, dx)])
+      return
+    }
+    try positivePart.execute(stream, [(DNNL_ARG_SRC, dy), (DNNL_ARG_DST, dx)])
+    if rule == .guided {
+      try primitive.execute(stream, [(DNNL_ARG_DST, y), (DNNL_ARG_DIFF_DST, dx), (DNNL_ARG_DIFF_SRC, dx)])
     }
   }
 }

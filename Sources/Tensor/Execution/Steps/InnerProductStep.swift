@@ -16,6 +16,7 @@ final class InnerProductStep: Step {
   private var backwardWeights: DNNLMemory?
   private var backwardWeightsBuffer: AlignedBuffer?
   private var activationGradient: AlignedBuffer?
+  private var activationGradientPrimitive: OutputGradientPrimitive?
 
   /// `kernel` is Keras's `(in, units)` in row-major order.
   init(
@@ -107,7 +108,11 @@ final class InnerProductStep: Step {
     backwardPrimitive = created
     backwardWeights = memory
     backwardWeightsBuffer = buffer
-    if activation != nil { activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].buffer.byteCount) }
+    if let activation {
+      activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].buffer.byteCount)
+      activationGradientPrimitive = try OutputGradientPrimitive(
+        activation, desc: plan.values[outputs[0]].desc, engine: plan.engine, label: label)
+    }
   }
 
   override func backward(_ plan: ExecutionPlan) throws {
@@ -115,10 +120,12 @@ final class InnerProductStep: Step {
       let backwardPrimitive, let backwardWeights
     else { return }
     var dyPointer = gradient.pointer
-    if let activation, let rule = activation.gradientFromOutput, let buffer = activationGradient {
-      DNNLActivation.backward(
-        rule, rule: plan.reluRule, modifiable: activation.isModifiableReLU, y: plan.values[outputs[0]].buffer.floats,
-        dy: gradient.floats, dx: buffer.floats, count: plan.values[outputs[0]].elementCount)
+    if activation != nil, let buffer = activationGradient, let primitive = activationGradientPrimitive,
+      let dy = plan.gradient(of: outputs[0])
+    {
+      let output = plan.values[outputs[0]]
+      let masked = try DNNLMemory(desc: output.desc, engine: plan.engine, pointer: buffer.pointer)
+      try primitive.run(y: output.memory, dy: dy, dx: masked, rule: plan.reluRule, stream: plan.stream)
       dyPointer = buffer.pointer
     }
     let diffDst = try DNNLMemory(desc: destinationDesc, engine: plan.engine, pointer: dyPointer)
