@@ -218,7 +218,10 @@ class TorchPort(torch.nn.Module):
         for name in self.names:
             sources = self.inbound[name]
             arguments = [values[source] for source in sources] if sources else [values[name]]
-            values[name] = self.blocks[self._key(name)](*arguments)
+            block = self.blocks[self._key(name)]
+            if not isinstance(block, (KerasLayer, TorchPort)):
+                arguments = arguments[:1]  # pytorch-grad-cam's AblationLayer in place of the layer: one input
+            values[name] = block(*arguments)
         return values[self.output_names[0]]
 
 
@@ -357,6 +360,20 @@ def guided_grad_cam_cases(group, model_file, ports, x, layer_path, layer_address
         case(group=group, model=model_file, library="pytorch-grad-cam", version=VERSIONS["grad-cam"], method=method,
              convention="pytorch-grad-cam", layer=layer_path, address=layer_address, classes=classes, score="output",
              expected=name)
+
+
+def combined_target_cases(group, model_file, ports, x, layer_path, layer_address):
+    """Grad-CAM of several classes at once (the sum of their scores) and of a custom score (a margin between two
+    classes), as pytorch-grad-cam takes any callable target."""
+    from pytorch_grad_cam import GradCAM
+    for kind, target in [("sum", lambda o: o[3] + o[7]), ("margin", lambda o: o[3] - o[7])]:
+        cam = GradCAM(model=ports.output, target_layers=[ports.output.block(layer_path)])
+        maps = cam(input_tensor=nchw(x), targets=[target] * x.shape[0])
+        del cam
+        name = save(f"{group}.ptgc.gradcam_{kind}_3_7.npy", maps)
+        case(group=group, model=model_file, library="pytorch-grad-cam", version=VERSIONS["grad-cam"], method="gradcam",
+             convention="pytorch-grad-cam", layer=layer_path, address=layer_address, classes=[3, 7], score="output",
+             target_kind=kind, expected=name)
 
 
 # ------------------------------------------------------------------------------------------- tf-keras-vis
@@ -514,6 +531,7 @@ def main():
     tf_keras_vis_cases(group, "models/sequential_cnn.h5", keras_model, x, "average_pooling2d", [5], classes,
                        [("gradcam", {}), ("gradcam++", {})], score="logit")
     guided_grad_cam_cases(group, "models/sequential_cnn.h5", ports, x, "average_pooling2d", [5], classes)
+    combined_target_cases(group, "models/sequential_cnn.h5", ports, x, "average_pooling2d", [5])
     smoothgrad_cases("sequential_cnn", "models/sequential_cnn.h5", keras_model, x, classes, 6, 0.2, 72)
     captum_cases("sequential_cnn", "models/sequential_cnn.h5", ports, x, classes)
 
@@ -524,7 +542,8 @@ def main():
     ports = Ports(keras_model, x)
     group = "inception_v3_narrow.mixed10"
     pytorch_grad_cam_cases(group, "models/inception_v3_narrow.h5", ports, x, "mixed10", [310], [4],
-                           [(m, {}) for m in ["gradcam", "gradcam++", "scorecam", "eigencam"]])
+                           [(m, {}) for m in ["gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "scorecam",
+                                              "ablationcam", "eigencam"]])
     tf_keras_vis_cases(group, "models/inception_v3_narrow.h5", keras_model, x, "mixed10", [310], [4],
                        [("gradcam++", {}), ("scorecam", {"max_N": 10})])
 
@@ -536,7 +555,8 @@ def main():
     inner = keras_model.layers[0]
     path = f"{inner.name}/out_relu"
     address = [0, [layer.name for layer in inner.layers].index("out_relu")]
-    pytorch_grad_cam_cases("nested_mobilenet.out_relu", "models/nested_mobilenet.h5", ports, x, path, address, [1, 4], [(m, {}) for m in ["gradcam", "hirescam", "eigengradcam"]])
+    pytorch_grad_cam_cases("nested_mobilenet.out_relu", "models/nested_mobilenet.h5", ports, x, path, address, [1, 4], [(m, {}) for m in ["gradcam", "hirescam", "eigengradcam", "scorecam", "ablationcam"]]
+                           + [("gradcam++", {"aug_smooth": True, "eigen_smooth": True})])
 
     # binary_cnn: BinaryScore / BinaryClassifierOutputTarget on a sigmoid output.
     print("binary_cnn")

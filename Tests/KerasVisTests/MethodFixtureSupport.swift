@@ -14,6 +14,8 @@ struct MethodCase: CustomStringConvertible, Sendable {
   var classes: [Int]
   var score: ExplanationTarget.Score
   var binary: [Bool]?
+  /// "sum": one target, the sum of the classes' scores; "margin": a custom score, the first class's minus the second's.
+  var targetKind: String?
   var eigenSmooth: Bool
   var augmentationSmoothing: Bool
   var batchSize: Int?
@@ -41,7 +43,8 @@ struct MethodCase: CustomStringConvertible, Sendable {
         convention: entry["library"]?.string == "tf-keras-vis" ? .tfKerasVis : .pytorchGradCAM,
         address: entry["address"]?.array?.compactMap(\.int), classes: entry["classes"]?.array?.compactMap(\.int) ?? [],
         score: ExplanationTarget.Score(rawValue: entry["score"]?.string ?? "output") ?? .output,
-        binary: entry["binary"]?.array?.compactMap(\.bool), eigenSmooth: entry["eigen_smooth"]?.bool ?? false,
+        binary: entry["binary"]?.array?.compactMap(\.bool), targetKind: entry["target_kind"]?.string,
+        eigenSmooth: entry["eigen_smooth"]?.bool ?? false,
         augmentationSmoothing: entry["aug_smooth"]?.bool ?? false, batchSize: entry["batch_size"]?.int,
         maxN: entry["max_n"]?.int, samples: entry["samples"]?.int,
         noiseLevel: entry["noise_level"]?.number.map(Float.init), noise: entry["noise"]?.string,
@@ -53,6 +56,8 @@ struct MethodCase: CustomStringConvertible, Sendable {
 
   /// The targets the reference explained.
   var targets: [ExplanationTarget] {
+    if targetKind == "sum" { return [.categories(classes, score: score)] }
+    if targetKind == "margin" { return [margin(classes[0], classes[1])] }
     if let binary { return binary.map { ExplanationTarget.binary(positive: $0, score: score) } }
     return classes.map { ExplanationTarget.category($0, score: score) }
   }
@@ -90,6 +95,16 @@ struct MethodCase: CustomStringConvertible, Sendable {
   }
 
   func expectedTensor() throws -> Tensor { try NPY.read(path: fixture("methods/" + expected)) }
+}
+
+/// A custom target: `output[a] - output[b]`, with its gradient.
+func margin(_ a: Int, _ b: Int) -> ExplanationTarget {
+  .custom("margin \(a) - \(b)") { output in
+    var gradient = [Float](repeating: 0, count: output.count)
+    gradient[a] = 1
+    gradient[b] = -1
+    return (output[flat: a] - output[flat: b], try Tensor(shape: output.shape, values: gradient))
+  }
 }
 
 /// The largest `|a - b|` over the elements, or infinity when the shapes differ.
