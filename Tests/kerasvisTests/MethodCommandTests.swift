@@ -1,0 +1,127 @@
+import Foundation
+import Tensor
+import Testing
+
+private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .appendingPathComponent("Fixtures")
+
+private func fixturePath(_ name: String) -> String { root.appendingPathComponent(name).path }
+
+private func scratch(_ suffix: String) -> String {
+  FileManager.default.temporaryDirectory.appendingPathComponent("kerasvis-method-\(UUID().uuidString)\(suffix)").path
+}
+
+/// Runs the `kerasvis` executable SwiftPM built next to the tests.
+private func kerasvis(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+  var directory = Bundle.main.executableURL?.deletingLastPathComponent()
+    ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  var executable: URL?
+  for _ in 0..<4 where executable == nil {
+    let candidate = directory.appendingPathComponent("kerasvis")
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+      executable = candidate
+    }
+    directory = directory.deletingLastPathComponent()
+  }
+  let process = Process()
+  process.executableURL = try #require(executable)
+  process.arguments = arguments
+  let output = Pipe()
+  let error = Pipe()
+  process.standardOutput = output
+  process.standardError = error
+  try process.run()
+  let outputData = output.fileHandleForReading.readDataToEndOfFile()
+  let errorData = error.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+}
+
+@Suite("kerasvis cam/saliency --method")
+struct MethodCommandTests {
+  @Test("cam --method writes the same map as the library's reference, and reports the automatic layer")
+  func camMethod() throws {
+    let npy = scratch(".npy")
+    defer { try? FileManager.default.removeItem(atPath: npy) }
+    let result = try kerasvis([
+      "cam", fixturePath("models/sequential_cnn.h5"), fixturePath("models/sequential_cnn.input.npy"),
+      "--method", "gradcam++", "--filter", "3", "--npy", npy,
+    ])
+    #expect(result.status == 0, "\(result.error)")
+    #expect(result.error.contains("layer 'average_pooling2d' (index 5, AveragePooling2D)"))
+    let map = try NPY.read(path: npy)
+    #expect(map.shape == [2, 28, 28])
+    // pytorch-grad-cam's map for classes [3, 7]: the first sample's target is class 3 here too.
+    let expected = try NPY.read(path: fixturePath("methods/sequential_cnn.average_pooling2d.ptgc.gradcam++_output.npy"))
+    let first = zip(try map.sample(0).scalars, try expected.sample(0).scalars).map { abs($0 - $1) }.max() ?? 1
+    #expect(first <= 5e-4)
+  }
+
+  @Test("a nested layer path, the tf-keras-vis convention and Faster Score-CAM from the command line")
+  func nestedLayer() throws {
+    let npy = scratch(".npy")
+    defer { try? FileManager.default.removeItem(atPath: npy) }
+    let result = try kerasvis([
+      "cam", fixturePath("models/inception_v3_narrow.h5"), fixturePath("models/inception_v3_narrow.input.npy"),
+      "--method", "scorecam", "--convention", "tf-keras-vis", "--max-n", "10", "--filter", "4", "--penultimate",
+      "mixed10", "--npy", npy,
+    ])
+    #expect(result.status == 0, "\(result.error)")
+    let expected = try NPY.read(path: fixturePath("methods/inception_v3_narrow.mixed10.tkv.scorecam_max_N10_output.npy"))
+    let map = try NPY.read(path: npy)
+    #expect(map.shape == [139, 139])
+    #expect(zip(map.scalars, expected.scalars).allSatisfy { abs($0 - $1) <= 5e-4 })
+    let nested = try kerasvis([
+      "cam", fixturePath("models/nested_mobilenet.h5"), fixturePath("models/nested_mobilenet.input.npy"),
+      "--method", "eigengradcam", "--penultimate", "mobilenetv2_0.10_96/block_16_project", "--npy", npy,
+    ])
+    #expect(nested.status == 0, "\(nested.error)")
+    #expect(nested.error.contains("the top class of each sample"))
+    #expect(!nested.error.contains("last feature map"))
+    #expect(try NPY.read(path: npy).shape == [2, 96, 96])
+  }
+
+  @Test("saliency --method runs the gradient methods")
+  func saliencyMethods() throws {
+    let npy = scratch(".npy")
+    defer { try? FileManager.default.removeItem(atPath: npy) }
+    for method in ["smoothgrad", "integrated-gradients", "input-x-gradient", "guided-backprop", "vanilla"] {
+      let result = try kerasvis([
+        "saliency", fixturePath("models/sequential_cnn.h5"), fixturePath("models/sequential_cnn.input.npy"),
+        "--method", method, "--samples", "3", "--steps", "4", "--filter", "2", "--npy", npy,
+      ])
+      #expect(result.status == 0, "\(method): \(result.error)")
+      let map = try NPY.read(path: npy)
+      #expect(map.shape == [2, 28, 28], "\(method)")
+      #expect((map.scalars.max() ?? 0) > 0.99, "\(method)")
+    }
+  }
+
+  @Test("binary targets, and bad method arguments give usage errors")
+  func errors() throws {
+    let binary = try kerasvis([
+      "cam", fixturePath("methods/binary_cnn.h5"), fixturePath("methods/binary_cnn.input.npy"), "--method", "gradcam",
+      "--binary", "negative",
+    ])
+    #expect(binary.status == 0, "\(binary.error)")
+    let model = fixturePath("models/sequential_cnn.h5")
+    let input = fixturePath("models/sequential_cnn.input.npy")
+    let wrongFamily = try kerasvis(["cam", model, input, "--method", "smoothgrad"])
+    #expect(wrongFamily.status == 64)
+    #expect(wrongFamily.error.contains("kerasvis saliency"))
+    let unknown = try kerasvis(["saliency", model, input, "--method", "gradcam"])
+    #expect(unknown.status == 64)
+    let layer = try kerasvis(["cam", model, input, "--method", "gradcam", "--layer", "dense"])
+    #expect(layer.status == 64)
+    #expect(layer.error.contains("--penultimate"))
+    let dense = try kerasvis(["cam", model, input, "--method", "gradcam", "--penultimate", "dense"])
+    #expect(dense.status == 1)
+    #expect(dense.error.contains("layer 'dense' (index 8, Dense)"))
+    let maxN = try kerasvis(["cam", model, input, "--method", "scorecam", "--max-n", "0"])
+    #expect(maxN.status == 64)
+    let binaryOnSoftmax = try kerasvis(["cam", model, input, "--method", "gradcam", "--binary", "positive"])
+    #expect(binaryOnSoftmax.status == 1)
+    #expect(binaryOnSoftmax.error.contains("(N, 1)"))
+  }
+}
