@@ -458,6 +458,97 @@ def captum_cases(group, model_file, ports, x, classes):
          classes=classes, score="output", expected=name)
 
 
+# ------------------------------------------------------------------------------------------- metrics
+
+def rise_kernel(klen=11, nsig=5):
+    """RISE's `gkern` (eclique/RISE, evaluation.py): gaussian_filter of a unit impulse, per channel."""
+    import scipy.ndimage
+    impulse = np.zeros((klen, klen))
+    impulse[klen // 2, klen // 2] = 1
+    return scipy.ndimage.gaussian_filter(impulse, nsig)
+
+
+def rise_curve(model, image, saliency, klass, mode, step):
+    """RISE's `CausalMetric.single_run` (the paper's evaluation code, restated with NumPy and PyTorch): the class
+    probability while `step` pixels at a time move from the start image to the finish image, most salient first."""
+    channels, height, width = image.shape[1:]
+    pixels = height * width
+    if mode == "deletion":
+        start, finish = image.clone(), torch.zeros_like(image)
+    else:
+        kernel = torch.zeros((channels, channels, 11, 11))
+        for c in range(channels):
+            kernel[c, c] = torch.tensor(rise_kernel(), dtype=torch.float32)
+        start, finish = F.conv2d(image, kernel, padding=5), image.clone()
+    steps = (pixels + step - 1) // step
+    # Ranked by saliency, largest first, ties by position (a stable sort; RISE's argsort leaves ties unordered).
+    order = np.argsort(-saliency.reshape(-1), kind="stable")
+    scores = []
+    for i in range(steps + 1):
+        with torch.no_grad():
+            scores.append(float(torch.softmax(model(start), dim=1)[0, klass]))
+        if i < steps:
+            coords = order[step * i:step * (i + 1)]
+            flat_start = start.reshape(1, channels, pixels)
+            flat_start[0, :, coords] = finish.reshape(1, channels, pixels)[0, :, coords]
+    auc = (sum(scores) - scores[0] / 2 - scores[-1] / 2) / (len(scores) - 1)
+    return scores, auc
+
+
+def metric_cases(ports, x, classes, map_file):
+    """pytorch-grad-cam's metrics (ROAD with the imputation noise set to 0, CAM-multiply confidence) and RISE's
+    deletion/insertion on the sequential_cnn port, for the stored Grad-CAM maps and a tie-free random map."""
+    from pytorch_grad_cam.metrics.cam_mult_image import (CamMultImageConfidenceChange, DropInConfidence,
+                                                         IncreaseInConfidence)
+    from pytorch_grad_cam.metrics.perturbation_confidence import (AveragerAcrossThresholds,
+                                                                  PerturbationConfidenceMetric,
+                                                                  RemoveLeastRelevantFirst, RemoveMostRelevantFirst)
+    from pytorch_grad_cam.metrics.road import NoisyLinearImputer
+    cams = np.load(os.path.join(OUT, map_file)).astype(np.float32)
+    random_maps = np.random.default_rng(74).uniform(0, 1, cams.shape).astype(np.float32)
+    save("metrics.random_maps.npy", random_maps, np.float32)
+    model = ports.output
+    inputs = nchw(x)
+    targets = [ClassifierOutputTarget(c) for c in classes]
+    result = {"maps": map_file, "random_maps": "metrics.random_maps.npy", "classes": classes, "percentiles": list(range(10, 100, 10))}
+
+    class ROADNoNoise:
+        """`ROADMostRelevantFirst` / `ROADLeastRelevantFirst` with pytorch-grad-cam's imputer, noise 0."""
+        def __init__(self, remove):
+            self.remove = remove
+
+        def __call__(self, percentile):
+            return PerturbationConfidenceMetric(self.remove(percentile, NoisyLinearImputer(noise=0)))
+
+    for label, maps in [("gradcam", cams), ("random", random_maps)]:
+        entry = {}
+        morf = AveragerAcrossThresholds(ROADNoNoise(RemoveMostRelevantFirst))(inputs, maps, targets, model)
+        lerf = AveragerAcrossThresholds(ROADNoNoise(RemoveLeastRelevantFirst))(inputs, maps, targets, model)
+        entry["road_morf"] = [float(v) for v in morf]
+        entry["road_lerf"] = [float(v) for v in lerf]
+        entry["road_combined"] = [float(v) for v in (lerf - morf) / 2]
+        entry["cam_mult_change"] = [float(v) for v in CamMultImageConfidenceChange()(inputs, maps, targets, model)]
+        entry["confidence_drop"] = [float(v) for v in DropInConfidence()(inputs, maps, targets, model)]
+        entry["confidence_increase"] = [float(v) for v in IncreaseInConfidence()(inputs, maps, targets, model)]
+        for mode in ["deletion", "insertion"]:
+            curves, aucs = [], []
+            for n in range(x.shape[0]):
+                curve, auc = rise_curve(ports.logit, inputs[n:n + 1], maps[n], classes[n], mode, 28)
+                curves.append(curve)
+                aucs.append(auc)
+            entry[mode] = aucs
+            entry[mode + "_curves"] = curves
+        result[label] = entry
+    # One imputation (MoRF at the 70th percentile) as an image, to check the linear system itself.
+    imputer = NoisyLinearImputer(noise=0)
+    mask = np.float32(cams[0] < np.percentile(cams[0], 70))
+    imputed = imputer(inputs[0], torch.from_numpy(mask))
+    save("metrics.road_imputed_p70.npy", imputed.numpy().transpose(1, 2, 0), np.float32)
+    result["imputed"] = "metrics.road_imputed_p70.npy"
+    with open(os.path.join(OUT, "metrics.json"), "w") as f:
+        json.dump(result, f, indent=1)
+
+
 # ------------------------------------------------------------------------------------------- resizing
 
 def resize_cases():
@@ -534,6 +625,7 @@ def main():
     combined_target_cases(group, "models/sequential_cnn.h5", ports, x, "average_pooling2d", [5])
     smoothgrad_cases("sequential_cnn", "models/sequential_cnn.h5", keras_model, x, classes, 6, 0.2, 72)
     captum_cases("sequential_cnn", "models/sequential_cnn.h5", ports, x, classes)
+    metric_cases(ports, x, classes, "sequential_cnn.average_pooling2d.ptgc.gradcam_output.npy")
 
     # inception_v3_narrow: 139x139x3, mixed10 (3x3x128), one sample.
     print("inception_v3_narrow")
