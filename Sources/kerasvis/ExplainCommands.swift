@@ -15,14 +15,8 @@ enum BinaryClass: String, ExpressibleByArgument, CaseIterable {
   case positive, negative
 }
 
-/// The options of the explanation methods that came after keras-vis (`--method`).
+/// The settings of the explanation methods that came after keras-vis (`--method`).
 struct MethodArguments: ParsableArguments {
-  @Option(
-    help: ArgumentHelp(
-      "An explanation method instead of keras-vis's: cam takes \(MethodCatalog.camMethods.joined(separator: ", ")); saliency takes \(MethodCatalog.gradientMethods.joined(separator: ", ")).",
-      valueName: "name"))
-  var method: String?
-
   @Option(help: "Whose variant and resizing to follow: pytorch-grad-cam (default) or tf-keras-vis (Grad-CAM++, Score-CAM, resizing).")
   var convention: Convention = .pytorchGradCAM
 
@@ -70,8 +64,8 @@ struct MethodArguments: ParsableArguments {
     if let maxN, maxN <= 0 { throw ValidationError("--max-n must be positive") }
   }
 
-  /// The method named by `--method`, checked against the command's family.
-  func resolvedMethod(cam: Bool) throws -> (any ExplanationMethod)? {
+  /// The method named `method` (`--method`), checked against the command's family, with these settings.
+  func resolvedMethod(_ method: String?, cam: Bool) throws -> (any ExplanationMethod)? {
     guard let method else { return nil }
     let names = cam ? MethodCatalog.camMethods : MethodCatalog.gradientMethods
     guard names.contains(method.lowercased()) || (!cam && method.lowercased() == "saliency") else {
@@ -80,6 +74,11 @@ struct MethodArguments: ParsableArguments {
         ? " (it is a method of `kerasvis \(other)`)" : ""
       throw ValidationError("--method \(method)\(hint): use one of \(names.joined(separator: ", "))")
     }
+    return try MethodCatalog.method(named: method, options: options)
+  }
+
+  /// The settings as the library's options.
+  var options: MethodOptions {
     var options = MethodOptions()
     options.convention = convention
     options.maxN = maxN
@@ -89,7 +88,7 @@ struct MethodArguments: ParsableArguments {
     options.steps = steps
     options.baseline = baseline
     options.rule = rule
-    return try MethodCatalog.method(named: method, options: options)
+    return options
   }
 
   /// The targets for `filters` (one class, or several at once) or `--binary`.
@@ -355,16 +354,22 @@ struct CamCommand: ParsableCommand {
     help: "The penultimate (feature map) layer: a name or index; with --method also a path into nested models (model/layer).")
   var penultimate: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "A later CAM method instead of keras-vis's: \(MethodCatalog.camMethods.joined(separator: ", ")).",
+      valueName: "name"))
+  var method: String?
+
   @OptionGroup var methods: MethodArguments
 
   func validate() throws {
     guard !inputs.isEmpty else { throw ValidationError("give at least one input") }
     try explanation.validateCommon()
-    _ = try methods.resolvedMethod(cam: true)
+    _ = try methods.resolvedMethod(method, cam: true)
   }
 
   func run() throws {
-    if let method = try methods.resolvedMethod(cam: true) {
+    if let method = try methods.resolvedMethod(method, cam: true) {
       try runMethod(
         method, command: "cam", modelOptions: model, images: images, inputs: inputs, options: explanation,
         arguments: methods, layerReference: penultimate)
@@ -415,16 +420,22 @@ struct SaliencyCommand: ParsableCommand {
   @Flag(help: "Keep the channel axis (the map is (H, W, C) instead of the maximum over channels).")
   var keepdims = false
 
+  @Option(
+    help: ArgumentHelp(
+      "A later gradient method instead of keras-vis's: \(MethodCatalog.gradientMethods.joined(separator: ", ")).",
+      valueName: "name"))
+  var method: String?
+
   @OptionGroup var methods: MethodArguments
 
   func validate() throws {
     guard !inputs.isEmpty else { throw ValidationError("give at least one input") }
     try explanation.validateCommon()
-    _ = try methods.resolvedMethod(cam: false)
+    _ = try methods.resolvedMethod(method, cam: false)
   }
 
   func run() throws {
-    if let method = try methods.resolvedMethod(cam: false) {
+    if let method = try methods.resolvedMethod(method, cam: false) {
       try runMethod(
         method, command: "saliency", modelOptions: model, images: images, inputs: inputs, options: explanation,
         arguments: methods, layerReference: nil)

@@ -125,3 +125,52 @@ struct MethodCommandTests {
     #expect(binaryOnSoftmax.error.contains("(N, 1)"))
   }
 }
+
+@Suite("kerasvis evaluate")
+struct MethodEvaluateCommandTests {
+  @Test("evaluate prints a table of metrics per method, or every value as JSON")
+  func table() throws {
+    let boxes = scratch(".json")
+    defer { try? FileManager.default.removeItem(atPath: boxes) }
+    try Data(#"{"sequential_cnn.input.npy": {"boxes": [[10, 10, 40, 40]], "width": 56, "height": 56}}"#.utf8)
+      .write(to: URL(fileURLWithPath: boxes))
+    let model = fixturePath("models/sequential_cnn.h5")
+    let input = fixturePath("models/sequential_cnn.input.npy")
+    let result = try kerasvis([
+      "evaluate", model, input, "--method", "gradcam", "layercam", "--boxes", boxes, "--metric", "pointing",
+      "deletion", "road-combined",
+    ])
+    #expect(result.status == 0, "\(result.error)")
+    let lines = result.output.split(separator: "\n")
+    #expect(lines.count == 3)
+    #expect(lines.first?.contains("pointing ↑") == true && lines.first?.contains("deletion ↓") == true)
+    #expect(lines.dropFirst().first?.hasPrefix("gradcam ") == true)
+    #expect(result.error.contains("layer 'average_pooling2d' (index 5, AveragePooling2D)"))
+    let json = try kerasvis([
+      "evaluate", model, input, "--method", "eigencam", "--metric", "confidence-drop", "insertion", "--json",
+    ])
+    #expect(json.status == 0, "\(json.error)")
+    let parsed = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: [String: [Double]]]
+    #expect(parsed?["eigencam"]?["insertion"]?.count == 2)
+    #expect(parsed?["eigencam"]?["confidence-drop"]?.count == 2)
+  }
+
+  @Test("evaluate refuses unknown methods and metrics, pointing without boxes, and inputs without boxes")
+  func errors() throws {
+    let model = fixturePath("models/sequential_cnn.h5")
+    let input = fixturePath("models/sequential_cnn.input.npy")
+    let method = try kerasvis(["evaluate", model, input, "--method", "gradcam+++"])
+    #expect(method.status == 64)
+    let metric = try kerasvis(["evaluate", model, input, "--method", "gradcam", "--metric", "accuracy"])
+    #expect(metric.status == 64)
+    let pointing = try kerasvis(["evaluate", model, input, "--method", "gradcam", "--metric", "pointing"])
+    #expect(pointing.status == 64)
+    #expect(pointing.error.contains("--boxes"))
+    let boxes = scratch(".json")
+    defer { try? FileManager.default.removeItem(atPath: boxes) }
+    try Data(#"{"other.png": [[0, 0, 4, 4]]}"#.utf8).write(to: URL(fileURLWithPath: boxes))
+    let missing = try kerasvis(["evaluate", model, input, "--method", "gradcam", "--boxes", boxes, "--metric", "pointing"])
+    #expect(missing.status == 64)
+    #expect(missing.error.contains("no entry for sequential_cnn.input.npy"))
+  }
+}
