@@ -114,7 +114,9 @@ public struct ExplanationTarget: Sendable, CustomStringConvertible {
       }
       let sign: Float = positive ? 1 : -1
       let total = values.reduce(0, +) * sign / Float(positions)
-      return (total, try Tensor(shape: sample.shape, values: [Float](repeating: sign / Float(positions), count: values.count)))
+      return (
+        total, try Tensor(shape: sample.shape, values: [Float](repeating: sign / Float(positions), count: values.count))
+      )
     case .custom(let name, let function):
       let (score, gradient) = try function(sample)
       guard gradient.shape == sample.shape else {
@@ -155,7 +157,8 @@ extension Explainer {
   /// The location of the layer that produces model output `output`, for messages.
   func outputLocation(_ output: Int) -> LayerLocation {
     if let address = outputLayerAddress(output), let layer = graph.layer(atAddress: address) {
-      return LayerLocation(path: graph.path(ofAddress: address) ?? layer.name, index: layer.index, className: layer.className)
+      return LayerLocation(
+        path: graph.path(ofAddress: address) ?? layer.name, index: layer.index, className: layer.className)
     }
     return LayerLocation(path: "\(graph.name) output \(output)", index: -1, className: "output")
   }

@@ -64,11 +64,9 @@ struct EvaluateCommand: ParsableCommand {
   func validate() throws {
     guard !inputs.isEmpty else { throw ValidationError("give at least one input") }
     guard !methodNames.isEmpty else { throw ValidationError("give at least one --method") }
-    for name in methodNames {
-      guard (MethodCatalog.camMethods + MethodCatalog.gradientMethods).contains(name.lowercased()) else {
-        throw ValidationError(
-          "--method \(name): use one of \((MethodCatalog.camMethods + MethodCatalog.gradientMethods).joined(separator: ", "))")
-      }
+    let known = MethodCatalog.camMethods + MethodCatalog.gradientMethods
+    for name in methodNames where !known.contains(name.lowercased()) {
+      throw ValidationError("--method \(name): use one of \(known.joined(separator: ", "))")
     }
     for name in metricNames where !Self.allMetrics.contains(name) {
       throw ValidationError("--metric \(name): use one of \(Self.allMetrics.joined(separator: ", "))")
@@ -136,8 +134,9 @@ struct EvaluateCommand: ParsableCommand {
           let request = methods.request(input: input, targets: targets, layer: method.usesLayer ? layer : nil)
           let explanation = try explainer.explain(request, with: method)
           if position == 0, method.usesLayer, layer == nil, let used = explanation.layer {
-            FileHandle.standardError.write(
-              Data("\(progress ? "\r\u{1B}[K" : "")kerasvis: \(method.name) uses \(explainer.describeLayer(used)), the last feature map\n".utf8))
+            let clear = progress ? "\r\u{1B}[K" : ""
+            let message = "kerasvis: \(method.name) uses \(explainer.describeLayer(used)), the last feature map\n"
+            FileHandle.standardError.write(Data((clear + message).utf8))
           }
           let maps = explanation.maps.rank == 4 ? try magnitudeMaps(explanation.maps) : explanation.maps
           let metricInputs = MetricInputs(

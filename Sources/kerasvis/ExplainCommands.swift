@@ -17,10 +17,18 @@ enum BinaryClass: String, ExpressibleByArgument, CaseIterable {
 
 /// The settings of the explanation methods that came after keras-vis (`--method`).
 struct MethodArguments: ParsableArguments {
-  @Option(help: "Whose variant and resizing to follow: pytorch-grad-cam (default) or tf-keras-vis (Grad-CAM++, Score-CAM, resizing).")
+  @Option(
+    help: """
+      Whose variant and resizing to follow: pytorch-grad-cam (default) or tf-keras-vis (Grad-CAM++, Score-CAM, \
+      resizing).
+      """)
   var convention: Convention = .pytorchGradCAM
 
-  @Option(help: "What a class score reads: output (default), logit (before the output's softmax or sigmoid; also --linear) or probability.")
+  @Option(
+    help: """
+      What a class score reads: output (default), logit (before the output's softmax or sigmoid; also --linear) or \
+      probability.
+      """)
   var score: ExplanationTarget.Score?
 
   @Option(help: "Explain a binary classifier's positive or negative class (a (N, 1) output) instead of --filter.")
@@ -33,9 +41,11 @@ struct MethodArguments: ParsableArguments {
   var augSmooth = false
 
   @Option(help: "Inputs per forward pass for Score-CAM, Ablation-CAM, SmoothGrad and Integrated Gradients.")
-  var batchSize = 16
+  var batchSize = 32
 
-  @Option(name: .customLong("max-n"), help: "Score-CAM: use only the N channels with the largest spatial deviation (Faster Score-CAM).")
+  @Option(
+    name: .customLong("max-n"),
+    help: "Score-CAM: use only the N channels with the largest spatial deviation (Faster Score-CAM).")
   var maxN: Int?
 
   @Option(help: "SmoothGrad: noisy copies per input.")
@@ -53,7 +63,11 @@ struct MethodArguments: ParsableArguments {
   @Option(help: "Integrated Gradients: the constant baseline.")
   var baseline: Float = 0
 
-  @Option(help: "Integrated Gradients: gausslegendre (default), riemann_trapezoid, riemann_left, riemann_right, riemann_middle.")
+  @Option(
+    help: """
+      Integrated Gradients: gausslegendre (default), riemann_trapezoid, riemann_left, riemann_right, \
+      riemann_middle.
+      """)
   var rule: IntegratedGradients.Rule = .gaussLegendre
 
   func validate() throws {
@@ -119,7 +133,8 @@ func runMethod(
 ) throws {
   guard options.layer == "-1" else {
     throw ValidationError(
-      "--layer \(options.layer): --method explains the model output (choose it with --filter, --binary, --score); --penultimate names the feature-map layer")
+      "--layer \(options.layer): --method explains the model output (choose it with --filter, --binary, --score); "
+        + "--penultimate names the feature-map layer")
   }
   if method.usesLayer == false, layerReference != nil {
     throw ValidationError("--penultimate: \(method.name) explains through the input gradient and uses no layer")
@@ -140,16 +155,20 @@ func runMethod(
     findsTopClass: false
   ) { explainer, _, filters, input in
     let targets = arguments.targets(filters: filters, linear: options.linear)
-    let explanation = try explainer.explain(arguments.request(input: input, targets: targets, layer: layer), with: method)
+    let request = arguments.request(input: input, targets: targets, layer: layer)
+    let explanation = try explainer.explain(request, with: method)
     if targets == nil && single {
       let classes = explanation.targets.compactMap { $0.classIndices?.first }.map(String.init)
-      let which = classes.count == 1 ? "class \(classes[0]) (the top class)" : "the top class of each sample: \(classes.joined(separator: ", "))"
+      let which = classes.count == 1
+        ? "class \(classes[0]) (the top class)" : "the top class of each sample: \(classes.joined(separator: ", "))"
       FileHandle.standardError.write(Data("kerasvis: explaining \(which)\n".utf8))
     }
     if method.usesLayer, layer == nil, !reported, let used = explanation.layer {
       reported = true
       FileHandle.standardError.write(
-        Data("kerasvis: \(method.name) uses \(explainer.describeLayer(used)), the last feature map (name another with --penultimate)\n".utf8))
+        Data(
+          ("kerasvis: \(method.name) uses \(explainer.describeLayer(used)), the last feature map "
+            + "(name another with --penultimate)\n").utf8))
     }
     let maps = explanation.maps
     return maps.shape.first == 1 ? try maps.reshaped(Array(maps.shape.dropFirst())) : maps
@@ -188,6 +207,9 @@ struct ExplanationOptions: ParsableArguments {
 
   @Option(help: "The heatmap's weight in the overlay (0...1).")
   var alpha = 0.5
+
+  @Flag(help: #"Print how long each input's explanation took as a JSON line ({"input", "ms"}); tools/bench uses it."#)
+  var timings = false
 
   /// The gradient modifier, with `default` when the flag is absent; "none" is no modifier.
   func gradModifier(default value: GradModifier?) throws -> GradModifier? {
@@ -281,7 +303,12 @@ func runExplanations(
         filters = [top]
         if single { FileHandle.standardError.write(Data("kerasvis: explaining class \(top) (the top class)\n".utf8)) }
       }
+      let started = DispatchTime.now().uptimeNanoseconds
       let map = try explain(explainer, layer, filters, input)
+      if options.timings {
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        print(JSONValue.object(["input": .string(file), "ms": .number(milliseconds)]).jsonText)
+      }
       if let npy = options.npy {
         try NPY.write(map, to: try outputPath(npy, for: file, suffix: "\(command).npy", single: single))
       }
@@ -289,7 +316,7 @@ func runExplanations(
         try render(map, picture: options.heatmapOnly ? nil : picture, alpha: options.alpha).writePNG(
           toFile: try outputPath(out, for: file, suffix: "\(command).png", single: single))
       }
-      if options.npy == nil && options.out == nil {
+      if options.npy == nil && options.out == nil && !options.timings {
         let values = map.scalars
         print("\(file): \(command) map \(map.shape), mean \(values.reduce(0, +) / Float(max(values.count, 1)))")
       }
@@ -351,7 +378,10 @@ struct CamCommand: ParsableCommand {
 
   @Option(
     parsing: .unconditional,
-    help: "The penultimate (feature map) layer: a name or index; with --method also a path into nested models (model/layer).")
+    help: """
+      The penultimate (feature map) layer: a name or index; with --method also a path into nested models \
+      (model/layer).
+      """)
   var penultimate: String?
 
   @Option(
@@ -405,7 +435,7 @@ struct CamCommand: ParsableCommand {
 struct SaliencyCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "saliency",
-    abstract: "Saliency maps as keras-vis's visualize_saliency computes them, or with --method a later gradient method.",
+    abstract: "Saliency maps as keras-vis's visualize_saliency computes them, or with --method a later method.",
     discussion: """
       With --method (vanilla, smoothgrad, integrated-gradients, input-x-gradient, guided-backprop) the map is \
       normalize(max over channels of |attribution|) per input; --npy writes it.

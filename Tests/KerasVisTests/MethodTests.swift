@@ -53,7 +53,8 @@ struct MethodTests {
     let k3Address = try k3.automaticCAMLayer()
     #expect(k3Address.first == 2 && k3.graph.layer(atAddress: k3Address)?.className == "Activation")
     // A CAM without a named layer uses it, and reports it.
-    let explanation = try k3.explain(ExplanationRequest(input: try input("models/nested_k3.input.npy")), with: GradCAM())
+    let explanation = try k3.explain(
+      ExplanationRequest(input: try input("models/nested_k3.input.npy")), with: GradCAM())
     #expect(explanation.layer == k3Address)
     #expect(explanation.maps.shape == [2, 16, 16])
   }
@@ -126,8 +127,10 @@ struct MethodTests {
   func binaryNegation() throws {
     let explainer = try loadExplainer("methods/binary_cnn.h5")
     let x = try input("methods/binary_cnn.input.npy")
-    let positive = try explainer.targetedPass(input: x, targets: [.binary(positive: true)], layer: [1], gradient: .layer)
-    let negative = try explainer.targetedPass(input: x, targets: [.binary(positive: false)], layer: [1], gradient: .layer)
+    let positive = try explainer.targetedPass(
+      input: x, targets: [.binary(positive: true)], layer: [1], gradient: .layer)
+    let negative = try explainer.targetedPass(
+      input: x, targets: [.binary(positive: false)], layer: [1], gradient: .layer)
     let p = try #require(positive.gradients).scalars
     let n = try #require(negative.gradients).scalars
     #expect(zip(p, n).allSatisfy { $0 == -$1 })
@@ -147,18 +150,21 @@ struct MethodTests {
       }
     }
     #expect(failure(ExplanationRequest(input: batch, targets: [.category(10)])).contains("'dense_1' (index 9, Dense)"))
-    #expect(failure(ExplanationRequest(input: batch, targets: [.category(1), .category(2), .category(3)]))
-      .contains("3 targets for 2 samples"))
+    #expect(
+      failure(ExplanationRequest(input: batch, targets: [.category(1), .category(2), .category(3)]))
+        .contains("3 targets for 2 samples"))
     #expect(failure(ExplanationRequest(input: batch, targets: [.binary(positive: true)])).contains("(N, 1)"))
-    #expect(failure(ExplanationRequest(input: batch, targets: [.category(1), .category(2, score: .logit)]))
-      .contains("same output the same way"))
+    #expect(
+      failure(ExplanationRequest(input: batch, targets: [.category(1), .category(2, score: .logit)]))
+        .contains("same output the same way"))
     #expect(failure(ExplanationRequest(input: batch, targets: [.category(1, output: 1)])).contains("output 1"))
     #expect(failure(ExplanationRequest(input: batch, layer: [8])).contains("'dense' (index 8, Dense)"))
     #expect(failure(ExplanationRequest(input: batch, layer: [42])).contains("no layer at address 42"))
     #expect(failure(ExplanationRequest(input: batch, layer: [5]), ScoreCAM(maxN: 17)).contains("maxN"))
     #expect(failure(ExplanationRequest(input: batch), SmoothGrad(samples: 0)).contains("at least one sample"))
-    #expect(failure(ExplanationRequest(input: batch), IntegratedGradients(steps: 1, rule: .riemannTrapezoid))
-      .contains("at least 2 steps"))
+    #expect(
+      failure(ExplanationRequest(input: batch), IntegratedGradients(steps: 1, rule: .riemannTrapezoid))
+        .contains("at least 2 steps"))
     let wrongGradient = ExplanationTarget.custom("bad") { output in (0, try Tensor(zeros: [3])) }
     #expect(failure(ExplanationRequest(input: batch, targets: [wrongGradient])).contains("target 'bad'"))
     var unbatched = ExplanationRequest(input: batch)
@@ -219,7 +225,9 @@ struct MethodTests {
     let n = 60
     let random = (0..<(n * n)).map { _ in Double(generator.next()) }
     var symmetric = [Double](repeating: 0, count: n * n)
-    for i in 0..<n { for j in 0..<n { symmetric[i * n + j] = (0..<n).reduce(0) { $0 + random[i * n + $1] * random[j * n + $1] } } }
+    for i in 0..<n {
+      for j in 0..<n { symmetric[i * n + j] = (0..<n).reduce(0) { $0 + random[i * n + $1] * random[j * n + $1] } }
+    }
     let (jacobiValue, jacobiVector) = jacobiTopEigenpair(symmetric, size: n)
     let (subspaceValue, subspaceVector) = subspaceTopEigenpair(symmetric, size: n)
     #expect(abs(jacobiValue - subspaceValue) <= 1e-9 * jacobiValue)
@@ -249,9 +257,11 @@ struct MethodTests {
     let explainer = try loadExplainer("models/sequential_cnn.h5")
     let batch = try input("models/sequential_cnn.input.npy")
     let explanation = try explainer.explain(
-      ExplanationRequest(input: batch, targets: [.category(3, score: .logit)]), with: IntegratedGradients(steps: 512, rule: .riemannMiddle))
+      ExplanationRequest(input: batch, targets: [.category(3, score: .logit)]),
+      with: IntegratedGradients(steps: 512, rule: .riemannMiddle))
     let attributions = try #require(explanation.attributions)
-    let baseline = try explainer.targetedPass(input: try Tensor(zeros: batch.shape), targets: [.category(3, score: .logit)])
+    let baseline = try explainer.targetedPass(
+      input: try Tensor(zeros: batch.shape), targets: [.category(3, score: .logit)])
     for sample in 0..<2 {
       let total = try attributions.sample(sample).scalars.reduce(0, +)
       let difference = explanation.scores[sample] - baseline.scores[sample]

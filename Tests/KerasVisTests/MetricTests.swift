@@ -46,9 +46,13 @@ struct MetricTests {
   func road(_ label: String) throws {
     let reference = try MetricReference()
     let inputs = try reference.inputs(label)
-    for (order, key) in [(ROAD.Order.mostRelevantFirst, "road_morf"), (.leastRelevantFirst, "road_lerf"), (.combined, "road_combined")] {
+    for (order, key) in [
+      (ROAD.Order.mostRelevantFirst, "road_morf"), (.leastRelevantFirst, "road_lerf"), (.combined, "road_combined"),
+    ] {
       let values = try ROAD(order, noise: 0).evaluate(inputs, with: reference.explainer)
-      #expect(close(values, reference.values(label, key), 1e-5), "\(label) \(key): \(values) vs \(reference.values(label, key))")
+      #expect(
+        close(values, reference.values(label, key), 1e-5),
+        "\(label) \(key): \(values) vs \(reference.values(label, key))")
     }
   }
 
@@ -59,7 +63,9 @@ struct MetricTests {
     let map = Array(maps.scalars.prefix(28 * 28))
     let threshold = Float(numpyPercentile(map, 70))
     let image = Array(reference.input.scalars.prefix(28 * 28))
-    let imputed = noisyLinearImputation(image, keep: map.map { $0 < threshold }, height: 28, width: 28, channels: 1) { 0 }
+    let imputed = noisyLinearImputation(image, keep: map.map { $0 < threshold }, height: 28, width: 28, channels: 1) {
+      0
+    }
     let expected = try NPY.read(path: fixture("methods/" + (reference.json["imputed"]?.string ?? ""))).scalars
     #expect(close(imputed, expected, 1e-6))
   }
@@ -68,7 +74,10 @@ struct MetricTests {
   func confidence(_ label: String) throws {
     let reference = try MetricReference()
     let inputs = try reference.inputs(label)
-    for (report, key) in [(ConfidenceChange.Report.change, "cam_mult_change"), (.drop, "confidence_drop"), (.increase, "confidence_increase")] {
+    for (report, key) in [
+      (ConfidenceChange.Report.change, "cam_mult_change"), (.drop, "confidence_drop"),
+      (.increase, "confidence_increase"),
+    ] {
       let values = try ConfidenceChange(report).evaluate(inputs, with: reference.explainer)
       #expect(close(values, reference.values(label, key), 1e-5), "\(label) \(key)")
     }
@@ -86,7 +95,8 @@ struct MetricTests {
       }
       #expect(curves.count == expected.count)
       for (curve, reference) in zip(curves, expected) { #expect(close(curve, reference, 1e-5), "\(label) \(kind)") }
-      #expect(close(try metric.evaluate(inputs, with: reference.explainer), reference.values(label, kind.rawValue), 1e-5))
+      #expect(
+        close(try metric.evaluate(inputs, with: reference.explainer), reference.values(label, kind.rawValue), 1e-5))
     }
   }
 
@@ -130,7 +140,9 @@ struct MetricTests {
     #expect(throws: KerasVisError.self) { try ROAD(.combined).evaluate(wrong, with: reference.explainer) }
     let fewTargets = MetricInputs(input: inputs.input, maps: inputs.maps, targets: [.category(1)])
     #expect(throws: KerasVisError.self) { try ConfidenceChange(.drop).evaluate(fewTargets, with: reference.explainer) }
-    #expect(throws: KerasVisError.self) { try CausalMetric(.insertion, step: 0).evaluate(inputs, with: reference.explainer) }
+    #expect(throws: KerasVisError.self) {
+      try CausalMetric(.insertion, step: 0).evaluate(inputs, with: reference.explainer)
+    }
   }
 
   @Test("ROAD with noise is reproducible by seed and close to the noiseless value")

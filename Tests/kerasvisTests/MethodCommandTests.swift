@@ -13,7 +13,8 @@ private func scratch(_ suffix: String) -> String {
 
 /// Runs the `kerasvis` executable SwiftPM built next to the tests.
 private func kerasvis(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-  var directory = Bundle.main.executableURL?.deletingLastPathComponent()
+  var directory =
+    Bundle.main.executableURL?.deletingLastPathComponent()
     ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
   var executable: URL?
   for _ in 0..<4 where executable == nil {
@@ -35,7 +36,9 @@ private func kerasvis(_ arguments: [String]) throws -> (status: Int32, output: S
   let outputData = output.fileHandleForReading.readDataToEndOfFile()
   let errorData = error.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+  return (
+    process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self)
+  )
 }
 
 @Suite("kerasvis cam/saliency --method")
@@ -68,7 +71,8 @@ struct MethodCommandTests {
       "mixed10", "--npy", npy,
     ])
     #expect(result.status == 0, "\(result.error)")
-    let expected = try NPY.read(path: fixturePath("methods/inception_v3_narrow.mixed10.tkv.scorecam_max_N10_output.npy"))
+    let expected = try NPY.read(
+      path: fixturePath("methods/inception_v3_narrow.mixed10.tkv.scorecam_max_N10_output.npy"))
     let map = try NPY.read(path: npy)
     #expect(map.shape == [139, 139])
     #expect(zip(map.scalars, expected.scalars).allSatisfy { abs($0 - $1) <= 5e-4 })
@@ -169,7 +173,9 @@ struct MethodEvaluateCommandTests {
     let boxes = scratch(".json")
     defer { try? FileManager.default.removeItem(atPath: boxes) }
     try Data(#"{"other.png": [[0, 0, 4, 4]]}"#.utf8).write(to: URL(fileURLWithPath: boxes))
-    let missing = try kerasvis(["evaluate", model, input, "--method", "gradcam", "--boxes", boxes, "--metric", "pointing"])
+    let missing = try kerasvis([
+      "evaluate", model, input, "--method", "gradcam", "--boxes", boxes, "--metric", "pointing",
+    ])
     #expect(missing.status == 64)
     #expect(missing.error.contains("no entry for sequential_cnn.input.npy"))
   }

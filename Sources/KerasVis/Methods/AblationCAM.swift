@@ -95,7 +95,8 @@ func maskingLayerOutput(of graph: Graph, at address: [Int], channels: Int, locat
   result.inputs.append(GraphInput(name: "kerasvis_ablation_offset", shape: shape, layerIndex: nil))
   if address.count > 1 {
     guard case .model(let inner) = graph.layers[first].operation else {
-      throw KerasVisError.unsuitableLayer(layer: location, detail: "it cannot be ablated: \(address) is not inside a model")
+      throw KerasVisError.unsuitableLayer(
+        layer: location, detail: "it cannot be ablated: \(address) is not inside a model")
     }
     result.layers[first].operation = .model(
       try maskingLayerOutput(of: inner, at: Array(address.dropFirst()), channels: channels, location: location))
@@ -129,6 +130,10 @@ func maskingLayerOutput(of graph: Graph, at address: [Int], channels: Int, locat
     Layer(
       index: multiply + 1, name: "kerasvis_ablation_add", className: "Add", config: .object([:]),
       operation: .merge(.add),
-      nodes: [Node(inputs: [.layerOutput(layer: multiply, node: 0, tensor: 0), .graphInput(offsetInput)], outputShapes: outputShapes)]))
+      nodes: [
+        Node(
+          inputs: [.layerOutput(layer: multiply, node: 0, tensor: 0), .graphInput(offsetInput)],
+          outputShapes: outputShapes)
+      ]))
   return result
 }

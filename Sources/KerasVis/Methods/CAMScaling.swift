@@ -65,9 +65,11 @@ public func alignedCornersLinearResize(
   var result = [Float](repeating: 0, count: toHeight * toWidth)
   for (y, row) in rows.enumerated() {
     for (x, column) in columns.enumerated() {
-      let top = values[row.index * width + column.index] * (1 - column.fraction)
+      let top =
+        values[row.index * width + column.index] * (1 - column.fraction)
         + values[row.index * width + column.next] * column.fraction
-      let bottom = values[row.next * width + column.index] * (1 - column.fraction)
+      let bottom =
+        values[row.next * width + column.index] * (1 - column.fraction)
         + values[row.next * width + column.next] * column.fraction
       result[y * toWidth + x] = (1 - row.fraction) * top + row.fraction * bottom
     }
@@ -108,7 +110,8 @@ extension Convention {
           factors: (Double(toHeight) / Double(height), Double(toWidth) / Double(width)), order: 1
         ).values
       } catch {
-        throw KerasVisError.invalidArgument("cannot resize the \(height)x\(width) map to \(toHeight)x\(toWidth): \(error)")
+        throw KerasVisError.invalidArgument(
+          "cannot resize the \(height)x\(width) map to \(toHeight)x\(toWidth): \(error)")
       }
       guard zoomed.count == toHeight * toWidth else {
         throw KerasVisError.invalidArgument(

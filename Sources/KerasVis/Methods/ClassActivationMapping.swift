@@ -78,7 +78,8 @@ extension Explainer {
       for sample in 0..<count {
         let start = sample * height * width * channels
         let slice = UnsafeBufferPointer(rebasing: values[start..<(start + height * width * channels)])
-        let map = (project
+        let map =
+          (project
           ? principalComponentProjection(slice, positions: height * width, channels: channels)
           : channelSums(slice, channels: channels)).map { max($0, 0) }
         low += map

@@ -36,9 +36,9 @@ public struct ExplanationRequest: Sendable {
   /// pytorch-grad-cam's `aug_smooth`: the mean map over six test-time augmentations (horizontal flip or not, times
   /// brightness factors 0.9, 1, 1.1), each map computed on the augmented input and un-flipped.
   public var augmentationSmoothing = false
-  /// How many masked or perturbed inputs one forward pass takes (Score-CAM, Ablation-CAM, SmoothGrad, Integrated
-  /// Gradients).
-  public var batchSize = 16
+  /// How many masked or perturbed inputs one forward pass takes at most (Score-CAM, Ablation-CAM, SmoothGrad,
+  /// Integrated Gradients); 32 is tf-keras-vis's Score-CAM default and pytorch-grad-cam's Ablation-CAM default.
+  public var batchSize = 32
 
   /// A request for `input` (and nil targets: the top class of each sample).
   public init(input: Tensor, targets: [ExplanationTarget]? = nil, layer: [Int]? = nil) {

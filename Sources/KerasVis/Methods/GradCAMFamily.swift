@@ -170,7 +170,9 @@ public struct EigenCAM: ClassActivationMapping {
   public func weightedActivations(
     _ pass: TargetedPass, request: ExplanationRequest, explainer: Explainer
   ) throws -> Tensor {
-    guard let activations = pass.activations else { throw KerasVisError.invalidArgument("eigencam needs the feature map") }
+    guard let activations = pass.activations else {
+      throw KerasVisError.invalidArgument("eigencam needs the feature map")
+    }
     return activations
   }
 }

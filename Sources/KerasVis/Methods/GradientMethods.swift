@@ -52,9 +52,11 @@ extension Explainer {
     count: Int, batchSize: Int, sampleShape: [Int], target: (Int) -> ExplanationTarget,
     rule: ReLUGradientRule = .standard, fill: (Int, UnsafeMutableBufferPointer<Float>) throws -> Void
   ) throws -> (gradients: [Float], scores: [Float]) {
-    guard batchSize > 0 else { throw KerasVisError.invalidArgument("the batch size must be positive (got \(batchSize))") }
+    guard batchSize > 0 else {
+      throw KerasVisError.invalidArgument("the batch size must be positive (got \(batchSize))")
+    }
     let size = sampleShape.reduce(1, *)
-    let chunk = min(batchSize, max(count, 1))
+    let chunk = evenChunk(count: count, batchSize: batchSize)
     var gradients: [Float] = []
     var scores: [Float] = []
     gradients.reserveCapacity(count * size)
@@ -76,7 +78,9 @@ extension Explainer {
   }
 
   /// The batch, its targets resolved (the top classes where the request gave none) and their scores.
-  func resolvedTargets(_ request: ExplanationRequest) throws -> (input: Tensor, targets: [ExplanationTarget], scores: [Float]) {
+  func resolvedTargets(_ request: ExplanationRequest) throws -> (
+    input: Tensor, targets: [ExplanationTarget], scores: [Float]
+  ) {
     let pass = try targetedPass(input: request.input, targets: request.targets, defaultScore: request.defaultScore)
     return (pass.input, pass.targets, pass.scores)
   }
@@ -168,9 +172,12 @@ public struct SmoothGrad: GradientAttribution {
   public func attributions(_ request: ExplanationRequest, with explainer: Explainer) throws
     -> (attributions: Tensor, targets: [ExplanationTarget], scores: [Float])
   {
-    guard samples > 0 else { throw KerasVisError.invalidArgument("SmoothGrad needs at least one sample (got \(samples))") }
+    guard samples > 0 else {
+      throw KerasVisError.invalidArgument("SmoothGrad needs at least one sample (got \(samples))")
+    }
     guard noiseLevel >= 0, noiseLevel.isFinite else {
-      throw KerasVisError.invalidArgument("the SmoothGrad noise level must be a non-negative number (got \(noiseLevel))")
+      throw KerasVisError.invalidArgument(
+        "the SmoothGrad noise level must be a non-negative number (got \(noiseLevel))")
     }
     let (input, targets, scores) = try explainer.resolvedTargets(request)
     let count = input.shape[0]
@@ -284,7 +291,9 @@ public struct IntegratedGradients: GradientAttribution {
   /// The quadrature points in 0...1 and their weights.
   /// - Throws: `KerasVisError.invalidArgument` for fewer than 2 steps with the trapezoid rule, or none at all.
   public func quadrature() throws -> (alphas: [Double], weights: [Double]) {
-    guard steps > 0 else { throw KerasVisError.invalidArgument("Integrated Gradients needs at least one step (got \(steps))") }
+    guard steps > 0 else {
+      throw KerasVisError.invalidArgument("Integrated Gradients needs at least one step (got \(steps))")
+    }
     let n = Double(steps)
     switch rule {
     case .gaussLegendre:
@@ -300,9 +309,14 @@ public struct IntegratedGradients: GradientAttribution {
     case .riemannLeft:
       return ((0..<steps).map { Double($0) * (1 - 1 / n) / max(n - 1, 1) }, Array(repeating: 1 / n, count: steps))
     case .riemannRight:
-      return ((0..<steps).map { 1 / n + Double($0) * (1 - 1 / n) / max(n - 1, 1) }, Array(repeating: 1 / n, count: steps))
+      return (
+        (0..<steps).map { 1 / n + Double($0) * (1 - 1 / n) / max(n - 1, 1) }, Array(repeating: 1 / n, count: steps)
+      )
     case .riemannMiddle:
-      return ((0..<steps).map { 1 / (2 * n) + Double($0) * (1 - 1 / n) / max(n - 1, 1) }, Array(repeating: 1 / n, count: steps))
+      return (
+        (0..<steps).map { 1 / (2 * n) + Double($0) * (1 - 1 / n) / max(n - 1, 1) },
+        Array(repeating: 1 / n, count: steps)
+      )
     }
   }
 

@@ -28,11 +28,15 @@ public enum MethodCatalog {
     "guided-gradcam", "guided-gradcam++",
   ]
   /// Input-gradient methods.
-  public static let gradientMethods = ["vanilla", "smoothgrad", "integrated-gradients", "input-x-gradient", "guided-backprop"]
+  public static let gradientMethods = [
+    "vanilla", "smoothgrad", "integrated-gradients", "input-x-gradient", "guided-backprop",
+  ]
 
   /// The method called `name`, set up with `options`.
   /// - Throws: `KerasVisError.invalidArgument` listing the names for an unknown one.
-  public static func method(named name: String, options: MethodOptions = MethodOptions()) throws -> any ExplanationMethod {
+  public static func method(named name: String, options: MethodOptions = MethodOptions()) throws
+    -> any ExplanationMethod
+  {
     switch name.lowercased() {
     case "gradcam": return GradCAM()
     case "gradcam++", "gradcamplusplus": return GradCAMPlusPlus(variant: options.convention)

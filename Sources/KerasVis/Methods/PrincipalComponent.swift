@@ -157,8 +157,20 @@ func subspaceTopEigenpair(_ matrix: [Double], size n: Int) -> (value: Double, ve
     let z = multiply(q)
     // Rayleigh-Ritz: H = Q^T G Q, rotate Q to H's eigenvectors.
     var h = [Double](repeating: 0, count: k * k)
-    for a in 0..<k { for b in 0..<k { var t = 0.0; for i in 0..<n { t += q[a * n + i] * z[b * n + i] }; h[a * k + b] = t } }
-    for a in 0..<k { for b in 0..<a { let mean = (h[a * k + b] + h[b * k + a]) / 2; h[a * k + b] = mean; h[b * k + a] = mean } }
+    for a in 0..<k {
+      for b in 0..<k {
+        var total = 0.0
+        for i in 0..<n { total += q[a * n + i] * z[b * n + i] }
+        h[a * k + b] = total
+      }
+    }
+    for a in 0..<k {
+      for b in 0..<a {
+        let mean = (h[a * k + b] + h[b * k + a]) / 2
+        h[a * k + b] = mean
+        h[b * k + a] = mean
+      }
+    }
     let (ritzValue, ritz) = jacobiTopEigenpair(h, size: k)
     var top = [Double](repeating: 0, count: n)
     var image = [Double](repeating: 0, count: n)

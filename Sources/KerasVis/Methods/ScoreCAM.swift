@@ -34,7 +34,9 @@ public struct ScoreCAM: ClassActivationMapping {
   public func weightedActivations(
     _ pass: TargetedPass, request: ExplanationRequest, explainer: Explainer
   ) throws -> Tensor {
-    guard let activations = pass.activations else { throw KerasVisError.invalidArgument("scorecam needs the feature map") }
+    guard let activations = pass.activations else {
+      throw KerasVisError.invalidArgument("scorecam needs the feature map")
+    }
     let shape = FeatureMaps(activations)
     let input = pass.input
     let (inputHeight, inputWidth, inputChannels) = (input.shape[1], input.shape[2], input.shape[3])
@@ -48,7 +50,8 @@ public struct ScoreCAM: ClassActivationMapping {
       var masks: [[Float]?] = []
       for channel in channels {
         let map = (0..<shape.positions).map { a[shape.index(sample, $0, channel)] }
-        masks.append(try normalizedMask(map, height: shape.height, width: shape.width, toHeight: inputHeight, toWidth: inputWidth))
+        masks.append(
+          try normalizedMask(map, height: shape.height, width: shape.width, toHeight: inputHeight, toWidth: inputWidth))
       }
       let distinct = masks.indices.filter { masks[$0] != nil }
       let zeroMasked = masks.contains { $0 == nil }
@@ -84,7 +87,8 @@ public struct ScoreCAM: ClassActivationMapping {
     let shape = FeatureMaps(activations)
     guard let maxN else { return Array(0..<shape.channels) }
     guard (1...shape.channels).contains(maxN) else {
-      throw KerasVisError.invalidArgument("maxN must be between 1 and \(shape.channels) (the channel count); got \(maxN)")
+      throw KerasVisError.invalidArgument(
+        "maxN must be between 1 and \(shape.channels) (the channel count); got \(maxN)")
     }
     let a = activations.scalars
     var order: [Int] = []
@@ -101,7 +105,9 @@ public struct ScoreCAM: ClassActivationMapping {
         }
         return (variance / Float(shape.positions)).squareRoot()
       }
-      let top = deviations.indices.sorted { deviations[$0] > deviations[$1] || (deviations[$0] == deviations[$1] && $0 < $1) }
+      let top = deviations.indices.sorted {
+        deviations[$0] > deviations[$1] || (deviations[$0] == deviations[$1] && $0 < $1)
+      }
       for channel in top.prefix(maxN) where seen.insert(channel).inserted { order.append(channel) }
     }
     return order
@@ -122,7 +128,8 @@ public struct ScoreCAM: ClassActivationMapping {
           factors: (Double(toHeight) / Double(height), Double(toWidth) / Double(width)), order: 1, mode: .nearest
         ).values
       } catch {
-        throw KerasVisError.invalidArgument("cannot resize the \(height)x\(width) map to \(toHeight)x\(toWidth): \(error)")
+        throw KerasVisError.invalidArgument(
+          "cannot resize the \(height)x\(width) map to \(toHeight)x\(toWidth): \(error)")
       }
       epsilon = GradModifier.epsilon
     }

@@ -98,7 +98,8 @@ extension Explainer {
       throw KerasVisError.invalidArgument(
         "no layer at address \(address.map(String.init).joined(separator: "/")) of model '\(graph.name)'")
     }
-    return LayerLocation(path: graph.path(ofAddress: address) ?? layer.name, index: layer.index, className: layer.className)
+    return LayerLocation(
+      path: graph.path(ofAddress: address) ?? layer.name, index: layer.index, className: layer.className)
   }
 }
 

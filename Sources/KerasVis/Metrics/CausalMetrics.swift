@@ -43,7 +43,9 @@ public struct CausalMetric: ExplanationMetric {
     let (count, height, width, channels) = try inputs.dimensions()
     let pixels = height * width
     let step = self.step ?? width
-    guard step > 0 else { throw KerasVisError.invalidArgument("the deletion/insertion step must be positive (got \(step))") }
+    guard step > 0 else {
+      throw KerasVisError.invalidArgument("the deletion/insertion step must be positive (got \(step))")
+    }
     let moves = (pixels + step - 1) / step
     let x = inputs.input.scalars
     var curves: [[Float]] = []
@@ -53,7 +55,9 @@ public struct CausalMetric: ExplanationMetric {
       let start = kind == .deletion ? image : blurred
       let finish = kind == .deletion ? [Float](repeating: 0, count: image.count) : image
       let map = inputs.map(n, pixels: pixels)
-      let order = map.indices.sorted { map[$0] > map[$1] || (map[$0] == map[$1] && $0 < $1) }.map { $0 - map.startIndex }
+      let order = map.indices.sorted { map[$0] > map[$1] || (map[$0] == map[$1] && $0 < $1) }.map {
+        $0 - map.startIndex
+      }
       // rank[p]: the move at which pixel p changes.
       var rank = [Int](repeating: 0, count: pixels)
       for (position, pixel) in order.enumerated() { rank[pixel] = position / step }
@@ -95,7 +99,9 @@ func riseKernel(size: Int = 11, sigma: Double = 5) -> [Double] {
   let centre = size / 2
   return (0..<size).map { output in
     var value = 0.0
-    for (k, offset) in (-radius...radius).enumerated() where reflected(output + offset) == centre { value += weights[k] }
+    for (k, offset) in (-radius...radius).enumerated() where reflected(output + offset) == centre {
+      value += weights[k]
+    }
     return value
   }
 }

@@ -48,10 +48,12 @@ public struct MetricInputs: Sendable {
     guard input.rank == 4, maps.rank == 3, maps.shape[0] == input.shape[0], maps.shape[1] == input.shape[1],
       maps.shape[2] == input.shape[2]
     else {
-      throw KerasVisError.invalidArgument("metrics need inputs (N, H, W, C) and maps (N, H, W): got \(input.shape) and \(maps.shape)")
+      throw KerasVisError.invalidArgument(
+        "metrics need inputs (N, H, W, C) and maps (N, H, W): got \(input.shape) and \(maps.shape)")
     }
     guard targets.count == input.shape[0] else {
-      throw KerasVisError.invalidArgument("metrics need one target per input: got \(targets.count) for \(input.shape[0])")
+      throw KerasVisError.invalidArgument(
+        "metrics need one target per input: got \(targets.count) for \(input.shape[0])")
     }
     return (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
   }
@@ -88,7 +90,8 @@ public struct PointingGame: ExplanationMetric {
   public func evaluate(_ inputs: MetricInputs, with explainer: Explainer) throws -> [Float] {
     let (count, height, width, _) = try inputs.dimensions()
     guard let boxes = inputs.boxes, boxes.count == count else {
-      throw KerasVisError.invalidArgument("the pointing game needs boxes for every input (got \(inputs.boxes?.count ?? 0) of \(count))")
+      throw KerasVisError.invalidArgument(
+        "the pointing game needs boxes for every input (got \(inputs.boxes?.count ?? 0) of \(count))")
     }
     return (0..<count).map { n in
       let map = inputs.map(n, pixels: height * width)

@@ -41,8 +41,10 @@ public struct ROAD: ExplanationMetric {
   public func evaluate(_ inputs: MetricInputs, with explainer: Explainer) throws -> [Float] {
     switch order {
     case .combined:
-      let most = try ROAD(.mostRelevantFirst, percentiles: percentiles, noise: noise, seed: seed).evaluate(inputs, with: explainer)
-      let least = try ROAD(.leastRelevantFirst, percentiles: percentiles, noise: noise, seed: seed).evaluate(inputs, with: explainer)
+      let most = try ROAD(.mostRelevantFirst, percentiles: percentiles, noise: noise, seed: seed).evaluate(
+        inputs, with: explainer)
+      let least = try ROAD(.leastRelevantFirst, percentiles: percentiles, noise: noise, seed: seed).evaluate(
+        inputs, with: explainer)
       return zip(least, most).map { ($0 - $1) / 2 }
     case .mostRelevantFirst, .leastRelevantFirst:
       let (count, height, width, channels) = try inputs.dimensions()
@@ -60,7 +62,9 @@ public struct ROAD: ExplanationMetric {
           let keep = map.map { $0 < threshold }
           let image = Array(x[(n * pixels * channels)..<((n + 1) * pixels * channels)])
           imputed.append(
-            noisyLinearImputation(image, keep: keep, height: height, width: width, channels: channels) { generator.next() * noise })
+            noisyLinearImputation(image, keep: keep, height: height, width: width, channels: channels) {
+              generator.next() * noise
+            })
         }
         let after = try explainer.batchedScores(
           count: count, batchSize: 16, sampleShape: [height, width, channels], target: { inputs.targets[$0] }
@@ -111,7 +115,11 @@ func noisyLinearImputation(
       guard (0..<height).contains(ny), (0..<width).contains(nx) else { continue }
       diagonal[i] += neighbour.weight
       let other = ny * width + nx
-      if keep[other] { known[i].append((other, neighbour.weight)) } else { links[i].append((variable[other], neighbour.weight)) }
+      if keep[other] {
+        known[i].append((other, neighbour.weight))
+      } else {
+        links[i].append((variable[other], neighbour.weight))
+      }
     }
   }
   func apply(_ v: [Double]) -> [Double] {
