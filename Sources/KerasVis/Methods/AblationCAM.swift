@@ -21,7 +21,7 @@ public struct AblationCAM: ClassActivationMapping {
   public func weightedActivations(
     _ pass: TargetedPass, request: ExplanationRequest, explainer: Explainer
   ) throws -> Tensor {
-    guard let activations = pass.activations, let layer = request.layer ?? (try? explainer.automaticCAMLayer()) else {
+    guard let activations = pass.activations, let layer = pass.layer else {
       throw KerasVisError.invalidArgument("ablationcam needs the feature map")
     }
     let shape = FeatureMaps(activations)

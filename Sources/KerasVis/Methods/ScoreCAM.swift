@@ -46,23 +46,23 @@ public struct ScoreCAM: ClassActivationMapping {
     let x = input.scalars
     var weights = [Float](repeating: 0, count: shape.count * shape.channels)
     for sample in 0..<shape.count {
-      // The normalized upsampled map of every selected channel (nil: constant, so an all-zero mask).
-      var masks: [[Float]?] = []
-      for channel in channels {
-        let map = (0..<shape.positions).map { a[shape.index(sample, $0, channel)] }
-        masks.append(
-          try normalizedMask(map, height: shape.height, width: shape.width, toHeight: inputHeight, toWidth: inputWidth))
-      }
-      let distinct = masks.indices.filter { masks[$0] != nil }
-      let zeroMasked = masks.contains { $0 == nil }
-      let runs = distinct + (zeroMasked ? [-1] : [])
+      // Every selected channel's map; a constant one gives an all-zero mask, which runs once for all of them. The
+      // upsampled, normalized masks are made as the batches are filled (2048 of them at 299x299 would take 730 MB).
+      let maps = channels.map { channel in (0..<shape.positions).map { a[shape.index(sample, $0, channel)] } }
+      let constant = maps.map { ($0.max() ?? 0) == ($0.min() ?? 0) }
+      let zeroMasked = constant.contains(true)
+      let runs = channels.indices.filter { !constant[$0] } + (zeroMasked ? [-1] : [])
       let target = pass.targets[sample]
       let sampleOffset = sample * pixels * inputChannels
       let scores = try explainer.batchedScores(
         count: runs.count, batchSize: request.batchSize, sampleShape: [inputHeight, inputWidth, inputChannels],
         target: { _ in target }, softmaxOnTop: variant == .tfKerasVis
       ) { run, buffer in
-        guard runs[run] >= 0, let mask = masks[runs[run]] else { return }  // the zero mask: zeros
+        // The zero mask (and a map that upsamples to a constant) leaves the input zeros.
+        guard runs[run] >= 0,
+          let mask = try normalizedMask(
+            maps[runs[run]], height: shape.height, width: shape.width, toHeight: inputHeight, toWidth: inputWidth)
+        else { return }
         for p in 0..<pixels {
           for c in 0..<inputChannels {
             buffer[p * inputChannels + c] = x[sampleOffset + p * inputChannels + c] * mask[p]
@@ -72,7 +72,7 @@ public struct ScoreCAM: ClassActivationMapping {
       var channelScores = [Float](repeating: 0, count: channels.count)
       for (run, score) in zip(runs, scores) where run >= 0 { channelScores[run] = score }
       if zeroMasked, let zeroScore = scores.last {
-        for position in masks.indices where masks[position] == nil { channelScores[position] = zeroScore }
+        for position in channels.indices where constant[position] { channelScores[position] = zeroScore }
       }
       let channelWeights = variant == .pytorchGradCAM ? softmax(channelScores) : channelScores
       for (channel, weight) in zip(channels, channelWeights) { weights[sample * shape.channels + channel] = weight }

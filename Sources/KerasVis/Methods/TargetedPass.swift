@@ -13,6 +13,8 @@ public struct TargetedPass: Sendable {
   public var targets: [ExplanationTarget]
   /// The score of every sample's target.
   public var scores: [Float]
+  /// The kept layer's address, if any.
+  public var layer: [Int]?
   /// The kept layer's output, `(N, h, w, C)` for a feature map.
   public var activations: Tensor?
   /// `d score_i / d x_i` for every sample `i`, with `x` the kept layer's output or the input (samples are
@@ -88,7 +90,8 @@ extension Explainer {
     }
     guard let outputs = seen else { throw KerasVisError.invalidInput("the batch is empty") }
     return TargetedPass(
-      input: batch, outputs: outputs, targets: resolved, scores: scores, activations: activations, gradients: gradients)
+      input: batch, outputs: outputs, targets: resolved, scores: scores, layer: layer, activations: activations,
+      gradients: gradients)
   }
 
   /// The location of the layer at `address`, for messages.
