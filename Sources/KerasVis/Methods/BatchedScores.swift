@@ -10,7 +10,9 @@ extension Explainer {
   /// - Parameters:
   ///   - graphOverride: a modified graph to run instead of the explainer's (Ablation-CAM's masked graph), with its
   ///     extra inputs given by `extraInputs(range)`.
-  ///   - softmaxOnTop: score `softmax(read output)` over the last axis (tf-keras-vis's Score-CAM).
+  ///   - softmaxOnTop: score `softmax(o)` over the last axis, `o` the model's output (its pre-activation for
+  ///     `.logit` targets; a `.probability` target then reads the output as `.output` does), as tf-keras-vis's
+  ///     Score-CAM scores `softmax(model.predict(...))`.
   /// - Throws: `KerasVisError` from the targets, `TensorError` from the engine.
   func batchedScores(
     count: Int, batchSize: Int, sampleShape: [Int], target: (Int) -> ExplanationTarget, softmaxOnTop: Bool = false,
@@ -40,8 +42,11 @@ extension Explainer {
       let output = try compiled.run([batch] + extra).outputs[outputIndex]
       for (slot, index) in range.enumerated() {
         var read = try output.sample(slot).reshaped(Array(output.shape.dropFirst()))
-        if reading.appliesSoftmax { read = try squashed(read) }
-        if softmaxOnTop { read = try softmaxOverLastAxis(read) }
+        if softmaxOnTop {
+          read = try softmaxOverLastAxis(read)
+        } else if reading.appliesSoftmax {
+          read = try squashed(read)
+        }
         scores.append(try target(index).evaluate(read, layer: location).score)
       }
     }

@@ -10,8 +10,9 @@ import Tensor
 ///   aligned), `norm(u) = (u - min) / (max - min + 1e-8)`, the target reads the output as the model computes it,
 ///   and `w = softmax_k(s_k)` over the channels.
 /// - `tfKerasVis` (tf-keras-vis's `Scorecam`): `up` is `scipy.ndimage.zoom(order=1, mode='nearest')`, the epsilon
-///   is 1e-7, the target reads `softmax(output)` (a second softmax on a model that ends in one, as tf-keras-vis
-///   computes it), and `w_k = s_k`.
+///   is 1e-7, the target reads `softmax(o)` with `o` the model output (a second softmax on a model that ends in
+///   one, as tf-keras-vis computes it; `.logit` targets give `o` the pre-activation, and `.probability` targets
+///   read it as `.output` ones), and `w_k = s_k`.
 ///
 /// `maxN` is tf-keras-vis's Faster Score-CAM (after tabayashi0117/Score-CAM): only the `maxN` channels with the
 /// largest spatial standard deviation of every sample are used (the union over the batch, in order of first
