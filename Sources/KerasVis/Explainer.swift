@@ -11,6 +11,14 @@ import Tensor
 /// let cam = try explainer.visualizeCam(layerIdx: -1, filterIndices: [281], seedInput: image,
 ///                                      penultimateLayerIdx: 310)          // (299, 299), values in 0...1
 /// ```
+///
+/// The methods that came after keras-vis (Grad-CAM++, Score-CAM, SmoothGrad, Integrated Gradients, ...) run through
+/// `explain(_:with:)`, on batches and nested models:
+///
+/// ```swift
+/// let request = ExplanationRequest(input: batch, targets: [.category(281, score: .logit)])
+/// let maps = try explainer.explain(request, with: GradCAMPlusPlus()).maps   // (N, 299, 299)
+/// ```
 public final class Explainer: @unchecked Sendable {
   /// The model as imported.
   public let graph: Graph

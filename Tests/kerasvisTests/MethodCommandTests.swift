@@ -26,7 +26,8 @@ private func kerasvis(_ arguments: [String]) throws -> (status: Int32, output: S
     directory = directory.deletingLastPathComponent()
   }
   let process = Process()
-  process.executableURL = try #require(executable)
+  guard let executable else { throw CocoaError(.fileNoSuchFile) }
+  process.executableURL = executable
   process.arguments = arguments
   let output = Pipe()
   let error = Pipe()
