@@ -12,6 +12,7 @@ let package = Package(
     .library(name: "Tensor", targets: ["Tensor"]),
     .library(name: "KerasVis", targets: ["KerasVis"]),
     .library(name: "ImageIO", targets: ["ImageIO"]),
+    .library(name: "NativeFormat", targets: ["NativeFormat"]),
     .executable(name: "kerasvis", targets: ["kerasvis"]),
   ],
   dependencies: [
@@ -31,21 +32,29 @@ let package = Package(
     .target(
       name: "KerasModel",
       dependencies: ["HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+    .target(name: "NativeFormat", dependencies: ["KerasModel"]),
     .target(name: "Tensor", dependencies: ["CDNNL", "KerasModel"]),
     .target(name: "KerasVis", dependencies: ["Tensor", "KerasModel"]),
     .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG", "Tensor", "KerasModel"]),
+    // Fuzz targets: a replay driver in normal builds, libFuzzer-driven with -sanitize=fuzzer -D FUZZING (tools/fuzz).
+    .executableTarget(
+      name: "kerasvis-fuzz", dependencies: ["KerasModel", "ImageIO", "NativeFormat"], path: "Sources/kerasvis-fuzz"),
     .executableTarget(
       name: "kerasvis",
       dependencies: [
-        "KerasModel", "Tensor", "KerasVis", "ImageIO",
+        "KerasModel", "NativeFormat", "Tensor", "KerasVis", "ImageIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], path: "Tests/HDF5Tests"),
     .testTarget(
       name: "KerasModelTests", dependencies: ["KerasModel", "HDF5"], path: "Tests/KerasModelTests"),
+    .testTarget(
+      name: "NativeFormatTests", dependencies: ["NativeFormat", "KerasModel", "Tensor", "kerasvis"],
+      path: "Tests/NativeFormatTests"),
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "KerasModel"], path: "Tests/TensorTests"),
     .testTarget(
-      name: "KerasVisTests", dependencies: ["KerasVis", "Tensor", "KerasModel"], path: "Tests/KerasVisTests"),
+      name: "KerasVisTests", dependencies: ["KerasVis", "Tensor", "KerasModel", "ImageIO"],
+      path: "Tests/KerasVisTests"),
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], path: "Tests/ImageIOTests"),
     .testTarget(
       name: "kerasvisTests", dependencies: ["kerasvis", "KerasModel", "Tensor"], path: "Tests/kerasvisTests"),

@@ -4,8 +4,9 @@ import Foundation
 /// Process-wide limits applied while reading HDF5 objects, so that a hostile file cannot make the reader
 /// allocate without bound.
 public enum HDF5Limits {
-  /// Largest number of elements a single dataset or attribute may claim (default 2^30, 4 GiB of Float32).
-  nonisolated(unsafe) public static var maxElements = 1 << 30
+  /// Largest number of elements a single dataset or attribute may claim (default 2^28, 1 GiB of Float32: four
+  /// times the largest weight of keras.applications, VGG16's 25088 x 4096 `fc1` kernel).
+  nonisolated(unsafe) public static var maxElements = 1 << 28
 }
 
 /// Serializes access to libhdf5 (the Debian build is not thread-safe) and turns its failures into messages.

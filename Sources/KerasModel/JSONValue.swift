@@ -9,17 +9,12 @@ public enum JSONValue: Sendable, Equatable, Hashable {
   case array([JSONValue])
   case object([String: JSONValue])
 
-  /// Parses JSON text. Python's `json.dumps` may write `NaN` and `Infinity`, so JSON5 is accepted as a fallback.
-  /// - Throws: a `DecodingError` describing where the text is not JSON.
+  /// Parses JSON text as Python's `json` module writes it (`NaN`, `Infinity` and `-Infinity` included), with
+  /// objects nested at most 512 deep.
+  /// - Throws: `JSONParseError` with the byte offset where the text stops being JSON.
   public static func parse(_ data: Data) throws -> JSONValue {
-    let decoder = JSONDecoder()
-    do {
-      return try decoder.decode(JSONValue.self, from: data)
-    } catch {
-      decoder.allowsJSON5 = true
-      guard let value = try? decoder.decode(JSONValue.self, from: data) else { throw error }
-      return value
-    }
+    var parser = JSONParser(bytes: [UInt8](data))
+    return try parser.parseDocument()
   }
 
   /// The member `key` of an object, or nil for other values and missing keys.

@@ -46,6 +46,8 @@ public enum KerasImportError: Error, CustomStringConvertible {
   case missingWeights(file: String, layer: LayerLocation, detail: String)
   /// A stored weight's shape differs from the one the config implies.
   case weightShapeMismatch(file: String, layer: LayerLocation, weight: String, expected: [Int], found: [Int])
+  /// A weight holds NaN or infinite values (a damaged or diverged model).
+  case nonFiniteWeight(file: String, layer: LayerLocation, weight: String, count: Int)
   /// A `.keras` archive is missing a member or cannot be read.
   case invalidArchive(file: String, detail: String)
   /// libhdf5 reported a problem.
@@ -79,6 +81,8 @@ public enum KerasImportError: Error, CustomStringConvertible {
     case .weightShapeMismatch(let file, let layer, let weight, let expected, let found):
       return
         "\(file): \(layer): weight '\(weight)' has shape \(found) in the file, but the config implies \(expected)"
+    case .nonFiniteWeight(let file, let layer, let weight, let count):
+      return "\(file): \(layer): weight '\(weight)' holds \(count) NaN or infinite values; the model is damaged"
     case .invalidArchive(let file, let detail):
       return "\(file): cannot read the .keras archive: \(detail)"
     case .hdf5(let error):

@@ -191,3 +191,21 @@ public enum KerasModelFile {
     return try builder.build(try builder.parser.parseModel(config))
   }
 }
+
+extension KerasModelFile {
+  /// The architecture described by a model config (`model.to_json()`, a `.keras` archive's `config.json`, or an
+  /// `.h5` file's `model_config`), without weights: layers, connections and inferred output shapes.
+  /// - Parameters:
+  ///   - data: the JSON text.
+  ///   - source: how errors name it.
+  ///   - kerasMajorVersion: 2 or 3, or nil to judge from the config (`module` fields mean Keras 3).
+  /// - Throws: `KerasImportError` naming the source and, where there is one, the layer at fault.
+  public static func architecture(
+    fromConfigJSON data: Data, source: String = "<config>", kerasMajorVersion: Int? = nil,
+    registry: LayerRegistry = LayerRegistry()
+  ) throws -> Graph {
+    let config = try parseJSON(data, file: source)
+    let major = kerasMajorVersion ?? self.kerasMajorVersion(version: config["keras_version"]?.string, config: config)
+    return try buildGraph(config: config, configFile: source, kerasMajorVersion: major, registry: registry)
+  }
+}

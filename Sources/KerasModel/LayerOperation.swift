@@ -14,6 +14,21 @@ public struct Convolution2DConfig: Sendable, Equatable {
   public var groups: Int
   public var useBias: Bool
   public var activation: ActivationFunction
+
+  /// Creates the configuration from its fields.
+  public init(
+    filters: Int, kernelSize: [Int], strides: [Int], padding: Padding, dilation: [Int], groups: Int, useBias: Bool,
+    activation: ActivationFunction
+  ) {
+    self.filters = filters
+    self.kernelSize = kernelSize
+    self.strides = strides
+    self.padding = padding
+    self.dilation = dilation
+    self.groups = groups
+    self.useBias = useBias
+    self.activation = activation
+  }
 }
 
 /// DepthwiseConv2D: one `kernelSize` kernel per input channel and multiplier. Kernel `(kh, kw, in, multiplier)`.
@@ -25,6 +40,20 @@ public struct DepthwiseConvolution2DConfig: Sendable, Equatable {
   public var depthMultiplier: Int
   public var useBias: Bool
   public var activation: ActivationFunction
+
+  /// Creates the configuration from its fields.
+  public init(
+    kernelSize: [Int], strides: [Int], padding: Padding, dilation: [Int], depthMultiplier: Int, useBias: Bool,
+    activation: ActivationFunction
+  ) {
+    self.kernelSize = kernelSize
+    self.strides = strides
+    self.padding = padding
+    self.dilation = dilation
+    self.depthMultiplier = depthMultiplier
+    self.useBias = useBias
+    self.activation = activation
+  }
 }
 
 /// SeparableConv2D: a depthwise convolution then a 1x1 convolution. Kernels `(kh, kw, in, multiplier)` and
@@ -38,6 +67,21 @@ public struct SeparableConvolution2DConfig: Sendable, Equatable {
   public var depthMultiplier: Int
   public var useBias: Bool
   public var activation: ActivationFunction
+
+  /// Creates the configuration from its fields.
+  public init(
+    filters: Int, kernelSize: [Int], strides: [Int], padding: Padding, dilation: [Int], depthMultiplier: Int,
+    useBias: Bool, activation: ActivationFunction
+  ) {
+    self.filters = filters
+    self.kernelSize = kernelSize
+    self.strides = strides
+    self.padding = padding
+    self.dilation = dilation
+    self.depthMultiplier = depthMultiplier
+    self.useBias = useBias
+    self.activation = activation
+  }
 }
 
 /// Conv2DTranspose: the gradient of a convolution. Kernel `(kh, kw, filters, in)`.
@@ -51,6 +95,21 @@ public struct TransposedConvolution2DConfig: Sendable, Equatable {
   public var outputPadding: [Int]?
   public var useBias: Bool
   public var activation: ActivationFunction
+
+  /// Creates the configuration from its fields.
+  public init(
+    filters: Int, kernelSize: [Int], strides: [Int], padding: Padding, dilation: [Int], outputPadding: [Int]?,
+    useBias: Bool, activation: ActivationFunction
+  ) {
+    self.filters = filters
+    self.kernelSize = kernelSize
+    self.strides = strides
+    self.padding = padding
+    self.dilation = dilation
+    self.outputPadding = outputPadding
+    self.useBias = useBias
+    self.activation = activation
+  }
 }
 
 /// Dense: `y = activation(x @ kernel + bias)` on the last axis. Kernel `(in, units)`.
@@ -58,6 +117,13 @@ public struct DenseConfig: Sendable, Equatable {
   public var units: Int
   public var useBias: Bool
   public var activation: ActivationFunction
+
+  /// Creates the configuration from its fields.
+  public init(units: Int, useBias: Bool, activation: ActivationFunction) {
+    self.units = units
+    self.useBias = useBias
+    self.activation = activation
+  }
 }
 
 /// BatchNormalization at inference: `y = gamma (x - moving_mean) / sqrt(moving_variance + epsilon) + beta`.
@@ -69,6 +135,14 @@ public struct BatchNormalizationConfig: Sendable, Equatable {
   public var center: Bool
   /// Whether `gamma` exists.
   public var scale: Bool
+
+  /// Creates the configuration from its fields.
+  public init(axis: Int, epsilon: Float, center: Bool, scale: Bool) {
+    self.axis = axis
+    self.epsilon = epsilon
+    self.center = center
+    self.scale = scale
+  }
 }
 
 /// LayerNormalization: normalize over `axes` per sample, then `gamma`, `beta` (shape of those axes).
@@ -80,6 +154,15 @@ public struct LayerNormalizationConfig: Sendable, Equatable {
   public var scale: Bool
   /// Keras 3's `rms_scaling`: divide by the root mean square, no centering.
   public var rmsScaling: Bool
+
+  /// Creates the configuration from its fields.
+  public init(axes: [Int], epsilon: Float, center: Bool, scale: Bool, rmsScaling: Bool) {
+    self.axes = axes
+    self.epsilon = epsilon
+    self.center = center
+    self.scale = scale
+    self.rmsScaling = rmsScaling
+  }
 }
 
 /// ReLU layer: `x >= max_value ? max_value : x >= threshold ? x : negative_slope (x - threshold)`.
@@ -87,6 +170,13 @@ public struct ReLUConfig: Sendable, Equatable {
   public var maxValue: Float?
   public var negativeSlope: Float
   public var threshold: Float
+
+  /// Creates the configuration from its fields.
+  public init(maxValue: Float?, negativeSlope: Float, threshold: Float) {
+    self.maxValue = maxValue
+    self.negativeSlope = negativeSlope
+    self.threshold = threshold
+  }
 }
 
 /// MaxPooling2D / AveragePooling2D window.
@@ -94,6 +184,13 @@ public struct Pooling2DConfig: Sendable, Equatable {
   public var poolSize: [Int]
   public var strides: [Int]
   public var padding: Padding
+
+  /// Creates the configuration from its fields.
+  public init(poolSize: [Int], strides: [Int], padding: Padding) {
+    self.poolSize = poolSize
+    self.strides = strides
+    self.padding = padding
+  }
 }
 
 /// Rows and columns added (ZeroPadding2D) or removed (Cropping2D) on each side.
@@ -102,18 +199,38 @@ public struct Edges2D: Sendable, Equatable {
   public var bottom: Int
   public var left: Int
   public var right: Int
+
+  /// Creates the configuration from its fields.
+  public init(top: Int, bottom: Int, left: Int, right: Int) {
+    self.top = top
+    self.bottom = bottom
+    self.left = left
+    self.right = right
+  }
 }
 
 /// UpSampling2D: repeat rows and columns (`nearest`) or interpolate (`bilinear`, ...).
 public struct UpSampling2DConfig: Sendable, Equatable {
   public var size: [Int]
   public var interpolation: String
+
+  /// Creates the configuration from its fields.
+  public init(size: [Int], interpolation: String) {
+    self.size = size
+    self.interpolation = interpolation
+  }
 }
 
 /// Rescaling: `y = x * scale + offset` (each a scalar or a per-channel list).
 public struct RescalingConfig: Sendable, Equatable {
   public var scale: [Float]
   public var offset: [Float]
+
+  /// Creates the configuration from its fields.
+  public init(scale: [Float], offset: [Float]) {
+    self.scale = scale
+    self.offset = offset
+  }
 }
 
 /// Normalization: `y = (x - mean) / sqrt(variance)` (clamped below by epsilon), or the inverse with `invert`.
@@ -124,6 +241,14 @@ public struct NormalizationConfig: Sendable, Equatable {
   public var mean: [Float]?
   public var variance: [Float]?
   public var invert: Bool
+
+  /// Creates the configuration from its fields.
+  public init(axes: [Int], mean: [Float]?, variance: [Float]?, invert: Bool) {
+    self.axes = axes
+    self.mean = mean
+    self.variance = variance
+    self.invert = invert
+  }
 }
 
 /// Element-wise merge layers over several inputs of the same (broadcastable) shape.

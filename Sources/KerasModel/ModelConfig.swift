@@ -40,7 +40,8 @@ struct RawLayer {
   /// records `trainable` and `dtype`).
   var isOperation: Bool {
     if let module { return module.hasPrefix("keras.src.ops") || module.hasPrefix("keras.ops") }
-    return config.object.map { Array($0.keys) == ["name"] } ?? false
+    let operationClasses: Set<String> = ["Add", "Subtract", "Multiply", "Divide", "TrueDivide", "Maximum", "Minimum"]
+    return operationClasses.contains(className) && (config.object.map { Array($0.keys) == ["name"] } ?? false)
   }
 }
 

@@ -78,5 +78,10 @@ func makeWeight(_ values: [Float], shape: [Int], for target: WeightTarget, file:
     throw KerasImportError.weightShapeMismatch(
       file: file, layer: target.location, weight: target.specification.name, expected: expected, found: shape)
   }
+  let nonFinite = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+  guard nonFinite == 0 else {
+    throw KerasImportError.nonFiniteWeight(
+      file: file, layer: target.location, weight: target.specification.name, count: nonFinite)
+  }
   return Weight(name: target.specification.name, shape: expected, values: FloatBuffer(values))
 }

@@ -60,19 +60,6 @@ public struct Jitter: Sendable, Equatable {
   }
 }
 
-/// A small seeded generator (SplitMix64) so that activation maximization is deterministic given a seed.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
 /// The settings of keras-vis's `visualize_activation` (defaults are keras-vis's).
 public struct ActivationMaximizationOptions: Sendable {
   /// Gradient-descent iterations (`max_iter`).

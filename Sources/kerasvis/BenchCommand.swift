@@ -34,6 +34,9 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "cam/saliency: the explained class.")
   var filter = 0
 
+  @Flag(help: "Time loading the model file instead (each run opens it again); prints load times as JSON.")
+  var loadOnly = false
+
   func validate() throws {
     guard batch > 0, runs > 0, warmup >= 0 else { throw ValidationError("--batch and --runs must be positive") }
     guard ["forward", "cam", "saliency"].contains(task) else {
@@ -42,6 +45,7 @@ struct BenchCommand: ParsableCommand {
   }
 
   func run() throws {
+    if loadOnly { return try timeLoading() }
     do {
       let loadStart = Date()
       let graph = try model.load()
@@ -109,6 +113,30 @@ extension BenchCommand {
       }
     }
     return { _ = try explainer.visualizeSaliency(layerIdx: layerIndex, filterIndices: [filter], seedInput: seed) }
+  }
+
+  /// `--load-only`: opens the model `warmup` times untimed, then `runs` times timed.
+  func timeLoading() throws {
+    do {
+      for _ in 0..<warmup { _ = try model.load() }
+      var times: [Double] = []
+      var name = ""
+      for _ in 0..<runs {
+        let start = Date()
+        let graph = try model.load()
+        times.append(Date().timeIntervalSince(start) * 1000)
+        name = graph.name
+      }
+      let sorted = times.sorted()
+      let report: JSONValue = .object([
+        "model": .string(name), "file": .string(model.model), "runs": .number(Double(runs)),
+        "median_ms": .number(sorted[sorted.count / 2]), "min_ms": .number(sorted[0]),
+        "mean_ms": .number(times.reduce(0, +) / Double(times.count)), "peak_rss_mb": .number(peakResidentMegabytes()),
+      ])
+      print(report.jsonText)
+    } catch {
+      throw fail(error)
+    }
   }
 }
 

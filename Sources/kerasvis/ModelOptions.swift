@@ -2,19 +2,21 @@ import ArgumentParser
 import Foundation
 import ImageIO
 import KerasModel
+import NativeFormat
 import Tensor
 
 /// The options every command that opens a model takes.
 struct ModelOptions: ParsableArguments {
-  @Argument(help: "A Keras model file: full-model .h5, weights-only .h5 (with --topology), or .keras.")
+  @Argument(
+    help: "A model file: Keras full-model .h5, weights-only .h5 (with --topology), .keras, or a kerasvis native file.")
   var model: String
 
   @Option(help: "The model.to_json() architecture file for a weights-only .h5.")
   var topology: String?
 
-  /// The imported graph.
+  /// The imported graph (a native file is recognised by its first bytes and loaded without libhdf5).
   func load() throws -> Graph {
-    try KerasModelFile.load(path: model, topologyPath: topology)
+    try ModelLoader.load(path: model, topologyPath: topology)
   }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KerasModel
 import KerasVis
+import NativeFormat
 
 /// `kerasvis summary MODEL`: the layer table with `model.layers` indices.
 struct SummaryCommand: ParsableCommand {
@@ -30,7 +31,7 @@ struct SummaryCommand: ParsableCommand {
   func run() throws {
     let graph: Graph
     do {
-      graph = try KerasModelFile.load(path: model, topologyPath: topology)
+      graph = try ModelLoader.load(path: model, topologyPath: topology)
     } catch {
       throw fail(error)
     }

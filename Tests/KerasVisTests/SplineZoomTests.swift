@@ -1,5 +1,6 @@
 import Foundation
 import KerasVis
+import Tensor
 import Testing
 
 /// `Tests/Fixtures/zoom`, written by `tools/make_zoom_fixtures.py` with scipy 1.17.1's `scipy.ndimage.zoom`.
@@ -74,8 +75,8 @@ private let absoluteTolerance = 1e-6
 struct SplineZoomFixtureTests {
   @Test("every fixture case, order and mode", arguments: try zoomManifest())
   func matchesScipy(_ fixture: ZoomFixture) throws {
-    let input = try NPYArray(contentsOf: zoomFixtures.appendingPathComponent(fixture.input))
-    let expected = try NPYArray(contentsOf: zoomFixtures.appendingPathComponent(fixture.expected))
+    let input = try NPY.read(path: zoomFixtures.appendingPathComponent(fixture.input).path)
+    let expected = try NPY.read(path: zoomFixtures.appendingPathComponent(fixture.expected).path)
     try #require(input.shape.count == 2)
     try #require(expected.shape == [fixture.orders.count, fixture.modes.count] + fixture.outShape)
     let factors = (try hexDouble(fixture.factors[0]), try hexDouble(fixture.factors[1]))
@@ -88,18 +89,18 @@ struct SplineZoomFixtureTests {
         let values: [Float]
         if let target = fixture.target {
           values = try splineZoom(
-            input.values, height: height, width: width, targetHeight: target[0], targetWidth: target[1],
+            input.scalars, height: height, width: width, targetHeight: target[0], targetWidth: target[1],
             order: order, mode: mode, cval: cval, prefilter: fixture.prefilter, gridMode: fixture.gridMode)
         } else {
           let result = try splineZoom(
-            input.values, height: height, width: width, factors: factors, order: order, mode: mode, cval: cval,
+            input.scalars, height: height, width: width, factors: factors, order: order, mode: mode, cval: cval,
             prefilter: fixture.prefilter, gridMode: fixture.gridMode)
           #expect([result.height, result.width] == fixture.outShape, "order \(order), mode \(modeName): shape")
           values = result.values
         }
         let start = (orderIndex * fixture.modes.count + modeIndex) * planeSize
         let check = allClose(
-          values, expected.values[start..<start + planeSize], rtol: relativeTolerance, atol: absoluteTolerance)
+          values, expected.scalars[start..<start + planeSize], rtol: relativeTolerance, atol: absoluteTolerance)
         #expect(check.ok, "order \(order), mode \(modeName): \(check.worst)")
       }
     }
@@ -126,12 +127,12 @@ struct SplineZoomFixtureTests {
 
   @Test("'grid-mirror' is scipy's alias of 'reflect'")
   func gridMirrorAlias() throws {
-    let input = try NPYArray(contentsOf: zoomFixtures.appendingPathComponent("random_9x11.npy"))
+    let input = try NPY.read(path: zoomFixtures.appendingPathComponent("random_9x11.npy").path)
     for order in 0...5 {
       let reflect = try splineZoom(
-        input.values, height: 9, width: 11, factors: (2.37, 1.91), order: order, mode: .reflect)
+        input.scalars, height: 9, width: 11, factors: (2.37, 1.91), order: order, mode: .reflect)
       let gridMirror = try splineZoom(
-        input.values, height: 9, width: 11, factors: (2.37, 1.91), order: order, mode: .gridMirror)
+        input.scalars, height: 9, width: 11, factors: (2.37, 1.91), order: order, mode: .gridMirror)
       #expect(reflect.values == gridMirror.values)
     }
   }

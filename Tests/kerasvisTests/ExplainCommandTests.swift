@@ -3,43 +3,6 @@ import KerasModel
 import Tensor
 import Testing
 
-private let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .appendingPathComponent("Fixtures/models")
-
-private func model(_ name: String) -> String { models.appendingPathComponent(name).path }
-
-private func temporary(_ suffix: String) -> String {
-  FileManager.default.temporaryDirectory.appendingPathComponent("kerasvis-cli-\(UUID().uuidString)\(suffix)").path
-}
-
-/// The `kerasvis` executable next to the test bundle.
-private func kerasvis(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-  var directory = Bundle.main.executableURL?.deletingLastPathComponent()
-    ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-  var executable: URL?
-  for _ in 0..<4 {
-    let candidate = directory.appendingPathComponent("kerasvis")
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-      executable = candidate
-      break
-    }
-    directory = directory.deletingLastPathComponent()
-  }
-  let process = Process()
-  process.executableURL = try #require(executable)
-  process.arguments = arguments
-  let output = Pipe()
-  let error = Pipe()
-  process.standardOutput = output
-  process.standardError = error
-  try process.run()
-  let outputData = output.fileHandleForReading.readDataToEndOfFile()
-  let errorData = error.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
-}
-
 @Suite("kerasvis predict, cam, saliency, activation")
 struct ExplainCommandTests {
   @Test("predict --npy writes Keras's output; --layer writes a layer's")

@@ -7,46 +7,11 @@ private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
 
 private func fixturePath(_ name: String) -> String { root.appendingPathComponent(name).path }
 
-private func scratch(_ suffix: String) -> String {
-  FileManager.default.temporaryDirectory.appendingPathComponent("kerasvis-method-\(UUID().uuidString)\(suffix)").path
-}
-
-/// Runs the `kerasvis` executable SwiftPM built next to the tests.
-private func kerasvis(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-  var directory =
-    Bundle.main.executableURL?.deletingLastPathComponent()
-    ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-  var executable: URL?
-  for _ in 0..<4 where executable == nil {
-    let candidate = directory.appendingPathComponent("kerasvis")
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-      executable = candidate
-    }
-    directory = directory.deletingLastPathComponent()
-  }
-  let process = Process()
-  guard let executable else { throw CocoaError(.fileNoSuchFile) }
-  process.executableURL = executable
-  process.arguments = arguments
-  let output = Pipe()
-  let error = Pipe()
-  process.standardOutput = output
-  process.standardError = error
-  try process.run()
-  let outputData = output.fileHandleForReading.readDataToEndOfFile()
-  let errorData = error.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (
-    process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self)
-  )
-}
-
 @Suite("kerasvis cam/saliency --method")
 struct MethodCommandTests {
   @Test("cam --method writes the same map as the library's reference, and reports the automatic layer")
   func camMethod() throws {
-    let npy = scratch(".npy")
+    let npy = temporary(".npy")
     defer { try? FileManager.default.removeItem(atPath: npy) }
     let result = try kerasvis([
       "cam", fixturePath("models/sequential_cnn.h5"), fixturePath("models/sequential_cnn.input.npy"),
@@ -64,7 +29,7 @@ struct MethodCommandTests {
 
   @Test("a nested layer path, the tf-keras-vis convention and Faster Score-CAM from the command line")
   func nestedLayer() throws {
-    let npy = scratch(".npy")
+    let npy = temporary(".npy")
     defer { try? FileManager.default.removeItem(atPath: npy) }
     let result = try kerasvis([
       "cam", fixturePath("models/inception_v3_narrow.h5"), fixturePath("models/inception_v3_narrow.input.npy"),
@@ -89,7 +54,7 @@ struct MethodCommandTests {
 
   @Test("saliency --method runs the gradient methods")
   func saliencyMethods() throws {
-    let npy = scratch(".npy")
+    let npy = temporary(".npy")
     defer { try? FileManager.default.removeItem(atPath: npy) }
     for method in ["smoothgrad", "integrated-gradients", "input-x-gradient", "guided-backprop", "vanilla"] {
       let result = try kerasvis([
@@ -135,7 +100,7 @@ struct MethodCommandTests {
 struct MethodEvaluateCommandTests {
   @Test("evaluate prints a table of metrics per method, or every value as JSON")
   func table() throws {
-    let boxes = scratch(".json")
+    let boxes = temporary(".json")
     defer { try? FileManager.default.removeItem(atPath: boxes) }
     try Data(#"{"sequential_cnn.input.npy": {"boxes": [[10, 10, 40, 40]], "width": 56, "height": 56}}"#.utf8)
       .write(to: URL(fileURLWithPath: boxes))
@@ -171,7 +136,7 @@ struct MethodEvaluateCommandTests {
     let pointing = try kerasvis(["evaluate", model, input, "--method", "gradcam", "--metric", "pointing"])
     #expect(pointing.status == 64)
     #expect(pointing.error.contains("--boxes"))
-    let boxes = scratch(".json")
+    let boxes = temporary(".json")
     defer { try? FileManager.default.removeItem(atPath: boxes) }
     try Data(#"{"other.png": [[0, 0, 4, 4]]}"#.utf8).write(to: URL(fileURLWithPath: boxes))
     let missing = try kerasvis([

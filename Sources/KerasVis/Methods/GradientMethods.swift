@@ -140,7 +140,7 @@ public struct InputXGradient: GradientAttribution {
 
 /// Gaussian noise for SmoothGrad: kerasvis's seeded generator, or given standard-normal draws.
 public enum NoiseSource: Sendable {
-  /// Standard-normal draws from a SplitMix64 generator with this seed (Box-Muller), in row-major order of
+  /// Standard-normal draws from Tensor's `SeededGenerator` with this seed (Box-Muller), in row-major order of
   /// `(samples, N, H, W, C)`.
   case seeded(UInt64)
   /// Given standard-normal draws of shape `(samples, N, H, W, C)` (or `(samples, H, W, C)` for one sample).
@@ -222,20 +222,16 @@ public struct SmoothGrad: GradientAttribution {
   }
 }
 
-/// Standard-normal numbers from SplitMix64 (Steele et al. 2014) through the Box-Muller transform.
+/// Standard-normal numbers from Tensor's `SeededGenerator` (SplitMix64) through the Box-Muller transform.
 struct GaussianGenerator {
-  var state: UInt64
+  var uniform: SeededGenerator
   var spare: Float?
 
-  init(seed: UInt64) { state = seed }
+  init(seed: UInt64) { uniform = SeededGenerator(state: seed) }
 
+  /// A uniform number in (0, 1) from the top 53 bits.
   mutating func nextUniform() -> Double {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    z ^= z >> 31
-    return (Double(z >> 11) + 0.5) / Double(1 << 53)
+    (Double(uniform.next() >> 11) + 0.5) / Double(1 << 53)
   }
 
   mutating func next() -> Float {

@@ -72,7 +72,9 @@ final class ExecutionPlan {
   let taps: [LayerOutputKey: Int]
   let supportsGradients: Bool
   var reluRule: ReLUGradientRule = .standard
-  private var backwardPrepared = false
+  /// Which steps have created their backward primitives (made on a step's first backward pass, so that a
+  /// gradient that stops early, as Grad-CAM's does, never pays for the rest).
+  private var preparedSteps: [Bool] = []
   private var scratch = AlignedBuffer(byteCount: 0)
 
   init(
@@ -155,14 +157,7 @@ final class ExecutionPlan {
     guard supportsGradients else {
       throw TensorError.unknownTap(detail: "the model was compiled without gradients")
     }
-    if !backwardPrepared {
-      for value in values {
-        value.gradient = AlignedBuffer(byteCount: value.buffer.byteCount)
-        value.gradientMemory = try DNNLMemory(desc: value.desc, engine: engine, pointer: value.gradient!.pointer)
-      }
-      for step in steps { try step.prepareBackward(self) }
-      backwardPrepared = true
-    }
+    if preparedSteps.count != steps.count { preparedSteps = [Bool](repeating: false, count: steps.count) }
     reluRule = rule
     for value in values { value.gradientWritten = false }
     for (id, seed) in seeds {
@@ -192,6 +187,10 @@ final class ExecutionPlan {
       guard step.outputs.contains(where: { values[$0].gradientWritten }),
         step.inputs.contains(where: relevant.contains)
       else { continue }
+      if !preparedSteps[position] {
+        try step.prepareBackward(self)
+        preparedSteps[position] = true
+      }
       let started = profiling ? DispatchTime.now().uptimeNanoseconds : 0
       try step.backward(self)
       if profiling {
@@ -218,6 +217,11 @@ final class ExecutionPlan {
   /// the memory it is given, which is the gradient itself for the first contribution and scratch space after.
   func accumulateGradient(into id: Int, produce: (DNNLMemory) throws -> Void) throws {
     let value = values[id]
+    if value.gradient == nil {
+      let buffer = AlignedBuffer(byteCount: value.buffer.byteCount)
+      value.gradient = buffer
+      value.gradientMemory = try DNNLMemory(desc: value.desc, engine: engine, pointer: buffer.pointer)
+    }
     guard let gradient = value.gradient, let gradientMemory = value.gradientMemory else { return }
     if !value.gradientWritten {
       try produce(gradientMemory)
@@ -226,10 +230,11 @@ final class ExecutionPlan {
     }
     let scratchMemory = try scratchMemory(desc: value.desc, byteCount: gradient.byteCount)
     try produce(scratchMemory)
-    let count = gradient.floatCount
     let destination = gradient.floats
     let source = scratch.floats
-    for index in 0..<count { destination[index] += source[index] }
+    Parallel.forRanges(gradient.floatCount) { range in
+      for index in range { destination[index] += source[index] }
+    }
   }
 
   /// A memory object over the plan's scratch buffer (grown as needed; contents undefined).

@@ -70,65 +70,51 @@ extension PlanBuilder {
       throw unsupported("nested models are inlined before lowering")
 
     case .convolution2D(let conv):
-      let kernel = try weight("kernel", of: call)
-      let (kh, kw) = (conv.kernelSize[0], conv.kernelSize[1])
       let inChannels = inputShape[3]
-      let groupIn = inChannels / conv.groups
-      let out = conv.filters
-      let dims: [Int]
-      let strides: [Int]
-      if conv.groups == 1 {
-        dims = [out, inChannels, kh, kw]
-        strides = [1, out, kw * inChannels * out, inChannels * out]
-      } else {
-        dims = [conv.groups, out / conv.groups, groupIn, kh, kw]
-        strides = [out / conv.groups, 1, out, kw * groupIn * out, groupIn * out]
-      }
+      let kernel = ConvolutionKernel(
+        values: try weight("kernel", of: call), height: conv.kernelSize[0], width: conv.kernelSize[1],
+        inputChannelsPerGroup: inChannels / conv.groups, outputChannels: conv.filters, groups: conv.groups)
       return [
         try convolution(
-          index, call: call, input: inputs[0], kernel: kernel, channels: out, weightDims: dims, weightStrides: strides,
-          bias: conv.useBias ? try weight("bias", of: call) : nil, activation: conv.activation,
-          kernelSize: conv.kernelSize, strides: conv.strides, dilation: conv.dilation, padding: conv.padding,
+          index, call: call, input: inputs[0], kernel: kernel, bias: conv.useBias ? try weight("bias", of: call) : nil,
+          activation: conv.activation, strides: conv.strides, dilation: conv.dilation, padding: conv.padding,
           outputShape: outputShape)
       ]
 
     case .depthwiseConvolution2D(let conv):
-      let kernel = try weight("depthwise_kernel", of: call)
-      let (kh, kw) = (conv.kernelSize[0], conv.kernelSize[1])
       let inChannels = inputShape[3]
-      let multiplier = conv.depthMultiplier
+      let kernel = ConvolutionKernel(
+        values: try weight("depthwise_kernel", of: call), height: conv.kernelSize[0], width: conv.kernelSize[1],
+        inputChannelsPerGroup: 1, outputChannels: inChannels * conv.depthMultiplier, groups: inChannels)
       return [
         try convolution(
-          index, call: call, input: inputs[0], kernel: kernel, channels: inChannels * multiplier,
-          weightDims: [inChannels, multiplier, 1, kh, kw],
-          weightStrides: [multiplier, 1, 1, kw * inChannels * multiplier, inChannels * multiplier],
-          bias: conv.useBias ? try weight("bias", of: call) : nil, activation: conv.activation,
-          kernelSize: conv.kernelSize, strides: conv.strides, dilation: conv.dilation, padding: conv.padding,
+          index, call: call, input: inputs[0], kernel: kernel, bias: conv.useBias ? try weight("bias", of: call) : nil,
+          activation: conv.activation, strides: conv.strides, dilation: conv.dilation, padding: conv.padding,
           outputShape: outputShape)
       ]
 
     case .separableConvolution2D(let conv):
-      let depthwiseKernel = try weight("depthwise_kernel", of: call)
-      let pointwiseKernel = try weight("pointwise_kernel", of: call)
-      let (kh, kw) = (conv.kernelSize[0], conv.kernelSize[1])
       let inChannels = inputShape[3]
       let middle = inChannels * conv.depthMultiplier
       let depthwiseShape = [outputShape[0], outputShape[1], outputShape[2], middle]
+      let depthwise = ConvolutionKernel(
+        values: try weight("depthwise_kernel", of: call), height: conv.kernelSize[0], width: conv.kernelSize[1],
+        inputChannelsPerGroup: 1, outputChannels: middle, groups: inChannels)
       let geometry = WindowGeometry.tensorflow(
         input: [inputShape[1], inputShape[2]], kernel: conv.kernelSize, strides: conv.strides, dilation: conv.dilation,
         same: conv.padding == .same)
-      let depthwise = try ConvolutionStep(
-        label: label + " depthwise", kind: .convolution, input: inputs[0],
-        weightDims: [inChannels, conv.depthMultiplier, 1, kh, kw],
-        weightStrides: [conv.depthMultiplier, 1, 1, kw * middle, middle], weightValues: depthwiseKernel,
-        biasValues: nil, outputShape: depthwiseShape, geometry: geometry, activation: nil, builder: self)
-      steps.append(depthwise)
+      let depthwiseStep = try ConvolutionStep(
+        label: label + " depthwise", kind: .convolution, input: inputs[0], kernel: depthwise, biasValues: nil,
+        outputShape: depthwiseShape, geometry: geometry, activation: nil, builder: self)
+      steps.append(depthwiseStep)
+      let pointwise = ConvolutionKernel(
+        values: try weight("pointwise_kernel", of: call), height: 1, width: 1, inputChannelsPerGroup: middle,
+        outputChannels: conv.filters, groups: 1)
       return [
         try convolution(
-          index, call: call, input: depthwise.outputs[0], kernel: pointwiseKernel, channels: conv.filters,
-          weightDims: [conv.filters, middle, 1, 1], weightStrides: [1, conv.filters, middle * conv.filters, middle * conv.filters],
-          bias: conv.useBias ? try weight("bias", of: call) : nil, activation: conv.activation,
-          kernelSize: [1, 1], strides: [1, 1], dilation: [1, 1], padding: .valid, outputShape: outputShape)
+          index, call: call, input: depthwiseStep.outputs[0], kernel: pointwise,
+          bias: conv.useBias ? try weight("bias", of: call) : nil, activation: conv.activation, strides: [1, 1],
+          dilation: [1, 1], padding: .valid, outputShape: outputShape)
       ]
 
     case .transposedConvolution2D(let conv):
@@ -311,16 +297,16 @@ extension PlanBuilder {
 
   /// A convolution with BatchNormalization folded in and an activation fused where the graph allows.
   private func convolution(
-    _ index: Int, call: FlatCall, input: Int, kernel: [Float], channels: Int, weightDims: [Int], weightStrides: [Int],
-    bias: [Float]?, activation function: ActivationFunction, kernelSize: [Int], strides: [Int], dilation: [Int],
-    padding: Padding, outputShape: [Int]
+    _ index: Int, call: FlatCall, input: Int, kernel: ConvolutionKernel, bias: [Float]?,
+    activation function: ActivationFunction, strides: [Int], dilation: [Int], padding: Padding, outputShape: [Int]
   ) throws -> Int {
     var kernel = kernel
     var bias = bias
     var fusedFrom = index
+    let channels = kernel.outputChannels
     if function == .linear, let norm = foldableBatchNormalization(after: index, channels: channels) {
       // Keras kernels keep the output channel innermost (a depthwise kernel's (in, multiplier) flattens to it).
-      for position in kernel.indices { kernel[position] *= norm.scale[position % channels] }
+      for position in kernel.values.indices { kernel.values[position] *= norm.scale[position % channels] }
       bias = (0..<channels).map { c in (bias?[c] ?? 0) * norm.scale[c] + norm.shift[c] }
       fusedFrom = norm.call
     }
@@ -336,12 +322,11 @@ extension PlanBuilder {
     }
     let inputShape = values[input].shape
     let geometry = WindowGeometry.tensorflow(
-      input: [inputShape[1], inputShape[2]], kernel: kernelSize, strides: strides, dilation: dilation,
-      same: padding == .same)
+      input: [inputShape[1], inputShape[2]], kernel: [kernel.height, kernel.width], strides: strides,
+      dilation: dilation, same: padding == .same)
     let step = try ConvolutionStep(
-      label: call.location.description, kind: .convolution, input: input, weightDims: weightDims,
-      weightStrides: weightStrides, weightValues: kernel, biasValues: bias, outputShape: outputShape,
-      geometry: geometry, activation: activation, builder: self)
+      label: call.location.description, kind: .convolution, input: input, kernel: kernel, biasValues: bias,
+      outputShape: outputShape, geometry: geometry, activation: activation, builder: self)
     steps.append(step)
     var output = step.outputs[0]
     if function != .linear, activation == nil {

@@ -34,30 +34,32 @@ struct DNNLActivation {
     _ gradient: OutputGradient, rule: ReLUGradientRule, modifiable: Bool, y: UnsafePointer<Float>,
     dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, count: Int
   ) {
-    switch gradient {
-    case .relu(let slope):
-      if modifiable && slope == 0 {
-        switch rule {
-        case .standard:
-          for i in 0..<count { dx[i] = y[i] > 0 ? dy[i] : 0 }
-        case .guided:
-          for i in 0..<count { dx[i] = y[i] > 0 && dy[i] > 0 ? dy[i] : 0 }
-        case .rectified:
-          for i in 0..<count { dx[i] = dy[i] > 0 ? dy[i] : 0 }
+    Parallel.forRanges(count) { range in
+      switch gradient {
+      case .relu(let slope):
+        if modifiable && slope == 0 {
+          switch rule {
+          case .standard:
+            for i in range { dx[i] = y[i] > 0 ? dy[i] : 0 }
+          case .guided:
+            for i in range { dx[i] = y[i] > 0 && dy[i] > 0 ? dy[i] : 0 }
+          case .rectified:
+            for i in range { dx[i] = dy[i] > 0 ? dy[i] : 0 }
+          }
+        } else {
+          for i in range { dx[i] = y[i] > 0 ? dy[i] : slope * dy[i] }
         }
-      } else {
-        for i in 0..<count { dx[i] = y[i] > 0 ? dy[i] : slope * dy[i] }
+      case .clippedReLU(let upper):
+        for i in range { dx[i] = y[i] > 0 && y[i] < upper ? dy[i] : 0 }
+      case .elu(let alpha):
+        for i in range { dx[i] = y[i] > 0 ? dy[i] : dy[i] * (y[i] + alpha) }
+      case .tanh:
+        for i in range { dx[i] = dy[i] * (1 - y[i] * y[i]) }
+      case .sigmoid:
+        for i in range { dx[i] = dy[i] * y[i] * (1 - y[i]) }
+      case .exponential:
+        for i in range { dx[i] = dy[i] * y[i] }
       }
-    case .clippedReLU(let upper):
-      for i in 0..<count { dx[i] = y[i] > 0 && y[i] < upper ? dy[i] : 0 }
-    case .elu(let alpha):
-      for i in 0..<count { dx[i] = y[i] > 0 ? dy[i] : dy[i] * (y[i] + alpha) }
-    case .tanh:
-      for i in 0..<count { dx[i] = dy[i] * (1 - y[i] * y[i]) }
-    case .sigmoid:
-      for i in 0..<count { dx[i] = dy[i] * y[i] * (1 - y[i]) }
-    case .exponential:
-      for i in 0..<count { dx[i] = dy[i] * y[i] }
     }
   }
 }

@@ -63,7 +63,7 @@ final class PoolingStep: Step {
   }
 
   override func prepareBackward(_ plan: ExecutionPlan) throws {
-    if algorithm == dnnl_pooling_max {
+    if algorithm == dnnl_pooling_max && splitsTies {
       func plainBuffer(_ id: Int) throws -> (AlignedBuffer, DNNLMemory) {
         let desc = try Desc.plain(keras: plan.values[id].shape)
         let buffer = AlignedBuffer(byteCount: Desc.byteSize(desc))
