@@ -11,17 +11,27 @@ import Tensor
 /// let cam = try explainer.visualizeCam(layerIdx: -1, filterIndices: [281], seedInput: image,
 ///                                      penultimateLayerIdx: 310)          // (299, 299), values in 0...1
 /// ```
+///
+/// The methods that came after keras-vis (Grad-CAM++, Score-CAM, SmoothGrad, Integrated Gradients, ...) run through
+/// `explain(_:with:)`, on batches and nested models:
+///
+/// ```swift
+/// let request = ExplanationRequest(input: batch, targets: [.category(281, score: .logit)])
+/// let maps = try explainer.explain(request, with: GradCAMPlusPlus()).maps   // (N, 299, 299)
+/// ```
 public final class Explainer: @unchecked Sendable {
   /// The model as imported.
   public let graph: Graph
 
   private struct Key: Hashable {
     var kept: [LayerOutputKey]
-    var linearLayer: Int?
+    var linearLayer: [Int]?
+    var gradients: Bool
   }
 
   private let lock = NSLock()
   private var compiled: [Key: CompiledModel] = [:]
+  private var modified: [String: CompiledModel] = [:]
 
   /// Prepares `graph` for explanations (nothing is compiled until the first request).
   public init(graph: Graph) {
@@ -31,14 +41,31 @@ public final class Explainer: @unchecked Sendable {
   /// The compiled model keeping `layers` (indices into `model.layers`), with the activation of `linearLayer`
   /// swapped to linear when given.
   func model(keeping layers: [Int], linearLayer: Int?) throws -> CompiledModel {
-    let key = Key(kept: layers.map { LayerOutputKey(address: [$0]) }, linearLayer: linearLayer)
+    try model(keeping: layers.map { LayerOutputKey(address: [$0]) }, linearLayer: linearLayer.map { [$0] })
+  }
+
+  /// The compiled model keeping `kept` (layers addressed through nested models), with the activation of the layer
+  /// at `linearLayer` swapped to linear when given; `gradients: false` compiles a forward-only model (with
+  /// activations fused, faster) for methods that only run the model forward.
+  func model(keeping kept: [LayerOutputKey], linearLayer: [Int]?, gradients: Bool = true) throws -> CompiledModel {
+    let key = Key(kept: kept, linearLayer: linearLayer, gradients: gradients)
     lock.lock()
     defer { lock.unlock() }
     if let existing = compiled[key] { return existing }
     var target = graph
-    if let linearLayer { target = try target.replacingActivation(ofLayerAt: [linearLayer], with: .linear) }
-    let model = CompiledModel(graph: target, keeping: key.kept, gradients: true)
+    if let linearLayer { target = try target.replacingActivation(ofLayerAt: linearLayer, with: .linear) }
+    let model = CompiledModel(graph: target, keeping: key.kept, gradients: gradients)
     compiled[key] = model
+    return model
+  }
+
+  /// A compiled modified model (e.g. Ablation-CAM's masked graph), built by `build` the first time `key` is asked.
+  func cachedModel(key: String, build: () throws -> CompiledModel) throws -> CompiledModel {
+    lock.lock()
+    defer { lock.unlock() }
+    if let existing = modified[key] { return existing }
+    let model = try build()
+    modified[key] = model
     return model
   }
 

@@ -6,6 +6,174 @@ import KerasVis
 import Tensor
 
 extension BackpropModifier: ExpressibleByArgument {}
+extension Convention: ExpressibleByArgument {}
+extension ExplanationTarget.Score: ExpressibleByArgument {}
+extension IntegratedGradients.Rule: ExpressibleByArgument {}
+
+/// A binary classifier's class, for `--binary`.
+enum BinaryClass: String, ExpressibleByArgument, CaseIterable {
+  case positive, negative
+}
+
+/// The settings of the explanation methods that came after keras-vis (`--method`).
+struct MethodArguments: ParsableArguments {
+  @Option(
+    help: """
+      Whose variant and resizing to follow: pytorch-grad-cam (default) or tf-keras-vis (Grad-CAM++, Score-CAM, \
+      resizing).
+      """)
+  var convention: Convention = .pytorchGradCAM
+
+  @Option(
+    help: """
+      What a class score reads: output (default), logit (before the output's softmax or sigmoid; also --linear) or \
+      probability.
+      """)
+  var score: ExplanationTarget.Score?
+
+  @Option(help: "Explain a binary classifier's positive or negative class (a (N, 1) output) instead of --filter.")
+  var binary: BinaryClass?
+
+  @Flag(help: "pytorch-grad-cam's eigen_smooth: the first principal component of the weighted feature map.")
+  var eigenSmooth = false
+
+  @Flag(help: "pytorch-grad-cam's aug_smooth: the mean map over flips and brightness changes of the input.")
+  var augSmooth = false
+
+  @Option(help: "Inputs per forward pass for Score-CAM, Ablation-CAM, SmoothGrad and Integrated Gradients.")
+  var batchSize = 32
+
+  @Option(
+    name: .customLong("max-n"),
+    help: "Score-CAM: use only the N channels with the largest spatial deviation (Faster Score-CAM).")
+  var maxN: Int?
+
+  @Option(help: "SmoothGrad: noisy copies per input.")
+  var samples = 20
+
+  @Option(help: "SmoothGrad: the noise's standard deviation as a fraction of the input's value range.")
+  var noiseLevel: Float = 0.2
+
+  @Option(help: "SmoothGrad: the noise's random seed.")
+  var seed: UInt64 = 0
+
+  @Option(help: "Integrated Gradients: points on the path from the baseline.")
+  var steps = 50
+
+  @Option(help: "Integrated Gradients: the constant baseline.")
+  var baseline: Float = 0
+
+  @Option(
+    help: """
+      Integrated Gradients: gausslegendre (default), riemann_trapezoid, riemann_left, riemann_right, \
+      riemann_middle.
+      """)
+  var rule: IntegratedGradients.Rule = .gaussLegendre
+
+  func validate() throws {
+    guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    guard samples > 0 else { throw ValidationError("--samples must be positive") }
+    guard steps > 0 else { throw ValidationError("--steps must be positive") }
+    guard noiseLevel >= 0 else { throw ValidationError("--noise-level must not be negative") }
+    if let maxN, maxN <= 0 { throw ValidationError("--max-n must be positive") }
+  }
+
+  /// The method named `method` (`--method`), checked against the command's family, with these settings.
+  func resolvedMethod(_ method: String?, cam: Bool) throws -> (any ExplanationMethod)? {
+    guard let method else { return nil }
+    let names = cam ? MethodCatalog.camMethods : MethodCatalog.gradientMethods
+    guard names.contains(method.lowercased()) || (!cam && method.lowercased() == "saliency") else {
+      let other = cam ? "saliency" : "cam"
+      let hint = (cam ? MethodCatalog.gradientMethods : MethodCatalog.camMethods).contains(method.lowercased())
+        ? " (it is a method of `kerasvis \(other)`)" : ""
+      throw ValidationError("--method \(method)\(hint): use one of \(names.joined(separator: ", "))")
+    }
+    return try MethodCatalog.method(named: method, options: options)
+  }
+
+  /// The settings as the library's options.
+  var options: MethodOptions {
+    var options = MethodOptions()
+    options.convention = convention
+    options.maxN = maxN
+    options.samples = samples
+    options.noiseLevel = noiseLevel
+    options.seed = seed
+    options.steps = steps
+    options.baseline = baseline
+    options.rule = rule
+    return options
+  }
+
+  /// The targets for `filters` (one class, or several at once) or `--binary`.
+  func targets(filters: [Int]?, linear: Bool) -> [ExplanationTarget]? {
+    let score = self.score ?? (linear ? .logit : .output)
+    if let binary { return [.binary(positive: binary == .positive, score: score)] }
+    guard let filters, !filters.isEmpty else { return nil }
+    return [filters.count == 1 ? .category(filters[0], score: score) : .categories(filters, score: score)]
+  }
+
+  /// The request for one input.
+  func request(input: Tensor, targets: [ExplanationTarget]?, layer: [Int]?) -> ExplanationRequest {
+    var request = ExplanationRequest(input: input, targets: targets, layer: layer)
+    request.defaultScore = score ?? .output
+    request.convention = convention
+    request.eigenSmooth = eigenSmooth
+    request.augmentationSmoothing = augSmooth
+    request.batchSize = batchSize
+    return request
+  }
+}
+
+/// Runs `method` on every input (the `--method` path of `cam` and `saliency`), reporting an automatically chosen
+/// layer once.
+func runMethod(
+  _ method: any ExplanationMethod, command: String, modelOptions: ModelOptions, images: ImageInputOptions,
+  inputs: [String], options: ExplanationOptions, arguments: MethodArguments, layerReference: String?
+) throws {
+  guard options.layer == "-1" else {
+    throw ValidationError(
+      "--layer \(options.layer): --method explains the model output (choose it with --filter, --binary, --score); "
+        + "--penultimate names the feature-map layer")
+  }
+  if method.usesLayer == false, layerReference != nil {
+    throw ValidationError("--penultimate: \(method.name) explains through the input gradient and uses no layer")
+  }
+  var layer: [Int]?
+  var reported = false
+  let single = expandInputs(inputs).count == 1
+  try runExplanations(
+    command: command, modelOptions: modelOptions, images: images, inputs: inputs, options: options,
+    check: { graph, _ in
+      guard let layerReference else { return }
+      do {
+        layer = try graph.resolveLayer(layerReference)
+      } catch let error as LayerLookupError {
+        throw ValidationError("--penultimate \(layerReference): \(error)")
+      }
+    },
+    findsTopClass: false
+  ) { explainer, _, filters, input in
+    let targets = arguments.targets(filters: filters, linear: options.linear)
+    let request = arguments.request(input: input, targets: targets, layer: layer)
+    let explanation = try explainer.explain(request, with: method)
+    if targets == nil && single {
+      let classes = explanation.targets.compactMap { $0.classIndices?.first }.map(String.init)
+      let which = classes.count == 1
+        ? "class \(classes[0]) (the top class)" : "the top class of each sample: \(classes.joined(separator: ", "))"
+      FileHandle.standardError.write(Data("kerasvis: explaining \(which)\n".utf8))
+    }
+    if method.usesLayer, layer == nil, !reported, let used = explanation.layer {
+      reported = true
+      FileHandle.standardError.write(
+        Data(
+          ("kerasvis: \(method.name) uses \(explainer.describeLayer(used)), the last feature map "
+            + "(name another with --penultimate)\n").utf8))
+    }
+    let maps = explanation.maps
+    return maps.shape.first == 1 ? try maps.reshaped(Array(maps.shape.dropFirst())) : maps
+  }
+}
 
 /// Options shared by `cam` and `saliency`.
 struct ExplanationOptions: ParsableArguments {
@@ -39,6 +207,9 @@ struct ExplanationOptions: ParsableArguments {
 
   @Option(help: "The heatmap's weight in the overlay (0...1).")
   var alpha = 0.5
+
+  @Flag(help: #"Print how long each input's explanation took as a JSON line ({"input", "ms"}); tools/bench uses it."#)
+  var timings = false
 
   /// The gradient modifier, with `default` when the flag is absent; "none" is no modifier.
   func gradModifier(default value: GradModifier?) throws -> GradModifier? {
@@ -82,7 +253,7 @@ func outputPath(_ path: String, for input: String, suffix: String, single: Bool)
 /// file, reporting the failures at the end.
 func runExplanations(
   command: String, modelOptions: ModelOptions, images: ImageInputOptions, inputs: [String],
-  options: ExplanationOptions, check: (Graph, Int) throws -> Void = { _, _ in },
+  options: ExplanationOptions, check: (Graph, Int) throws -> Void = { _, _ in }, findsTopClass: Bool = true,
   explain: (Explainer, Int, [Int]?, Tensor) throws -> Tensor
 ) throws {
   let graph: Graph
@@ -127,12 +298,17 @@ func runExplanations(
         picture = loaded.picture
       }
       var filters = options.filters.isEmpty ? nil : options.filters
-      if filters == nil {
+      if filters == nil && findsTopClass {
         let top = try explainer.topClass(layerIdx: layer, seedInput: input)
         filters = [top]
         if single { FileHandle.standardError.write(Data("kerasvis: explaining class \(top) (the top class)\n".utf8)) }
       }
+      let started = DispatchTime.now().uptimeNanoseconds
       let map = try explain(explainer, layer, filters, input)
+      if options.timings {
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        print(JSONValue.object(["input": .string(file), "ms": .number(milliseconds)]).jsonText)
+      }
       if let npy = options.npy {
         try NPY.write(map, to: try outputPath(npy, for: file, suffix: "\(command).npy", single: single))
       }
@@ -140,7 +316,7 @@ func runExplanations(
         try render(map, picture: options.heatmapOnly ? nil : picture, alpha: options.alpha).writePNG(
           toFile: try outputPath(out, for: file, suffix: "\(command).png", single: single))
       }
-      if options.npy == nil && options.out == nil {
+      if options.npy == nil && options.out == nil && !options.timings {
         let values = map.scalars
         print("\(file): \(command) map \(map.shape), mean \(values.reduce(0, +) / Float(max(values.count, 1)))")
       }
@@ -182,11 +358,16 @@ func render(_ map: Tensor, picture: Image?, alpha: Double) throws -> Image {
 struct CamCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cam",
-    abstract: "Grad-CAM heatmaps as keras-vis's visualize_cam computes them.",
+    abstract: "Grad-CAM heatmaps as keras-vis's visualize_cam computes them, or with --method a later CAM method.",
     discussion: """
       The penultimate layer defaults to keras-vis's automatic search (the nearest convolution or pooling layer \
       before --layer, skipping the one right before it); `kerasvis summary MODEL --cam-layers` lists the \
       candidates and the Grad-CAM paper's choice (the last feature map).
+
+      With --method (gradcam, gradcam++, hirescam, xgradcam, layercam, scorecam, ablationcam, eigencam, \
+      eigengradcam, guided-gradcam, guided-gradcam++) the map follows pytorch-grad-cam (or tf-keras-vis with \
+      --convention tf-keras-vis), the layer defaults to the last spatial feature map (through nested models; \
+      reported on standard error), and several --filter classes are explained at once (their scores summed).
       """)
 
   @OptionGroup var model: ModelOptions
@@ -195,15 +376,35 @@ struct CamCommand: ParsableCommand {
   @OptionGroup var explanation: ExplanationOptions
   @OptionGroup var images: ImageInputOptions
 
-  @Option(parsing: .unconditional, help: "The penultimate (feature map) layer: a name or index.")
+  @Option(
+    parsing: .unconditional,
+    help: """
+      The penultimate (feature map) layer: a name or index; with --method also a path into nested models \
+      (model/layer).
+      """)
   var penultimate: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "A later CAM method instead of keras-vis's: \(MethodCatalog.camMethods.joined(separator: ", ")).",
+      valueName: "name"))
+  var method: String?
+
+  @OptionGroup var methods: MethodArguments
 
   func validate() throws {
     guard !inputs.isEmpty else { throw ValidationError("give at least one input") }
     try explanation.validateCommon()
+    _ = try methods.resolvedMethod(method, cam: true)
   }
 
   func run() throws {
+    if let method = try methods.resolvedMethod(method, cam: true) {
+      try runMethod(
+        method, command: "cam", modelOptions: model, images: images, inputs: inputs, options: explanation,
+        arguments: methods, layerReference: penultimate)
+      return
+    }
     let gradModifier = try explanation.gradModifier(default: nil)
     var penultimateIndex: Int?
     try runExplanations(
@@ -233,7 +434,12 @@ struct CamCommand: ParsableCommand {
 /// `kerasvis saliency MODEL INPUT...`: keras-vis's saliency maps.
 struct SaliencyCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "saliency", abstract: "Saliency maps as keras-vis's visualize_saliency computes them.")
+    commandName: "saliency",
+    abstract: "Saliency maps as keras-vis's visualize_saliency computes them, or with --method a later method.",
+    discussion: """
+      With --method (vanilla, smoothgrad, integrated-gradients, input-x-gradient, guided-backprop) the map is \
+      normalize(max over channels of |attribution|) per input; --npy writes it.
+      """)
 
   @OptionGroup var model: ModelOptions
   @Argument(help: "Images (PNG, JPEG), .npy arrays, or folders of them.")
@@ -244,12 +450,27 @@ struct SaliencyCommand: ParsableCommand {
   @Flag(help: "Keep the channel axis (the map is (H, W, C) instead of the maximum over channels).")
   var keepdims = false
 
+  @Option(
+    help: ArgumentHelp(
+      "A later gradient method instead of keras-vis's: \(MethodCatalog.gradientMethods.joined(separator: ", ")).",
+      valueName: "name"))
+  var method: String?
+
+  @OptionGroup var methods: MethodArguments
+
   func validate() throws {
     guard !inputs.isEmpty else { throw ValidationError("give at least one input") }
     try explanation.validateCommon()
+    _ = try methods.resolvedMethod(method, cam: false)
   }
 
   func run() throws {
+    if let method = try methods.resolvedMethod(method, cam: false) {
+      try runMethod(
+        method, command: "saliency", modelOptions: model, images: images, inputs: inputs, options: explanation,
+        arguments: methods, layerReference: nil)
+      return
+    }
     let gradModifier = try explanation.gradModifier(default: .absolute)
     try runExplanations(
       command: "saliency", modelOptions: model, images: images, inputs: inputs, options: explanation

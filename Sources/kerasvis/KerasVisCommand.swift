@@ -9,7 +9,7 @@ struct KerasVisCommand: ParsableCommand {
     abstract: "Open Keras model files natively and explain their predictions.",
     subcommands: [
       SummaryCommand.self, PredictCommand.self, CamCommand.self, SaliencyCommand.self, ActivationCommand.self,
-      LayersCommand.self, FiltersCommand.self, ConvertCommand.self, BenchCommand.self,
+      LayersCommand.self, FiltersCommand.self, ConvertCommand.self, BenchCommand.self, EvaluateCommand.self,
     ])
 }
 
