@@ -518,61 +518,24 @@ struct GraphDecoder {
     }
   }
 
-  private enum CallKey: Hashable {
-    case layer(Int, Int)
-    case operation(Int, Int)
-  }
-
-  /// Every call's inputs come from calls that do not depend on it (iterative, so deep graphs cannot overflow).
+  /// Every call's inputs come from calls that do not depend on it.
   private func checkAcyclic(_ graph: Graph, names: [String]) throws(NativeFormatError) {
-    func inputs(_ key: CallKey) -> [TensorSource] {
-      switch key {
-      case .layer(let index, let node): return graph.layers[index].nodes[node].inputs
-      case .operation(let index, let node): return graph.operations[index].nodes[node].inputs
-      }
-    }
-    func producer(_ source: TensorSource) -> CallKey? {
-      switch source {
-      case .graphInput: return nil
-      case .layerOutput(let layer, let node, _): return .layer(layer, node)
-      case .operationOutput(let operation, let node, _): return .operation(operation, node)
-      }
-    }
-    func name(_ key: CallKey) -> String {
-      switch key {
+    func name(_ call: GraphCall) -> String {
+      switch call {
       case .layer(let index, _): return names[index]
       case .operation(let index, _): return names[graph.layers.count + index]
       }
     }
-    var done = Set<CallKey>()
-    var visiting = Set<CallKey>()
-    var starts: [CallKey] = []
-    for (index, layer) in graph.layers.enumerated() { starts += layer.nodes.indices.map { .layer(index, $0) } }
-    for (index, operation) in graph.operations.enumerated() {
-      starts += operation.nodes.indices.map { .operation(index, $0) }
-    }
-    for start in starts where !done.contains(start) {
-      var stack: [(key: CallKey, next: Int)] = [(start, 0)]
-      visiting.insert(start)
-      while let top = stack.last {
-        let sources = inputs(top.key)
-        if top.next < sources.count {
-          stack[stack.count - 1].next += 1
-          guard let dependency = producer(sources[top.next]), !done.contains(dependency) else { continue }
-          guard !visiting.contains(dependency) else {
-            throw .inconsistentGraph(
-              file: file, layer: name(dependency), detail: "the layer graph has a cycle through \(name(top.key))")
-          }
-          visiting.insert(dependency)
-          stack.append((dependency, 0))
-        } else {
-          visiting.remove(top.key)
-          done.insert(top.key)
-          stack.removeLast()
-        }
-      }
+    do {
+      _ = try graph.callOrder()
+    } catch let cycle as GraphCycleError {
+      throw .inconsistentGraph(
+        file: file, layer: name(cycle.call), detail: "the layer graph has a cycle through \(name(cycle.reader))")
+    } catch {
+      throw .inconsistentGraph(file: file, layer: "", detail: "\(error)")
     }
   }
+
 
   // MARK: Weights
 

@@ -7,38 +7,10 @@ private let sampleModel = repository.appendingPathComponent("Samples/shapes_cnn.
 private let sampleImage = repository.appendingPathComponent("Samples/images/triangle_0.png").path
 private let fixtureModels = repository.appendingPathComponent("Tests/Fixtures/models")
 
-/// The `kerasvis` executable that SwiftPM built next to the test runner.
-private func executable() throws -> URL {
-  var directory =
-    Bundle.main.executableURL?.deletingLastPathComponent()
-    ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-  for _ in 0..<4 {
-    let candidate = directory.appendingPathComponent("kerasvis")
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-      return candidate
-    }
-    directory = directory.deletingLastPathComponent()
-  }
-  throw CocoaError(.fileNoSuchFile)
-}
-
-/// Runs `kerasvis` with `arguments`; returns the exit code, standard output and standard error.
+/// Runs `kerasvis` (the shared runner in Support.swift).
 private func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-  let process = Process()
-  process.executableURL = try executable()
-  process.arguments = arguments
-  let output = Pipe()
-  let error = Pipe()
-  process.standardOutput = output
-  process.standardError = error
-  try process.run()
-  let outputData = output.fileHandleForReading.readDataToEndOfFile()
-  let errorData = error.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (
-    process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self)
-  )
+  let result = try kerasvis(arguments)
+  return (result.status, result.output, result.error)
 }
 
 /// A fresh folder for the pictures a test writes.

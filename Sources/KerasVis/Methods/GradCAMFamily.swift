@@ -99,10 +99,7 @@ public struct HiResCAM: ClassActivationMapping {
   public func weightedActivations(
     _ pass: TargetedPass, request: ExplanationRequest, explainer: Explainer
   ) throws -> Tensor {
-    let (activations, gradients) = try activationsAndGradients(pass)
-    let g = gradients.scalars
-    let a = activations.scalars
-    return try Tensor(shape: activations.shape) { g[$0] * a[$0] }
+    try gradientTimesActivation(pass) { $0 }
   }
 }
 
@@ -150,10 +147,7 @@ public struct LayerCAM: ClassActivationMapping {
   public func weightedActivations(
     _ pass: TargetedPass, request: ExplanationRequest, explainer: Explainer
   ) throws -> Tensor {
-    let (activations, gradients) = try activationsAndGradients(pass)
-    let g = gradients.scalars
-    let a = activations.scalars
-    return try Tensor(shape: activations.shape) { max(g[$0], 0) * a[$0] }
+    try gradientTimesActivation(pass) { max($0, 0) }
   }
 }
 
@@ -189,9 +183,16 @@ public struct EigenGradCAM: ClassActivationMapping {
   public func weightedActivations(
     _ pass: TargetedPass, request: ExplanationRequest, explainer: Explainer
   ) throws -> Tensor {
+    try gradientTimesActivation(pass) { $0 }
+  }
+}
+
+extension ClassActivationMapping {
+  /// `f(g) * A` element by element, the map of HiResCAM (`f(g) = g`) and LayerCAM (`f(g) = relu(g)`).
+  func gradientTimesActivation(_ pass: TargetedPass, _ transform: (Float) -> Float) throws -> Tensor {
     let (activations, gradients) = try activationsAndGradients(pass)
     let g = gradients.scalars
     let a = activations.scalars
-    return try Tensor(shape: activations.shape) { g[$0] * a[$0] }
+    return try Tensor(shape: activations.shape) { transform(g[$0]) * a[$0] }
   }
 }

@@ -179,6 +179,14 @@ final class AlignedBuffer {
     pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 64))
   }
 
+  /// A buffer holding a copy of `values`.
+  convenience init(copying values: [Float]) {
+    self.init(byteCount: values.count * 4)
+    values.withUnsafeBufferPointer { source in
+      if let base = source.baseAddress { floats.update(from: base, count: source.count) }
+    }
+  }
+
   var floats: UnsafeMutablePointer<Float> { pointer.assumingMemoryBound(to: Float.self) }
   var floatCount: Int { byteCount / 4 }
 
@@ -274,4 +282,12 @@ func makeReorder(from source: MemoryDesc, to destination: MemoryDesc, engine: dn
     "creating a reorder")
   guard let descriptor else { throw TensorError.dnnl(operation: "creating a reorder", status: "none") }
   return try DNNLPrimitive(descriptor: descriptor, name: "reorder")
+}
+
+/// Constant data (a bias, per-channel factors) in a buffer with a memory object over it.
+func constantMemory(_ values: [Float], desc: MemoryDesc, engine: dnnl_engine_t) throws -> (
+  buffer: AlignedBuffer, memory: DNNLMemory
+) {
+  let buffer = AlignedBuffer(copying: values)
+  return (buffer, try DNNLMemory(desc: desc, engine: engine, pointer: buffer.pointer))
 }

@@ -29,11 +29,6 @@ struct FlatGraph {
     outputs = try flatten(graph, address: [], pathPrefix: "", inputs: graph.inputs.indices.map { .modelInput($0) })
   }
 
-  private enum CallKey: Hashable {
-    case layer(Int, node: Int)
-    case operation(Int, node: Int)
-  }
-
   private mutating func flatten(_ graph: Graph, address: [Int], pathPrefix: String, inputs: [FlatTensor]) throws
     -> [FlatTensor]
   {
@@ -50,7 +45,13 @@ struct FlatGraph {
       }
       return tensor
     }
-    for key in try executionOrder(graph) {
+    let order: [GraphCall]
+    do {
+      order = try graph.callOrder()
+    } catch {
+      throw TensorError.invalidInput(detail: "model \(graph.name): \(error)")
+    }
+    for key in order {
       let layer: Layer
       let node: Int
       var layerAddress: [Int]?
@@ -91,56 +92,5 @@ struct FlatGraph {
     return try graph.outputs.map { source in
       try resolve(source, for: LayerLocation(path: pathPrefix + graph.name, index: -1, className: "output"))
     }
-  }
-
-  /// Every call of `graph` ordered so that each comes after the calls it reads.
-  private func executionOrder(_ graph: Graph) throws -> [CallKey] {
-    func inputs(of key: CallKey) -> [TensorSource] {
-      switch key {
-      case .layer(let index, let node): return graph.layers[index].nodes[node].inputs
-      case .operation(let index, let node): return graph.operations[index].nodes[node].inputs
-      }
-    }
-    func producer(_ source: TensorSource) -> CallKey? {
-      switch source {
-      case .graphInput: return nil
-      case .layerOutput(let layer, let node, _):
-        return graph.layers.indices.contains(layer) && graph.layers[layer].nodes.indices.contains(node)
-          ? .layer(layer, node: node) : nil
-      case .operationOutput(let operation, let node, _):
-        return graph.operations.indices.contains(operation) && graph.operations[operation].nodes.indices.contains(node)
-          ? .operation(operation, node: node) : nil
-      }
-    }
-    var all: [CallKey] = []
-    for (index, layer) in graph.layers.enumerated() { for node in layer.nodes.indices { all.append(.layer(index, node: node)) } }
-    for (index, operation) in graph.operations.enumerated() {
-      for node in operation.nodes.indices { all.append(.operation(index, node: node)) }
-    }
-    var done = Set<CallKey>()
-    var visiting = Set<CallKey>()
-    var order: [CallKey] = []
-    for start in all where !done.contains(start) {
-      var stack: [(key: CallKey, next: Int)] = [(start, 0)]
-      visiting.insert(start)
-      while let top = stack.last {
-        let sources = inputs(of: top.key)
-        if top.next < sources.count {
-          stack[stack.count - 1].next += 1
-          guard let dependency = producer(sources[top.next]), !done.contains(dependency) else { continue }
-          guard !visiting.contains(dependency) else {
-            throw TensorError.invalidInput(detail: "the layer graph of \(graph.name) has a cycle")
-          }
-          visiting.insert(dependency)
-          stack.append((dependency, 0))
-        } else {
-          visiting.remove(top.key)
-          done.insert(top.key)
-          order.append(top.key)
-          stack.removeLast()
-        }
-      }
-    }
-    return order
   }
 }

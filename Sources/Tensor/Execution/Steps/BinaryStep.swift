@@ -130,9 +130,7 @@ final class ChannelAffineStep: Step {
     if scaleValues.count > 1 { broadcastDims[min(1, rank - 1)] = scaleValues.count }
     var src1 = try Desc.strided(dims: broadcastDims, strides: [Int](repeating: 1, count: rank))
     func constant(_ values: [Float]) throws -> (AlignedBuffer, DNNLMemory) {
-      let buffer = AlignedBuffer(byteCount: values.count * 4)
-      values.withUnsafeBufferPointer { buffer.floats.update(from: $0.baseAddress!, count: $0.count) }
-      return (buffer, try DNNLMemory(desc: src1, engine: builder.engine, pointer: buffer.pointer))
+      try constantMemory(values, desc: src1, engine: builder.engine)
     }
     scale = try constant(scaleValues)
     shift = try constant(shiftValues.count == scaleValues.count ? shiftValues : [Float](repeating: shiftValues.first ?? 0, count: scaleValues.count))

@@ -120,17 +120,10 @@ final class ConvolutionStep: Step {
     else { throw TensorError.dnnl(operation: label, status: "no memory descriptors") }
     // Weights: user layout -> the primitive's layout, once.
     let userDesc = try Desc.strided(dims: weightDims, strides: weightStrides)
-    let userBuffer = AlignedBuffer(byteCount: weightValues.count * 4)
-    weightValues.withUnsafeBufferPointer { userBuffer.floats.update(from: $0.baseAddress!, count: $0.count) }
+    let userBuffer = AlignedBuffer(copying: weightValues)
     userWeights = builder.gradients ? (userBuffer, userDesc) : nil
     weights = try builder.reordered(userBuffer, from: userDesc, to: chosenWeights)
-    if let biasValues, let desc = biasDesc {
-      let buffer = AlignedBuffer(byteCount: biasValues.count * 4)
-      biasValues.withUnsafeBufferPointer { buffer.floats.update(from: $0.baseAddress!, count: $0.count) }
-      bias = (buffer, try DNNLMemory(desc: desc, engine: engine, pointer: buffer.pointer))
-    } else {
-      bias = nil
-    }
+    bias = try biasValues.map { try constantMemory($0, desc: biasDesc ?? MemoryDesc(), engine: engine) }
     super.init(label: label)
     inputs = [try builder.converted(input, to: chosenSrc, label: label)]
     outputs = [try builder.newValue(shape: outputShape, desc: chosenDst, label: label)]
@@ -190,9 +183,7 @@ final class ConvolutionStep: Step {
       created = try withUnsafePointer(to: &desc) {
         try DNNLPrimitive(operationDesc: $0, engine: plan.engine, name: label + " (backward)")
       }
-      let buffer = AlignedBuffer(byteCount: backwardKernel.values.count * 4)
-      backwardKernel.values.withUnsafeBufferPointer { buffer.floats.update(from: $0.baseAddress!, count: $0.count) }
-      sourceWeights = (buffer, try Desc.strided(dims: layout.dims, strides: layout.strides))
+      sourceWeights = (AlignedBuffer(copying: backwardKernel.values), try Desc.strided(dims: layout.dims, strides: layout.strides))
       backwardIsForwardConvolution = true
     } else {
       switch kind {

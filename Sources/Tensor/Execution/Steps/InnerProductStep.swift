@@ -55,17 +55,10 @@ final class InnerProductStep: Step {
     }
     // Keras's kernel (in, units) is oneDNN's weights (units, in) with strides (1, units).
     let userDesc = try Desc.strided(dims: [units, inner], strides: [1, units])
-    let userBuffer = AlignedBuffer(byteCount: kernel.count * 4)
-    kernel.withUnsafeBufferPointer { userBuffer.floats.update(from: $0.baseAddress!, count: $0.count) }
+    let userBuffer = AlignedBuffer(copying: kernel)
     userWeights = builder.gradients ? (userBuffer, userDesc) : nil
     weights = try builder.reordered(userBuffer, from: userDesc, to: chosenWeights)
-    if let biasValues, let desc = biasDesc {
-      let buffer = AlignedBuffer(byteCount: biasValues.count * 4)
-      biasValues.withUnsafeBufferPointer { buffer.floats.update(from: $0.baseAddress!, count: $0.count) }
-      bias = (buffer, try DNNLMemory(desc: desc, engine: engine, pointer: buffer.pointer))
-    } else {
-      bias = nil
-    }
+    bias = try biasValues.map { try constantMemory($0, desc: biasDesc ?? MemoryDesc(), engine: engine) }
     super.init(label: label)
     inputs = [plainInput]
     let outputShape = Array(shape.dropLast()) + [units]
