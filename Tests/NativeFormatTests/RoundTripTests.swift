@@ -55,7 +55,10 @@ struct RoundTripTests {
     try NativeModelFile.write(try KerasModelFile.load(path: fixturePath("inception_v3_narrow.h5")), to: path)
     let graph = try NativeModelFile.load(path: path)
     // /proc/self/maps lists the mapping of the file: "start-end r--p offset dev inode path".
-    let maps = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
+    // Read to the end in a loop: /proc files report a size of 0, and a busy test process has thousands of mappings.
+    let handle = try #require(FileHandle(forReadingAtPath: "/proc/self/maps"))
+    let maps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+    try? handle.close()
     let ranges = maps.split(separator: "\n").filter { $0.hasSuffix(path) }.compactMap { line -> Range<UInt>? in
       let bounds = line.split(separator: " ")[0].split(separator: "-").compactMap { UInt($0, radix: 16) }
       return bounds.count == 2 ? bounds[0]..<bounds[1] : nil
