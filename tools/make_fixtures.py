@@ -46,60 +46,46 @@ def _shape_json(shape):
     return [None if d is None else int(d) for d in shape]
 
 
-def k2_report(model):
-    """What tf-keras says about `model.layers`: one record per layer, nested models listed separately."""
-    network_nodes = model._network_nodes
+def _report(model, keras_module, belongs, describe, recurse):
+    """What Keras says about `model.layers`: one record per layer (the layer's call inside `model`, found by
+    `belongs(layer, position)`, described as (inbound names, output shapes) by `describe(node)`), nested models'
+    layers listed separately."""
     records, nested = [], {}
     for index, layer in enumerate(model.layers):
-        node = None
-        for position, candidate in enumerate(layer._inbound_nodes):
-            if f"{layer.name}_ib-{position}" in network_nodes:
-                node = candidate
-                break
+        node = next((c for p, c in enumerate(layer._inbound_nodes) if belongs(layer, p)), None)
         if node is None:
             raise RuntimeError(f"no node of {layer.name} belongs to {model.name}")
-        inbound = [] if node.is_input else [l.name for l in tf.nest.flatten(node.inbound_layers)]
-        outputs = tf.nest.flatten(node.outputs)
-        shapes = [_shape_json(t.shape) for t in outputs]
+        inbound, shapes = describe(node)
         records.append({
             "index": index, "name": layer.name, "class": layer.__class__.__name__,
             "output_shape": shapes[0] if len(shapes) == 1 else shapes,
             "params": int(layer.count_params()), "inbound": inbound,
         })
-        if isinstance(layer, k2.Model):
-            inner = k2_report(layer)
+        if isinstance(layer, keras_module.Model):
+            inner = recurse(layer)
             nested[layer.name] = {"layers": inner["layers"]}
             nested.update(inner["nested"])
     return {"model": model.name, "class": model.__class__.__name__, "layers": records,
             "total_params": int(model.count_params()), "nested": nested}
+
+
+def k2_report(model):
+    """What tf-keras says about `model.layers`."""
+    def describe(node):
+        inbound = [] if node.is_input else [l.name for l in tf.nest.flatten(node.inbound_layers)]
+        return inbound, [_shape_json(t.shape) for t in tf.nest.flatten(node.outputs)]
+    network_nodes = model._network_nodes
+    return _report(model, k2, lambda layer, p: f"{layer.name}_ib-{p}" in network_nodes, describe, k2_report)
 
 
 def k3_report(model):
     """What Keras 3 says about `model.layers` (operations such as `x + y` are not layers but may feed them)."""
+    def describe(node):
+        return ([t._keras_history.operation.name for t in node.input_tensors],
+                [_shape_json(t.shape) for t in node.outputs])
     functional = model if hasattr(model, "_nodes") else model._functional  # a Sequential wraps a Functional
     node_keys = functional._nodes
-    records, nested = [], {}
-    for index, layer in enumerate(model.layers):
-        node = None
-        for position, candidate in enumerate(layer._inbound_nodes):
-            if f"{id(layer)}_ib-{position}" in node_keys:
-                node = candidate
-                break
-        if node is None:
-            raise RuntimeError(f"no node of {layer.name} belongs to {model.name}")
-        inbound = [t._keras_history.operation.name for t in node.input_tensors]
-        shapes = [_shape_json(t.shape) for t in node.outputs]
-        records.append({
-            "index": index, "name": layer.name, "class": layer.__class__.__name__,
-            "output_shape": shapes[0] if len(shapes) == 1 else shapes,
-            "params": int(layer.count_params()), "inbound": inbound,
-        })
-        if isinstance(layer, k3.Model):
-            inner = k3_report(layer)
-            nested[layer.name] = {"layers": inner["layers"]}
-            nested.update(inner["nested"])
-    return {"model": model.name, "class": model.__class__.__name__, "layers": records,
-            "total_params": int(model.count_params()), "nested": nested}
+    return _report(model, k3, lambda layer, p: f"{id(layer)}_ib-{p}" in node_keys, describe, k3_report)
 
 
 def write_json(name, report, folder=MODELS):
