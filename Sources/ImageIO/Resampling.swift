@@ -401,6 +401,16 @@ enum Resampler {
   }
 
   /// Checks sizes and the box the way Pillow's `_resize` does, returning the effective box.
+  /// The validated source region, or nil when the resize would return the image unchanged (same size, whole image).
+  static func regionToResize(sourceWidth: Int, sourceHeight: Int, width: Int, height: Int, box: ResizeBox?) throws
+    -> ResizeBox?
+  {
+    let effective = try validate(
+      sourceWidth: sourceWidth, sourceHeight: sourceHeight, width: width, height: height, box: box)
+    let full = ResizeBox(x0: 0, y0: 0, x1: Float(sourceWidth), y1: Float(sourceHeight))
+    return width == sourceWidth && height == sourceHeight && effective == full ? nil : effective
+  }
+
   static func validate(
     sourceWidth: Int, sourceHeight: Int, width: Int, height: Int, box: ResizeBox?
   ) throws -> ResizeBox {
@@ -434,12 +444,10 @@ extension Image {
   public func resized(
     width: Int, height: Int, interpolation: Interpolation = .nearest, box: ResizeBox? = nil
   ) throws -> Image {
-    let effective = try Resampler.validate(
-      sourceWidth: self.width, sourceHeight: self.height, width: width, height: height, box: box)
-    let full = ResizeBox(x0: 0, y0: 0, x1: Float(self.width), y1: Float(self.height))
-    if width == self.width && height == self.height && effective == full {
-      return self
-    }
+    guard
+      let effective = try Resampler.regionToResize(
+        sourceWidth: self.width, sourceHeight: self.height, width: width, height: height, box: box)
+    else { return self }
     if (format == .rgba || format == .grayAlpha) && interpolation != .nearest {
       let resized = premultiplied().resizedPlane(width: width, height: height, interpolation: interpolation,
                                                  box: effective)
@@ -466,12 +474,10 @@ extension Gray16Image {
   public func resized(
     width: Int, height: Int, interpolation: Interpolation = .nearest, box: ResizeBox? = nil
   ) throws -> Gray16Image {
-    let effective = try Resampler.validate(
-      sourceWidth: self.width, sourceHeight: self.height, width: width, height: height, box: box)
-    let full = ResizeBox(x0: 0, y0: 0, x1: Float(self.width), y1: Float(self.height))
-    if width == self.width && height == self.height && effective == full {
-      return self
-    }
+    guard
+      let effective = try Resampler.regionToResize(
+        sourceWidth: self.width, sourceHeight: self.height, width: width, height: height, box: box)
+    else { return self }
     let plane = Plane(samples: samples, width: self.width, height: self.height, channels: 1)
     let result = Resampler.resize(
       plane, width: width, height: height, interpolation: interpolation, box: effective, zero: 0,
@@ -489,12 +495,10 @@ extension FloatImage {
   public func resized(
     width: Int, height: Int, interpolation: Interpolation = .bilinear, box: ResizeBox? = nil
   ) throws -> FloatImage {
-    let effective = try Resampler.validate(
-      sourceWidth: self.width, sourceHeight: self.height, width: width, height: height, box: box)
-    let full = ResizeBox(x0: 0, y0: 0, x1: Float(self.width), y1: Float(self.height))
-    if width == self.width && height == self.height && effective == full {
-      return self
-    }
+    guard
+      let effective = try Resampler.regionToResize(
+        sourceWidth: self.width, sourceHeight: self.height, width: width, height: height, box: box)
+    else { return self }
     let plane = Plane(samples: values, width: self.width, height: self.height, channels: channels)
     let result = Resampler.resize(
       plane, width: width, height: height, interpolation: interpolation, box: effective, zero: 0,
