@@ -101,6 +101,19 @@ static inline int kv_jpeg_choose_output(struct jpeg_decompress_struct *cinfo) {
   }
 }
 
+/// Zeroes `cinfo` and points its error handling at kerasvis's manager (messages collected, errors longjmp to the
+/// caller's setjmp, which the caller sets right after).
+static inline void kv_jpeg_install_errors(
+  struct jpeg_decompress_struct *cinfo, kv_jpeg_error_mgr *err, kv_jpeg_messages *messages
+) {
+  memset(cinfo, 0, sizeof(*cinfo));
+  cinfo->err = jpeg_std_error(&err->base);
+  err->base.error_exit = kv_jpeg_error_exit;
+  err->base.emit_message = kv_jpeg_emit_message;
+  err->base.output_message = kv_jpeg_output_message;
+  err->messages = messages;
+}
+
 /// Reads the JPEG header. Returns a KV_JPEG_* status (KV_JPEG_UNSUPPORTED_COLOR still fills `header`).
 static inline int kv_jpeg_read_header(
   const unsigned char *data, size_t size, kv_jpeg_header *header, kv_jpeg_messages *messages
@@ -113,12 +126,7 @@ static inline int kv_jpeg_read_header(
   }
   struct jpeg_decompress_struct cinfo;
   kv_jpeg_error_mgr err;
-  memset(&cinfo, 0, sizeof(cinfo));
-  cinfo.err = jpeg_std_error(&err.base);
-  err.base.error_exit = kv_jpeg_error_exit;
-  err.base.emit_message = kv_jpeg_emit_message;
-  err.base.output_message = kv_jpeg_output_message;
-  err.messages = messages;
+  kv_jpeg_install_errors(&cinfo, &err, messages);
   if (setjmp(err.jump)) {
     jpeg_destroy_decompress(&cinfo);
     return messages->hit_end_of_data ? KV_JPEG_TRUNCATED : KV_JPEG_ERROR;
@@ -156,12 +164,7 @@ static inline int kv_jpeg_decode(
   }
   struct jpeg_decompress_struct cinfo;
   kv_jpeg_error_mgr err;
-  memset(&cinfo, 0, sizeof(cinfo));
-  cinfo.err = jpeg_std_error(&err.base);
-  err.base.error_exit = kv_jpeg_error_exit;
-  err.base.emit_message = kv_jpeg_emit_message;
-  err.base.output_message = kv_jpeg_output_message;
-  err.messages = messages;
+  kv_jpeg_install_errors(&cinfo, &err, messages);
   if (setjmp(err.jump)) {
     jpeg_destroy_decompress(&cinfo);
     return messages->hit_end_of_data ? KV_JPEG_TRUNCATED : KV_JPEG_ERROR;

@@ -109,28 +109,40 @@ static inline void kv_png_set_transforms(png_structp png, png_infop info) {
   }
 }
 
+/// Checks the signature and creates the libpng read and info structs with kerasvis's error handlers (no longjmp
+/// happens here). Returns KV_PNG_OK or the failure's status, with the message set.
+static inline int kv_png_create_reader(
+  const unsigned char *data, size_t size, kv_png_messages *messages, png_structp *png, png_infop *info
+) {
+  if (size < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {
+    kv_png_copy_message(messages->error, "not a PNG signature");
+    return KV_PNG_NOT_PNG;
+  }
+  *png = png_create_read_struct(PNG_LIBPNG_VER_STRING, messages, kv_png_error_fn, kv_png_warning_fn);
+  if (*png == NULL) {
+    kv_png_copy_message(messages->error, "cannot create libpng read struct");
+    return KV_PNG_OUT_OF_MEMORY;
+  }
+  *info = png_create_info_struct(*png);
+  if (*info == NULL) {
+    png_destroy_read_struct(png, NULL, NULL);
+    kv_png_copy_message(messages->error, "cannot create libpng info struct");
+    return KV_PNG_OUT_OF_MEMORY;
+  }
+  return KV_PNG_OK;
+}
+
 /// Reads the PNG header (everything up to the image data). Returns a KV_PNG_* status.
 static inline int kv_png_read_header(
   const unsigned char *data, size_t size, kv_png_header *header, kv_png_messages *messages
 ) {
   memset(header, 0, sizeof(*header));
   memset(messages, 0, sizeof(*messages));
-  if (size < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {
-    kv_png_copy_message(messages->error, "not a PNG signature");
-    return KV_PNG_NOT_PNG;
-  }
   kv_png_source source = {data, size, 0, 0};
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, messages, kv_png_error_fn, kv_png_warning_fn);
-  if (png == NULL) {
-    kv_png_copy_message(messages->error, "cannot create libpng read struct");
-    return KV_PNG_OUT_OF_MEMORY;
-  }
-  png_infop info = png_create_info_struct(png);
-  if (info == NULL) {
-    png_destroy_read_struct(&png, NULL, NULL);
-    kv_png_copy_message(messages->error, "cannot create libpng info struct");
-    return KV_PNG_OUT_OF_MEMORY;
-  }
+  png_structp png = NULL;
+  png_infop info = NULL;
+  int created = kv_png_create_reader(data, size, messages, &png, &info);
+  if (created != KV_PNG_OK) return created;
   if (setjmp(png_jmpbuf(png))) {
     int status = source.ran_out ? KV_PNG_TRUNCATED : KV_PNG_ERROR;
     png_destroy_read_struct(&png, &info, NULL);
@@ -189,22 +201,11 @@ static inline int kv_png_decode(
   const unsigned char *data, size_t size, unsigned char *out, size_t out_size, kv_png_messages *messages
 ) {
   memset(messages, 0, sizeof(*messages));
-  if (size < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {
-    kv_png_copy_message(messages->error, "not a PNG signature");
-    return KV_PNG_NOT_PNG;
-  }
   kv_png_source source = {data, size, 0, 0};
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, messages, kv_png_error_fn, kv_png_warning_fn);
-  if (png == NULL) {
-    kv_png_copy_message(messages->error, "cannot create libpng read struct");
-    return KV_PNG_OUT_OF_MEMORY;
-  }
-  png_infop info = png_create_info_struct(png);
-  if (info == NULL) {
-    png_destroy_read_struct(&png, NULL, NULL);
-    kv_png_copy_message(messages->error, "cannot create libpng info struct");
-    return KV_PNG_OUT_OF_MEMORY;
-  }
+  png_structp png = NULL;
+  png_infop info = NULL;
+  int created = kv_png_create_reader(data, size, messages, &png, &info);
+  if (created != KV_PNG_OK) return created;
   png_bytep *volatile rows = NULL;
   if (setjmp(png_jmpbuf(png))) {
     int status = source.ran_out ? KV_PNG_TRUNCATED : KV_PNG_ERROR;
