@@ -27,6 +27,7 @@ public final class Explainer: @unchecked Sendable {
     var kept: [LayerOutputKey]
     var linearLayer: [Int]?
     var gradients: Bool
+    var inputGradients: Bool
   }
 
   private let lock = NSLock()
@@ -39,22 +40,30 @@ public final class Explainer: @unchecked Sendable {
   }
 
   /// The compiled model keeping `layers` (indices into `model.layers`), with the activation of `linearLayer`
-  /// swapped to linear when given.
-  func model(keeping layers: [Int], linearLayer: Int?) throws -> CompiledModel {
-    try model(keeping: layers.map { LayerOutputKey(address: [$0]) }, linearLayer: linearLayer.map { [$0] })
+  /// swapped to linear when given; `inputGradients: false` when gradients will only be taken with respect to kept
+  /// layers (faster: see `CompiledModel.init`).
+  func model(keeping layers: [Int], linearLayer: Int?, inputGradients: Bool = true) throws -> CompiledModel {
+    try model(
+      keeping: layers.map { LayerOutputKey(address: [$0]) }, linearLayer: linearLayer.map { [$0] },
+      inputGradients: inputGradients)
   }
 
   /// The compiled model keeping `kept` (layers addressed through nested models), with the activation of the layer
   /// at `linearLayer` swapped to linear when given; `gradients: false` compiles a forward-only model (with
-  /// activations fused, faster) for methods that only run the model forward.
-  func model(keeping kept: [LayerOutputKey], linearLayer: [Int]?, gradients: Bool = true) throws -> CompiledModel {
-    let key = Key(kept: kept, linearLayer: linearLayer, gradients: gradients)
+  /// activations fused, faster) for methods that only run the model forward, `inputGradients: false` one whose
+  /// gradients are only taken with respect to kept layers.
+  func model(
+    keeping kept: [LayerOutputKey], linearLayer: [Int]?, gradients: Bool = true, inputGradients: Bool = true
+  ) throws -> CompiledModel {
+    let key = Key(
+      kept: kept, linearLayer: linearLayer, gradients: gradients, inputGradients: gradients && inputGradients)
     lock.lock()
     defer { lock.unlock() }
     if let existing = compiled[key] { return existing }
     var target = graph
     if let linearLayer { target = try target.replacingActivation(ofLayerAt: linearLayer, with: .linear) }
-    let model = CompiledModel(graph: target, keeping: key.kept, gradients: gradients)
+    let model = CompiledModel(
+      graph: target, keeping: key.kept, gradients: gradients, inputGradients: key.inputGradients)
     compiled[key] = model
     return model
   }
@@ -119,7 +128,7 @@ public final class Explainer: @unchecked Sendable {
   ) throws -> (gradient: Tensor, forward: ForwardResult) {
     let input = try batched(seedInput)
     let kept = Array(Set([layerIdx] + (wrtLayer.map { [$0] } ?? []) + extraKept)).sorted()
-    let model = try self.model(keeping: kept, linearLayer: linear ? layerIdx : nil)
+    let model = try self.model(keeping: kept, linearLayer: linear ? layerIdx : nil, inputGradients: wrtLayer == nil)
     let target: ModelTensor = wrtLayer.map { .layer(LayerOutputKey(address: [$0])) } ?? .input(0)
     let objective = LayerOutputKey(address: [layerIdx])
     let (forward, gradients) = try model.gradients([input], targets: [target], rule: rule) { forward in

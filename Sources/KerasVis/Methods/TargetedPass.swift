@@ -50,7 +50,8 @@ extension Explainer {
       throw KerasVisError.invalidArgument("a gradient with respect to a layer needs the layer")
     }
     let kept = layer.map { [LayerOutputKey(address: $0)] } ?? []
-    let model = try self.model(keeping: kept, linearLayer: reading.linearLayer, gradients: gradient != .none)
+    let model = try self.model(
+      keeping: kept, linearLayer: reading.linearLayer, gradients: gradient != .none, inputGradients: gradient == .input)
     let location = outputLocation(outputIndex)
     var seen: Tensor?
     var resolved: [ExplanationTarget] = []

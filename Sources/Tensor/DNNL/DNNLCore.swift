@@ -133,6 +133,24 @@ enum Desc {
     withUnsafeBytes(of: desc) { Data($0) }
   }
 
+  /// Whether two descriptors lay their (possibly different) dimensions out alike: the same blocking and the same
+  /// order of dimensions by stride (nhwc vs nChw16c vs nchw), whatever their sizes.
+  static func sameLayout(_ lhs: MemoryDesc, _ rhs: MemoryDesc) -> Bool {
+    func signature(_ desc: MemoryDesc) -> [Int64]? {
+      guard desc.format_kind == dnnl_blocked else { return nil }
+      let rank = Int(desc.ndims)
+      let blocking = desc.format_desc.blocking
+      let strides = withUnsafeBytes(of: blocking.strides) { Array($0.bindMemory(to: Int64.self).prefix(rank)) }
+      let order = (0..<rank).sorted { strides[$0] > strides[$1] || (strides[$0] == strides[$1] && $0 < $1) }
+      let blockCount = Int(blocking.inner_nblks)
+      let blocks = withUnsafeBytes(of: blocking.inner_blks) { Array($0.bindMemory(to: Int64.self).prefix(blockCount)) }
+      let indices = withUnsafeBytes(of: blocking.inner_idxs) { Array($0.bindMemory(to: Int64.self).prefix(blockCount)) }
+      return [Int64(rank)] + order.map(Int64.init) + blocks + indices
+    }
+    guard let left = signature(lhs), let right = signature(rhs) else { return false }
+    return left == right
+  }
+
   /// The logical dimensions of a descriptor.
   static func dims(_ desc: MemoryDesc) -> [Int] {
     withUnsafeBytes(of: desc.dims) { raw in

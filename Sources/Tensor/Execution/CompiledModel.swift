@@ -53,16 +53,21 @@ public final class CompiledModel: @unchecked Sendable {
   public let keptLayers: [LayerOutputKey]
   /// Whether backward passes are supported.
   public let supportsGradients: Bool
+  /// Whether backward passes may target the model inputs.
+  public let supportsInputGradients: Bool
 
   private let lock = NSLock()
   private var idlePlans: [[[Int]]: [ExecutionPlan]] = [:]
 
   /// Compiles `graph`. Layers in `keeping` keep their own outputs (no fusion hides them); `gradients` enables
-  /// backward passes.
-  public init(graph: Graph, keeping: [LayerOutputKey] = [], gradients: Bool = false) {
+  /// backward passes, with respect to the inputs and the kept layers, or with `inputGradients: false` to the kept
+  /// layers only (which lets more convolutions use the faster Winograd kernels: only those whose outputs decide
+  /// a max pooling's routing in some backward pass must sum as TensorFlow does).
+  public init(graph: Graph, keeping: [LayerOutputKey] = [], gradients: Bool = false, inputGradients: Bool = true) {
     self.graph = graph
     keptLayers = keeping
     supportsGradients = gradients
+    supportsInputGradients = gradients && inputGradients
   }
 
   /// Runs the model on `inputs` (one tensor per model input, batch first) and returns its outputs.
@@ -87,6 +92,9 @@ public final class CompiledModel: @unchecked Sendable {
   ) throws -> (forward: ForwardResult, gradients: [Tensor]) {
     guard supportsGradients else {
       throw TensorError.unknownTap(detail: "the model was compiled without gradients (gradients: true)")
+    }
+    if !supportsInputGradients, targets.contains(where: { if case .input = $0 { true } else { false } }) {
+      throw TensorError.unknownTap(detail: "the model was compiled without input gradients (inputGradients: true)")
     }
     return try withPlan(for: inputs) { plan in
       try plan.forward(inputs)
@@ -126,7 +134,9 @@ public final class CompiledModel: @unchecked Sendable {
     var plan = idlePlans[shapes]?.popLast()
     lock.unlock()
     if plan == nil {
-      plan = try PlanBuilder.build(graph: graph, inputShapes: shapes, keep: keptLayers, gradients: supportsGradients)
+      plan = try PlanBuilder.build(
+        graph: graph, inputShapes: shapes, keep: keptLayers, gradients: supportsGradients,
+        inputGradients: supportsInputGradients)
     }
     guard let plan else { throw TensorError.invalidInput(detail: "no plan") }
     defer {

@@ -113,7 +113,7 @@ final class ExecutionPlan {
       let started = profiling ? DispatchTime.now().uptimeNanoseconds : 0
       try step.forward(self)
       if profiling {
-        ExecutionProfile.add("forward " + String(describing: type(of: step)), since: started)
+        ExecutionProfile.add("forward " + ExecutionProfile.key(step), since: started)
       }
     }
   }
@@ -195,7 +195,7 @@ final class ExecutionPlan {
       let started = profiling ? DispatchTime.now().uptimeNanoseconds : 0
       try step.backward(self)
       if profiling {
-        ExecutionProfile.add(String(describing: type(of: step)), since: started)
+        ExecutionProfile.add(ExecutionProfile.key(step), since: started)
       }
     }
     return try targets.map { id in
@@ -301,10 +301,15 @@ public struct LayerOutputKey: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Time spent per kind of step, collected when the environment sets `KERASVIS_PROFILE` (a development aid that
-/// `kerasvis bench` prints).
+/// `kerasvis bench` prints); `KERASVIS_PROFILE=steps` times each step on its own.
 public enum ExecutionProfile {
   /// Whether profiling is on.
   public static let enabled = ProcessInfo.processInfo.environment["KERASVIS_PROFILE"] != nil
+  private static let perStep = ProcessInfo.processInfo.environment["KERASVIS_PROFILE"] == "steps"
+
+  static func key(_ step: Step) -> String {
+    perStep ? "\(type(of: step)) \(step.label)" : String(describing: type(of: step))
+  }
   private static let lock = NSLock()
   nonisolated(unsafe) private static var milliseconds: [String: Double] = [:]
 

@@ -326,7 +326,8 @@ extension PlanBuilder {
       dilation: dilation, same: padding == .same)
     let step = try ConvolutionStep(
       label: call.location.description, kind: .convolution, input: input, kernel: kernel, biasValues: bias,
-      outputShape: outputShape, geometry: geometry, activation: activation, builder: self)
+      outputShape: outputShape, geometry: geometry, activation: activation,
+      allowsWinograd: !directConvolutionCalls.contains(index), builder: self)
     steps.append(step)
     var output = step.outputs[0]
     if function != .linear, activation == nil {

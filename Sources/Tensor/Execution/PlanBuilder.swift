@@ -10,6 +10,11 @@ final class PlanBuilder {
   /// Whether backward passes will run (primitives are created for training-mode forward passes, and
   /// activations whose gradient needs their input are not fused).
   let gradients: Bool
+  /// Whether backward passes may differentiate with respect to the model inputs (otherwise only kept layers).
+  let inputGradients: Bool
+  /// Convolutions that must sum directly, as TensorFlow does: those whose outputs decide, by comparison, where a
+  /// backward pass routes gradients (see `comparisonSources`).
+  private(set) var directConvolutionCalls: Set<Int> = []
   var values: [PlanValue] = []
   var steps: [Step] = []
   private var conversions: [Int: [(desc: MemoryDesc, id: Int)]] = [:]
@@ -20,17 +25,20 @@ final class PlanBuilder {
   private var external: Set<FlatTensor> = []
   private var fused: Set<Int> = []
 
-  private init(flat: FlatGraph, gradients: Bool) throws {
+  private init(flat: FlatGraph, gradients: Bool, inputGradients: Bool) throws {
     let shared = try DNNLEngine.shared()
     engine = shared.engine
     stream = try shared.makeStream()
     self.flat = flat
     self.gradients = gradients
+    self.inputGradients = inputGradients
   }
 
   /// Builds the plan for `graph` with inputs of `inputShapes` (batch included), keeping the outputs of the
-  /// layers in `keep` readable.
-  static func build(graph: Graph, inputShapes: [[Int]], keep: [LayerOutputKey], gradients: Bool) throws
+  /// layers in `keep` readable; `inputGradients: false` promises that backward passes only target kept layers.
+  static func build(
+    graph: Graph, inputShapes: [[Int]], keep: [LayerOutputKey], gradients: Bool, inputGradients: Bool = true
+  ) throws
     -> ExecutionPlan
   {
     guard inputShapes.count == graph.inputs.count else {
@@ -44,7 +52,7 @@ final class PlanBuilder {
           detail: "input '\(input.name)' has shape \(shape); the model takes \(input.shape) (batch first)")
       }
     }
-    let builder = try PlanBuilder(flat: try FlatGraph(graph), gradients: gradients)
+    let builder = try PlanBuilder(flat: try FlatGraph(graph), gradients: gradients, inputGradients: inputGradients)
     return try builder.lower(inputShapes: inputShapes, keep: keep)
   }
 
@@ -70,6 +78,10 @@ final class PlanBuilder {
     }
     for call in needed.sorted() {
       for input in flat.calls[call].inputs { consumers[input, default: []].append(call) }
+    }
+    if gradients {
+      let targets = Set(tapTensors.values).union(inputGradients ? inputShapes.indices.map { .modelInput($0) } : [])
+      directConvolutionCalls = comparisonSources(needed: needed, targets: targets)
     }
     let inputValues = try inputShapes.enumerated().map { position, shape in
       let id = try newValue(shape: shape, desc: try Desc.plain(keras: shape), label: "model input \(position)")
@@ -164,6 +176,39 @@ final class PlanBuilder {
   }
 
   // MARK: Lowering
+
+  /// The calls (among `needed`) upstream of a comparison that a backward pass to one of `targets` runs through:
+  /// max pooling, global max pooling, Maximum and Minimum route each gradient to the winning input, ties to the
+  /// first. Where TensorFlow's direct sums produce exact ties (a uniform image region, a constant baseline), a
+  /// differently rounded sum would break them at random and move gradients, so these calls' convolutions stay
+  /// direct; the rest may use Winograd's kernels.
+  private func comparisonSources(needed: Set<Int>, targets: Set<FlatTensor>) -> Set<Int> {
+    var downstream = Set<Int>()
+    var comparisons: [Int] = []
+    for call in needed.sorted() {
+      let inputs = flat.calls[call].inputs
+      let reached = inputs.contains { tensor in
+        if targets.contains(tensor) { return true }
+        if case .call(let producer, _) = tensor { return downstream.contains(producer) }
+        return false
+      }
+      guard reached else { continue }
+      downstream.insert(call)
+      switch flat.calls[call].layer.operation {
+      case .maxPooling2D, .globalMaxPooling2D, .merge(.maximum), .merge(.minimum): comparisons.append(call)
+      default: break
+      }
+    }
+    var upstream = Set<Int>()
+    var pending = comparisons
+    while let call = pending.popLast() {
+      for case .call(let producer, _) in flat.calls[call].inputs where !upstream.contains(producer) {
+        upstream.insert(producer)
+        pending.append(producer)
+      }
+    }
+    return upstream
+  }
 
   private func lower(call index: Int) throws -> [Int] {
     let call = flat.calls[index]

@@ -11,9 +11,18 @@ final class ConcatStep: Step {
     self.axis = axis
     var descs = sources.map { builder.values[$0].desc }
     var descriptor: dnnl_primitive_desc_t?
-    try check(
-      dnnl_concat_primitive_desc_create(&descriptor, nil, Int32(descs.count), Int32(axis), &descs, nil, builder.engine),
-      "describing concatenation \(label)")
+    // Inputs in one layout: oneDNN's choice (that layout). Mixed layouts (a Winograd convolution's blocked output
+    // beside direct convolutions' channels-last ones): Keras's own row-major layout, which the direct
+    // convolutions that read the result want (oneDNN would pick the first input's, costing reorders after).
+    var destination: MemoryDesc? =
+      descs.dropFirst().allSatisfy({ Desc.sameLayout($0, descs[0]) })
+      ? nil : try Desc.plain(keras: outputShape)
+    try withOptionalPointer(&destination) { destinationPointer in
+      try check(
+        dnnl_concat_primitive_desc_create(
+          &descriptor, destinationPointer, Int32(descs.count), Int32(axis), &descs, nil, builder.engine),
+        "describing concatenation \(label)")
+    }
     guard let descriptor else { throw TensorError.dnnl(operation: label, status: "no concat descriptor") }
     primitive = try DNNLPrimitive(descriptor: descriptor, name: label)
     guard let chosen = primitive.desc(dnnl_query_dst_md) else {

@@ -1,0 +1,56 @@
+import Foundation
+import KerasModel
+import Testing
+
+@testable import Tensor
+
+/// Stride-1 3x3 convolutions may use Winograd's kernels, whose sums round differently from TensorFlow's direct
+/// ones. Where that could move a gradient (a max pooling's routing of tied values), the plan keeps them direct.
+@Suite("Winograd convolutions keep TensorFlow's gradient routing", .serialized)
+struct WinogradTests {
+  let graph: Graph
+  /// A batch of uniform grey inputs (the first point of Integrated Gradients' path from a constant baseline): the
+  /// first convolution's outputs are uniform per channel, so every window of the max pooling after it holds tied
+  /// values; sequential_cnn is conv 3x3 -> max pooling -> conv 3x3 -> ... (At batch 24 oneDNN picks the Winograd
+  /// kernel whose rounding differs across a tile; this batch made the check fail with every convolution on it.)
+  let uniform: Tensor
+
+  init() throws {
+    graph = try KerasModelFile.load(path: fixturePath("sequential_cnn.h5"))
+    uniform = try Tensor(shape: [24, 28, 28, 1]) { _ in 0.5 }
+  }
+
+  func inputGradient(_ model: CompiledModel) throws -> Tensor {
+    let seed = try Tensor(shape: [24, 10]) { index in index % 10 == 3 ? 1 : 0 }
+    return try model.gradients([uniform], targets: [.input(0)]) { _ in [.output(0): seed] }.gradients[0]
+  }
+
+  @Test("an input gradient through tied max pooling windows equals the one with every convolution direct")
+  func tiesRouteAsDirect() throws {
+    let planned = try inputGradient(CompiledModel(graph: graph, gradients: true))
+    ConvolutionStep.winogradEnabled = false
+    defer { ConvolutionStep.winogradEnabled = true }
+    let direct = try inputGradient(CompiledModel(graph: graph, gradients: true))
+    // Only rounding may differ (the convolution after the pooling may still use Winograd, forward and backward):
+    // a gradient routed to another window position would differ by the size of the gradient itself.
+    let scale = largestMagnitude(direct)
+    #expect(scale > 0)
+    expectAllClose(planned, direct, rtol: 1e-4, atol: 1e-5 * scale, "input gradient, uniform input")
+  }
+
+  @Test("a model compiled for layer gradients only refuses input targets and agrees on layer gradients")
+  func layerGradientsOnly() throws {
+    let kept = LayerOutputKey(address: [2])
+    let layerOnly = CompiledModel(graph: graph, keeping: [kept], gradients: true, inputGradients: false)
+    let general = CompiledModel(graph: graph, keeping: [kept], gradients: true)
+    let seed = try Tensor(shape: [1, 10]) { index in index == 3 ? 1 : 0 }
+    let input = try NPY.read(path: fixturePath("sequential_cnn.input.npy")).sample(0)
+    #expect(throws: TensorError.self) {
+      _ = try layerOnly.gradients([input], targets: [.input(0)]) { _ in [.output(0): seed] }
+    }
+    let fast = try layerOnly.gradients([input], targets: [.layer(kept)]) { _ in [.output(0): seed] }.gradients[0]
+    let reference = try general.gradients([input], targets: [.layer(kept)]) { _ in [.output(0): seed] }.gradients[0]
+    // Both sum in float32 in different orders (Winograd or direct) through two layers: rounding only.
+    expectAllClose(fast, reference, rtol: 1e-4, atol: 1e-6 * largestMagnitude(reference), "layer gradient")
+  }
+}
