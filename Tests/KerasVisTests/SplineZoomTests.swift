@@ -193,31 +193,3 @@ struct SplineZoomArgumentTests {
     #expect(result.values == input && result.height == 2 && result.width == 3)
   }
 }
-
-@Suite("SplineZoom speed")
-struct SplineZoomTimingTests {
-  /// Wall time of a keras-vis-sized zoom and a large one, printed for the record; the bounds are loose enough for
-  /// debug builds on a busy machine (a release build runs 8x8 -> 299x299 in about 0.5 ms and 100x100 -> 1000x1000
-  /// in about 7-10 ms on a 2-core x86-64 machine).
-  @Test("8x8 -> 299x299 and 100x100 -> 1000x1000, order 3")
-  func timing() throws {
-    let clock = ContinuousClock()
-    let small = (0..<64).map { Float(($0 * 37) % 11) / 10 }
-    var result = try splineZoom(small, height: 8, width: 8, targetHeight: 299, targetWidth: 299)
-    let smallTime =
-      try clock.measure {
-        for _ in 0..<10 {
-          result = try splineZoom(small, height: 8, width: 8, targetHeight: 299, targetWidth: 299)
-        }
-      } / 10
-    let large = (0..<10_000).map { Float(($0 * 7919) % 101) / 100 }
-    var big: [Float] = []
-    let largeTime = try clock.measure {
-      big = try splineZoom(large, height: 100, width: 100, targetHeight: 1000, targetWidth: 1000)
-    }
-    print("splineZoom 8x8 -> 299x299: \(smallTime); 100x100 -> 1000x1000: \(largeTime)")
-    #expect(result.count == 299 * 299 && big.count == 1_000_000)
-    #expect(smallTime < .milliseconds(100))
-    #expect(largeTime < .seconds(5))
-  }
-}

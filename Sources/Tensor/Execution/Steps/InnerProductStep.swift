@@ -44,8 +44,7 @@ final class InnerProductStep: Step {
     try withOptionalPointer(&biasDesc) { biasPointer in
       try check(
         dnnl_inner_product_forward_desc_init(
-          &desc, builder.gradients ? dnnl_forward_training : dnnl_forward_inference, &src, &weightsAny, biasPointer,
-          &dst), "describing Dense \(label)")
+          &desc, dnnl_forward_inference, &src, &weightsAny, biasPointer, &dst), "describing Dense \(label)")
     }
     primitive = try withUnsafePointer(to: &desc) {
       try DNNLPrimitive(operationDesc: $0, attributes: attributes.attributes, engine: engine, name: label)
@@ -80,24 +79,29 @@ final class InnerProductStep: Step {
     if let activation, activation.gradientFromOutput == nil {
       throw TensorError.unknownTap(detail: "\(label): the fused activation has no output-based gradient")
     }
-    var diffSrc = sourceDesc
-    var diffDst = destinationDesc
+    // dx = dy @ kernel^T, run as a forward inner product whose weights (in, units) are Keras's kernel as stored:
+    // oneDNN's forward kernels are about twice as fast as its backward-data ones for one row.
     guard let userWeights else { throw TensorError.unknownTap(detail: "\(label): compiled without gradients") }
-    var weightsAny = try Desc.tagged(dims: Desc.dims(userWeights.desc), tag: dnnl_format_tag_any)
+    let userDims = Desc.dims(userWeights.desc)
+    let (units, inner) = (userDims[0], userDims[1])
+    var source = destinationDesc
+    var destination = sourceDesc
+    var weightsAny = try Desc.tagged(dims: [inner, units], tag: dnnl_format_tag_any)
     var desc = dnnl_inner_product_desc_t()
     try check(
-      dnnl_inner_product_backward_data_desc_init(&desc, &diffSrc, &weightsAny, &diffDst),
+      dnnl_inner_product_forward_desc_init(&desc, dnnl_forward_inference, &source, &weightsAny, nil, &destination),
       "describing the backward Dense \(label)")
     let created = try withUnsafePointer(to: &desc) {
-      try DNNLPrimitive(operationDesc: $0, hint: primitive, engine: plan.engine, name: label + " (backward)")
+      try DNNLPrimitive(operationDesc: $0, engine: plan.engine, name: label + " (backward)")
     }
     guard let chosen = created.desc(dnnl_query_weights_md) else {
       throw TensorError.dnnl(operation: label, status: "no backward weights descriptor")
     }
+    let transposedDesc = try Desc.strided(dims: [inner, units], strides: [units, 1])
     let buffer = AlignedBuffer(byteCount: Desc.byteSize(chosen))
     let memory = try DNNLMemory(desc: chosen, engine: plan.engine, pointer: buffer.pointer)
     try plan.reorder(
-      try DNNLMemory(desc: userWeights.desc, engine: plan.engine, pointer: userWeights.buffer.pointer), to: memory)
+      try DNNLMemory(desc: transposedDesc, engine: plan.engine, pointer: userWeights.buffer.pointer), to: memory)
     backwardPrimitive = created
     backwardWeights = memory
     backwardWeightsBuffer = buffer
@@ -125,7 +129,7 @@ final class InnerProductStep: Step {
     try plan.accumulateGradient(into: inputs[0]) { target in
       let diffSrc = try DNNLMemory(desc: sourceDesc, engine: plan.engine, pointer: try plan.dataHandle(target))
       try backwardPrimitive.execute(
-        plan.stream, [(DNNL_ARG_DIFF_DST, diffDst), (DNNL_ARG_WEIGHTS, backwardWeights), (DNNL_ARG_DIFF_SRC, diffSrc)])
+        plan.stream, [(DNNL_ARG_SRC, diffDst), (DNNL_ARG_WEIGHTS, backwardWeights), (DNNL_ARG_DST, diffSrc)])
     }
   }
 }
