@@ -53,4 +53,51 @@ struct WinogradTests {
     // Both sum in float32 in different orders (Winograd or direct) through two layers: rounding only.
     expectAllClose(fast, reference, rtol: 1e-4, atol: 1e-6 * largestMagnitude(reference), "layer gradient")
   }
+
+  /// Input (13, 13, 64) -> Conv2D(80, 3x3, valid, ReLU) -> Conv2D(64, 3x3, same), seeded random weights: the
+  /// backward passes of both are Winograd convolutions of the flipped kernels with 80 and 64 output channels, the
+  /// first through a zero-bordered copy of the gradient (a valid convolution's gradient pads by 2).
+  func twoConvolutions() throws -> Graph {
+    let config = """
+      {"class_name": "Sequential", "config": {"name": "wino", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 13, 13, 64], "name": "input"}},
+        {"class_name": "Conv2D", "config": {"name": "valid", "filters": 80, "kernel_size": [3, 3], "strides": [1, 1],
+          "padding": "valid", "activation": "relu", "use_bias": true}},
+        {"class_name": "Conv2D", "config": {"name": "same", "filters": 64, "kernel_size": [3, 3], "strides": [1, 1],
+          "padding": "same", "activation": "linear", "use_bias": true}}]}}
+      """
+    var graph = try KerasModelFile.architecture(fromConfigJSON: Data(config.utf8), kerasMajorVersion: 2)
+    var generator = SeededGenerator(state: 2_026_112_5)
+    func random(_ shape: [Int]) -> FloatBuffer {
+      FloatBuffer((0..<shape.reduce(1, *)).map { _ in Float.random(in: -0.1...0.1, using: &generator) })
+    }
+    for (index, shape) in [(0, [3, 3, 64, 80]), (1, [3, 3, 80, 64])] {
+      let position = graph.layers.firstIndex { $0.name == (index == 0 ? "valid" : "same") } ?? -1
+      try #require(position >= 0)
+      graph.layers[position].weights = [
+        Weight(name: "kernel", shape: shape, values: random(shape)),
+        Weight(name: "bias", shape: [shape[3]], values: random([shape[3]])),
+      ]
+    }
+    return graph
+  }
+
+  @Test("Winograd backward passes (one through a zero-bordered gradient) equal direct ones")
+  func winogradBackward() throws {
+    let graph = try twoConvolutions()
+    var generator = SeededGenerator(state: 7)
+    let input = try Tensor(shape: [2, 13, 13, 64]) { _ in Float.random(in: -1...1, using: &generator) }
+    let seed = try Tensor(shape: [2, 11, 11, 64]) { _ in Float.random(in: -1...1, using: &generator) }
+    func gradient() throws -> Tensor {
+      try CompiledModel(graph: graph, gradients: true).gradients([input], targets: [.input(0)]) { _ in
+        [.output(0): seed]
+      }.gradients[0]
+    }
+    let planned = try gradient()
+    ConvolutionStep.winogradEnabled = false
+    defer { ConvolutionStep.winogradEnabled = true }
+    let direct = try gradient()
+    // Float32 sums of 9 x 80 and 9 x 64 products in other orders: rounding only.
+    expectAllClose(planned, direct, rtol: 1e-4, atol: 1e-5 * largestMagnitude(direct), "input gradient")
+  }
 }
