@@ -37,6 +37,8 @@ struct BenchCommand: ParsableCommand {
   @Flag(help: "Time loading the model file instead (each run opens it again); prints load times as JSON.")
   var loadOnly = false
 
+  @OptionGroup var arithmetic: PrecisionOption
+
   func validate() throws {
     guard batch > 0, runs > 0, warmup >= 0 else { throw ValidationError("--batch and --runs must be positive") }
     guard ["forward", "cam", "saliency"].contains(task) else {
@@ -75,6 +77,7 @@ struct BenchCommand: ParsableCommand {
       let sorted = times.sorted()
       let report: JSONValue = .object([
         "model": .string(graph.name), "task": .string(task), "batch": .number(Double(batch)),
+        "precision": .string(arithmetic.precision.rawValue),
         "runs": .number(Double(runs)),
         "load_ms": .number(loadSeconds * 1000), "first_run_ms": .number(firstSeconds * 1000),
         "median_ms": .number(sorted[sorted.count / 2]), "min_ms": .number(sorted[0]),
@@ -99,10 +102,10 @@ extension BenchCommand {
   /// The timed work: a forward pass, or one keras-vis explanation of the first input.
   func makeWork(graph: Graph, inputs: [Tensor]) throws -> () throws -> Void {
     if task == "forward" {
-      let compiled = CompiledModel(graph: graph)
+      let compiled = CompiledModel(graph: graph, precision: arithmetic.precision)
       return { _ = try compiled.predict(inputs) }
     }
-    let explainer = Explainer(graph: graph)
+    let explainer = Explainer(graph: graph, precision: arithmetic.precision)
     let layerIndex = try graph.resolveLayer(layer)[0]
     let penultimateIndex = try penultimate.map { try graph.resolveLayer($0)[0] }
     let seed = inputs[0]

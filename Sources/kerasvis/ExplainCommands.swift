@@ -196,6 +196,8 @@ struct ExplanationOptions: ParsableArguments {
   @Flag(help: "Swap the layer's softmax to linear first (keras-vis's advice for the final Dense layer).")
   var linear = false
 
+  @OptionGroup var arithmetic: PrecisionOption
+
   @Option(help: ArgumentHelp("Write the map as float32 .npy (a folder for several inputs).", valueName: "path"))
   var npy: String?
 
@@ -273,7 +275,7 @@ func runExplanations(
   } catch {
     throw fail(error)
   }
-  let explainer = Explainer(graph: graph)
+  let explainer = Explainer(graph: graph, precision: options.arithmetic.precision)
   let files = expandInputs(inputs)
   guard !files.isEmpty else { throw ValidationError("no inputs (a folder holds no PNG, JPEG or .npy files)") }
   let single = files.count == 1

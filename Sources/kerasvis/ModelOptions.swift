@@ -81,3 +81,14 @@ func resolveLayers(_ references: [String], in graph: Graph) throws -> [LayerOutp
     }
   }
 }
+
+extension ConvolutionPrecision: ExpressibleByArgument {}
+
+/// `--precision`, for the commands that run a model.
+struct PrecisionOption: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Convolution arithmetic: float32 (Keras's, the default) or bfloat16 (about 2x faster with AVX512-BF16; approximate).",
+      valueName: "float32|bfloat16"))
+  var precision: ConvolutionPrecision = .float32
+}

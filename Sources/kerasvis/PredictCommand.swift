@@ -15,6 +15,7 @@ struct PredictCommand: ParsableCommand {
   var inputs: [String]
 
   @OptionGroup var images: ImageInputOptions
+  @OptionGroup var arithmetic: PrecisionOption
 
   @Option(help: "How many classes to print per sample.")
   var top = 5
@@ -47,7 +48,7 @@ struct PredictCommand: ParsableCommand {
       throw fail(error)
     }
     do {
-      let result = try CompiledModel(graph: graph, keeping: keys).run(inputTensors)
+      let result = try CompiledModel(graph: graph, keeping: keys, precision: arithmetic.precision).run(inputTensors)
       let outputs = try keys.first.map { [try result.layer($0.address)] } ?? result.outputs
       if let npy {
         for (position, output) in outputs.enumerated() {

@@ -54,15 +54,16 @@ struct WinogradTests {
     expectAllClose(fast, reference, rtol: 1e-4, atol: 1e-6 * largestMagnitude(reference), "layer gradient")
   }
 
-  /// Input (13, 13, 64) -> Conv2D(80, 3x3, valid, ReLU) -> Conv2D(64, 3x3, same), seeded random weights: the
+  /// Input (13, 13, 64) -> Conv2D(80, 3x3, valid, ReLU or `activation`) -> Conv2D(64, 3x3, same), seeded random
+  /// weights: the
   /// backward passes of both are Winograd convolutions of the flipped kernels with 80 and 64 output channels, the
   /// first through a zero-bordered copy of the gradient (a valid convolution's gradient pads by 2).
-  func twoConvolutions() throws -> Graph {
+  func twoConvolutions(activation: String = "relu") throws -> Graph {
     let config = """
       {"class_name": "Sequential", "config": {"name": "wino", "layers": [
         {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 13, 13, 64], "name": "input"}},
         {"class_name": "Conv2D", "config": {"name": "valid", "filters": 80, "kernel_size": [3, 3], "strides": [1, 1],
-          "padding": "valid", "activation": "relu", "use_bias": true}},
+          "padding": "valid", "activation": "\(activation)", "use_bias": true}},
         {"class_name": "Conv2D", "config": {"name": "same", "filters": 64, "kernel_size": [3, 3], "strides": [1, 1],
           "padding": "same", "activation": "linear", "use_bias": true}}]}}
       """

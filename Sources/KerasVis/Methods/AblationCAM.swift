@@ -74,7 +74,7 @@ extension Explainer {
       var target = graph
       if let linearLayer { target = try target.replacingActivation(ofLayerAt: linearLayer, with: .linear) }
       let masked = try maskingLayerOutput(of: target, at: layer, channels: channels, location: try layerLocation(layer))
-      return CompiledModel(graph: masked, gradients: false)
+      return CompiledModel(graph: masked, gradients: false, precision: precision)
     }
   }
 }

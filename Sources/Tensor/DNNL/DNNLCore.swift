@@ -106,13 +106,21 @@ enum Desc {
     return desc
   }
 
-  /// A descriptor with a format tag (`dnnl_format_tag_any` lets a primitive choose).
-  static func tagged(dims: [Int], tag: dnnl_format_tag_t) throws -> MemoryDesc {
+  /// A descriptor with a format tag (`dnnl_format_tag_any` lets a primitive choose), float32 unless `dataType`
+  /// says otherwise.
+  static func tagged(dims: [Int], tag: dnnl_format_tag_t, dataType: dnnl_data_type_t = dnnl_f32) throws -> MemoryDesc {
     var desc = MemoryDesc()
     let dims64 = dims.map(Int64.init)
     try check(
-      dnnl_memory_desc_init_by_tag(&desc, Int32(dims.count), dims64, dnnl_f32, tag), "describing memory of dims \(dims)")
+      dnnl_memory_desc_init_by_tag(&desc, Int32(dims.count), dims64, dataType, tag), "describing memory of dims \(dims)")
     return desc
+  }
+
+  /// The same layout holding float32 elements (strides count elements, so they stay valid).
+  static func float32(_ desc: MemoryDesc) -> MemoryDesc {
+    var copy = desc
+    copy.data_type = dnnl_f32
+    return copy
   }
 
   /// The size of the memory a descriptor describes, in bytes (padding included).

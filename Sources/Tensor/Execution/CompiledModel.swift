@@ -55,6 +55,8 @@ public final class CompiledModel: @unchecked Sendable {
   public let supportsGradients: Bool
   /// Whether backward passes may target the model inputs.
   public let supportsInputGradients: Bool
+  /// The convolutions' arithmetic.
+  public let precision: ConvolutionPrecision
 
   private let lock = NSLock()
   private var idlePlans: [[[Int]]: [ExecutionPlan]] = [:]
@@ -63,11 +65,16 @@ public final class CompiledModel: @unchecked Sendable {
   /// backward passes, with respect to the inputs and the kept layers, or with `inputGradients: false` to the kept
   /// layers only (which lets more convolutions use the faster Winograd kernels: only those whose outputs decide
   /// a max pooling's routing in some backward pass must sum as TensorFlow does).
-  public init(graph: Graph, keeping: [LayerOutputKey] = [], gradients: Bool = false, inputGradients: Bool = true) {
+  /// `precision: .bfloat16` trades exactness for speed (see `ConvolutionPrecision`).
+  public init(
+    graph: Graph, keeping: [LayerOutputKey] = [], gradients: Bool = false, inputGradients: Bool = true,
+    precision: ConvolutionPrecision = .float32
+  ) {
     self.graph = graph
     keptLayers = keeping
     supportsGradients = gradients
     supportsInputGradients = gradients && inputGradients
+    self.precision = precision
   }
 
   /// Runs the model on `inputs` (one tensor per model input, batch first) and returns its outputs.
@@ -136,7 +143,7 @@ public final class CompiledModel: @unchecked Sendable {
     if plan == nil {
       plan = try PlanBuilder.build(
         graph: graph, inputShapes: shapes, keep: keptLayers, gradients: supportsGradients,
-        inputGradients: supportsInputGradients)
+        inputGradients: supportsInputGradients, precision: precision)
     }
     guard let plan else { throw TensorError.invalidInput(detail: "no plan") }
     defer {

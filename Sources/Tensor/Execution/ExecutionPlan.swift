@@ -16,6 +16,9 @@ public enum ReLUGradientRule: String, Sendable, CaseIterable {
 final class PlanValue {
   let shape: [Int]
   let desc: MemoryDesc
+  /// The layout of the value's gradient: `desc` in float32 (a bfloat16 copy of a value made for a bfloat16
+  /// convolution still gets a float32 gradient).
+  let gradientDesc: MemoryDesc
   /// Where the value came from, for error messages and debugging.
   let label: String
   var buffer: AlignedBuffer
@@ -28,6 +31,7 @@ final class PlanValue {
   init(shape: [Int], desc: MemoryDesc, label: String, engine: dnnl_engine_t) throws {
     self.shape = shape
     self.desc = desc
+    gradientDesc = Desc.float32(desc)
     self.label = label
     buffer = AlignedBuffer(byteCount: Desc.byteSize(desc))
     memory = try DNNLMemory(desc: desc, engine: engine, pointer: buffer.pointer)
@@ -203,7 +207,7 @@ final class ExecutionPlan {
       guard value.gradientWritten, let memory = value.gradientMemory else { return try Tensor(zeros: value.shape) }
       var result = try Tensor(zeros: value.shape)
       try result.withUnsafeMutableBufferPointer { output in
-        try copyToPlain(memory, desc: value.desc, shape: value.shape, into: output.baseAddress!)
+        try copyToPlain(memory, desc: value.gradientDesc, shape: value.shape, into: output.baseAddress!)
       }
       return result
     }
@@ -219,9 +223,9 @@ final class ExecutionPlan {
   func accumulateGradient(into id: Int, produce: (DNNLMemory) throws -> Void) throws {
     let value = values[id]
     if value.gradient == nil {
-      let buffer = AlignedBuffer(byteCount: value.buffer.byteCount)
+      let buffer = AlignedBuffer(byteCount: Desc.byteSize(value.gradientDesc))
       value.gradient = buffer
-      value.gradientMemory = try DNNLMemory(desc: value.desc, engine: engine, pointer: buffer.pointer)
+      value.gradientMemory = try DNNLMemory(desc: value.gradientDesc, engine: engine, pointer: buffer.pointer)
     }
     guard let gradient = value.gradient, let gradientMemory = value.gradientMemory else { return }
     if !value.gradientWritten {
@@ -229,10 +233,10 @@ final class ExecutionPlan {
       value.gradientWritten = true
       return
     }
-    let scratchMemory = try scratchMemory(desc: value.desc, byteCount: gradient.byteCount)
+    let scratchMemory = try scratchMemory(desc: value.gradientDesc, byteCount: gradient.byteCount)
     try produce(scratchMemory)
     // gradient += scratch, on oneDNN's sum primitive (in place).
-    try cachedSum(desc: value.desc).execute(
+    try cachedSum(desc: value.gradientDesc).execute(
       stream,
       [
         (DNNL_ARG_MULTIPLE_SRC, gradientMemory), (DNNL_ARG_MULTIPLE_SRC + 1, scratchMemory),

@@ -12,6 +12,8 @@ final class PlanBuilder {
   let gradients: Bool
   /// Whether backward passes may differentiate with respect to the model inputs (otherwise only kept layers).
   let inputGradients: Bool
+  /// The convolutions' arithmetic.
+  let precision: ConvolutionPrecision
   /// Convolutions that must sum directly, as TensorFlow does: those whose outputs decide, by comparison, where a
   /// backward pass routes gradients (see `comparisonSources`).
   private(set) var directConvolutionCalls: Set<Int> = []
@@ -25,19 +27,21 @@ final class PlanBuilder {
   private var external: Set<FlatTensor> = []
   private var fused: Set<Int> = []
 
-  private init(flat: FlatGraph, gradients: Bool, inputGradients: Bool) throws {
+  private init(flat: FlatGraph, gradients: Bool, inputGradients: Bool, precision: ConvolutionPrecision) throws {
     let shared = try DNNLEngine.shared()
     engine = shared.engine
     stream = try shared.makeStream()
     self.flat = flat
     self.gradients = gradients
     self.inputGradients = inputGradients
+    self.precision = precision
   }
 
   /// Builds the plan for `graph` with inputs of `inputShapes` (batch included), keeping the outputs of the
   /// layers in `keep` readable; `inputGradients: false` promises that backward passes only target kept layers.
   static func build(
-    graph: Graph, inputShapes: [[Int]], keep: [LayerOutputKey], gradients: Bool, inputGradients: Bool = true
+    graph: Graph, inputShapes: [[Int]], keep: [LayerOutputKey], gradients: Bool, inputGradients: Bool = true,
+    precision: ConvolutionPrecision = .float32
   ) throws
     -> ExecutionPlan
   {
@@ -52,7 +56,8 @@ final class PlanBuilder {
           detail: "input '\(input.name)' has shape \(shape); the model takes \(input.shape) (batch first)")
       }
     }
-    let builder = try PlanBuilder(flat: try FlatGraph(graph), gradients: gradients, inputGradients: inputGradients)
+    let builder = try PlanBuilder(
+      flat: try FlatGraph(graph), gradients: gradients, inputGradients: inputGradients, precision: precision)
     return try builder.lower(inputShapes: inputShapes, keep: keep)
   }
 

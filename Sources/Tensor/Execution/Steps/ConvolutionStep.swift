@@ -36,6 +36,10 @@ final class ConvolutionStep: Step {
   enum Kind { case convolution, deconvolution }
 
   private let kind: Kind
+  /// Whether inputs and weights are bfloat16 (`ConvolutionPrecision.bfloat16`; ungrouped convolutions only).
+  private let bfloat16: Bool
+  /// The value whose gradient the backward pass adds to: the input, or for a bfloat16 copy the float32 original.
+  private var gradientInput = 0
   private let primitive: DNNLPrimitive
   private let weights: (buffer: AlignedBuffer, memory: DNNLMemory)
   private let bias: (buffer: AlignedBuffer, memory: DNNLMemory)?
@@ -77,9 +81,12 @@ final class ConvolutionStep: Step {
     self.activation = activation
     let engine = builder.engine
     let inputValue = builder.values[input]
-    let srcAny = try Desc.tagged(dims: Desc.dims(inputValue.desc), tag: dnnl_format_tag_any)
+    // bfloat16: inputs and weights (reordered once) in bfloat16, the output and bias in float32.
+    bfloat16 = builder.precision == .bfloat16 && kind == .convolution && weightDims.count == 4
+    let operandType = bfloat16 ? dnnl_bf16 : dnnl_f32
+    let srcAny = try Desc.tagged(dims: Desc.dims(inputValue.desc), tag: dnnl_format_tag_any, dataType: operandType)
     let dstAny = try Desc.tagged(dims: Desc.dnnlDims(keras: outputShape), tag: dnnl_format_tag_any)
-    let weightsAny = try Desc.tagged(dims: weightDims, tag: dnnl_format_tag_any)
+    let weightsAny = try Desc.tagged(dims: weightDims, tag: dnnl_format_tag_any, dataType: operandType)
     var biasDesc = try biasValues.map { try Desc.tagged(dims: [$0.count], tag: dnnl_a) }
     let attributes = try DNNLAttributes()
     if let activation {
@@ -99,8 +106,8 @@ final class ConvolutionStep: Step {
     case .convolution:
       primitive = try Self.forwardConvolution(
         label: label, source: src, weights: weightsDesc, bias: biasDesc, destination: dst, geometry: geometry,
-        paddingBefore: before, paddingAfter: after, allowsWinograd: allowsWinograd, attributes: attributes.attributes,
-        engine: engine)
+        paddingBefore: before, paddingAfter: after, allowsWinograd: allowsWinograd && !bfloat16,
+        attributes: attributes.attributes, engine: engine)
     case .deconvolution:
       var desc = dnnl_deconvolution_desc_t()
       try withOptionalPointer(&biasDesc) { biasPointer in
@@ -123,7 +130,12 @@ final class ConvolutionStep: Step {
     weights = try builder.reordered(userBuffer, from: userDesc, to: chosenWeights)
     bias = try biasValues.map { try constantMemory($0, desc: biasDesc ?? MemoryDesc(), engine: engine) }
     super.init(label: label)
-    inputs = [try builder.converted(input, to: chosenSrc, label: label)]
+    let converted = try builder.converted(input, to: chosenSrc, label: label)
+    inputs = [converted]
+    // A copy that differs only in element type (bfloat16) has its gradient in the original's float32 layout: the
+    // backward pass adds into the original's gradient directly (the copy's gradient stays unwritten).
+    gradientInput =
+      Desc.equal(builder.values[input].gradientDesc, builder.values[converted].gradientDesc) ? input : converted
     outputs = [try builder.newValue(shape: outputShape, desc: chosenDst, label: label)]
   }
 
@@ -224,9 +236,11 @@ final class ConvolutionStep: Step {
     }
     // oneDNN picks the layouts its fast kernels want (a 3-channel input's own layout only has a slow reference
     // kernel); gradients are reordered to and from them.
+    let operandType = bfloat16 ? dnnl_bf16 : dnnl_f32
     var diffSrc = try Desc.tagged(dims: Desc.dims(plan.values[inputs[0]].desc), tag: dnnl_format_tag_any)
-    var diffDst = try Desc.tagged(dims: Desc.dims(plan.values[outputs[0]].desc), tag: dnnl_format_tag_any)
-    var weightsAny = try Desc.tagged(dims: weightDims, tag: dnnl_format_tag_any)
+    var diffDst = try Desc.tagged(
+      dims: Desc.dims(plan.values[outputs[0]].desc), tag: dnnl_format_tag_any, dataType: operandType)
+    var weightsAny = try Desc.tagged(dims: weightDims, tag: dnnl_format_tag_any, dataType: operandType)
     let strides = geometry.strides.map(Int64.init)
     let dilates = geometry.dilation.map { Int64($0 - 1) }
     let before = geometry.paddingBefore.map(Int64.init)
@@ -237,12 +251,12 @@ final class ConvolutionStep: Step {
     if let backwardKernel {
       // dx = conv(dy, flipped kernel) with padding (k - 1) d - p before and after.
       let layout = backwardKernel.layout
-      let flippedAny = try Desc.tagged(dims: layout.dims, tag: dnnl_format_tag_any)
+      let flippedAny = try Desc.tagged(dims: layout.dims, tag: dnnl_format_tag_any, dataType: operandType)
       let kernelSize = [backwardKernel.height, backwardKernel.width]
       var flippedBefore = (0..<2).map { (kernelSize[$0] - 1) * geometry.dilation[$0] - geometry.paddingBefore[$0] }
       var flippedAfter = (0..<2).map { (kernelSize[$0] - 1) * geometry.dilation[$0] - geometry.paddingAfter[$0] }
       var winograd: DNNLPrimitive?
-      if Self.winogradForBackward(kernel: backwardKernel, geometry: geometry) {
+      if !bfloat16 && Self.winogradForBackward(kernel: backwardKernel, geometry: geometry) {
         // oneDNN's Winograd kernels pad by at most 1: the rest (a valid convolution's 2) is written into a
         // zero-bordered copy of the gradient.
         let extraBefore = flippedBefore.map { max($0 - 1, 0) }
@@ -316,7 +330,9 @@ final class ConvolutionStep: Step {
     } else if !Desc.equal(chosenDiffDst, plan.values[outputs[0]].desc) {
       backwardOutputGradient = try scratch(chosenDiffDst)
     }
-    if !Desc.equal(chosenDiffSrc, plan.values[inputs[0]].desc) { backwardInputGradient = try scratch(chosenDiffSrc) }
+    if !Desc.equal(chosenDiffSrc, plan.values[gradientInput].gradientDesc) {
+      backwardInputGradient = try scratch(chosenDiffSrc)
+    }
     let buffer = AlignedBuffer(byteCount: Desc.byteSize(chosenWeights))
     let memory = try DNNLMemory(desc: chosenWeights, engine: plan.engine, pointer: buffer.pointer)
     let user = try DNNLMemory(desc: userWeights.desc, engine: plan.engine, pointer: userWeights.buffer.pointer)
@@ -343,7 +359,7 @@ final class ConvolutionStep: Step {
       try plan.reorder(outputGradient, to: backwardOutputGradientInterior ?? backwardOutputGradient.memory)
       outputGradient = backwardOutputGradient.memory
     }
-    try plan.accumulateGradient(into: inputs[0]) { target in
+    try plan.accumulateGradient(into: gradientInput) { target in
       let destination = backwardInputGradient?.memory ?? target
       try backwardPrimitive.execute(
         plan.stream,

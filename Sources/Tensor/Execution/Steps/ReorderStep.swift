@@ -1,6 +1,7 @@
 import CDNNL
 
-/// Converts a value to another memory layout (plain NHWC <-> oneDNN's blocked layouts).
+/// Converts a value to another memory layout (plain NHWC <-> oneDNN's blocked layouts) or element type (float32 ->
+/// bfloat16 for a bfloat16 convolution; the gradient flows back in float32).
 final class ReorderStep: Step {
   private let primitive: DNNLPrimitive
   private var backwardPrimitive: DNNLPrimitive?
@@ -19,7 +20,7 @@ final class ReorderStep: Step {
 
   override func prepareBackward(_ plan: ExecutionPlan) throws {
     backwardPrimitive = try makeReorder(
-      from: plan.values[outputs[0]].desc, to: plan.values[inputs[0]].desc, engine: plan.engine)
+      from: plan.values[outputs[0]].gradientDesc, to: plan.values[inputs[0]].gradientDesc, engine: plan.engine)
   }
 
   override func backward(_ plan: ExecutionPlan) throws {
