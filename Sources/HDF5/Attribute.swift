@@ -73,13 +73,13 @@ extension AttributeHolder {
   ///   and numbers, `.readFailed` if libhdf5 fails.
   public func attribute(_ name: String) throws -> AttributeValue {
     try HDF5Library.withLock {
-      let where_ = "\(path == "/" ? "" : path)@\(name)"
+      let attributePath = "\(path == "/" ? "" : path)@\(name)"
       guard H5Aexists(internalID, name) > 0 else {
-        throw HDF5Error.missingObject(file: file.path, path: where_)
+        throw HDF5Error.missingObject(file: file.path, path: attributePath)
       }
       let attribute = H5Aopen(internalID, name, kv_h5p_default())
       guard attribute >= 0 else {
-        throw HDF5Error.readFailed(file: file.path, path: where_, reason: HDF5Library.lastErrorMessage())
+        throw HDF5Error.readFailed(file: file.path, path: attributePath, reason: HDF5Library.lastErrorMessage())
       }
       defer { H5Aclose(attribute) }
       let space = H5Aget_space(attribute)
@@ -89,14 +89,16 @@ extension AttributeHolder {
         if type >= 0 { H5Tclose(type) }
       }
       guard space >= 0, type >= 0 else {
-        throw HDF5Error.readFailed(file: file.path, path: where_, reason: HDF5Library.lastErrorMessage())
+        throw HDF5Error.readFailed(file: file.path, path: attributePath, reason: HDF5Library.lastErrorMessage())
       }
-      let shape = try readExtent(space: space, file: file.path, path: where_)
+      let shape = try readExtent(space: space, file: file.path, path: attributePath)
       let count = shape.reduce(1, *)
       guard count <= HDF5Limits.maxElements else {
-        throw HDF5Error.tooLarge(file: file.path, path: where_, elements: count, limit: HDF5Limits.maxElements)
+        throw HDF5Error.tooLarge(file: file.path, path: attributePath, elements: count, limit: HDF5Limits.maxElements)
       }
-      let failure = { HDF5Error.readFailed(file: self.file.path, path: where_, reason: HDF5Library.lastErrorMessage()) }
+      let failure = {
+        HDF5Error.readFailed(file: self.file.path, path: attributePath, reason: HDF5Library.lastErrorMessage())
+      }
       switch H5Tget_class(type) {
       case H5T_STRING:
         let strings = try readStrings(attribute: attribute, type: type, count: count, failure: failure)
@@ -111,7 +113,7 @@ extension AttributeHolder {
         return .floats(values, shape: shape)
       default:
         throw HDF5Error.unsupportedType(
-          file: file.path, path: where_, detail: "attribute of type \(ElementType(type: type)) is not supported")
+          file: file.path, path: attributePath, detail: "attribute of type \(ElementType(type: type)) is not supported")
       }
     }
   }

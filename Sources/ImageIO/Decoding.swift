@@ -102,7 +102,8 @@ public struct DecodedImage: Sendable, Equatable {
   public static func == (lhs: DecodedImage, rhs: DecodedImage) -> Bool {
     lhs.width == rhs.width && lhs.height == rhs.height && lhs.format == rhs.format && lhs.mode == rhs.mode
       && lhs.bitDepth == rhs.bitDepth && lhs.samples8 == rhs.samples8 && lhs.samples16 == rhs.samples16
-      && lhs.paletteRGBA == rhs.paletteRGBA && lhs.transparentColor.map { [$0.0, $0.1, $0.2] }
+      && lhs.paletteRGBA == rhs.paletteRGBA
+      && lhs.transparentColor.map { [$0.0, $0.1, $0.2] }
         == rhs.transparentColor.map { [$0.0, $0.1, $0.2] }
   }
 

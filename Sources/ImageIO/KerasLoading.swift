@@ -37,8 +37,9 @@ public enum LoadedImage: Sendable, Equatable {
     switch self {
     case .eightBit(let image): return image
     case .gray16(let image):
-      return Image(unchecked: image.width, height: image.height, format: .gray,
-                   pixels: image.samples.map(clipGray16))
+      return Image(
+        unchecked: image.width, height: image.height, format: .gray,
+        pixels: image.samples.map(clipGray16))
     }
   }
 
@@ -105,7 +106,8 @@ public func loadImage(
     throw ImageIOError.invalidArgument("target size \(target.height)x\(target.width) must be positive")
   }
   if loaded.width == target.width && loaded.height == target.height { return loaded }
-  let box = keepAspectRatio
+  let box =
+    keepAspectRatio
     ? keepAspectRatioBox(sourceWidth: loaded.width, sourceHeight: loaded.height, target: target) : nil
   switch loaded {
   case .eightBit(let image):

@@ -26,12 +26,14 @@ public struct ModelInputLoader: Sendable {
   ///   - size: the size to load at, or nil for the model's input size (the image's own where the model takes any).
   /// - Throws: `ImageIOError.invalidArgument` when the model's first input is not an image batch.
   public init(
-    graph: Graph, preprocessing: PreprocessMode? = nil, size: TargetSize? = nil, interpolation: Interpolation = .nearest,
+    graph: Graph, preprocessing: PreprocessMode? = nil, size: TargetSize? = nil,
+    interpolation: Interpolation = .nearest,
     limits: DecodingLimits = .default
   ) throws {
     guard let input = graph.inputs.first, input.shape.rank == 4 else {
       throw ImageIOError.invalidArgument(
-        "model '\(graph.name)' does not take images: its input is \(graph.inputs.first.map { "\($0.shape)" } ?? "missing")")
+        "model '\(graph.name)' does not take images: its input is \(graph.inputs.first.map { "\($0.shape)" } ?? "missing")"
+      )
     }
     let dimensions = input.shape.dimensions
     switch dimensions[3] {
@@ -40,7 +42,8 @@ public struct ModelInputLoader: Sendable {
     case 4: colorMode = .rgba
     default:
       throw ImageIOError.invalidArgument(
-        "model '\(graph.name)' takes \(dimensions[3].map(String.init) ?? "an unknown number of") channels; images have 1, 3 or 4")
+        "model '\(graph.name)' takes \(dimensions[3].map(String.init) ?? "an unknown number of") channels; images have 1, 3 or 4"
+      )
     }
     if let size {
       targetSize = size

@@ -82,8 +82,9 @@ public enum PreprocessMode: String, Sendable, Equatable, CaseIterable {
     func starts(_ prefixes: String...) -> Bool { prefixes.contains { key.hasPrefix($0) } }
     if starts("mobilenetv3", "mobilenet_v3") { return PreprocessMode.none }
     if starts("efficientnet", "convnext", "regnet", "resnetrs") { return PreprocessMode.none }
-    if starts("inception_resnet_v2", "inception_v3", "xception", "nasnet", "mobilenetv2", "mobilenet_v2",
-              "mobilenet")
+    if starts(
+      "inception_resnet_v2", "inception_v3", "xception", "nasnet", "mobilenetv2", "mobilenet_v2",
+      "mobilenet")
     {
       return .tf
     }

@@ -449,8 +449,9 @@ extension Image {
         sourceWidth: self.width, sourceHeight: self.height, width: width, height: height, box: box)
     else { return self }
     if (format == .rgba || format == .grayAlpha) && interpolation != .nearest {
-      let resized = premultiplied().resizedPlane(width: width, height: height, interpolation: interpolation,
-                                                 box: effective)
+      let resized = premultiplied().resizedPlane(
+        width: width, height: height, interpolation: interpolation,
+        box: effective)
       return resized.unpremultiplied()
     }
     return resizedPlane(width: width, height: height, interpolation: interpolation, box: effective)

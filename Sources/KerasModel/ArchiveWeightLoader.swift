@@ -27,7 +27,8 @@ struct ArchiveWeightLoader {
       let targets = try graph.weightTargets(ofLayer: index, file: file)
       guard !targets.isEmpty else { continue }
       var varsPath = path + "/vars"
-      let nameMatches = root.contains(varsPath) && ((try? root.group(varsPath).stringAttribute("name")) ?? layer.name) == layer.name
+      let nameMatches =
+        root.contains(varsPath) && ((try? root.group(varsPath).stringAttribute("name")) ?? layer.name) == layer.name
       if !nameMatches {
         if namedGroups == nil { namedGroups = try indexVarsGroupsByName() }
         guard let candidates = namedGroups?[layer.name], candidates.count == 1 else {
@@ -48,12 +49,15 @@ struct ArchiveWeightLoader {
       }
       for (position, target) in targets.enumerated() {
         let dataset = try vars.dataset(String(position))
-        if dataset.shape != target.specification.shape, !(target.specification.shape.isEmpty && dataset.elementCount == 1) {
+        if dataset.shape != target.specification.shape,
+          !(target.specification.shape.isEmpty && dataset.elementCount == 1)
+        {
           throw KerasImportError.weightShapeMismatch(
             file: file, layer: target.location, weight: target.specification.name,
             expected: target.specification.shape, found: dataset.shape)
         }
-        graph.appendWeight(try makeWeight(try dataset.readFloats(), shape: dataset.shape, for: target, file: file), at: target.address)
+        graph.appendWeight(
+          try makeWeight(try dataset.readFloats(), shape: dataset.shape, for: target, file: file), at: target.address)
       }
     }
   }

@@ -29,7 +29,8 @@ extension Graph {
     switch source {
     case .graphInput: return nil
     case .layerOutput(let layer, let node, _):
-      return layers.indices.contains(layer) && layers[layer].nodes.indices.contains(node) ? .layer(layer, node: node) : nil
+      return layers.indices.contains(layer) && layers[layer].nodes.indices.contains(node)
+        ? .layer(layer, node: node) : nil
     case .operationOutput(let operation, let node, _):
       return operations.indices.contains(operation) && operations[operation].nodes.indices.contains(node)
         ? .operation(operation, node: node) : nil
@@ -42,7 +43,9 @@ extension Graph {
   public func callOrder() throws -> [GraphCall] {
     var all: [GraphCall] = []
     for (index, layer) in layers.enumerated() { all += layer.nodes.indices.map { .layer(index, node: $0) } }
-    for (index, operation) in operations.enumerated() { all += operation.nodes.indices.map { .operation(index, node: $0) } }
+    for (index, operation) in operations.enumerated() {
+      all += operation.nodes.indices.map { .operation(index, node: $0) }
+    }
     var done = Set<GraphCall>()
     var visiting = Set<GraphCall>()
     var order: [GraphCall] = []

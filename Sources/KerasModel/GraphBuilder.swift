@@ -26,26 +26,27 @@ struct GraphBuilder {
   private func makeLayer(
     _ raw: RawLayer, index: Int, inputs: [TensorSource], inputShapes: [TensorShape], prefix: String, depth: Int
   ) throws -> Layer {
-    let where_ = location(raw, index, prefix)
+    let layerLocation = location(raw, index, prefix)
     let operation: LayerOperation
     if raw.isOperation {
-      operation = try decodeOperation(raw, location: where_)
+      operation = try decodeOperation(raw, location: layerLocation)
     } else if raw.isModel {
-      let inner = try parser.parseModel(.object(["class_name": .string(raw.className), "config": raw.config]), depth: depth + 1)
+      let inner = try parser.parseModel(
+        .object(["class_name": .string(raw.className), "config": raw.config]), depth: depth + 1)
       operation = .model(try build(inner, pathPrefix: prefix + raw.name + "/", depth: depth + 1))
     } else {
       operation = try LayerOperation.decode(
         className: raw.className, registeredName: raw.registeredName, config: raw.config,
-        arguments: raw.nodes.first?.arguments ?? .object([:]), location: where_,
+        arguments: raw.nodes.first?.arguments ?? .object([:]), location: layerLocation,
         inputShapes: inputShapes, context: context)
     }
-    let outputs = try outputShapes(operation, inputShapes, where_)
+    let outputs = try outputShapes(operation, inputShapes, layerLocation)
     return Layer(
       index: index, name: raw.name, className: raw.className, config: raw.config, operation: operation,
       nodes: [Node(inputs: inputs, outputShapes: outputs)], trainable: raw.config["trainable"]?.bool ?? true)
   }
 
-  private func outputShapes(_ operation: LayerOperation, _ inputs: [TensorShape], _ where_: LayerLocation) throws
+  private func outputShapes(_ operation: LayerOperation, _ inputs: [TensorShape], _ layerLocation: LayerLocation) throws
     -> [TensorShape]
   {
     do {
@@ -57,13 +58,14 @@ struct GraphBuilder {
       }
       return shapes
     } catch let problem as ShapeProblem {
-      throw KerasImportError.incompatibleShapes(file: file, layer: where_, detail: problem.detail)
+      throw KerasImportError.incompatibleShapes(file: file, layer: layerLocation, detail: problem.detail)
     }
   }
 
   private func buildSequential(_ model: RawModel, pathPrefix: String, depth: Int) throws -> Graph {
     guard let input = model.sequentialInput else {
-      throw KerasImportError.invalidModelConfig(file: file, detail: "Sequential model '\(model.name)' has no input shape")
+      throw KerasImportError.invalidModelConfig(
+        file: file, detail: "Sequential model '\(model.name)' has no input shape")
     }
     var layers: [Layer] = []
     var previous = TensorSource.graphInput(0)
@@ -189,7 +191,9 @@ struct GraphBuilder {
       }
       resolvedNodes.append(
         try raw.nodes.map { node in
-          try node.inputs.map { try resolve($0, in: model, indexByName: indexByName, from: location(raw, index, pathPrefix)) }
+          try node.inputs.map {
+            try resolve($0, in: model, indexByName: indexByName, from: location(raw, index, pathPrefix))
+          }
         })
     }
     // Validate node indices now that every layer's call count is known.
@@ -223,12 +227,12 @@ struct GraphBuilder {
     }
     for (index, node) in order {
       let raw = model.layers[index]
-      let where_ = location(raw, index, pathPrefix)
+      let layerLocation = location(raw, index, pathPrefix)
       let sources = resolvedNodes[index][node]
       if raw.className == "InputLayer" {
         guard let shape = parser.inputShape(of: raw.config) else {
           throw KerasImportError.invalidLayerConfig(
-            file: file, layer: where_, field: "batch_shape", detail: "missing or invalid input shape")
+            file: file, layer: layerLocation, field: "batch_shape", detail: "missing or invalid input shape")
         }
         if case .graphInput(let position) = sources[0] {
           inputs[position] = GraphInput(name: raw.name, shape: shape, layerIndex: index)
@@ -238,7 +242,7 @@ struct GraphBuilder {
           nodes: [Node(inputs: sources, outputShapes: [shape])], trainable: false)
         continue
       }
-      let shapes = try sources.map { try shapeOf($0, consumer: where_) }
+      let shapes = try sources.map { try shapeOf($0, consumer: layerLocation) }
       let arguments = raw.nodes[node].arguments
       if node == 0 {
         var layer = try makeLayer(
@@ -246,7 +250,7 @@ struct GraphBuilder {
         layer.nodes[0].arguments = arguments
         layers[index] = layer
       } else if let operation = layers[index]?.operation {
-        let outputs = try outputShapes(operation, shapes, where_)
+        let outputs = try outputShapes(operation, shapes, layerLocation)
         layers[index]?.nodes.append(Node(inputs: sources, outputShapes: outputs, arguments: arguments))
       }
     }

@@ -97,10 +97,12 @@ extension LayerOperation {
     case "ReLU":
       return .relu(
         ReLUConfig(
-          maxValue: try reader.optionalFloat("max_value"), negativeSlope: try reader.float("negative_slope", default: 0),
+          maxValue: try reader.optionalFloat("max_value"),
+          negativeSlope: try reader.float("negative_slope", default: 0),
           threshold: try reader.float("threshold", default: 0)))
     case "LeakyReLU":
-      let slope = try reader.has("negative_slope")
+      let slope =
+        try reader.has("negative_slope")
         ? reader.float("negative_slope") : reader.float("alpha", default: 0.3)
       return .leakyReLU(negativeSlope: slope)
     case "PReLU":
@@ -161,7 +163,8 @@ extension LayerOperation {
       guard ["nearest", "bilinear"].contains(interpolation) else {
         throw reader.failure("interpolation", "'\(interpolation)' is not supported (nearest, bilinear)")
       }
-      return .upSampling2D(UpSampling2DConfig(size: try reader.tuple("size", default: [2, 2]), interpolation: interpolation))
+      return .upSampling2D(
+        UpSampling2DConfig(size: try reader.tuple("size", default: [2, 2]), interpolation: interpolation))
     case "Rescaling":
       return .rescaling(
         RescalingConfig(scale: try reader.floatList("scale") ?? [1], offset: try reader.floatList("offset") ?? [0]))

@@ -20,7 +20,8 @@ func windowOutputLength(_ length: Int?, kernel: Int, stride: Int, dilation: Int 
     return (length + stride - 1) / stride
   case .valid:
     guard length >= effective else {
-      throw ShapeProblem(detail: "window of size \(effective) does not fit an input of size \(length) with 'valid' padding")
+      throw ShapeProblem(
+        detail: "window of size \(effective) does not fit an input of size \(length) with 'valid' padding")
     }
     return (length - effective) / stride + 1
   }
@@ -69,37 +70,46 @@ extension LayerOperation {
       let input = inputs[0]
       let inChannels = try channels(input)
       guard inChannels % conv.groups == 0, conv.filters % conv.groups == 0 else {
-        throw ShapeProblem(detail: "groups=\(conv.groups) must divide the \(inChannels) input channels and \(conv.filters) filters")
+        throw ShapeProblem(
+          detail: "groups=\(conv.groups) must divide the \(inChannels) input channels and \(conv.filters) filters")
       }
-      return [try spatial(input, channels: conv.filters) { axis, length in
-        try windowOutputLength(
-          length, kernel: conv.kernelSize[axis], stride: conv.strides[axis], dilation: conv.dilation[axis],
-          padding: conv.padding)
-      }]
+      return [
+        try spatial(input, channels: conv.filters) { axis, length in
+          try windowOutputLength(
+            length, kernel: conv.kernelSize[axis], stride: conv.strides[axis], dilation: conv.dilation[axis],
+            padding: conv.padding)
+        }
+      ]
     case .depthwiseConvolution2D(let conv):
       try require(inputs, rank: 4)
       let inChannels = try channels(inputs[0])
-      return [try spatial(inputs[0], channels: inChannels * conv.depthMultiplier) { axis, length in
-        try windowOutputLength(
-          length, kernel: conv.kernelSize[axis], stride: conv.strides[axis], dilation: conv.dilation[axis],
-          padding: conv.padding)
-      }]
+      return [
+        try spatial(inputs[0], channels: inChannels * conv.depthMultiplier) { axis, length in
+          try windowOutputLength(
+            length, kernel: conv.kernelSize[axis], stride: conv.strides[axis], dilation: conv.dilation[axis],
+            padding: conv.padding)
+        }
+      ]
     case .separableConvolution2D(let conv):
       try require(inputs, rank: 4)
       _ = try channels(inputs[0])
-      return [try spatial(inputs[0], channels: conv.filters) { axis, length in
-        try windowOutputLength(
-          length, kernel: conv.kernelSize[axis], stride: conv.strides[axis], dilation: conv.dilation[axis],
-          padding: conv.padding)
-      }]
+      return [
+        try spatial(inputs[0], channels: conv.filters) { axis, length in
+          try windowOutputLength(
+            length, kernel: conv.kernelSize[axis], stride: conv.strides[axis], dilation: conv.dilation[axis],
+            padding: conv.padding)
+        }
+      ]
     case .transposedConvolution2D(let conv):
       try require(inputs, rank: 4)
       _ = try channels(inputs[0])
-      return [spatial(inputs[0], channels: conv.filters) { axis, length in
-        transposedOutputLength(
-          length, kernel: conv.kernelSize[axis], stride: conv.strides[axis], dilation: conv.dilation[axis],
-          padding: conv.padding, outputPadding: conv.outputPadding?[axis])
-      }]
+      return [
+        spatial(inputs[0], channels: conv.filters) { axis, length in
+          transposedOutputLength(
+            length, kernel: conv.kernelSize[axis], stride: conv.strides[axis], dilation: conv.dilation[axis],
+            padding: conv.padding, outputPadding: conv.outputPadding?[axis])
+        }
+      ]
     case .dense(let dense):
       try require(inputs)
       guard inputs[0].rank >= 2 else { throw ShapeProblem(detail: "Dense needs an input of rank 2 or more") }
@@ -119,9 +129,11 @@ extension LayerOperation {
       return inputs
     case .maxPooling2D(let pool), .averagePooling2D(let pool):
       try require(inputs, rank: 4)
-      return [try spatial(inputs[0], channels: inputs[0].last) { axis, length in
-        try windowOutputLength(length, kernel: pool.poolSize[axis], stride: pool.strides[axis], padding: pool.padding)
-      }]
+      return [
+        try spatial(inputs[0], channels: inputs[0].last) { axis, length in
+          try windowOutputLength(length, kernel: pool.poolSize[axis], stride: pool.strides[axis], padding: pool.padding)
+        }
+      ]
     case .globalAveragePooling2D(let keepDims), .globalMaxPooling2D(let keepDims):
       try require(inputs, rank: 4)
       return [TensorShape(keepDims ? [nil, 1, 1, inputs[0].last] : [nil, inputs[0].last])]
@@ -152,7 +164,9 @@ extension LayerOperation {
       }
       return [TensorShape([nil] + order.map { inputs[0].dimensions[$0] })]
     case .concatenate(let axis):
-      guard inputs.count >= 2 else { throw ShapeProblem(detail: "Concatenate needs at least 2 inputs, got \(inputs.count)") }
+      guard inputs.count >= 2 else {
+        throw ShapeProblem(detail: "Concatenate needs at least 2 inputs, got \(inputs.count)")
+      }
       let rank = inputs[0].rank
       guard inputs.allSatisfy({ $0.rank == rank }), axis < rank else {
         throw ShapeProblem(detail: "inputs \(inputs.map(\.description)) cannot be concatenated on axis \(axis)")
@@ -161,7 +175,8 @@ extension LayerOperation {
       for position in 1..<rank where position != axis {
         let sizes = Set(inputs.compactMap { $0.dimensions[position] })
         guard sizes.count <= 1 else {
-          throw ShapeProblem(detail: "inputs \(inputs.map(\.description)) differ outside the concatenation axis \(axis)")
+          throw ShapeProblem(
+            detail: "inputs \(inputs.map(\.description)) differ outside the concatenation axis \(axis)")
         }
         output.dimensions[position] = sizes.first
       }
@@ -169,7 +184,9 @@ extension LayerOperation {
       output.dimensions[axis] = parts.contains { $0 == nil } ? nil : parts.reduce(0) { $0 + $1! }
       return [output]
     case .merge(let operation):
-      guard inputs.count >= 2 else { throw ShapeProblem(detail: "\(operation) needs at least 2 inputs, got \(inputs.count)") }
+      guard inputs.count >= 2 else {
+        throw ShapeProblem(detail: "\(operation) needs at least 2 inputs, got \(inputs.count)")
+      }
       if operation == .subtract, inputs.count != 2 {
         throw ShapeProblem(detail: "Subtract needs exactly 2 inputs, got \(inputs.count)")
       }
@@ -179,20 +196,26 @@ extension LayerOperation {
       return [try broadcast(inputs[0], inputs[1])]
     case .zeroPadding2D(let edges):
       try require(inputs, rank: 4)
-      return [spatial(inputs[0], channels: inputs[0].last) { axis, length in
-        length.map { $0 + (axis == 0 ? edges.top + edges.bottom : edges.left + edges.right) }
-      }]
+      return [
+        spatial(inputs[0], channels: inputs[0].last) { axis, length in
+          length.map { $0 + (axis == 0 ? edges.top + edges.bottom : edges.left + edges.right) }
+        }
+      ]
     case .cropping2D(let edges):
       try require(inputs, rank: 4)
-      return [try spatial(inputs[0], channels: inputs[0].last) { axis, length in
-        guard let length else { return nil }
-        let remaining = length - (axis == 0 ? edges.top + edges.bottom : edges.left + edges.right)
-        guard remaining > 0 else { throw ShapeProblem(detail: "cropping removes all of an axis of size \(length)") }
-        return remaining
-      }]
+      return [
+        try spatial(inputs[0], channels: inputs[0].last) { axis, length in
+          guard let length else { return nil }
+          let remaining = length - (axis == 0 ? edges.top + edges.bottom : edges.left + edges.right)
+          guard remaining > 0 else { throw ShapeProblem(detail: "cropping removes all of an axis of size \(length)") }
+          return remaining
+        }
+      ]
     case .upSampling2D(let upsampling):
       try require(inputs, rank: 4)
-      return [spatial(inputs[0], channels: inputs[0].last) { axis, length in length.map { $0 * upsampling.size[axis] } }]
+      return [
+        spatial(inputs[0], channels: inputs[0].last) { axis, length in length.map { $0 * upsampling.size[axis] } }
+      ]
     case .model(let graph):
       guard inputs.count == graph.inputs.count else {
         throw ShapeProblem(detail: "the nested model takes \(graph.inputs.count) inputs, got \(inputs.count)")
@@ -215,7 +238,9 @@ extension LayerOperation {
         + bias(conv.filters, conv.useBias)
     case .depthwiseConvolution2D(let conv):
       let inChannels = try channels(inputs[0])
-      return [WeightSpecification(name: "depthwise_kernel", shape: conv.kernelSize + [inChannels, conv.depthMultiplier])]
+      return [
+        WeightSpecification(name: "depthwise_kernel", shape: conv.kernelSize + [inChannels, conv.depthMultiplier])
+      ]
         + bias(inChannels * conv.depthMultiplier, conv.useBias)
     case .separableConvolution2D(let conv):
       let inChannels = try channels(inputs[0])
@@ -240,7 +265,9 @@ extension LayerOperation {
       return specifications
     case .layerNormalization(let norm):
       let shape = try norm.axes.map { axis -> Int in
-        guard let size = inputs[0].dimensions[axis] else { throw ShapeProblem(detail: "axis \(axis) of \(inputs[0]) is unknown") }
+        guard let size = inputs[0].dimensions[axis] else {
+          throw ShapeProblem(detail: "axis \(axis) of \(inputs[0]) is unknown")
+        }
         return size
       }
       var specifications: [WeightSpecification] = []
@@ -257,7 +284,9 @@ extension LayerOperation {
     case .normalization(let norm):
       guard norm.mean == nil || norm.variance == nil else { return [] }
       let shape = try norm.axes.map { axis -> Int in
-        guard let size = inputs[0].dimensions[axis] else { throw ShapeProblem(detail: "axis \(axis) of \(inputs[0]) is unknown") }
+        guard let size = inputs[0].dimensions[axis] else {
+          throw ShapeProblem(detail: "axis \(axis) of \(inputs[0]) is unknown")
+        }
         return size
       }
       return [
@@ -281,12 +310,16 @@ extension LayerOperation {
 private func spatial(
   _ input: TensorShape, channels: Int?, _ transform: (Int, Int?) throws -> Int?
 ) rethrows -> TensorShape {
-  TensorShape([input.dimensions[0], try transform(0, input.dimensions[1]), try transform(1, input.dimensions[2]), channels])
+  TensorShape([
+    input.dimensions[0], try transform(0, input.dimensions[1]), try transform(1, input.dimensions[2]), channels,
+  ])
 }
 
 /// NumPy broadcasting of two shapes of equal rank (Keras merge layers).
 private func broadcast(_ lhs: TensorShape, _ rhs: TensorShape) throws -> TensorShape {
-  guard lhs.rank == rhs.rank else { throw ShapeProblem(detail: "cannot merge shapes \(lhs) and \(rhs) of different rank") }
+  guard lhs.rank == rhs.rank else {
+    throw ShapeProblem(detail: "cannot merge shapes \(lhs) and \(rhs) of different rank")
+  }
   var output = lhs
   for axis in 1..<lhs.rank {
     switch (lhs.dimensions[axis], rhs.dimensions[axis]) {

@@ -269,7 +269,8 @@ public protocol CustomLayer: Sendable {
 }
 
 extension CustomLayer {
-  public func forward(inputs: [[Float]], inputShapes: [[Int]], weights: [Weight], outputShape: [Int]) throws -> [Float] {
+  public func forward(inputs: [[Float]], inputShapes: [[Int]], weights: [Weight], outputShape: [Int]) throws -> [Float]
+  {
     throw CustomLayerError.notExecutable
   }
 }

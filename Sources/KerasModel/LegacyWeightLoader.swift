@@ -61,12 +61,14 @@ struct LegacyWeightLoader {
           detail: "weight_names lists '\(name)' but '\(layerGroup.path)/\(name)' does not exist")
       }
       let dataset = try layerGroup.dataset(name)
-      if dataset.shape != target.specification.shape, !(target.specification.shape.isEmpty && dataset.elementCount == 1) {
+      if dataset.shape != target.specification.shape, !(target.specification.shape.isEmpty && dataset.elementCount == 1)
+      {
         throw KerasImportError.weightShapeMismatch(
           file: file, layer: target.location, weight: target.specification.name,
           expected: target.specification.shape, found: dataset.shape)
       }
-      graph.appendWeight(try makeWeight(try dataset.readFloats(), shape: dataset.shape, for: target, file: file), at: target.address)
+      graph.appendWeight(
+        try makeWeight(try dataset.readFloats(), shape: dataset.shape, for: target, file: file), at: target.address)
     }
   }
 }

@@ -103,7 +103,8 @@ struct ModelConfigParser {
       return model
     default:
       throw invalid(
-        "top-level class '\(className)' is not a Functional or Sequential model; subclassed models cannot be imported from their config")
+        "top-level class '\(className)' is not a Functional or Sequential model; subclassed models cannot be imported from their config"
+      )
     }
   }
 
@@ -121,14 +122,16 @@ struct ModelConfigParser {
     } else if let first = layers.first, let shape = inputShape(of: first.config) {
       // Keras names the input it creates for such a model after its first layer.
       input = (first.config["input_layer_name"]?.string ?? first.name + "_input", shape)
-    } else if let shape = buildInputShape(modelBuildConfig) ?? buildInputShape(
-      entries.first?["build_config"])
+    } else if let shape = buildInputShape(modelBuildConfig)
+      ?? buildInputShape(
+        entries.first?["build_config"])
     {
       input = ("", shape)
     }
     guard let input else {
       throw invalid(
-        "Sequential model '\(name)' does not record its input shape (it was saved before being built); build it with an input shape and save again")
+        "Sequential model '\(name)' does not record its input shape (it was saved before being built); build it with an input shape and save again"
+      )
     }
     return RawModel(
       name: name, kind: .sequential, layers: layers, inputReferences: [], outputReferences: [],

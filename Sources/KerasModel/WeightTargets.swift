@@ -23,7 +23,9 @@ extension Graph {
 
   /// Every weight slot of the layer at `index` (all inner layers for a nested model) in natural order: layer by
   /// layer in `model.layers` order, each layer's weights in Keras's order.
-  func weightTargets(ofLayer index: Int, file: String, prefix: [Int] = [], pathPrefix: String = "", parentTrainable: Bool = true)
+  func weightTargets(
+    ofLayer index: Int, file: String, prefix: [Int] = [], pathPrefix: String = "", parentTrainable: Bool = true
+  )
     throws -> [WeightTarget]
   {
     let layer = layers[index]

@@ -109,10 +109,14 @@ extension Explainer {
     if let seedInput {
       image = try batched(seedInput)
     } else {
-      let shape = try [1] + inputShape.featureDimensions.map { dimension -> Int in
-        guard let dimension else { throw KerasVisError.invalidInput("the model's input size is not fixed: give a seed input") }
-        return dimension
-      }
+      let shape =
+        try [1]
+        + inputShape.featureDimensions.map { dimension -> Int in
+          guard let dimension else {
+            throw KerasVisError.invalidInput("the model's input size is not fixed: give a seed input")
+          }
+          return dimension
+        }
       let range = options.inputRange
       image = try randomArray(
         shape: shape, mean: (range.lowerBound + range.upperBound) / 2,
@@ -132,7 +136,9 @@ extension Explainer {
       // K.l2_normalize: x / sqrt(max(sum(x^2), 1e-12)).
       let norm = max(g.reduce(0) { $0 + $1 * $1 }, 1e-12).squareRoot()
       for i in g.indices { g[i] /= norm }
-      if let modifier = options.gradModifier { g = modifier.apply(try Tensor(shape: gradient.shape, values: g)).scalars }
+      if let modifier = options.gradModifier {
+        g = modifier.apply(try Tensor(shape: gradient.shape, values: g)).scalars
+      }
       var state = cache ?? [Float](repeating: 0, count: g.count)
       image.withUnsafeMutableBufferPointer { x in
         for i in g.indices {
@@ -209,7 +215,8 @@ extension Explainer {
         g[i] += lpScale * pow(magnitude, p - 1) * sign + options.totalVariationWeight / pixels * tvGradient[i]
       }
     }
-    let loss = -options.activationWeight * activation + options.lpNormWeight * lpNorm
+    let loss =
+      -options.activationWeight * activation + options.lpNormWeight * lpNorm
       + options.totalVariationWeight * variation
     return (gradient, loss)
   }
@@ -222,7 +229,9 @@ extension Explainer {
     var values = (0..<count).map { _ in Double.random(in: 0..<1, using: &generator) }
     let average = values.reduce(0, +) / Double(count)
     let deviation = (values.reduce(0) { $0 + ($1 - average) * ($1 - average) } / Double(count)).squareRoot()
-    values = values.map { ($0 - average) / (deviation + Double(GradModifier.epsilon)) * Double(standardDeviation) + Double(mean) }
+    values = values.map {
+      ($0 - average) / (deviation + Double(GradModifier.epsilon)) * Double(standardDeviation) + Double(mean)
+    }
     return try Tensor(shape: shape, values: values.map(Float.init))
   }
 }

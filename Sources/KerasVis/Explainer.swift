@@ -138,8 +138,10 @@ public final class Explainer: @unchecked Sendable {
     let objective = LayerOutputKey(address: [layerIdx])
     let (forward, gradients) = try model.gradients([input], targets: [target], rule: rule) { forward in
       guard let output = forward.layers[objective] else { return [:] }
-      return [.layer(objective): try self.activationMaximizationSeed(
-        output: output, filterIndices: filterIndices, layerIdx: layerIdx)]
+      return [
+        .layer(objective): try self.activationMaximizationSeed(
+          output: output, filterIndices: filterIndices, layerIdx: layerIdx)
+      ]
     }
     return (gradients[0], forward)
   }
@@ -160,7 +162,8 @@ extension Explainer {
     guard output.rank == 2, let classes = output.shape.last, classes > 0 else {
       let layer = try LayerSearch.normalizedIndex(layerIdx, in: graph)
       throw KerasVisError.unsuitableLayer(
-        layer: LayerSearch.location(graph, layer), detail: "its output \(output.shape) is not (N, classes): name the filters")
+        layer: LayerSearch.location(graph, layer),
+        detail: "its output \(output.shape) is not (N, classes): name the filters")
     }
     let first = output.scalars.prefix(classes)
     return first.indices.max { first[$0] < first[$1] } ?? 0

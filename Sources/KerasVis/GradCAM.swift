@@ -32,7 +32,9 @@ extension Explainer {
     }
     if let gradModifier { gradient = gradModifier.apply(gradient) }
     let heatmap = camHeatmap(gradient: gradient, features: features)
-    let (height, width, inputHeight, inputWidth) = (features.shape[1], features.shape[2], input.shape[1], input.shape[2])
+    let (height, width, inputHeight, inputWidth) = (
+      features.shape[1], features.shape[2], input.shape[1], input.shape[2]
+    )
     let zoomed: [Float]
     do {
       zoomed = try splineZoom(
@@ -40,7 +42,8 @@ extension Explainer {
         factors: (Double(inputHeight) / Double(height), Double(inputWidth) / Double(width))
       ).values
     } catch {
-      throw KerasVisError.invalidArgument("cannot resize the \(height)x\(width) map to \(inputHeight)x\(inputWidth): \(error)")
+      throw KerasVisError.invalidArgument(
+        "cannot resize the \(height)x\(width) map to \(inputHeight)x\(inputWidth): \(error)")
     }
     let shape = zoomed.count == inputHeight * inputWidth ? [inputHeight, inputWidth] : [zoomed.count]
     return normalize(try Tensor(shape: shape, values: zoomed))

@@ -536,7 +536,6 @@ struct GraphDecoder {
     }
   }
 
-
   // MARK: Weights
 
   private func attachWeights(_ pending: PendingLayer, graph: Graph) throws(NativeFormatError)

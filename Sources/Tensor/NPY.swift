@@ -44,7 +44,9 @@ public enum NPY {
     let header = String(decoding: bytes[headerStart..<headerStart + headerLength], as: UTF8.self)
     guard let descr = field("descr", in: header), let order = field("fortran_order", in: header),
       let shapeText = field("shape", in: header)
-    else { throw fail("header \(header.trimmingCharacters(in: .whitespacesAndNewlines)) lacks descr, fortran_order or shape") }
+    else {
+      throw fail("header \(header.trimmingCharacters(in: .whitespacesAndNewlines)) lacks descr, fortran_order or shape")
+    }
     guard order == "False" else { throw fail("Fortran-order arrays are not supported; save with np.ascontiguousarray") }
     let shape = try parseShape(shapeText, fail: fail)
     let count = try Tensor.elementCount(of: shape)
@@ -76,8 +78,11 @@ public enum NPY {
 
   /// The bytes of a float32 `.npy` file holding `tensor`.
   public static func encode(_ tensor: Tensor) -> Data {
-    let shapeText = tensor.shape.isEmpty
-      ? "()" : tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
+    let shapeText =
+      tensor.shape.isEmpty
+      ? "()"
+      : tensor.shape.count == 1
+        ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
     var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
     // Pad with spaces so that the data starts at a multiple of 64 bytes, ending the header with a newline.
     let unpadded = 10 + header.utf8.count + 1

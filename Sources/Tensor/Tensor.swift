@@ -91,7 +91,8 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
   }
 
   /// Calls `body` with the elements in row-major order.
-  public func withUnsafeBufferPointer<Result>(_ body: (UnsafeBufferPointer<Float>) throws -> Result) rethrows -> Result {
+  public func withUnsafeBufferPointer<Result>(_ body: (UnsafeBufferPointer<Float>) throws -> Result) rethrows -> Result
+  {
     try body(UnsafeBufferPointer(start: storage.pointer, count: storage.count))
   }
 

@@ -43,8 +43,9 @@ enum FuzzTarget: String, CaseIterable {
 }
 
 #if FUZZING
-  private let selectedTarget = FuzzTarget(
-    rawValue: ProcessInfo.processInfo.environment["KERASVIS_FUZZ_TARGET"] ?? "") ?? .config
+  private let selectedTarget =
+    FuzzTarget(
+      rawValue: ProcessInfo.processInfo.environment["KERASVIS_FUZZ_TARGET"] ?? "") ?? .config
 
   @_cdecl("LLVMFuzzerTestOneInput")
   public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -53,10 +53,12 @@ struct BenchCommand: ParsableCommand {
       let graph = try model.load()
       let loadSeconds = Date().timeIntervalSince(loadStart)
       let inputs = try graph.inputs.map { input -> Tensor in
-        let shape = try [batch] + input.shape.featureDimensions.map { dimension in
-          guard let dimension else { throw ValidationError("the model's input \(input.shape) has an unknown size") }
-          return dimension
-        }
+        let shape =
+          try [batch]
+          + input.shape.featureDimensions.map { dimension in
+            guard let dimension else { throw ValidationError("the model's input \(input.shape) has an unknown size") }
+            return dimension
+          }
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         return try Tensor(shape: shape) { _ in
           state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407

@@ -84,7 +84,8 @@ struct MethodArguments: ParsableArguments {
     let names = cam ? MethodCatalog.camMethods : MethodCatalog.gradientMethods
     guard names.contains(method.lowercased()) || (!cam && method.lowercased() == "saliency") else {
       let other = cam ? "saliency" : "cam"
-      let hint = (cam ? MethodCatalog.gradientMethods : MethodCatalog.camMethods).contains(method.lowercased())
+      let hint =
+        (cam ? MethodCatalog.gradientMethods : MethodCatalog.camMethods).contains(method.lowercased())
         ? " (it is a method of `kerasvis \(other)`)" : ""
       throw ValidationError("--method \(method)\(hint): use one of \(names.joined(separator: ", "))")
     }
@@ -159,7 +160,8 @@ func runMethod(
     let explanation = try explainer.explain(request, with: method)
     if targets == nil && single {
       let classes = explanation.targets.compactMap { $0.classIndices?.first }.map(String.init)
-      let which = classes.count == 1
+      let which =
+        classes.count == 1
         ? "class \(classes[0]) (the top class)" : "the top class of each sample: \(classes.joined(separator: ", "))"
       FileHandle.standardError.write(Data("kerasvis: explaining \(which)\n".utf8))
     }
@@ -201,7 +203,8 @@ struct ExplanationOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Write the map as float32 .npy (a folder for several inputs).", valueName: "path"))
   var npy: String?
 
-  @Option(help: ArgumentHelp("Write a PNG: the jet heatmap over the image (a folder for several inputs).", valueName: "path"))
+  @Option(
+    help: ArgumentHelp("Write a PNG: the jet heatmap over the image (a folder for several inputs).", valueName: "path"))
   var out: String?
 
   @Flag(help: "With --out, write the colored map alone instead of the overlay.")
@@ -219,7 +222,8 @@ struct ExplanationOptions: ParsableArguments {
     if gradModifier == "none" { return nil }
     guard let modifier = GradModifier(rawValue: gradModifier) else {
       throw ValidationError(
-        "--grad-modifier \(gradModifier): use one of \(GradModifier.allCases.map(\.rawValue).joined(separator: ", ")), none")
+        "--grad-modifier \(gradModifier): use one of \(GradModifier.allCases.map(\.rawValue).joined(separator: ", ")), none"
+      )
     }
     return modifier
   }
@@ -264,7 +268,8 @@ func runExplanations(
     graph = try modelOptions.load()
     let address = try graph.resolveLayer(options.layer)
     guard address.count == 1 else {
-      throw ValidationError("--layer \(options.layer): \(command) explains top-level layers; give the nested model's own index")
+      throw ValidationError(
+        "--layer \(options.layer): \(command) explains top-level layers; give the nested model's own index")
     }
     layer = address[0]
     try check(graph, layer)
@@ -554,7 +559,9 @@ struct ActivationCommand: ParsableCommand {
         try Image(width: width, height: height, format: format, pixels: pixels).writePNG(toFile: out)
       }
       if npy == nil && out == nil {
-        print("activation maximization of layer \(index) (\(graph.layers[index].name)): image \(image.shape); use --out or --npy")
+        print(
+          "activation maximization of layer \(index) (\(graph.layers[index].name)): image \(image.shape); use --out or --npy"
+        )
       }
     } catch let error as ValidationError {
       throw error

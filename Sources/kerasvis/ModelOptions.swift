@@ -52,7 +52,8 @@ struct ImageInputOptions: ParsableArguments {
     if graph.inputs.count > 1 {
       guard paths.count == graph.inputs.count, paths.allSatisfy({ $0.hasSuffix(".npy") }) else {
         throw ValidationError(
-          "model '\(graph.name)' takes \(graph.inputs.count) inputs (\(graph.inputs.map(\.name).joined(separator: ", "))): give one .npy file for each, in order")
+          "model '\(graph.name)' takes \(graph.inputs.count) inputs (\(graph.inputs.map(\.name).joined(separator: ", "))): give one .npy file for each, in order"
+        )
       }
       return try zip(paths, graph.inputs).map { try array($0, for: $1) }
     }

@@ -59,7 +59,9 @@ struct PredictCommand: ParsableCommand {
       if json {
         print(JSONValue.object(["outputs": .array(outputs.map(outputJSON))]).jsonText)
       } else if npy == nil {
-        for (position, output) in outputs.enumerated() { print(describe(output, position: position, count: outputs.count)) }
+        for (position, output) in outputs.enumerated() {
+          print(describe(output, position: position, count: outputs.count))
+        }
       }
     } catch {
       throw fail(error)
@@ -80,9 +82,10 @@ struct PredictCommand: ParsableCommand {
   private func outputJSON(_ output: Tensor) -> JSONValue {
     var object: [String: JSONValue] = ["shape": .array(output.shape.map { .number(Double($0)) })]
     if let classes = topClasses(output) {
-      object["top"] = .array(classes.map { sample in
-        .array(sample.map { .object(["class": .number(Double($0.index)), "score": .number(Double($0.score))]) })
-      })
+      object["top"] = .array(
+        classes.map { sample in
+          .array(sample.map { .object(["class": .number(Double($0.index)), "score": .number(Double($0.score))]) })
+        })
     }
     return .object(object)
   }

@@ -16,13 +16,16 @@ struct SummaryCommand: ParsableCommand {
   @Option(help: "The model.to_json() architecture file for a weights-only .h5.")
   var topology: String?
 
-  @Flag(help: "Print JSON: {\"layers\": [{\"index\", \"name\", \"class\", \"output_shape\", \"params\", \"inbound\"}]}.")
+  @Flag(
+    help: "Print JSON: {\"layers\": [{\"index\", \"name\", \"class\", \"output_shape\", \"params\", \"inbound\"}]}.")
   var json = false
 
   @Flag(help: "Also list the layers inside nested models (their names as paths).")
   var nested = false
 
-  @Flag(help: "List the layers Grad-CAM can use before --layer, marking keras-vis's automatic choice and the Grad-CAM paper's.")
+  @Flag(
+    help:
+      "List the layers Grad-CAM can use before --layer, marking keras-vis's automatic choice and the Grad-CAM paper's.")
   var camLayers = false
 
   @Option(parsing: .unconditional, help: "With --cam-layers: the explained layer (default -1, the last).")
@@ -71,13 +74,20 @@ struct SummaryCommand: ParsableCommand {
       return
     }
     print("Grad-CAM penultimate layers for layer \(index) (\(graph.layers[index].name)):")
-    print("Index".padding(toLength: 7, withPad: " ", startingAt: 0) + "Layer (class)".padding(toLength: 44, withPad: " ", startingAt: 0) + "Output shape".padding(toLength: 22, withPad: " ", startingAt: 0) + "Note")
+    print(
+      "Index".padding(toLength: 7, withPad: " ", startingAt: 0)
+        + "Layer (class)".padding(toLength: 44, withPad: " ", startingAt: 0)
+        + "Output shape".padding(toLength: 22, withPad: " ", startingAt: 0) + "Note")
     for candidate in candidates {
       var notes: [String] = []
       if candidate.isKerasVisChoice { notes.append("keras-vis's automatic choice (penultimate_layer_idx=None)") }
       if candidate.isPaperChoice { notes.append("the Grad-CAM paper's choice (last feature map)") }
       let name = "\(candidate.name) (\(candidate.className))"
-      print(String(candidate.index).padding(toLength: 7, withPad: " ", startingAt: 0) + name.padding(toLength: 44, withPad: " ", startingAt: 0) + candidate.outputShape.description.padding(toLength: 22, withPad: " ", startingAt: 0) + notes.joined(separator: "; "))
+      print(
+        String(candidate.index).padding(toLength: 7, withPad: " ", startingAt: 0)
+          + name.padding(toLength: 44, withPad: " ", startingAt: 0)
+          + candidate.outputShape.description.padding(toLength: 22, withPad: " ", startingAt: 0)
+          + notes.joined(separator: "; "))
     }
   }
 }

@@ -54,7 +54,8 @@ struct HDF5AttributeTests {
     let file = try kindsFile()
     let root = try file.root
     #expect(try root.attributeNames().contains("vlen_string"))
-    #expect(try file.group("group").memberNames() == ["float16", "float32", "float64", "inner", "int64", "scalar", "strings"])
+    #expect(
+      try file.group("group").memberNames() == ["float16", "float32", "float64", "inner", "int64", "scalar", "strings"])
     #expect(root.memberKind("group") == .group)
     #expect(root.memberKind("group/float32") == .dataset)
     #expect(root.memberKind("group/nothing/deeper") == nil)
@@ -66,7 +67,9 @@ struct HDF5AttributeTests {
 
 @Suite("HDF5 datasets")
 struct HDF5DatasetTests {
-  @Test("float32, float16, float64 and int64 datasets read as Float32", arguments: ["float32", "float16", "float64", "int64"])
+  @Test(
+    "float32, float16, float64 and int64 datasets read as Float32",
+    arguments: ["float32", "float16", "float64", "int64"])
   func numericDatasets(name: String) throws {
     let dataset = try kindsFile().group("group").dataset(name)
     let reference = try #require(try expected()[name] as? [String: Any])

@@ -75,9 +75,11 @@ struct BadFileTests {
   @Test func pixelLimitIsCheckedBeforeAllocating() throws {
     // 100000 x 100000 RGB would need 30 GB; the header alone must be enough to refuse it.
     let error = try #require(decodeError("huge_dimensions.png"))
-    #expect(error == .imageTooLarge(
-      source: imageFixturePath("huge_dimensions.png"), width: 100_000, height: 100_000, channels: 3,
-      limit: 100_000_000))
+    #expect(
+      error
+        == .imageTooLarge(
+          source: imageFixturePath("huge_dimensions.png"), width: 100_000, height: 100_000, channels: 3,
+          limit: 100_000_000))
     // A settable limit applies to ordinary files too.
     let small = try #require(decodeError("rgb8.png", limits: DecodingLimits(maxPixels: 100)))
     guard case .imageTooLarge(_, 23, 17, 3, 100) = small else { Issue.record("got \(small)"); return }

@@ -79,16 +79,16 @@ struct NPYArray {
 struct Manifest: Decodable {
   struct LoadCase: Decodable, CustomTestStringConvertible {
     var file: String
-    var color_mode: String
+    var colorMode: String
     var target: [Int]?
     var interpolation: String
-    var keep_aspect_ratio: Bool
+    var keepAspectRatio: Bool
     var expected: String
-    var pil_mode: String
+    var pilMode: String
 
     var testDescription: String {
       let size = target.map { "\($0[0])x\($0[1])" } ?? "native"
-      return "\(file) \(color_mode) \(size) \(interpolation)\(keep_aspect_ratio ? " keep-aspect" : "")"
+      return "\(file) \(colorMode) \(size) \(interpolation)\(keepAspectRatio ? " keep-aspect" : "")"
     }
   }
 
@@ -96,8 +96,8 @@ struct Manifest: Decodable {
     var mode: String
     var input: String
     var expected: String
-    var batch_input: String
-    var batch_expected: String
+    var batchInput: String
+    var batchExpected: String
   }
 
   struct ColormapCase: Decodable {
@@ -117,8 +117,8 @@ struct Manifest: Decodable {
     var testDescription: String { "\(file) \(mode) box \(box) -> \(size[0])x\(size[1]) \(interpolation)" }
   }
 
-  var load_img: [LoadCase]
-  var resize_box: [BoxCase]
+  var loadImg: [LoadCase]
+  var resizeBox: [BoxCase]
   var preprocess: [PreprocessCase]
   var colormaps: [ColormapCase]
   var overlay: [String: String]
@@ -127,12 +127,15 @@ struct Manifest: Decodable {
 
   static func load() throws -> Manifest {
     let data = try Data(contentsOf: imageFixtures.appendingPathComponent("manifest.json"))
-    return try JSONDecoder().decode(Manifest.self, from: data)
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase  // the manifest's keys are Python's
+    return try decoder.decode(Manifest.self, from: data)
   }
 
   /// The manifest, or an empty one (so that parameterized tests still enumerate) if it cannot be read.
-  static let shared: Manifest = (try? load())
-    ?? Manifest(load_img: [], resize_box: [], preprocess: [], colormaps: [], overlay: [:], width: 0, height: 0)
+  static let shared: Manifest =
+    (try? load())
+    ?? Manifest(loadImg: [], resizeBox: [], preprocess: [], colormaps: [], overlay: [:], width: 0, height: 0)
 }
 
 /// Counts the samples that differ and the largest difference.

@@ -3,7 +3,7 @@ import Testing
 
 @testable import ImageIO
 
-/// Keras `load_img` + `img_to_array` (Pillow 13 underneath) versus this module, sample for sample.
+/// Keras `loadImg` + `img_to_array` (Pillow 13 underneath) versus this module, sample for sample.
 @Suite("load_img against Keras and Pillow")
 struct LoadImageTests {
   /// PNG cases must match exactly: decoding, Pillow's conversions and Pillow's resampling are all integer-exact.
@@ -12,14 +12,14 @@ struct LoadImageTests {
   /// libjpeg ever be linked, JPEG cases would be the ones to relax (see `jpegTolerance`).
   static let jpegTolerance = 0
 
-  @Test(arguments: Manifest.shared.load_img)
+  @Test(arguments: Manifest.shared.loadImg)
   func matchesKeras(_ testCase: Manifest.LoadCase) throws {
-    let mode = try #require(ColorMode(rawValue: testCase.color_mode))
+    let mode = try #require(ColorMode(rawValue: testCase.colorMode))
     let interpolation = try #require(Interpolation(rawValue: testCase.interpolation))
     let target = testCase.target.map { TargetSize(height: $0[0], width: $0[1]) }
     let loaded = try loadImage(
       atPath: imageFixturePath(testCase.file), colorMode: mode, targetSize: target, interpolation: interpolation,
-      keepAspectRatio: testCase.keep_aspect_ratio)
+      keepAspectRatio: testCase.keepAspectRatio)
     let expected = try NPYArray(contentsOf: testCase.expected)
     #expect(expected.shape == [loaded.height, loaded.width, loaded.channels])
     let tolerance = testCase.file.hasSuffix(".jpg") ? Self.jpegTolerance : 0
@@ -29,7 +29,7 @@ struct LoadImageTests {
       let diff = differences(image.pixels, want)
       #expect(diff.maxDelta <= tolerance, "\(diff.count) samples differ, by up to \(diff.maxDelta)")
     case .gray16(let image):
-      #expect(testCase.pil_mode == "I;16")
+      #expect(testCase.pilMode == "I;16")
       // A 16-bit image whose values all fit in 8 bits is stored by the generator as uint8.
       let want = expected.uint16 ?? expected.uint8.map { $0.map(UInt16.init) } ?? []
       let diff = differences(image.samples, want)
@@ -44,9 +44,9 @@ struct LoadImageTests {
     let expectedModes: [String: SourceMode] = [
       "1": .bilevel, "L": .gray, "I;16": .gray16, "LA": .grayAlpha, "RGB": .rgb, "RGBA": .rgba, "P": .palette,
     ]
-    for testCase in Manifest.shared.load_img where testCase.target == nil && testCase.color_mode == "rgb" {
+    for testCase in Manifest.shared.loadImg where testCase.target == nil && testCase.colorMode == "rgb" {
       let decoded = try DecodedImage(contentsOfFile: imageFixturePath(testCase.file))
-      #expect(expectedModes[testCase.pil_mode] == decoded.mode, "\(testCase.file)")
+      #expect(expectedModes[testCase.pilMode] == decoded.mode, "\(testCase.file)")
     }
   }
 

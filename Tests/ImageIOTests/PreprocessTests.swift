@@ -13,10 +13,10 @@ struct PreprocessTests {
     let input = try NPYArray(contentsOf: testCase.input)
     let output = try mode.applied(to: try #require(input.float32), channels: 3)
     #expect(output == (try NPYArray(contentsOf: testCase.expected)).float32)
-    let batch = try NPYArray(contentsOf: testCase.batch_input)
+    let batch = try NPYArray(contentsOf: testCase.batchInput)
     #expect(batch.shape.count == 4)
     let batchOutput = try mode.applied(to: try #require(batch.float32), channels: 3)
-    #expect(batchOutput == (try NPYArray(contentsOf: testCase.batch_expected)).float32)
+    #expect(batchOutput == (try NPYArray(contentsOf: testCase.batchExpected)).float32)
     let image = try FloatImage(width: input.shape[1], height: input.shape[0], channels: 3, values: input.float32 ?? [])
     #expect(try mode.applied(to: image).values == output)
   }

@@ -6,7 +6,7 @@ import Testing
 /// Pillow's `Image.resize` with explicit (fractional) boxes, and conversions, compared exactly.
 @Suite("Pillow resize with boxes, conversions")
 struct ResizeAndConvertTests {
-  @Test(arguments: Manifest.shared.resize_box)
+  @Test(arguments: Manifest.shared.resizeBox)
   func boxResizeMatchesPillow(_ testCase: Manifest.BoxCase) throws {
     let format: PixelFormat = testCase.mode == "RGBA" ? .rgba : .rgb
     let image = try DecodedImage(contentsOfFile: imageFixturePath(testCase.file)).converted(to: format)
@@ -33,7 +33,7 @@ struct ResizeAndConvertTests {
 
   @Test func lumaIsPillowsFixedPoint() {
     // Pillow documents L = R*299/1000 + G*587/1000 + B*114/1000 but computes (19595 R + 38470 G + 7471 B + 0x8000)
-    // >> 16; the load_img fixtures (rgb -> grayscale) pin the latter. Spot-check that both differ somewhere, so the
+    // >> 16; the loadImg fixtures (rgb -> grayscale) pin the latter. Spot-check that both differ somewhere, so the
     // fixture comparison is meaningful.
     var differing = 0
     for r in stride(from: 0, through: 255, by: 5) {

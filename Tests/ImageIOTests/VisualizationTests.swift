@@ -78,9 +78,9 @@ struct VisualizationTests {
     #expect(grid.format == .gray)
     #expect(grid.width == 2 * 6 + 3 * 2)
     #expect(grid.height == cellTop + 4 + 2)
-    #expect(grid[x: 2, y: cellTop, channel: 0] == 0)          // tile 1 minimum
+    #expect(grid[x: 2, y: cellTop, channel: 0] == 0)  // tile 1 minimum
     #expect(grid[x: 2 + 5, y: cellTop + 3, channel: 0] == 255)  // tile 1 maximum, scaled 2x
-    #expect(grid[x: 2 + 4, y: cellTop, channel: 0] == 102)     // 2/5 * 255 rounded
+    #expect(grid[x: 2 + 4, y: cellTop, channel: 0] == 102)  // 2/5 * 255 rounded
     #expect(grid[x: 10 + 5, y: cellTop + 3, channel: 0] == 255)  // tile 2 maximum
     #expect(grid[x: 10, y: cellTop, channel: 0] == 0)
     // The title's first glyph "A" is drawn in text colour at the padding offset.

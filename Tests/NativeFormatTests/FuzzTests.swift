@@ -4,7 +4,6 @@ import NativeFormat
 import Tensor
 import Testing
 
-
 /// How long each fuzz test runs: `KERASVIS_FUZZ_SECONDS` (default 2 seconds each, so CI stays quick).
 private let fuzzSeconds: Double = {
   ProcessInfo.processInfo.environment["KERASVIS_FUZZ_SECONDS"].flatMap(Double.init) ?? 2

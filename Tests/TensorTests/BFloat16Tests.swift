@@ -61,7 +61,8 @@ struct BFloat16Tests {
       relativeRMS(outputs.approximate, outputs.exact), relativeRMS(gradients.approximate, gradients.exact)
     )
     let alignment = cosine(gradients.exact, gradients.approximate)
-    print("bfloat16, two convolutions (\(activation)): RMS error outputs \(outputError), gradient \(gradientError),",
+    print(
+      "bfloat16, two convolutions (\(activation)): RMS error outputs \(outputError), gradient \(gradientError),",
       "gradient cosine \(alignment)")
     #expect(outputError <= 0.01)
     #expect(gradientError <= (activation == "linear" ? 0.01 : 0.1))
@@ -83,9 +84,11 @@ struct BFloat16Tests {
     for sample in 0..<outputs.exact.shape[0] {
       let exact = Array(outputs.exact.scalars[(sample * classes)..<((sample + 1) * classes)])
       let approximate = Array(outputs.approximate.scalars[(sample * classes)..<((sample + 1) * classes)])
-      #expect(exact.indices.max { exact[$0] < exact[$1] } == approximate.indices.max { approximate[$0] < approximate[$1] })
+      #expect(
+        exact.indices.max { exact[$0] < exact[$1] } == approximate.indices.max { approximate[$0] < approximate[$1] })
     }
-    print("bfloat16, narrow InceptionV3: gradient RMS error \(relativeRMS(gradients.approximate, gradients.exact)),",
+    print(
+      "bfloat16, narrow InceptionV3: gradient RMS error \(relativeRMS(gradients.approximate, gradients.exact)),",
       "cosine \(cosine(gradients.exact, gradients.approximate))")
     #expect(cosine(gradients.exact, gradients.approximate) >= 0.9)
   }

@@ -12,7 +12,8 @@ struct FiniteDifferenceTests {
   // within 10% of the derivative's size plus that noise. The comparisons with tf.GradientTape are the exact ones.
   @Test("directional derivatives", arguments: ["layer_zoo_k3.keras", "nested_k3.keras", "weights_only_k3.weights.h5"])
   func directional(file: String) throws {
-    let topology = file.hasSuffix(".weights.h5") ? fixturePath(file.replacingOccurrences(of: ".weights.h5", with: ".json")) : nil
+    let topology =
+      file.hasSuffix(".weights.h5") ? fixturePath(file.replacingOccurrences(of: ".weights.h5", with: ".json")) : nil
     // Logits rather than softmax probabilities: larger derivatives, the same backward code below the last layer.
     let imported = try KerasModelFile.load(path: fixturePath(file), topologyPath: topology)
     let graph = try imported.replacingActivation(ofLayerAt: [imported.layers.count - 1], with: .linear)
@@ -24,7 +25,9 @@ struct FiniteDifferenceTests {
     let seed = try Tensor(shape: outputShape) { _ in Float.random(in: -1...1, using: &generator) }
     func f(_ x: Tensor) throws -> (value: Double, magnitude: Double) {
       let output = try model.predict([x])[0]
-      return zip(output.scalars, seed.scalars).reduce((0, 0)) { ($0.0 + Double($1.0 * $1.1), $0.1 + Double(abs($1.0 * $1.1))) }
+      return zip(output.scalars, seed.scalars).reduce((0, 0)) {
+        ($0.0 + Double($1.0 * $1.1), $0.1 + Double(abs($1.0 * $1.1)))
+      }
     }
     let gradient = try model.gradients([input], targets: [.input(0)]) { _ in [.output(0): seed] }.gradients[0]
     let scale = input.scalars.map { abs($0) }.max() ?? 1
@@ -41,9 +44,9 @@ struct FiniteDifferenceTests {
       // A derivative that does not stand well clear of the noise says nothing either way.
       guard abs(analytic) > 5 * noise else { continue }
       compared += 1
-      #expect(abs(numeric - analytic) <= 0.1 * abs(analytic) + noise, "\(file): \(numeric) vs \(analytic), noise \(noise)")
+      #expect(
+        abs(numeric - analytic) <= 0.1 * abs(analytic) + noise, "\(file): \(numeric) vs \(analytic), noise \(noise)")
     }
     #expect(compared >= 4, "\(file): only \(compared) of 8 directional derivatives stood clear of rounding noise")
   }
 }
-

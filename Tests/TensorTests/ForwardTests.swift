@@ -63,7 +63,8 @@ struct ForwardTests {
   // by a few ulps per layer; through ~100 layers that stays well inside these bounds.
   @Test("every fixture model's outputs equal Keras's outputs", arguments: runnableFixtures)
   func matchesKeras(fixture: (file: String, topology: String?, name: String)) throws {
-    let graph = try KerasModelFile.load(path: fixturePath(fixture.file), topologyPath: fixture.topology.map(fixturePath))
+    let graph = try KerasModelFile.load(
+      path: fixturePath(fixture.file), topologyPath: fixture.topology.map(fixturePath))
     let model = CompiledModel(graph: graph)
     let outputs = try model.predict(try fixtureInputs(fixture.name))
     let expected = try fixtureOutputs(fixture.name)

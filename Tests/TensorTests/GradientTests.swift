@@ -43,7 +43,8 @@ struct GradientTests {
       }
       let expected = try NPY.read(path: fixturePath(file))
       #expect(largestMagnitude(expected) > 0, "\(file) is all zeros: the fixture tests nothing")
-      expectAllClose(gradient, expected, rtol: 1e-4, atol: 1e-4 * largestMagnitude(expected), "\(fixture.file) \(target)")
+      expectAllClose(
+        gradient, expected, rtol: 1e-4, atol: 1e-4 * largestMagnitude(expected), "\(fixture.file) \(target)")
     }
   }
 }

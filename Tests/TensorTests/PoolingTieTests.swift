@@ -25,9 +25,13 @@ struct PoolingTieTests {
   // The expected arrays are what TensorFlow 2.21 (tf.GradientTape over tf.nn.max_pool2d and reduce_max) gives.
   @Test("MaxPooling2D: the first maximum of each window, row by row")
   func firstMaximum() throws {
-    let valid = try model(#"{"class_name": "MaxPooling2D", "config": {"pool_size": [2, 2], "strides": [1, 1], "padding": "valid", "name": "p"}}"#)
+    let valid = try model(
+      #"{"class_name": "MaxPooling2D", "config": {"pool_size": [2, 2], "strides": [1, 1], "padding": "valid", "name": "p"}}"#
+    )
     #expect(try gradient(valid, input: [Float](repeating: 1, count: 9)) == [1, 1, 0, 1, 1, 0, 0, 0, 0])
-    let same = try model(#"{"class_name": "MaxPooling2D", "config": {"pool_size": [3, 3], "strides": [2, 2], "padding": "same", "name": "p"}}"#)
+    let same = try model(
+      #"{"class_name": "MaxPooling2D", "config": {"pool_size": [3, 3], "strides": [2, 2], "padding": "same", "name": "p"}}"#
+    )
     #expect(try gradient(same, input: [0, 2, 2, 2, 1, 1, 1, 1, 1]) == [0, 2, 0, 1, 1, 0, 0, 0, 0])
   }
 

@@ -32,9 +32,10 @@ struct BadInputCorpusTests {
   func corpus() {
     let inputs = BadInput.all()
     #expect(inputs.count >= 30)
-    for needle in ["truncated", "bitflip", "cycle", "unknown_inbound", "negative", "huge", "kernel", "nan", "2gib",
-      "not_json", "deep", ".keras", ".safetensors", ".png", ".jpg"]
-    {
+    for needle in [
+      "truncated", "bitflip", "cycle", "unknown_inbound", "negative", "huge", "kernel", "nan", "2gib",
+      "not_json", "deep", ".keras", ".safetensors", ".png", ".jpg",
+    ] {
       #expect(inputs.contains { $0.file.contains(needle) }, "no case for \(needle)")
     }
   }

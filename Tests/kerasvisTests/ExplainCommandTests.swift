@@ -67,7 +67,9 @@ struct ExplainCommandTests {
     #expect(filter.status == 1)
     #expect(filter.error.contains("filter index 12"))
     #expect(filter.error.contains("0...9"))
-    let after = try kerasvis(["cam", network, input, "--layer", "conv2d_94", "--filter", "0", "--penultimate", "mixed10"])
+    let after = try kerasvis([
+      "cam", network, input, "--layer", "conv2d_94", "--filter", "0", "--penultimate", "mixed10",
+    ])
     #expect(after.status == 64)
     #expect(after.error.contains("--penultimate"))
     let modifier = try kerasvis(["saliency", network, input, "--grad-modifier", "sideways"])

@@ -15,7 +15,8 @@ func temporary(_ suffix: String) -> String {
 
 /// The `kerasvis` executable that SwiftPM built next to the test bundle.
 func kerasvisExecutable() throws -> URL {
-  var directory = Bundle.main.executableURL?.deletingLastPathComponent()
+  var directory =
+    Bundle.main.executableURL?.deletingLastPathComponent()
     ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
   for _ in 0..<4 {
     let candidate = directory.appendingPathComponent("kerasvis")

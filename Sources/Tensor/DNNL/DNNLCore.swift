@@ -89,7 +89,9 @@ enum Desc {
       throw TensorError.invalidShape(shape: shape, detail: "has a rank oneDNN cannot describe")
     }
     var kerasStrides = [Int](repeating: 1, count: rank)
-    for axis in stride(from: rank - 2, through: 0, by: -1) { kerasStrides[axis] = kerasStrides[axis + 1] * shape[axis + 1] }
+    for axis in stride(from: rank - 2, through: 0, by: -1) {
+      kerasStrides[axis] = kerasStrides[axis + 1] * shape[axis + 1]
+    }
     let dims = dnnlDims(keras: shape)
     let strides = rank >= 3 ? dnnlDims(keras: kerasStrides) : kerasStrides
     return try strided(dims: dims, strides: strides)
@@ -112,7 +114,8 @@ enum Desc {
     var desc = MemoryDesc()
     let dims64 = dims.map(Int64.init)
     try check(
-      dnnl_memory_desc_init_by_tag(&desc, Int32(dims.count), dims64, dataType, tag), "describing memory of dims \(dims)")
+      dnnl_memory_desc_init_by_tag(&desc, Int32(dims.count), dims64, dataType, tag), "describing memory of dims \(dims)"
+    )
     return desc
   }
 

@@ -46,7 +46,8 @@ enum ActivationMath {
   /// A leaky ReLU (`x` for x > 0, `slope * x` otherwise) on oneDNN.
   static func leakyReLU(slope: Float) -> DNNLActivation {
     DNNLActivation(
-      algorithm: dnnl_eltwise_relu, alpha: slope, beta: 0, gradientFromOutput: slope >= 0 ? .relu(negativeSlope: slope) : nil,
+      algorithm: dnnl_eltwise_relu, alpha: slope, beta: 0,
+      gradientFromOutput: slope >= 0 ? .relu(negativeSlope: slope) : nil,
       isModifiableReLU: false)
   }
 

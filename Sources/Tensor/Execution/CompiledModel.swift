@@ -30,7 +30,8 @@ public struct ForwardResult: Sendable {
   public func layer(_ address: [Int], tensor: Int = 0) throws -> Tensor {
     guard let value = layers[LayerOutputKey(address: address, tensor: tensor)] else {
       throw TensorError.unknownTap(
-        detail: "\(LayerOutputKey(address: address, tensor: tensor)) was not kept; compile the model with it in keeping:")
+        detail:
+          "\(LayerOutputKey(address: address, tensor: tensor)) was not kept; compile the model with it in keeping:")
     }
     return value
   }

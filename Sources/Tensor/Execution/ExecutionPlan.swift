@@ -173,7 +173,8 @@ final class ExecutionPlan {
       var plainSeed = seed
       try plainSeed.withUnsafeMutableBufferPointer { pointer in
         let plainDesc = try Desc.plain(keras: value.shape)
-        let source = try DNNLMemory(desc: plainDesc, engine: engine, pointer: UnsafeMutableRawPointer(pointer.baseAddress!))
+        let source = try DNNLMemory(
+          desc: plainDesc, engine: engine, pointer: UnsafeMutableRawPointer(pointer.baseAddress!))
         try accumulateGradient(into: id) { target in
           try self.reorder(source, to: target)
         }

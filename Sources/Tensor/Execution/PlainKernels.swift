@@ -12,7 +12,8 @@ enum PlainKernels {
   }
 
   /// An element-wise activation computed in Swift (those oneDNN has no algorithm for).
-  static func elementwise(_ function: ActivationFunction, label: String, input: Int, builder: PlanBuilder) throws -> Int {
+  static func elementwise(_ function: ActivationFunction, label: String, input: Int, builder: PlanBuilder) throws -> Int
+  {
     let shape = builder.values[input].shape
     let count = shape.reduce(1, *)
     let step = try PlainStep(
@@ -58,7 +59,8 @@ enum PlainKernels {
     var alphaShape = Array(shape.dropFirst())
     for axis in sharedAxes where axis >= 1 && axis <= alphaShape.count { alphaShape[axis - 1] = 1 }
     guard alphaShape.reduce(1, *) == alpha.count else {
-      throw TensorError.invalidShape(shape: alphaShape, detail: "does not hold the \(alpha.count) PReLU alphas in \(label)")
+      throw TensorError.invalidShape(
+        shape: alphaShape, detail: "does not hold the \(alpha.count) PReLU alphas in \(label)")
     }
     let index = broadcastIndex(from: [1] + alphaShape, to: shape)
     let count = shape.reduce(1, *)
@@ -251,7 +253,8 @@ enum PlainKernels {
       return try gatherStep(gather, label: label, input: input, outputShape: outputShape, builder: builder)
     }
     guard config.interpolation == "bilinear" else {
-      throw TensorError.invalidShape(shape: inputShape, detail: "UpSampling2D interpolation '\(config.interpolation)' is not supported in \(label)")
+      throw TensorError.invalidShape(
+        shape: inputShape, detail: "UpSampling2D interpolation '\(config.interpolation)' is not supported in \(label)")
     }
     struct Weight { var lower: Int; var upper: Int; var lerp: Float }
     func weights(inSize: Int, outSize: Int) -> [Weight] {
@@ -274,7 +277,9 @@ enum PlainKernels {
           for y in ys {
             for x in xs {
               for c in 0..<channels {
-                func at(_ row: Int, _ column: Int) -> Float { source[((n * height + row) * width + column) * channels + c] }
+                func at(_ row: Int, _ column: Int) -> Float {
+                  source[((n * height + row) * width + column) * channels + c]
+                }
                 let top = at(y.lower, x.lower) + (at(y.lower, x.upper) - at(y.lower, x.lower)) * x.lerp
                 let bottom = at(y.upper, x.lower) + (at(y.upper, x.upper) - at(y.upper, x.lower)) * x.lerp
                 output[i] = top + (bottom - top) * y.lerp
@@ -290,7 +295,9 @@ enum PlainKernels {
           for y in ys {
             for x in xs {
               for c in 0..<channels {
-                func add(_ row: Int, _ column: Int, _ value: Float) { dx[0][((n * height + row) * width + column) * channels + c] += value }
+                func add(_ row: Int, _ column: Int, _ value: Float) {
+                  dx[0][((n * height + row) * width + column) * channels + c] += value
+                }
                 let g = dy[i]
                 add(y.lower, x.lower, g * (1 - y.lerp) * (1 - x.lerp))
                 add(y.lower, x.upper, g * (1 - y.lerp) * x.lerp)
@@ -308,7 +315,9 @@ enum PlainKernels {
 
   /// Elements grouped for a normalization over `axes`: the group of each element and its position among the
   /// parameters (the product of the normalized axes).
-  private static func groups(shape: [Int], axes: [Int]) -> (group: [Int], parameter: [Int], groupCount: Int, groupSize: Int) {
+  private static func groups(shape: [Int], axes: [Int]) -> (
+    group: [Int], parameter: [Int], groupCount: Int, groupSize: Int
+  ) {
     let normalized = Set(axes)
     let keptShape = shape.enumerated().map { normalized.contains($0.offset) ? 1 : $0.element }
     let parameterShape = shape.enumerated().map { normalized.contains($0.offset) ? $0.element : 1 }
@@ -326,7 +335,9 @@ enum PlainKernels {
     let shape = builder.values[input].shape
     let (group, parameter, groupCount, groupSize) = groups(shape: shape, axes: config.axes)
     let gamma = config.scale ? try builder.weight("gamma", of: call) : [Float](repeating: 1, count: groupSize)
-    let beta = config.center && !config.rmsScaling ? try builder.weight("beta", of: call) : [Float](repeating: 0, count: groupSize)
+    let beta =
+      config.center && !config.rmsScaling
+      ? try builder.weight("beta", of: call) : [Float](repeating: 0, count: groupSize)
     guard gamma.count == groupSize, beta.count == groupSize else {
       throw TensorError.unsupportedLayer(layer: call.location, detail: "gamma/beta do not match the normalized axes")
     }
@@ -391,7 +402,9 @@ enum PlainKernels {
   }
 
   /// BatchNormalization over an axis other than the last: `x * scale[a] + shift[a]`.
-  static func batchNormalizationOnAxis(_ norm: BatchNormalizationConfig, call: FlatCall, input: Int, builder: PlanBuilder)
+  static func batchNormalizationOnAxis(
+    _ norm: BatchNormalizationConfig, call: FlatCall, input: Int, builder: PlanBuilder
+  )
     throws -> Int
   {
     let shape = builder.values[input].shape
@@ -429,7 +442,8 @@ enum PlainKernels {
         let arrays = zip(pointers, counts).map { Array(UnsafeBufferPointer(start: $0, count: $1)) }
         let result: [Float]
         do {
-          result = try implementation.forward(inputs: arrays, inputShapes: shapes, weights: weights, outputShape: outputShape)
+          result = try implementation.forward(
+            inputs: arrays, inputShapes: shapes, weights: weights, outputShape: outputShape)
         } catch {
           throw TensorError.unsupportedLayer(layer: location, detail: "\(error)")
         }

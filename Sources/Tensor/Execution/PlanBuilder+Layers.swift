@@ -129,7 +129,8 @@ extension PlanBuilder {
       for axis in 0..<2 {
         let effective = (conv.kernelSize[axis] - 1) * conv.dilation[axis] + 1
         geometry.paddingAfter[axis] =
-          (inputShape[axis + 1] - 1) * conv.strides[axis] + effective - geometry.paddingBefore[axis] - outputShape[axis + 1]
+          (inputShape[axis + 1] - 1) * conv.strides[axis] + effective - geometry.paddingBefore[axis]
+          - outputShape[axis + 1]
       }
       var activation = ActivationMath.dnnl(conv.activation)
       if conv.activation == .linear || (gradients && activation?.gradientFromOutput == nil) { activation = nil }
@@ -165,7 +166,9 @@ extension PlanBuilder {
       return [try channelAffine(index, label: label, input: inputs[0], scale: scale, shift: shift)]
 
     case .rescaling(let config):
-      return [try channelAffine(index, label: label, input: inputs[0], scale: config.scale, shift: config.offset, call: call)]
+      return [
+        try channelAffine(index, label: label, input: inputs[0], scale: config.scale, shift: config.offset, call: call)
+      ]
 
     case .normalization(let config):
       let channels = inputShape.last ?? 1
@@ -214,12 +217,16 @@ extension PlanBuilder {
       return step.outputs
 
     case .elu(let alpha):
-      let step = try EltwiseStep(label: label, input: inputs[0], activation: ActivationMath.elu(alpha: alpha), builder: self)
+      let step = try EltwiseStep(
+        label: label, input: inputs[0], activation: ActivationMath.elu(alpha: alpha), builder: self)
       steps.append(step)
       return step.outputs
 
     case .parametricReLU(let sharedAxes):
-      return [try PlainKernels.parametricReLU(alpha: try weight("alpha", of: call), sharedAxes: sharedAxes, label: label, input: inputs[0], builder: self)]
+      return [
+        try PlainKernels.parametricReLU(
+          alpha: try weight("alpha", of: call), sharedAxes: sharedAxes, label: label, input: inputs[0], builder: self)
+      ]
 
     case .softmax(let axes):
       guard axes.count == 1 else { throw unsupported("softmax over several axes \(axes) is not supported") }
@@ -261,7 +268,9 @@ extension PlanBuilder {
       return [try copy(try plain(inputs[0], label: label), to: outputShape, label: label)]
 
     case .permute(let order):
-      return [try PlainKernels.permute(order: order, label: label, input: inputs[0], outputShape: outputShape, builder: self)]
+      return [
+        try PlainKernels.permute(order: order, label: label, input: inputs[0], outputShape: outputShape, builder: self)
+      ]
 
     case .concatenate(let axis):
       let step = try ConcatStep(
@@ -280,18 +289,31 @@ extension PlanBuilder {
         return step.outputs
       }
       let product = try PlainKernels.broadcastBinary(
-        .multiply, label: label, lhs: inputs[1], rhs: try constant([scale], label: label), outputShape: values[inputs[1]].shape, builder: self)
-      return [try PlainKernels.broadcastBinary(.add, label: label, lhs: inputs[0], rhs: product, outputShape: outputShape, builder: self)]
+        .multiply, label: label, lhs: inputs[1], rhs: try constant([scale], label: label),
+        outputShape: values[inputs[1]].shape, builder: self)
+      return [
+        try PlainKernels.broadcastBinary(
+          .add, label: label, lhs: inputs[0], rhs: product, outputShape: outputShape, builder: self)
+      ]
 
     case .zeroPadding2D(let edges):
-      return [try PlainKernels.pad(edges, crop: false, label: label, input: inputs[0], outputShape: outputShape, builder: self)]
+      return [
+        try PlainKernels.pad(
+          edges, crop: false, label: label, input: inputs[0], outputShape: outputShape, builder: self)
+      ]
     case .cropping2D(let edges):
-      return [try PlainKernels.pad(edges, crop: true, label: label, input: inputs[0], outputShape: outputShape, builder: self)]
+      return [
+        try PlainKernels.pad(edges, crop: true, label: label, input: inputs[0], outputShape: outputShape, builder: self)
+      ]
     case .upSampling2D(let config):
-      return [try PlainKernels.upSampling(config, label: label, input: inputs[0], outputShape: outputShape, builder: self)]
+      return [
+        try PlainKernels.upSampling(config, label: label, input: inputs[0], outputShape: outputShape, builder: self)
+      ]
 
     case .custom(_, let implementation):
-      return [try PlainKernels.custom(implementation, call: call, inputs: inputs, outputShape: outputShape, builder: self)]
+      return [
+        try PlainKernels.custom(implementation, call: call, inputs: inputs, outputShape: outputShape, builder: self)
+      ]
     }
   }
 
@@ -349,10 +371,13 @@ extension PlanBuilder {
         layer: call?.location ?? LayerLocation(path: label, index: -1, className: ""),
         detail: "\(count) per-channel constants for \(channels) channels")
     }
-    let expand = { (values: [Float]) in values.count == count ? values : [Float](repeating: values.first ?? 0, count: count) }
+    let expand = { (values: [Float]) in
+      values.count == count ? values : [Float](repeating: values.first ?? 0, count: count)
+    }
     let next = fusableActivation(after: index)
     let step = try ChannelAffineStep(
-      label: label, input: input, scale: expand(scale), shift: expand(shift), activation: next?.activation, builder: self)
+      label: label, input: input, scale: expand(scale), shift: expand(shift), activation: next?.activation,
+      builder: self)
     steps.append(step)
     if let next { assign(step.outputs[0], toFused: next.call) }
     return step.outputs[0]
@@ -368,12 +393,14 @@ extension PlanBuilder {
       return input
     case .softmax, .logSoftmax:
       let step = try SoftmaxStep(
-        label: label, input: input, axis: Desc.dnnlAxis(keras: rank - 1, rank: rank), logarithmic: function == .logSoftmax,
+        label: label, input: input, axis: Desc.dnnlAxis(keras: rank - 1, rank: rank),
+        logarithmic: function == .logSoftmax,
         builder: self)
       steps.append(step)
       return step.outputs[0]
     case .sparsemax, .glu:
-      throw TensorError.unsupportedLayer(layer: call.location, detail: "the activation '\(function.rawValue)' cannot run yet")
+      throw TensorError.unsupportedLayer(
+        layer: call.location, detail: "the activation '\(function.rawValue)' cannot run yet")
     default:
       if let activation = ActivationMath.dnnl(function) {
         let step = try EltwiseStep(label: label, input: input, activation: activation, builder: self)
@@ -412,7 +439,8 @@ extension PlanBuilder {
         return step.outputs[0]
       case .subtract, .multiply, .maximum, .minimum:
         let binary: BinaryStep.Operation =
-          operation == .subtract ? .subtract : operation == .multiply ? .multiply : operation == .maximum ? .maximum : .minimum
+          operation == .subtract
+          ? .subtract : operation == .multiply ? .multiply : operation == .maximum ? .maximum : .minimum
         var result = inputs[0]
         for next in inputs.dropFirst() {
           let step = try BinaryStep(label: label, lhs: result, rhs: next, operation: binary, builder: self)
@@ -433,11 +461,13 @@ extension PlanBuilder {
         case .maximum: .maximum
         case .minimum: .minimum
         }
-      result = try PlainKernels.broadcastBinary(kind, label: label, lhs: result, rhs: next, outputShape: shape, builder: self)
+      result = try PlainKernels.broadcastBinary(
+        kind, label: label, lhs: result, rhs: next, outputShape: shape, builder: self)
     }
     if operation == .average {
       let scale = try constant([1 / Float(inputs.count)], label: label)
-      result = try PlainKernels.broadcastBinary(.multiply, label: label, lhs: result, rhs: scale, outputShape: outputShape, builder: self)
+      result = try PlainKernels.broadcastBinary(
+        .multiply, label: label, lhs: result, rhs: scale, outputShape: outputShape, builder: self)
     }
     return result
   }

@@ -13,7 +13,8 @@ final class SumStep: Step {
     var descs = converted.map { builder.values[$0].desc }
     var descriptor: dnnl_primitive_desc_t?
     try check(
-      dnnl_sum_primitive_desc_create(&descriptor, &destination, Int32(descs.count), scales, &descs, nil, builder.engine),
+      dnnl_sum_primitive_desc_create(
+        &descriptor, &destination, Int32(descs.count), scales, &descs, nil, builder.engine),
       "describing sum \(label)")
     guard let descriptor else { throw TensorError.dnnl(operation: label, status: "no sum descriptor") }
     primitive = try DNNLPrimitive(descriptor: descriptor, name: label)
@@ -23,7 +24,9 @@ final class SumStep: Step {
   }
 
   override func forward(_ plan: ExecutionPlan) throws {
-    var arguments: [(Int32, DNNLMemory)] = inputs.enumerated().map { (DNNL_ARG_MULTIPLE_SRC + Int32($0), plan.values[$1].memory) }
+    var arguments: [(Int32, DNNLMemory)] = inputs.enumerated().map {
+      (DNNL_ARG_MULTIPLE_SRC + Int32($0), plan.values[$1].memory)
+    }
     arguments.append((DNNL_ARG_DST, plan.values[outputs[0]].memory))
     try primitive.execute(plan.stream, arguments)
   }
@@ -119,7 +122,10 @@ final class ChannelAffineStep: Step {
   private var activationGradient: AlignedBuffer?
   private var activationGradientPrimitive: OutputGradientPrimitive?
 
-  init(label: String, input: Int, scale scaleValues: [Float], shift shiftValues: [Float], activation: DNNLActivation?, builder: PlanBuilder) throws {
+  init(
+    label: String, input: Int, scale scaleValues: [Float], shift shiftValues: [Float], activation: DNNLActivation?,
+    builder: PlanBuilder
+  ) throws {
     self.activation = activation
     let value = builder.values[input]
     var src0 = value.desc
@@ -133,7 +139,9 @@ final class ChannelAffineStep: Step {
       try constantMemory(values, desc: src1, engine: builder.engine)
     }
     scale = try constant(scaleValues)
-    shift = try constant(shiftValues.count == scaleValues.count ? shiftValues : [Float](repeating: shiftValues.first ?? 0, count: scaleValues.count))
+    shift = try constant(
+      shiftValues.count == scaleValues.count
+        ? shiftValues : [Float](repeating: shiftValues.first ?? 0, count: scaleValues.count))
     let attributes = try DNNLAttributes()
     var postOps: dnnl_post_ops_t?
     try check(dnnl_post_ops_create(&postOps), "creating post-ops")

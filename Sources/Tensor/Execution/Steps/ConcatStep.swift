@@ -34,7 +34,9 @@ final class ConcatStep: Step {
   }
 
   override func forward(_ plan: ExecutionPlan) throws {
-    var arguments: [(Int32, DNNLMemory)] = inputs.enumerated().map { (DNNL_ARG_MULTIPLE_SRC + Int32($0), plan.values[$1].memory) }
+    var arguments: [(Int32, DNNLMemory)] = inputs.enumerated().map {
+      (DNNL_ARG_MULTIPLE_SRC + Int32($0), plan.values[$1].memory)
+    }
     arguments.append((DNNL_ARG_DST, plan.values[outputs[0]].memory))
     try primitive.execute(plan.stream, arguments)
   }

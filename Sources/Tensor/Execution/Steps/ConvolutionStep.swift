@@ -266,7 +266,8 @@ final class ConvolutionStep: Step {
         let paddedAny = try Desc.tagged(dims: paddedDims, tag: dnnl_format_tag_any)
         winograd = try? Self.makeConvolution(
           dnnl_convolution_winograd, label: label + " (backward)", source: paddedAny, weights: flippedAny, bias: nil,
-          destination: diffSrc, geometry: geometry, paddingBefore: zip(flippedBefore, extraBefore).map { Int64($0 - $1) },
+          destination: diffSrc, geometry: geometry,
+          paddingBefore: zip(flippedBefore, extraBefore).map { Int64($0 - $1) },
           paddingAfter: zip(flippedAfter, extraAfter).map { Int64($0 - $1) }, attributes: nil, engine: plan.engine)
         if winograd != nil, (extraBefore + extraAfter).contains(where: { $0 > 0 }) {
           gradientPadding = (extraBefore, extraAfter)
@@ -280,7 +281,9 @@ final class ConvolutionStep: Step {
           label: label + " (backward)", source: diffDst, weights: flippedAny, bias: nil, destination: diffSrc,
           geometry: geometry, paddingBefore: flippedBefore.map(Int64.init), paddingAfter: flippedAfter.map(Int64.init),
           allowsWinograd: false, attributes: nil, engine: plan.engine)
-      sourceWeights = (AlignedBuffer(copying: backwardKernel.values), try Desc.strided(dims: layout.dims, strides: layout.strides))
+      sourceWeights = (
+        AlignedBuffer(copying: backwardKernel.values), try Desc.strided(dims: layout.dims, strides: layout.strides)
+      )
       backwardIsForwardConvolution = true
     } else {
       switch kind {
@@ -305,7 +308,8 @@ final class ConvolutionStep: Step {
       }
     }
     let (gradientIn, gradientOut) =
-      backwardIsForwardConvolution ? (dnnl_query_src_md, dnnl_query_dst_md) : (dnnl_query_diff_dst_md, dnnl_query_diff_src_md)
+      backwardIsForwardConvolution
+      ? (dnnl_query_src_md, dnnl_query_dst_md) : (dnnl_query_diff_dst_md, dnnl_query_diff_src_md)
     guard let chosenWeights = created.desc(dnnl_query_weights_md), let userWeights = sourceWeights,
       let chosenDiffSrc = created.desc(gradientOut), let chosenDiffDst = created.desc(gradientIn)
     else {
@@ -323,7 +327,8 @@ final class ConvolutionStep: Step {
       let dims = Desc.dims(plan.values[outputs[0]].desc)
       try check(
         dnnl_memory_desc_init_submemory(
-          &interior, &parent, dims.map(Int64.init), [0, 0, Int64(gradientPadding.before[0]), Int64(gradientPadding.before[1])]),
+          &interior, &parent, dims.map(Int64.init),
+          [0, 0, Int64(gradientPadding.before[0]), Int64(gradientPadding.before[1])]),
         "describing the padded gradient of \(label)")
       backwardOutputGradient = padded
       backwardOutputGradientInterior = try DNNLMemory(desc: interior, engine: plan.engine, pointer: padded.0.pointer)
@@ -365,7 +370,9 @@ final class ConvolutionStep: Step {
         plan.stream,
         backwardIsForwardConvolution
           ? [(DNNL_ARG_SRC, outputGradient), (DNNL_ARG_WEIGHTS, backwardWeights), (DNNL_ARG_DST, destination)]
-          : [(DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_WEIGHTS, backwardWeights), (DNNL_ARG_DIFF_SRC, destination)])
+          : [
+            (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_WEIGHTS, backwardWeights), (DNNL_ARG_DIFF_SRC, destination),
+          ])
       if let backwardInputGradient { try plan.reorder(backwardInputGradient.memory, to: target) }
     }
   }

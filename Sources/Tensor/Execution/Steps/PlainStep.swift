@@ -26,7 +26,8 @@ final class PlainStep: Step {
   }
 
   override func forward(_ plan: ExecutionPlan) throws {
-    try forwardKernel(inputs.map { UnsafePointer(plan.values[$0].buffer.floats) }, plan.values[outputs[0]].buffer.floats)
+    try forwardKernel(
+      inputs.map { UnsafePointer(plan.values[$0].buffer.floats) }, plan.values[outputs[0]].buffer.floats)
   }
 
   override func prepareBackward(_ plan: ExecutionPlan) throws {
