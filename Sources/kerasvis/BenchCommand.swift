@@ -89,7 +89,7 @@ struct BenchCommand: ParsableCommand {
       print(report.jsonText)
       if ExecutionProfile.enabled {
         for (name, milliseconds) in ExecutionProfile.snapshot().sorted(by: { $0.value > $1.value }) {
-          print(String(format: "%10.1f ms  %@", milliseconds / Double(runs + warmup), name))
+          print(String(format: "%10.3f ms  %@", milliseconds / Double(runs + warmup), name))
         }
       }
     } catch let error as ValidationError {
