@@ -298,6 +298,15 @@ final class DNNLAttributes {
     try check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "setting post-ops")
   }
 
+  /// Sets a single `sum` post-op: the primitive adds its result to what its destination holds (`dst += result`).
+  func setAccumulatingPostOp() throws {
+    var postOps: dnnl_post_ops_t?
+    try check(dnnl_post_ops_create(&postOps), "creating post-ops")
+    defer { dnnl_post_ops_destroy(postOps) }
+    try check(dnnl_post_ops_append_sum(postOps, 1), "appending a sum post-op")
+    try check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "setting post-ops")
+  }
+
   deinit { dnnl_primitive_attr_destroy(attributes) }
 }
 

@@ -221,7 +221,11 @@ final class ExecutionPlan {
 
   /// Adds a gradient contribution to value `id`: `produce` writes the contribution (in the value's layout) into
   /// the memory it is given, which is the gradient itself for the first contribution and scratch space after.
-  func accumulateGradient(into id: Int, produce: (DNNLMemory) throws -> Void) throws {
+  /// `addInPlace`, when given, adds a later contribution straight into the gradient (`gradient += contribution`)
+  /// instead of going through scratch space and a sum.
+  func accumulateGradient(
+    into id: Int, produce: (DNNLMemory) throws -> Void, addInPlace: ((DNNLMemory) throws -> Void)? = nil
+  ) throws {
     let value = values[id]
     if value.gradient == nil {
       let buffer = AlignedBuffer(byteCount: Desc.byteSize(value.gradientDesc))
@@ -232,6 +236,10 @@ final class ExecutionPlan {
     if !value.gradientWritten {
       try produce(gradientMemory)
       value.gradientWritten = true
+      return
+    }
+    if let addInPlace {
+      try addInPlace(gradientMemory)
       return
     }
     let scratchMemory = try scratchMemory(desc: value.gradientDesc, byteCount: gradient.byteCount)
