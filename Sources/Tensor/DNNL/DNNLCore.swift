@@ -287,23 +287,26 @@ final class DNNLAttributes {
   /// Sets element-wise post-ops, applied in order to the primitive's output.
   func setEltwisePostOps(_ operations: [(algorithm: dnnl_alg_kind_t, alpha: Float, beta: Float)]) throws {
     guard !operations.isEmpty else { return }
-    var postOps: dnnl_post_ops_t?
-    try check(dnnl_post_ops_create(&postOps), "creating post-ops")
-    defer { dnnl_post_ops_destroy(postOps) }
-    for operation in operations {
-      try check(
-        dnnl_post_ops_append_eltwise(postOps, 1, operation.algorithm, operation.alpha, operation.beta),
-        "appending an element-wise post-op")
+    try setPostOps { postOps in
+      for operation in operations {
+        try check(
+          dnnl_post_ops_append_eltwise(postOps, 1, operation.algorithm, operation.alpha, operation.beta),
+          "appending an element-wise post-op")
+      }
     }
-    try check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "setting post-ops")
   }
 
   /// Sets a single `sum` post-op: the primitive adds its result to what its destination holds (`dst += result`).
   func setAccumulatingPostOp() throws {
+    try setPostOps { try check(dnnl_post_ops_append_sum($0, 1), "appending a sum post-op") }
+  }
+
+  /// Sets the post-ops that `append` adds to a new post-op list.
+  private func setPostOps(_ append: (dnnl_post_ops_t?) throws -> Void) throws {
     var postOps: dnnl_post_ops_t?
     try check(dnnl_post_ops_create(&postOps), "creating post-ops")
     defer { dnnl_post_ops_destroy(postOps) }
-    try check(dnnl_post_ops_append_sum(postOps, 1), "appending a sum post-op")
+    try append(postOps)
     try check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "setting post-ops")
   }
 

@@ -55,8 +55,6 @@ final class ConvolutionStep: Step {
   private var backwardPrimitive: DNNLPrimitive?
   /// The backward convolution (when it is a forward one) with a `sum` post-op, for later gradient contributions.
   private var accumulatingBackwardPrimitive: DNNLPrimitive?
-  /// How the backward forward-convolution was made: its algorithm and padding.
-  private var backwardAlgorithm: (algorithm: dnnl_alg_kind_t, paddingBefore: [Int64], paddingAfter: [Int64])?
   private var backwardWeights: DNNLMemory?
   private var backwardWeightsBuffer: AlignedBuffer?
   private var activationGradient: AlignedBuffer?
@@ -254,6 +252,9 @@ final class ConvolutionStep: Step {
     let created: DNNLPrimitive
     var sourceWeights = userWeights
     var gradientPadding: (before: [Int], after: [Int])?
+    // How a backward pass that is a forward convolution was made (its algorithm and padding), for its accumulating
+    // variant.
+    var backwardAlgorithm: (algorithm: dnnl_alg_kind_t, paddingBefore: [Int64], paddingAfter: [Int64])?
     if let backwardKernel {
       // dx = conv(dy, flipped kernel) with padding (k - 1) d - p before and after.
       let layout = backwardKernel.layout
