@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the ImageIO test fixtures and the colormap tables.
+"""Writes the Imaging test fixtures and the colormap tables.
 
 Outputs
   Tests/Fixtures/images/*.png|*.jpg|*.bin   small test images, good and bad (a few hundred bytes to a few KB each)
@@ -10,7 +10,7 @@ Outputs
       stitch_images formulas (keras-vis itself does not import under Keras 3, so its two NumPy expressions are
       evaluated here as written in raghakot/keras-vis vis/visualization/__init__.py and vis/utils/utils.py)
   Tests/Fixtures/images/manifest.json        the list of cases for the Swift tests
-  Sources/ImageIO/ColormapTables.swift       matplotlib's 256-entry LUTs for jet, viridis and gray
+  Sources/Imaging/ColormapTables.swift       matplotlib's 256-entry LUTs for jet, viridis and gray
 
 Run: python3 tools/make_image_fixtures.py   (needs numpy, Pillow, matplotlib and keras with its TensorFlow backend)
 """
@@ -37,7 +37,7 @@ from keras.applications import imagenet_utils  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "images")
 EXPECTED = os.path.join(OUT, "expected")
-TABLES = os.path.join(ROOT, "Sources", "ImageIO", "ColormapTables.swift")
+TABLES = os.path.join(ROOT, "Sources", "Imaging", "ColormapTables.swift")
 
 RNG = np.random.default_rng(20240611)
 

@@ -1,4 +1,4 @@
-import KerasModel
+import KerasGraph
 
 /// Reads the native graph description back into a `Graph`, attaching the weights from the mapped file, and checks
 /// everything the importer guarantees about a graph (values in range, connections that exist and form no cycle,

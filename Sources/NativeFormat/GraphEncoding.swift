@@ -1,4 +1,4 @@
-import KerasModel
+import KerasGraph
 
 /// Turns a `Graph` into the native format's graph description (format version 1) and collects the weights to
 /// store, in Keras's weight order (layer by layer in `model.layers` order, nested models in place, each layer's

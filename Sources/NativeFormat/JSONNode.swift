@@ -1,4 +1,4 @@
-import KerasModel
+import KerasGraph
 
 /// A JSON value as the native format reads and writes it: numbers keep their text (so that a Float or an Int is
 /// read back exactly, without a detour through Double) and object members keep their order.

@@ -1,6 +1,5 @@
 import Foundation
-import KerasModel
-import NativeFormat
+import KerasVis
 import Testing
 
 /// A step into a JSON value: a member name or a list index.
@@ -42,7 +41,7 @@ struct SampleNativeFile {
     let scratch = try ScratchFolder()
     defer { scratch.cleanUp() }
     let path = scratch.path("sample.safetensors")
-    try NativeModelFile.convert(from: fixturePath("sequential_cnn.h5"), to: path)
+    try ModelLoader.convert(from: fixturePath("sequential_cnn.h5"), to: path)
     let parts = splitNativeFile(try readBytes(path))
     header = try JSONValue.parse(Data(parts.header.utf8))
     data = parts.data

@@ -1,6 +1,5 @@
 import Foundation
-import KerasModel
-import NativeFormat
+import KerasVis
 import Testing
 
 /// The `kerasvis` executable that SwiftPM built next to the test runner.

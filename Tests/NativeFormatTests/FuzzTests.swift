@@ -1,7 +1,5 @@
 import Foundation
-import KerasModel
-import NativeFormat
-import Tensor
+import KerasVis
 import Testing
 
 /// How long each fuzz test runs: `KERASVIS_FUZZ_SECONDS` (default 2 seconds each, so CI stays quick).
@@ -24,7 +22,7 @@ private func seedFiles() throws -> [[UInt8]] {
     ("weights_only.weights.h5", "weights_only.json"), ("nested_k3.keras", nil), ("nested_mobilenet.h5", nil),
   ].map { file, topology in
     let path = scratch.path(file + ".safetensors")
-    try NativeModelFile.convert(
+    try ModelLoader.convert(
       from: fixturePath(file), topologyPath: topology.map(fixturePath), to: path,
       options: NativeWriteOptions(includesKerasConfig: false))
     return try readBytes(path)

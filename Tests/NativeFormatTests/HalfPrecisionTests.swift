@@ -1,6 +1,5 @@
 import Foundation
-import KerasModel
-import Tensor
+import KerasVis
 import Testing
 
 @testable import NativeFormat

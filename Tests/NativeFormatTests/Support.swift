@@ -1,7 +1,5 @@
 import Foundation
-import KerasModel
-import NativeFormat
-import Tensor
+import KerasVis
 import Testing
 
 /// `Tests/Fixtures/models`, written with real Keras by `tools/make_fixtures.py`.

@@ -1,0 +1,148 @@
+import Foundation
+import KerasVis
+import Testing
+
+private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .appendingPathComponent("Fixtures")
+
+private func fixturePath(_ name: String) -> String { root.appendingPathComponent(name).path }
+
+@Suite("kerasvis cam/saliency --method")
+struct MethodCommandTests {
+  @Test("cam --method writes the same map as the library's reference, and reports the automatic layer")
+  func camMethod() throws {
+    let npy = temporary(".npy")
+    defer { try? FileManager.default.removeItem(atPath: npy) }
+    let result = try kerasvis([
+      "cam", fixturePath("models/sequential_cnn.h5"), fixturePath("models/sequential_cnn.input.npy"),
+      "--method", "gradcam++", "--filter", "3", "--npy", npy,
+    ])
+    #expect(result.status == 0, "\(result.error)")
+    #expect(result.error.contains("layer 'average_pooling2d' (index 5, AveragePooling2D)"))
+    let map = try NPY.read(path: npy)
+    #expect(map.shape == [2, 28, 28])
+    // pytorch-grad-cam's map for classes [3, 7]: the first sample's target is class 3 here too.
+    let expected = try NPY.read(path: fixturePath("methods/sequential_cnn.average_pooling2d.ptgc.gradcam++_output.npy"))
+    let first = zip(try map.sample(0).scalars, try expected.sample(0).scalars).map { abs($0 - $1) }.max() ?? 1
+    #expect(first <= 5e-4)
+  }
+
+  @Test("a nested layer path, the tf-keras-vis convention and Faster Score-CAM from the command line")
+  func nestedLayer() throws {
+    let npy = temporary(".npy")
+    defer { try? FileManager.default.removeItem(atPath: npy) }
+    let result = try kerasvis([
+      "cam", fixturePath("models/inception_v3_narrow.h5"), fixturePath("models/inception_v3_narrow.input.npy"),
+      "--method", "scorecam", "--convention", "tf-keras-vis", "--max-n", "10", "--filter", "4", "--penultimate",
+      "mixed10", "--npy", npy,
+    ])
+    #expect(result.status == 0, "\(result.error)")
+    let expected = try NPY.read(
+      path: fixturePath("methods/inception_v3_narrow.mixed10.tkv.scorecam_max_N10_output.npy"))
+    let map = try NPY.read(path: npy)
+    #expect(map.shape == [139, 139])
+    #expect(zip(map.scalars, expected.scalars).allSatisfy { abs($0 - $1) <= 5e-4 })
+    let nested = try kerasvis([
+      "cam", fixturePath("models/nested_mobilenet.h5"), fixturePath("models/nested_mobilenet.input.npy"),
+      "--method", "eigengradcam", "--penultimate", "mobilenetv2_0.10_96/block_16_project", "--npy", npy,
+    ])
+    #expect(nested.status == 0, "\(nested.error)")
+    #expect(nested.error.contains("the top class of each sample"))
+    #expect(!nested.error.contains("last feature map"))
+    #expect(try NPY.read(path: npy).shape == [2, 96, 96])
+  }
+
+  @Test("saliency --method runs the gradient methods")
+  func saliencyMethods() throws {
+    let npy = temporary(".npy")
+    defer { try? FileManager.default.removeItem(atPath: npy) }
+    for method in ["smoothgrad", "integrated-gradients", "input-x-gradient", "guided-backprop", "vanilla"] {
+      let result = try kerasvis([
+        "saliency", fixturePath("models/sequential_cnn.h5"), fixturePath("models/sequential_cnn.input.npy"),
+        "--method", method, "--samples", "3", "--steps", "4", "--filter", "2", "--npy", npy,
+      ])
+      #expect(result.status == 0, "\(method): \(result.error)")
+      let map = try NPY.read(path: npy)
+      #expect(map.shape == [2, 28, 28], "\(method)")
+      #expect((map.scalars.max() ?? 0) > 0.99, "\(method)")
+    }
+  }
+
+  @Test("binary targets, and bad method arguments give usage errors")
+  func errors() throws {
+    let binary = try kerasvis([
+      "cam", fixturePath("methods/binary_cnn.h5"), fixturePath("methods/binary_cnn.input.npy"), "--method", "gradcam",
+      "--binary", "negative",
+    ])
+    #expect(binary.status == 0, "\(binary.error)")
+    let model = fixturePath("models/sequential_cnn.h5")
+    let input = fixturePath("models/sequential_cnn.input.npy")
+    let wrongFamily = try kerasvis(["cam", model, input, "--method", "smoothgrad"])
+    #expect(wrongFamily.status == 64)
+    #expect(wrongFamily.error.contains("kerasvis saliency"))
+    let unknown = try kerasvis(["saliency", model, input, "--method", "gradcam"])
+    #expect(unknown.status == 64)
+    let layer = try kerasvis(["cam", model, input, "--method", "gradcam", "--layer", "dense"])
+    #expect(layer.status == 64)
+    #expect(layer.error.contains("--penultimate"))
+    let dense = try kerasvis(["cam", model, input, "--method", "gradcam", "--penultimate", "dense"])
+    #expect(dense.status == 1)
+    #expect(dense.error.contains("layer 'dense' (index 8, Dense)"))
+    let maxN = try kerasvis(["cam", model, input, "--method", "scorecam", "--max-n", "0"])
+    #expect(maxN.status == 64)
+    let binaryOnSoftmax = try kerasvis(["cam", model, input, "--method", "gradcam", "--binary", "positive"])
+    #expect(binaryOnSoftmax.status == 1)
+    #expect(binaryOnSoftmax.error.contains("(N, 1)"))
+  }
+}
+
+@Suite("kerasvis evaluate")
+struct MethodEvaluateCommandTests {
+  @Test("evaluate prints a table of metrics per method, or every value as JSON")
+  func table() throws {
+    let boxes = temporary(".json")
+    defer { try? FileManager.default.removeItem(atPath: boxes) }
+    try Data(#"{"sequential_cnn.input.npy": {"boxes": [[10, 10, 40, 40]], "width": 56, "height": 56}}"#.utf8)
+      .write(to: URL(fileURLWithPath: boxes))
+    let model = fixturePath("models/sequential_cnn.h5")
+    let input = fixturePath("models/sequential_cnn.input.npy")
+    let result = try kerasvis([
+      "evaluate", model, input, "--method", "gradcam", "layercam", "--boxes", boxes, "--metric", "pointing",
+      "deletion", "road-combined",
+    ])
+    #expect(result.status == 0, "\(result.error)")
+    let lines = result.output.split(separator: "\n")
+    #expect(lines.count == 3)
+    #expect(lines.first?.contains("pointing ↑") == true && lines.first?.contains("deletion ↓") == true)
+    #expect(lines.dropFirst().first?.hasPrefix("gradcam ") == true)
+    #expect(result.error.contains("layer 'average_pooling2d' (index 5, AveragePooling2D)"))
+    let json = try kerasvis([
+      "evaluate", model, input, "--method", "eigencam", "--metric", "confidence-drop", "insertion", "--json",
+    ])
+    #expect(json.status == 0, "\(json.error)")
+    let parsed = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: [String: [Double]]]
+    #expect(parsed?["eigencam"]?["insertion"]?.count == 2)
+    #expect(parsed?["eigencam"]?["confidence-drop"]?.count == 2)
+  }
+
+  @Test("evaluate refuses unknown methods and metrics, pointing without boxes, and inputs without boxes")
+  func errors() throws {
+    let model = fixturePath("models/sequential_cnn.h5")
+    let input = fixturePath("models/sequential_cnn.input.npy")
+    let method = try kerasvis(["evaluate", model, input, "--method", "gradcam+++"])
+    #expect(method.status == 64)
+    let metric = try kerasvis(["evaluate", model, input, "--method", "gradcam", "--metric", "accuracy"])
+    #expect(metric.status == 64)
+    let pointing = try kerasvis(["evaluate", model, input, "--method", "gradcam", "--metric", "pointing"])
+    #expect(pointing.status == 64)
+    #expect(pointing.error.contains("--boxes"))
+    let boxes = temporary(".json")
+    defer { try? FileManager.default.removeItem(atPath: boxes) }
+    try Data(#"{"other.png": [[0, 0, 4, 4]]}"#.utf8).write(to: URL(fileURLWithPath: boxes))
+    let missing = try kerasvis([
+      "evaluate", model, input, "--method", "gradcam", "--boxes", boxes, "--metric", "pointing",
+    ])
+    #expect(missing.status == 64)
+    #expect(missing.error.contains("no entry for sequential_cnn.input.npy"))
+  }
+}
