@@ -1,6 +1,6 @@
-import KerasGraph
 import Foundation
 import HDF5
+import KerasGraph
 
 /// Loads weights from a Keras 3 `.keras` archive's `model.weights.h5`. Keras's `saving_lib` stores each layer's
 /// variables at `layers/<snake_case class name, numbered>/vars/<i>`, walking `model.layers` in order and

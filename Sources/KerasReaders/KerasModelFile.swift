@@ -1,6 +1,6 @@
-import KerasGraph
 import Foundation
 import HDF5
+import KerasGraph
 import ZIPFoundation
 
 /// The on-disk formats kerasvis reads.

@@ -1,5 +1,5 @@
-import KerasGraph
 import HDF5
+import KerasGraph
 
 /// Loads weights from a legacy Keras `.h5` layout: the `model_weights` group of a full-model file, or the root of
 /// a `save_weights` file. Each layer's group lists its datasets in the `weight_names` attribute; the datasets are

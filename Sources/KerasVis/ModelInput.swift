@@ -1,6 +1,6 @@
 import Foundation
-import KerasGraph
 import Imaging
+import KerasGraph
 import KerasRuntime
 
 /// Turns image files into a model's input batch the way a Keras user does: `load_img` at the model's input size

@@ -180,4 +180,3 @@ public enum NativeModelFile {
     return a.st_dev == b.st_dev && a.st_ino == b.st_ino
   }
 }
-
