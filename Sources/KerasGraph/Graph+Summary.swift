@@ -44,8 +44,8 @@ extension SummaryRow {
   public var json: JSONValue {
     let shape: JSONValue = outputShapes.count == 1 ? outputShapes[0].json : .array(outputShapes.map(\.json))
     return .object([
-      "index": .number(Double(index)), "name": .string(name), "class": .string(className), "output_shape": shape,
-      "params": .number(Double(parameterCount)), "inbound": .array(inbound.map { .string($0) }),
+      "index": .int(index), "name": .string(name), "class": .string(className), "output_shape": shape,
+      "params": .int(parameterCount), "inbound": .array(inbound.map { .string($0) }),
     ])
   }
 }
@@ -54,7 +54,7 @@ extension Graph {
   /// The summary as JSON: `{"name", "class", "total_params", "layers": [row...]}`.
   public func summaryJSON(expandingNested: Bool = false) -> JSONValue {
     .object([
-      "name": .string(name), "class": .string(kind.rawValue), "total_params": .number(Double(parameterCount)),
+      "name": .string(name), "class": .string(kind.rawValue), "total_params": .int(parameterCount),
       "layers": .array(summaryRows(expandingNested: expandingNested).map(\.json)),
     ])
   }

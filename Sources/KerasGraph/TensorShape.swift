@@ -46,6 +46,6 @@ public struct TensorShape: Sendable, Hashable, CustomStringConvertible {
 
   /// The shape as JSON: a list whose unknown entries are `null`.
   public var json: JSONValue {
-    .array(dimensions.map { $0.map { .number(Double($0)) } ?? .null })
+    .array(dimensions.map { $0.map { .int($0) } ?? .null })
   }
 }

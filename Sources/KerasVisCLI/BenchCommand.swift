@@ -76,13 +76,13 @@ struct BenchCommand: ParsableCommand {
       }
       let sorted = times.sorted()
       let report: JSONValue = .object([
-        "model": .string(graph.name), "task": .string(task), "batch": .number(Double(batch)),
+        "model": .string(graph.name), "task": .string(task), "batch": .double(Double(batch)),
         "precision": .string(arithmetic.precision.rawValue),
-        "runs": .number(Double(runs)),
-        "load_ms": .number(loadSeconds * 1000), "first_run_ms": .number(firstSeconds * 1000),
-        "median_ms": .number(sorted[sorted.count / 2]), "min_ms": .number(sorted[0]),
-        "mean_ms": .number(times.reduce(0, +) / Double(times.count)),
-        "peak_rss_mb": .number(peakResidentMegabytes()),
+        "runs": .double(Double(runs)),
+        "load_ms": .double(loadSeconds * 1000), "first_run_ms": .double(firstSeconds * 1000),
+        "median_ms": .double(sorted[sorted.count / 2]), "min_ms": .double(sorted[0]),
+        "mean_ms": .double(times.reduce(0, +) / Double(times.count)),
+        "peak_rss_mb": .double(peakResidentMegabytes()),
       ])
       print(report.jsonText)
       if ExecutionProfile.enabled {
@@ -132,9 +132,9 @@ extension BenchCommand {
       }
       let sorted = times.sorted()
       let report: JSONValue = .object([
-        "model": .string(name), "file": .string(model.model), "runs": .number(Double(runs)),
-        "median_ms": .number(sorted[sorted.count / 2]), "min_ms": .number(sorted[0]),
-        "mean_ms": .number(times.reduce(0, +) / Double(times.count)), "peak_rss_mb": .number(peakResidentMegabytes()),
+        "model": .string(name), "file": .string(model.model), "runs": .double(Double(runs)),
+        "median_ms": .double(sorted[sorted.count / 2]), "min_ms": .double(sorted[0]),
+        "mean_ms": .double(times.reduce(0, +) / Double(times.count)), "peak_rss_mb": .double(peakResidentMegabytes()),
       ])
       print(report.jsonText)
     } catch {

@@ -94,7 +94,7 @@ struct EvaluateCommand: ParsableCommand {
     let graph: Graph
     var layer: [Int]?
     var methodList: [any ExplanationMethod] = []
-    var boxTable: [String: JSONValue] = [:]
+    var boxTable: JSONObject = [:]
     do {
       graph = try model.load()
       if let penultimate { layer = try graph.resolveLayer(penultimate) }
@@ -153,16 +153,15 @@ struct EvaluateCommand: ParsableCommand {
     if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     if json {
       let report: JSONValue = .object(
-        Dictionary(
-          uniqueKeysWithValues: methodList.enumerated().map { m, method in
-            (
-              method.name,
-              JSONValue.object(
-                Dictionary(
-                  uniqueKeysWithValues: metricList.enumerated().map { k, metric in
-                    (metric.name, JSONValue.array(values[m][k].map { .number(Double($0)) }))
-                  }))
-            )
+        JSONObject(
+          methodList.enumerated().map { m, method in
+            JSONMember(
+              key: method.name,
+              value: .object(
+                JSONObject(
+                  metricList.enumerated().map { k, metric in
+                    JSONMember(key: metric.name, value: .array(values[m][k].map { .double(Double($0)) }))
+                  })))
           }))
       print(report.jsonText)
       return
@@ -172,7 +171,7 @@ struct EvaluateCommand: ParsableCommand {
 
   /// The boxes of `file` from the table (by path or file name), scaled to the input size when the entry gives
   /// the original's size.
-  func boxesFor(_ file: String, table: [String: JSONValue], input: Tensor) throws -> [BoundingBox]? {
+  func boxesFor(_ file: String, table: JSONObject, input: Tensor) throws -> [BoundingBox]? {
     guard boxes != nil else { return nil }
     guard let entry = table[file] ?? table[(file as NSString).lastPathComponent] else {
       throw ValidationError("--boxes: no entry for \((file as NSString).lastPathComponent)")

@@ -311,7 +311,7 @@ func runExplanations(
       let map = try explain(explainer, layer, filters, input)
       if options.timings {
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
-        print(JSONValue.object(["input": .string(file), "ms": .number(milliseconds)]).jsonText)
+        print(JSONValue.object(["input": .string(file), "ms": .double(milliseconds)]).jsonText)
       }
       if let npy = options.npy {
         try NPY.write(map, to: try outputPath(npy, for: file, suffix: "\(command).npy", single: single))

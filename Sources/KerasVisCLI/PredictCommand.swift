@@ -79,11 +79,11 @@ struct PredictCommand: ParsableCommand {
   }
 
   private func outputJSON(_ output: Tensor) -> JSONValue {
-    var object: [String: JSONValue] = ["shape": .array(output.shape.map { .number(Double($0)) })]
+    var object: JSONObject = ["shape": .array(output.shape.map { .double(Double($0)) })]
     if let classes = topClasses(output) {
       object["top"] = .array(
         classes.map { sample in
-          .array(sample.map { .object(["class": .number(Double($0.index)), "score": .number(Double($0.score))]) })
+          .array(sample.map { .object(["class": .double(Double($0.index)), "score": .double(Double($0.score))]) })
         })
     }
     return .object(object)

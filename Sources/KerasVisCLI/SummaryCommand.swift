@@ -63,12 +63,12 @@ struct SummaryCommand: ParsableCommand {
     if json {
       let rows: [JSONValue] = candidates.map { candidate in
         .object([
-          "index": .number(Double(candidate.index)), "name": .string(candidate.name),
+          "index": .double(Double(candidate.index)), "name": .string(candidate.name),
           "class": .string(candidate.className), "output_shape": candidate.outputShape.json,
           "keras_vis_choice": .bool(candidate.isKerasVisChoice), "paper_choice": .bool(candidate.isPaperChoice),
         ])
       }
-      print(JSONValue.object(["layer": .number(Double(index)), "candidates": .array(rows)]).jsonText)
+      print(JSONValue.object(["layer": .double(Double(index)), "candidates": .array(rows)]).jsonText)
       return
     }
     print("Grad-CAM penultimate layers for layer \(index) (\(graph.layers[index].name)):")

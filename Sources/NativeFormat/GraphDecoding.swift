@@ -26,43 +26,43 @@ struct GraphDecoder {
     .invalidGraph(file: file, path: path, detail: detail)
   }
 
-  private func members(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> [JSONMember] {
+  private func members(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> [JSONMember] {
     guard case .object(let object) = node else { throw failure(path, "expected an object, found \(node.kind)") }
     return object.members
   }
 
-  private func field(_ node: JSONNode, _ key: String, _ path: String) throws(NativeFormatError) -> JSONNode {
+  private func field(_ node: JSONValue, _ key: String, _ path: String) throws(NativeFormatError) -> JSONValue {
     guard case .object = node else { throw failure(path, "expected an object, found \(node.kind)") }
     guard let value = node[key] else { throw failure(path + "." + key, "missing") }
     return value
   }
 
-  private func list(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> [JSONNode] {
+  private func list(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> [JSONValue] {
     guard case .array(let elements) = node else { throw failure(path, "expected a list, found \(node.kind)") }
     return elements
   }
 
-  private func string(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> String {
+  private func string(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> String {
     guard case .string(let text) = node else { throw failure(path, "expected a string, found \(node.kind)") }
     return text
   }
 
-  private func bool(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> Bool {
+  private func bool(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> Bool {
     guard case .bool(let flag) = node else { throw failure(path, "expected true or false, found \(node.kind)") }
     return flag
   }
 
-  private func int(_ node: JSONNode, _ path: String, in range: ClosedRange<Int>) throws(NativeFormatError) -> Int {
-    guard case .number(let text) = node, let value = Int(text), range.contains(value) else {
+  private func int(_ node: JSONValue, _ path: String, in range: ClosedRange<Int>) throws(NativeFormatError) -> Int {
+    guard case .number(let number) = node, let value = Int(number.text), range.contains(value) else {
       throw failure(path, "expected an integer in \(range.lowerBound)...\(range.upperBound), found \(node.kind)")
     }
     return value
   }
 
-  private func float(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> Float {
+  private func float(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> Float {
     switch node {
-    case .number(let text):
-      if let value = Float(text) { return value }
+    case .number(let number):
+      if let value = Float(number.text) { return value }
     case .string("NaN"): return .nan
     case .string("Infinity"): return .infinity
     case .string("-Infinity"): return -.infinity
@@ -71,7 +71,7 @@ struct GraphDecoder {
     throw failure(path, "expected a number, found \(node.kind)")
   }
 
-  private func ints(_ node: JSONNode, _ path: String, in range: ClosedRange<Int>, count: Int? = nil)
+  private func ints(_ node: JSONValue, _ path: String, in range: ClosedRange<Int>, count: Int? = nil)
     throws(NativeFormatError) -> [Int]
   {
     let elements = try list(node, path)
@@ -84,7 +84,7 @@ struct GraphDecoder {
     return values
   }
 
-  private func floats(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> [Float] {
+  private func floats(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> [Float] {
     let elements = try list(node, path)
     var values: [Float] = []
     values.reserveCapacity(elements.count)
@@ -92,7 +92,7 @@ struct GraphDecoder {
     return values
   }
 
-  private func shape(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> TensorShape {
+  private func shape(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> TensorShape {
     let elements = try list(node, path)
     guard (1...NativeFormatLimits.maximumRank).contains(elements.count) else {
       throw failure(
@@ -118,7 +118,7 @@ struct GraphDecoder {
     return TensorShape(dimensions)
   }
 
-  private func source(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> TensorSource {
+  private func source(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> TensorSource {
     let fields = try members(node, path)
     let limit = Int(Int32.max)
     if let input = node["input"], fields.count == 1 {
@@ -140,9 +140,9 @@ struct GraphDecoder {
   // MARK: Graphs
 
   /// The graph of a description root `{"format_version": 1, "model": {...}}`.
-  func decodeRoot(_ root: JSONNode) throws(NativeFormatError) -> Graph {
+  func decodeRoot(_ root: JSONValue) throws(NativeFormatError) -> Graph {
     guard case .object = root else { throw failure("", "the graph description must be an object, found \(root.kind)") }
-    guard case .number(let text)? = root["format_version"], let version = Int(text) else {
+    guard case .number(let number)? = root["format_version"], let version = Int(number.text) else {
       throw failure("format_version", "missing or not an integer")
     }
     guard version <= NativeModelFile.formatVersion else {
@@ -159,7 +159,7 @@ struct GraphDecoder {
     var path: String
   }
 
-  private func decodeGraph(_ node: JSONNode, path: String, layerPrefix: String, depth: Int)
+  private func decodeGraph(_ node: JSONValue, path: String, layerPrefix: String, depth: Int)
     throws(NativeFormatError) -> Graph
   {
     guard depth < GraphDecoder.maximumModelDepth else {
@@ -214,14 +214,14 @@ struct GraphDecoder {
     return graph
   }
 
-  private func decodeLayer(_ node: JSONNode, path: String, position: Int, layerPrefix: String, depth: Int)
+  private func decodeLayer(_ node: JSONValue, path: String, position: Int, layerPrefix: String, depth: Int)
     throws(NativeFormatError) -> PendingLayer
   {
     let index = try int(try field(node, "index", path), path + ".index", in: position...position)
     let name = try string(try field(node, "name", path), path + ".name")
     let className = try string(try field(node, "class_name", path), path + ".class_name")
     let trainable = try bool(try field(node, "trainable", path), path + ".trainable")
-    let config = node["keras_config"]?.jsonValue ?? .object([:])
+    let config = node["keras_config"] ?? .object([:])
     let layerPath = layerPrefix + name
     let operation = try decodeOperation(
       try field(node, "op", path), path: path + ".op", layerPath: layerPath, depth: depth)
@@ -248,7 +248,7 @@ struct GraphDecoder {
         shapes.append(try shape(shapeNode, "\(entryPath).output_shapes[\(slot)]"))
       }
       nodes.append(
-        Node(inputs: sources, outputShapes: shapes, arguments: entry["arguments"]?.jsonValue ?? .object([:])))
+        Node(inputs: sources, outputShapes: shapes, arguments: entry["arguments"] ?? .object([:])))
     }
     guard !nodes.isEmpty else { throw failure(path + ".nodes", "a layer has at least one call") }
     let layer = Layer(
@@ -259,13 +259,13 @@ struct GraphDecoder {
 
   // MARK: Operations
 
-  private func decodeOperation(_ node: JSONNode, path: String, layerPath: String, depth: Int)
+  private func decodeOperation(_ node: JSONValue, path: String, layerPath: String, depth: Int)
     throws(NativeFormatError) -> LayerOperation
   {
     let name = try string(try field(node, "op", path), path + ".op")
     let sizeLimit = 1 << 20
     let countLimit = 1 << 24
-    func value(_ key: String) throws(NativeFormatError) -> JSONNode { try field(node, key, path) }
+    func value(_ key: String) throws(NativeFormatError) -> JSONValue { try field(node, key, path) }
     func intField(_ key: String, _ range: ClosedRange<Int>) throws(NativeFormatError) -> Int {
       try int(try value(key), path + "." + key, in: range)
     }
@@ -437,7 +437,7 @@ struct GraphDecoder {
         throw .customLayerNotRegistered(file: file, layer: layerPath, className: className)
       }
       do {
-        return .custom(className: className, implementation: try factory(try value("config").jsonValue))
+        return .custom(className: className, implementation: try factory(try value("config")))
       } catch let error as NativeFormatError {
         throw error
       } catch {

@@ -15,18 +15,18 @@ struct GraphEncoder {
   }
 
   /// The root of the graph description: `{"format_version": 1, "model": <graph>}`.
-  mutating func encodeRoot(_ graph: Graph) -> JSONNode {
+  mutating func encodeRoot(_ graph: Graph) -> JSONValue {
     .object([
       "format_version": .int(NativeModelFile.formatVersion),
       "model": encode(graph, pathPrefix: ""),
     ])
   }
 
-  private mutating func encode(_ graph: Graph, pathPrefix: String) -> JSONNode {
-    let inputs = graph.inputs.map { input -> JSONNode in
+  private mutating func encode(_ graph: Graph, pathPrefix: String) -> JSONValue {
+    let inputs = graph.inputs.map { input -> JSONValue in
       .object([
         "name": .string(input.name), "shape": GraphEncoder.encode(input.shape),
-        "layer": input.layerIndex.map(JSONNode.int) ?? .null,
+        "layer": input.layerIndex.map(JSONValue.int) ?? .null,
       ])
     }
     let layers = graph.layers.map { encode($0, pathPrefix: pathPrefix) }
@@ -50,35 +50,35 @@ struct GraphEncoder {
     return name
   }
 
-  private mutating func encode(_ layer: Layer, pathPrefix: String) -> JSONNode {
+  private mutating func encode(_ layer: Layer, pathPrefix: String) -> JSONValue {
     let path = pathPrefix + layer.name
     let operation = encode(layer.operation, layerPath: path, keras: layer.config)
-    let weights = layer.weights.map { weight -> JSONNode in
+    let weights = layer.weights.map { weight -> JSONValue in
       let name = uniqueName(path + "/" + weight.name)
       tensors.append((name, weight))
       return .object(["name": .string(weight.name), "tensor": .string(name)])
     }
-    let nodes = layer.nodes.map { node -> JSONNode in
+    let nodes = layer.nodes.map { node -> JSONValue in
       var members: JSONObject = [
         "inputs": .array(node.inputs.map(GraphEncoder.encode)),
         "output_shapes": .array(node.outputShapes.map(GraphEncoder.encode)),
       ]
-      if node.arguments != .object([:]) { members.append("arguments", JSONNode(node.arguments)) }
+      if node.arguments != .object([:]) { members.append("arguments", node.arguments) }
       return .object(members)
     }
     var members: JSONObject = [
       "index": .int(layer.index), "name": .string(layer.name), "class_name": .string(layer.className),
       "trainable": .bool(layer.trainable), "op": operation, "weights": .array(weights), "nodes": .array(nodes),
     ]
-    if includesKerasConfig { members.append("keras_config", JSONNode(layer.config)) }
+    if includesKerasConfig { members.append("keras_config", layer.config) }
     return .object(members)
   }
 
-  static func encode(_ shape: TensorShape) -> JSONNode {
-    .array(shape.dimensions.map { $0.map(JSONNode.int) ?? .null })
+  static func encode(_ shape: TensorShape) -> JSONValue {
+    .array(shape.dimensions.map { $0.map(JSONValue.int) ?? .null })
   }
 
-  static func encode(_ source: TensorSource) -> JSONNode {
+  static func encode(_ source: TensorSource) -> JSONValue {
     switch source {
     case .graphInput(let index):
       return .object(["input": .int(index)])
@@ -98,13 +98,13 @@ struct GraphEncoder {
     ]
   }
 
-  private static func edges(_ edges: Edges2D) -> JSONNode {
+  private static func edges(_ edges: Edges2D) -> JSONValue {
     .array([.ints([edges.top, edges.bottom]), .ints([edges.left, edges.right])])
   }
 
   /// The normalized config of an operation: `{"op": <name>, <fields>}` (see `NativeModelFile` for the list).
-  private mutating func encode(_ operation: LayerOperation, layerPath: String, keras: JSONValue) -> JSONNode {
-    func op(_ name: String, _ fields: JSONObject = [:]) -> JSONNode {
+  private mutating func encode(_ operation: LayerOperation, layerPath: String, keras: JSONValue) -> JSONValue {
+    func op(_ name: String, _ fields: JSONObject = [:]) -> JSONValue {
       .object(["op": .string(name)] + fields)
     }
     switch operation {
@@ -141,7 +141,7 @@ struct GraphEncoder {
         ["filters": .int(conv.filters)]
           + GraphEncoder.window(conv.kernelSize, conv.strides, conv.padding, conv.dilation)
           + [
-            "output_padding": conv.outputPadding.map(JSONNode.ints) ?? .null, "use_bias": .bool(conv.useBias),
+            "output_padding": conv.outputPadding.map(JSONValue.ints) ?? .null, "use_bias": .bool(conv.useBias),
             "activation": .string(conv.activation.rawValue),
           ])
     case .dense(let dense):
@@ -171,7 +171,7 @@ struct GraphEncoder {
       return op(
         "relu",
         [
-          "max_value": relu.maxValue.map(JSONNode.float) ?? .null, "negative_slope": .float(relu.negativeSlope),
+          "max_value": relu.maxValue.map(JSONValue.float) ?? .null, "negative_slope": .float(relu.negativeSlope),
           "threshold": .float(relu.threshold),
         ])
     case .leakyReLU(let slope):
@@ -217,8 +217,8 @@ struct GraphEncoder {
       return op(
         "normalization",
         [
-          "axes": .ints(norm.axes), "mean": norm.mean.map(JSONNode.floats) ?? .null,
-          "variance": norm.variance.map(JSONNode.floats) ?? .null, "invert": .bool(norm.invert),
+          "axes": .ints(norm.axes), "mean": norm.mean.map(JSONValue.floats) ?? .null,
+          "variance": norm.variance.map(JSONValue.floats) ?? .null, "invert": .bool(norm.invert),
         ])
     case .scaledSum(let scale):
       return op("scaled_sum", ["scale": .float(scale)])
@@ -228,7 +228,7 @@ struct GraphEncoder {
       return op("model", ["graph": encode(inner, pathPrefix: layerPath + "/")])
     case .custom(let className, _):
       // The only description of a user's class is its Keras config, which the registered factory reads again.
-      return op("custom", ["class_name": .string(className), "config": JSONNode(keras)])
+      return op("custom", ["class_name": .string(className), "config": keras])
     }
   }
 }

@@ -87,9 +87,9 @@ public enum NativeModelFile {
     let mapped = try MappedFile(path: path)
     let header = try SafetensorsHeader.parse(mapped.bytes, file: path)
     guard let text = header.metadata[graphMetadataKey] else { throw .missingGraph(file: path) }
-    let root: JSONNode
+    let root: JSONValue
     do {
-      root = try JSONParser.parse(text)
+      root = try JSONValue.parseStrict(text)
     } catch {
       throw .invalidGraph(file: path, path: "", detail: "the graph description is not JSON: \(error)")
     }
@@ -119,7 +119,7 @@ public enum NativeModelFile {
       offset += size
     }
     let header = SafetensorsHeader.encode(
-      tensors: tensors.map(\.0), metadata: [(graphMetadataKey, description.text)])
+      tensors: tensors.map(\.0), metadata: [(graphMetadataKey, description.compactText)])
     return (header, tensors)
   }
 

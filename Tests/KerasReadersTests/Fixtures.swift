@@ -41,7 +41,7 @@ struct KerasReport {
     layers = try records(raw["layers"])
     totalParams = raw["total_params"]?.int
     var nested: [String: [LayerRecord]] = [:]
-    for (key, value) in raw["nested"]?.object ?? [:] { nested[key] = try records(value["layers"]) }
+    for member in raw["nested"]?.object ?? [:] { nested[member.key] = try records(member.value["layers"]) }
     self.nested = nested
   }
 }

@@ -1,29 +1,41 @@
-/// Why some bytes are not the JSON the native format expects.
-struct JSONSyntaxError: Error, CustomStringConvertible {
+/// Why a text is not JSON, with the byte offset of the problem.
+public struct JSONParseError: Error, CustomStringConvertible, Equatable {
   /// The byte offset of the problem.
-  var offset: Int
-  var message: String
+  public var offset: Int
+  /// What is wrong there.
+  public var detail: String
 
-  var description: String { "at byte \(offset): \(message)" }
-}
-
-/// A strict JSON parser (RFC 8259) over UTF-8 bytes that never traps: every malformed input, however deep or
-/// long, ends in a `JSONSyntaxError`. Nesting is limited to `maximumDepth` levels so that hostile input cannot
-/// exhaust the stack.
-struct JSONParser {
-  /// The deepest nesting of lists and objects accepted.
-  static let maximumDepth = 256
-
-  private let bytes: UnsafeBufferPointer<UInt8>
-  private var position = 0
-
-  private init(bytes: UnsafeBufferPointer<UInt8>) {
-    self.bytes = bytes
+  public init(offset: Int, detail: String) {
+    self.offset = offset
+    self.detail = detail
   }
 
-  /// Parses one JSON value that fills `bytes` (surrounding whitespace allowed).
-  static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSONNode {
-    var parser = JSONParser(bytes: bytes)
+  public var description: String { "\(detail) at byte \(offset)" }
+}
+
+/// The one JSON parser of the package, for untrusted text (Keras configs, `model.to_json()` files, native-file
+/// headers): strict JSON (RFC 8259) over UTF-8 bytes that never traps, plus Python's `NaN`, `Infinity` and
+/// `-Infinity` where `allowsNonFiniteLiterals`. Nesting is bounded (`maximumDepth`), invalid UTF-8, lone
+/// surrogates and duplicate member names are refused, numbers keep their text and object members their order.
+struct JSONParser {
+  /// The deepest nesting of lists and objects accepted.
+  static let maximumDepth = 512
+
+  private let bytes: UnsafeBufferPointer<UInt8>
+  private let allowsNonFiniteLiterals: Bool
+  private var position = 0
+
+  private init(bytes: UnsafeBufferPointer<UInt8>, allowsNonFiniteLiterals: Bool) {
+    self.bytes = bytes
+    self.allowsNonFiniteLiterals = allowsNonFiniteLiterals
+  }
+
+  /// Parses one JSON value that fills `bytes` (surrounding whitespace and a UTF-8 byte order mark allowed).
+  static func parse(_ bytes: UnsafeBufferPointer<UInt8>, allowsNonFiniteLiterals: Bool) throws(JSONParseError)
+    -> JSONValue
+  {
+    var parser = JSONParser(bytes: bytes, allowsNonFiniteLiterals: allowsNonFiniteLiterals)
+    if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { parser.position = 3 }
     parser.skipWhitespace()
     let value = try parser.parseValue(depth: 0)
     parser.skipWhitespace()
@@ -31,15 +43,8 @@ struct JSONParser {
     return value
   }
 
-  /// Parses JSON text.
-  static func parse(_ text: String) throws(JSONSyntaxError) -> JSONNode {
-    var copy = text
-    let result = copy.withUTF8 { buffer in Result { () throws(JSONSyntaxError) in try parse(buffer) } }
-    return try result.get()
-  }
-
-  private func error(_ message: String, at offset: Int? = nil) -> JSONSyntaxError {
-    JSONSyntaxError(offset: offset ?? position, message: message)
+  private func error(_ message: String, at offset: Int? = nil) -> JSONParseError {
+    JSONParseError(offset: offset ?? position, detail: message)
   }
 
   private var current: UInt8? { position < bytes.count ? bytes[position] : nil }
@@ -53,7 +58,7 @@ struct JSONParser {
     }
   }
 
-  private mutating func expect(_ literal: StaticString, value: JSONNode) throws(JSONSyntaxError) -> JSONNode {
+  private mutating func expect(_ literal: StaticString, value: JSONValue) throws(JSONParseError) -> JSONValue {
     let count = literal.utf8CodeUnitCount
     guard bytes.count - position >= count else { throw error("unexpected end of the text") }
     let start = literal.utf8Start
@@ -64,7 +69,7 @@ struct JSONParser {
     return value
   }
 
-  private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONNode {
+  private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
     guard let byte = current else { throw error("unexpected end of the text") }
     switch byte {
     case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
@@ -73,7 +78,18 @@ struct JSONParser {
     case UInt8(ascii: "t"): return try expect("true", value: .bool(true))
     case UInt8(ascii: "f"): return try expect("false", value: .bool(false))
     case UInt8(ascii: "n"): return try expect("null", value: .null)
-    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+      if allowsNonFiniteLiterals, current == UInt8(ascii: "-"), position + 1 < bytes.count,
+        bytes[position + 1] == UInt8(ascii: "I")
+      {
+        position += 1
+        return try expect("Infinity", value: .number(JSONNumber(text: "-Infinity")))
+      }
+      return try parseNumber()
+    case UInt8(ascii: "N") where allowsNonFiniteLiterals:
+      return try expect("NaN", value: .number(JSONNumber(text: "NaN")))
+    case UInt8(ascii: "I") where allowsNonFiniteLiterals:
+      return try expect("Infinity", value: .number(JSONNumber(text: "Infinity")))
     default: throw error("unexpected character '\(printable(byte))'")
     }
   }
@@ -82,7 +98,7 @@ struct JSONParser {
     (0x20..<0x7F).contains(byte) ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16)
   }
 
-  private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONNode {
+  private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
     guard depth <= JSONParser.maximumDepth else { throw error("nested more than \(JSONParser.maximumDepth) levels") }
     position += 1
     var object = JSONObject()
@@ -122,10 +138,10 @@ struct JSONParser {
     }
   }
 
-  private mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONNode {
+  private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
     guard depth <= JSONParser.maximumDepth else { throw error("nested more than \(JSONParser.maximumDepth) levels") }
     position += 1
-    var elements: [JSONNode] = []
+    var elements: [JSONValue] = []
     skipWhitespace()
     if current == UInt8(ascii: "]") {
       position += 1
@@ -151,7 +167,7 @@ struct JSONParser {
     return position - start
   }
 
-  private mutating func parseNumber() throws(JSONSyntaxError) -> JSONNode {
+  private mutating func parseNumber() throws(JSONParseError) -> JSONValue {
     let start = position
     if current == UInt8(ascii: "-") { position += 1 }
     if current == UInt8(ascii: "0") {
@@ -169,10 +185,11 @@ struct JSONParser {
       guard digits() > 0 else { throw error("expected a digit in the exponent") }
     }
     guard position - start <= 64 else { throw error("a number of more than 64 characters", at: start) }
-    return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self))
+    return .number(
+      JSONNumber(text: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)))
   }
 
-  private mutating func hexQuad() throws(JSONSyntaxError) -> UInt32 {
+  private mutating func hexQuad() throws(JSONParseError) -> UInt32 {
     guard bytes.count - position >= 4 else { throw error("unexpected end of the text in a \\u escape") }
     var value: UInt32 = 0
     for _ in 0..<4 {
@@ -191,7 +208,7 @@ struct JSONParser {
   }
 
   /// Parses a string literal at `position` (which holds the opening quote). Raw bytes must be valid UTF-8.
-  private mutating func parseString() throws(JSONSyntaxError) -> String {
+  private mutating func parseString() throws(JSONParseError) -> String {
     position += 1
     let start = position
     // Fast path: no escapes.
@@ -254,7 +271,7 @@ struct JSONParser {
     }
   }
 
-  private func decodeUTF8(_ range: Range<Int>) throws(JSONSyntaxError) -> String {
+  private func decodeUTF8(_ range: Range<Int>) throws(JSONParseError) -> String {
     let slice = UnsafeBufferPointer(rebasing: bytes[range])
     let text = String(decoding: slice, as: UTF8.self)
     // Decoding replaces invalid sequences, so the text differs from the bytes exactly when they are not UTF-8.
@@ -264,7 +281,7 @@ struct JSONParser {
     return text
   }
 
-  private func validUTF8(_ scalars: [UInt8], at offset: Int) throws(JSONSyntaxError) -> String {
+  private func validUTF8(_ scalars: [UInt8], at offset: Int) throws(JSONParseError) -> String {
     let text = String(decoding: scalars, as: UTF8.self)
     guard text.utf8.elementsEqual(scalars) else { throw error("a string that is not valid UTF-8", at: offset) }
     return text
