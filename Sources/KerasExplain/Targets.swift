@@ -146,7 +146,7 @@ extension Explainer {
     var address: [Int] = []
     while case .layerOutput(let layer, _, let tensor) = source, current.layers.indices.contains(layer) {
       address.append(layer)
-      guard case .model(let inner) = current.layers[layer].operation else { return address }
+      guard let inner = current.layers[layer].nestedGraph else { return address }
       guard inner.outputs.indices.contains(tensor) else { return nil }
       current = inner
       source = inner.outputs[tensor]

@@ -21,7 +21,7 @@ extension Graph {
       guard let index = graph.layerIndex(named: part) else { return nil }
       address.append(index)
       if position < parts.count - 1 {
-        guard case .model(let inner) = graph.layers[index].operation else { return nil }
+        guard let inner = graph.layers[index].nestedGraph else { return nil }
         graph = inner
       }
     }
@@ -34,7 +34,7 @@ extension Graph {
     for (position, index) in address.enumerated() {
       guard graph.layers.indices.contains(index) else { return nil }
       if position == address.count - 1 { return graph.layers[index] }
-      guard case .model(let inner) = graph.layers[index].operation else { return nil }
+      guard let inner = graph.layers[index].nestedGraph else { return nil }
       graph = inner
     }
     return nil
@@ -48,7 +48,7 @@ extension Graph {
       guard graph.layers.indices.contains(index) else { return nil }
       names.append(graph.layers[index].name)
       if position < address.count - 1 {
-        guard case .model(let inner) = graph.layers[index].operation else { return nil }
+        guard let inner = graph.layers[index].nestedGraph else { return nil }
         graph = inner
       }
     }
@@ -82,7 +82,7 @@ extension Graph {
         let address = prefix + [layer.index]
         let path = pathPrefix + layer.name
         result.append((address, path, layer))
-        if case .model(let inner) = layer.operation { visit(inner, address, path + "/") }
+        if let inner = layer.nestedGraph { visit(inner, address, path + "/") }
       }
     }
     visit(self, [], "")
@@ -99,7 +99,7 @@ extension Graph {
   /// InputLayer has none, as in Keras.
   public func inboundLayerNames(ofLayer index: Int, node: Int = 0) -> [String] {
     guard layers.indices.contains(index), layers[index].nodes.indices.contains(node) else { return [] }
-    if case .input = layers[index].operation { return [] }
+    if layers[index].isInput { return [] }
     return layers[index].nodes[node].inputs.compactMap { source in
       switch source {
       case .graphInput(let position):

@@ -27,34 +27,19 @@ extension Graph {
     var graph = self
     var layer = layers[first]
     if address.count > 1 {
-      guard case .model(let inner) = layer.operation else { throw GraphModificationError.noLayer(address: address) }
-      layer.operation = .model(try inner.replacingActivation(ofLayerAt: Array(address.dropFirst()), with: activation))
+      guard let inner = layer.nestedGraph else { throw GraphModificationError.noLayer(address: address) }
+      layer.nestedGraph = try inner.replacingActivation(ofLayerAt: Array(address.dropFirst()), with: activation)
       graph.layers[first] = layer
       return graph
     }
-    let location = LayerLocation(path: layer.name, index: layer.index, className: layer.className)
-    switch layer.operation {
-    case .convolution2D(var config):
-      config.activation = activation
-      layer.operation = .convolution2D(config)
-    case .depthwiseConvolution2D(var config):
-      config.activation = activation
-      layer.operation = .depthwiseConvolution2D(config)
-    case .separableConvolution2D(var config):
-      config.activation = activation
-      layer.operation = .separableConvolution2D(config)
-    case .transposedConvolution2D(var config):
-      config.activation = activation
-      layer.operation = .transposedConvolution2D(config)
-    case .dense(var config):
-      config.activation = activation
-      layer.operation = .dense(config)
-    case .activation:
-      layer.operation = .activation(activation)
-    case .softmax:
-      layer.operation = activation == .linear ? .identity : .activation(activation)
-    default:
-      throw GraphModificationError.noActivation(layer: location)
+    if layer.activation != nil {
+      layer.activation = activation
+    } else if layer.kind is Activation {
+      layer.kind = Activation(activation)
+    } else if layer.kind is Softmax {
+      layer.kind = activation == .linear ? Identity() : Activation(activation)
+    } else {
+      throw GraphModificationError.noActivation(layer: layer.location())
     }
     graph.layers[first] = layer
     return graph
@@ -63,15 +48,9 @@ extension Graph {
   /// The activation of the layer at `address`, when it has one.
   public func activation(ofLayerAt address: [Int]) -> ActivationFunction? {
     guard let layer = layer(atAddress: address) else { return nil }
-    switch layer.operation {
-    case .convolution2D(let config): return config.activation
-    case .depthwiseConvolution2D(let config): return config.activation
-    case .separableConvolution2D(let config): return config.activation
-    case .transposedConvolution2D(let config): return config.activation
-    case .dense(let config): return config.activation
-    case .activation(let function): return function
-    case .softmax: return .softmax
-    default: return nil
-    }
+    if let activation = layer.activation { return activation }
+    if let activation = layer.kind as? Activation { return activation.function }
+    if layer.kind is Softmax { return .softmax }
+    return nil
   }
 }

@@ -25,10 +25,10 @@ extension Graph {
       for layer in graph.layers {
         rows.append(
           SummaryRow(
-            index: layer.index, name: prefix + layer.name, className: layer.className,
+            index: layer.index, name: prefix + layer.name, className: LayerKinds.displayName(ofClass: layer.className),
             outputShapes: layer.nodes.first?.outputShapes ?? [], parameterCount: layer.parameterCount,
             inbound: graph.inboundLayerNames(ofLayer: layer.index), depth: depth))
-        if expandingNested, case .model(let inner) = layer.operation {
+        if expandingNested, let inner = layer.nestedGraph {
           visit(inner, prefix: prefix + layer.name + "/", depth: depth + 1)
         }
       }

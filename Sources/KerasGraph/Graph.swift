@@ -43,8 +43,11 @@ public struct Layer: Sendable {
   public var className: String
   /// The layer's `config` object exactly as the file stores it.
   public var config: JSONValue
-  /// The decoded operation, including a nested graph for a model used as a layer.
-  public var operation: LayerOperation
+  /// What the layer computes (a nested graph for a model used as a layer).
+  public var kind: any LayerKind
+  /// The function applied after `kind` (the config's `activation=`), for kinds that have one (Conv2D, Dense,
+  /// ...; `LayerKind.splitsActivation`); nil for the others. The runtime runs it as its own node.
+  public var activation: ActivationFunction?
   /// The layer's own weights in Keras's order (empty for a nested model: its layers hold theirs).
   public var weights: [Weight]
   /// Every call of the layer; almost always exactly one.
@@ -53,14 +56,15 @@ public struct Layer: Sendable {
   public var trainable: Bool
 
   public init(
-    index: Int, name: String, className: String, config: JSONValue, operation: LayerOperation,
-    weights: [Weight] = [], nodes: [Node] = [], trainable: Bool = true
+    index: Int, name: String, className: String, config: JSONValue, kind: any LayerKind,
+    activation: ActivationFunction? = nil, weights: [Weight] = [], nodes: [Node] = [], trainable: Bool = true
   ) {
     self.index = index
     self.name = name
     self.className = className
     self.config = config
-    self.operation = operation
+    self.kind = kind
+    self.activation = activation
     self.weights = weights
     self.nodes = nodes
     self.trainable = trainable
@@ -69,15 +73,31 @@ public struct Layer: Sendable {
   /// The shape of the first output of the first call, as `layer.output_shape` reports it.
   public var outputShape: TensorShape? { nodes.first?.outputShapes.first }
 
+  /// The graph of a model used as a layer, or nil; setting it replaces the nested graph.
+  public var nestedGraph: Graph? {
+    get { (kind as? NestedModel)?.graph }
+    set {
+      if let newValue { kind = NestedModel(graph: newValue) }
+    }
+  }
+
+  /// Whether the layer is an InputLayer.
+  public var isInput: Bool { kind is InputLayer }
+
   /// The number of weight values (Keras's `layer.count_params()`), nested models included.
   public var parameterCount: Int {
-    if case .model(let graph) = operation { return graph.parameterCount }
+    if let graph = nestedGraph { return graph.parameterCount }
     return weights.reduce(0) { $0 + $1.elementCount }
   }
 
   /// The weight named `name` (`kernel`, `bias`, ...), if the layer has one.
   public func weight(named name: String) -> Weight? {
     weights.first { $0.name == name }
+  }
+
+  /// The location for messages, with the path of the models that hold the layer before its name.
+  public func location(pathPrefix: String = "") -> LayerLocation {
+    LayerLocation(path: pathPrefix + name, index: index, className: className)
   }
 }
 

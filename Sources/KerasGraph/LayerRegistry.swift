@@ -27,22 +27,31 @@ public struct LayerRegistry: Sendable {
   public var classNames: [String] { factories.keys.sorted() }
 }
 
-/// Layer classes kerasvis decodes, by Keras class name (aliases included).
-public enum SupportedLayers {
-  /// Classes that do nothing at inference.
-  static let identityClasses: Set<String> = [
-    "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
-    "GaussianDropout", "AlphaDropout", "ActivityRegularization", "StochasticDepth",
-  ]
+/// A user-supplied implementation of a Keras layer class kerasvis does not know (registered by class name).
+public protocol CustomLayer: Sendable {
+  /// The weights the layer stores, in Keras's order, given its input shapes.
+  func weightSpecifications(inputShapes: [TensorShape]) throws -> [WeightSpecification]
+  /// The output shapes for the given input shapes.
+  func outputShapes(inputShapes: [TensorShape]) throws -> [TensorShape]
+  /// Computes the (single) output from the inputs, all row-major in Keras's layout with concrete shapes
+  /// (batch first). `weights` are the layer's weights in Keras's order. The default implementation throws
+  /// `CustomLayerError.notExecutable`: such a layer imports but cannot run.
+  func forward(inputs: [[Float]], inputShapes: [[Int]], weights: [Weight], outputShape: [Int]) throws -> [Float]
+}
 
-  /// Every class name the importer understands without a registered implementation.
-  public static let classNames: Set<String> = identityClasses.union([
-    "InputLayer", "Conv2D", "Convolution2D", "DepthwiseConv2D", "SeparableConv2D", "SeparableConvolution2D",
-    "Conv2DTranspose", "Convolution2DTranspose", "Deconvolution2D", "Dense", "BatchNormalization",
-    "LayerNormalization", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "MaxPooling2D",
-    "MaxPool2D", "AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
-    "GlobalMaxPooling2D", "GlobalMaxPool2D", "Flatten", "Reshape", "Permute", "Concatenate", "Add",
-    "Subtract", "Multiply", "Average", "Maximum", "Minimum", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
-    "Rescaling", "Normalization", "CustomScaleLayer", "LayerScale", "TFOpLambda", "Functional", "Model", "Sequential",
-  ])
+extension CustomLayer {
+  public func forward(inputs: [[Float]], inputShapes: [[Int]], weights: [Weight], outputShape: [Int]) throws -> [Float]
+  {
+    throw CustomLayerError.notExecutable
+  }
+}
+
+/// Why a registered custom layer cannot run.
+public enum CustomLayerError: Error, CustomStringConvertible {
+  /// The implementation describes shapes and weights but not the computation.
+  case notExecutable
+
+  public var description: String {
+    "the registered implementation does not implement forward(inputs:inputShapes:weights:outputShape:)"
+  }
 }

@@ -20,9 +20,9 @@ struct ArchiveWeightLoader {
     for index in graph.layers.indices {
       let layer = graph.layers[index]
       let path = containerPath + "layers/" + uniqueName(kerasSnakeCase(layer.className), &used)
-      if case .model(var inner) = layer.operation {
+      if var inner = layer.nestedGraph {
         try load(into: &inner, containerPath: path + "/", namedGroups: &namedGroups)
-        graph.layers[index].operation = .model(inner)
+        graph.layers[index].nestedGraph = (inner)
         continue
       }
       let targets = try graph.weightTargets(ofLayer: index, file: file)

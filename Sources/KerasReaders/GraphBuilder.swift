@@ -1,16 +1,22 @@
 import KerasGraph
+
 /// Turns a parsed model config into a `Graph`: decodes every layer, resolves inbound references to layer
 /// indices, orders the calls topologically and infers every output shape. Weights are attached afterwards.
 struct GraphBuilder {
-  let context: LayerDecodingContext
+  /// The file being imported, for error messages.
+  let file: String
+  /// 2 or 3: the Keras generation that wrote the file (changes `hard_sigmoid` and some field names).
+  let kerasMajorVersion: Int
+  /// User-registered implementations of unknown classes.
+  let registry: LayerRegistry
   let parser: ModelConfigParser
 
-  init(context: LayerDecodingContext) {
-    self.context = context
-    self.parser = ModelConfigParser(file: context.file, kerasMajorVersion: context.kerasMajorVersion)
+  init(file: String, kerasMajorVersion: Int, registry: LayerRegistry) {
+    self.file = file
+    self.kerasMajorVersion = kerasMajorVersion
+    self.registry = registry
+    self.parser = ModelConfigParser(file: file, kerasMajorVersion: kerasMajorVersion)
   }
-
-  var file: String { context.file }
 
   func build(_ model: RawModel, pathPrefix: String = "", depth: Int = 0) throws -> Graph {
     switch model.kind {
@@ -28,30 +34,36 @@ struct GraphBuilder {
     _ raw: RawLayer, index: Int, inputs: [TensorSource], inputShapes: [TensorShape], prefix: String, depth: Int
   ) throws -> Layer {
     let layerLocation = location(raw, index, prefix)
-    let operation: LayerOperation
+    let kind: any LayerKind
+    var activation: ActivationFunction?
     if raw.isOperation {
-      operation = try decodeOperation(raw, location: layerLocation)
+      kind = try decodeOperation(raw, location: layerLocation)
     } else if raw.isModel {
       let inner = try parser.parseModel(
         .object(["class_name": .string(raw.className), "config": raw.config]), depth: depth + 1)
-      operation = .model(try build(inner, pathPrefix: prefix + raw.name + "/", depth: depth + 1))
+      kind = NestedModel(graph: try build(inner, pathPrefix: prefix + raw.name + "/", depth: depth + 1))
     } else {
-      operation = try LayerOperation.decode(
-        className: raw.className, registeredName: raw.registeredName, config: raw.config,
-        arguments: raw.nodes.first?.arguments ?? .object([:]), location: layerLocation,
-        inputShapes: inputShapes, context: context)
+      let context = LayerDecodingContext(
+        file: file, source: .keras(major: kerasMajorVersion), inputShapes: inputShapes,
+        arguments: raw.nodes.first?.arguments ?? .object([:]), registry: registry)
+      let decoded = try importing(file: file, layer: layerLocation) {
+        try LayerKinds.decodeKeras(
+          className: raw.className, registeredName: raw.registeredName, config: raw.config, context: context)
+      }
+      kind = decoded.kind
+      activation = decoded.activation
     }
-    let outputs = try outputShapes(operation, inputShapes, layerLocation)
+    let outputs = try outputShapes(kind, inputShapes, layerLocation)
     return Layer(
-      index: index, name: raw.name, className: raw.className, config: raw.config, operation: operation,
+      index: index, name: raw.name, className: raw.className, config: raw.config, kind: kind, activation: activation,
       nodes: [Node(inputs: inputs, outputShapes: outputs)], trainable: raw.config["trainable"]?.bool ?? true)
   }
 
-  private func outputShapes(_ operation: LayerOperation, _ inputs: [TensorShape], _ layerLocation: LayerLocation) throws
+  private func outputShapes(_ kind: any LayerKind, _ inputs: [TensorShape], _ layerLocation: LayerLocation) throws
     -> [TensorShape]
   {
     do {
-      let shapes = try operation.outputShapes(inputs: inputs)
+      let shapes = try kind.outputShapes(inputs: inputs)
       for shape in shapes {
         if let bad = shape.dimensions.dropFirst().first(where: { ($0 ?? 1) <= 0 || ($0 ?? 1) > 1 << 30 }) {
           throw ShapeProblem(detail: "inferred output shape \(shape) has an invalid dimension \(bad ?? 0)")
@@ -99,7 +111,7 @@ struct GraphBuilder {
   /// Sequential model built with an input) starts with a built-in node that the config leaves out. Keras 3
   /// models have no such node.
   private func nodeOffset(_ raw: RawLayer) -> Int {
-    guard context.kerasMajorVersion < 3 else { return 0 }
+    guard kerasMajorVersion < 3 else { return 0 }
     switch raw.className {
     case "Functional", "Model": return 1
     case "Sequential":
@@ -111,7 +123,7 @@ struct GraphBuilder {
 
   /// Keras 3 operations recorded in a config (`x + 3.0`, `x * y`): element-wise arithmetic with a constant or
   /// between tensors.
-  private func decodeOperation(_ raw: RawLayer, location: LayerLocation) throws -> LayerOperation {
+  private func decodeOperation(_ raw: RawLayer, location: LayerLocation) throws -> any LayerKind {
     let layout = raw.nodes.first?.positional ?? []
     let merge: [String: MergeOperation] = [
       "Add": .add, "Subtract": .subtract, "Multiply": .multiply, "Maximum": .maximum, "Minimum": .minimum,
@@ -119,23 +131,23 @@ struct GraphBuilder {
     if layout.count == 2 {
       switch (layout[0], layout[1]) {
       case (.tensor, .tensor):
-        if let operation = merge[raw.className] { return .merge(operation) }
+        if let operation = merge[raw.className] { return Merge(operation) }
       case (.tensor, .number(let value)):
         let constant = Float(value)
         switch raw.className {
-        case "Add": return .rescaling(RescalingConfig(scale: [1], offset: [constant]))
-        case "Subtract": return .rescaling(RescalingConfig(scale: [1], offset: [-constant]))
-        case "Multiply": return .rescaling(RescalingConfig(scale: [constant], offset: [0]))
+        case "Add": return Rescaling(scale: [1], offset: [constant])
+        case "Subtract": return Rescaling(scale: [1], offset: [-constant])
+        case "Multiply": return Rescaling(scale: [constant], offset: [0])
         case "Divide", "TrueDivide":
-          if constant != 0 { return .rescaling(RescalingConfig(scale: [1 / constant], offset: [0])) }
+          if constant != 0 { return Rescaling(scale: [1 / constant], offset: [0]) }
         default: break
         }
       case (.number(let value), .tensor):
         let constant = Float(value)
         switch raw.className {
-        case "Add": return .rescaling(RescalingConfig(scale: [1], offset: [constant]))
-        case "Subtract": return .rescaling(RescalingConfig(scale: [-1], offset: [constant]))
-        case "Multiply": return .rescaling(RescalingConfig(scale: [constant], offset: [0]))
+        case "Add": return Rescaling(scale: [1], offset: [constant])
+        case "Subtract": return Rescaling(scale: [-1], offset: [constant])
+        case "Multiply": return Rescaling(scale: [constant], offset: [0])
         default: break
         }
       default: break
@@ -239,7 +251,7 @@ struct GraphBuilder {
           inputs[position] = GraphInput(name: raw.name, shape: shape, layerIndex: index)
         }
         layers[index] = Layer(
-          index: kerasIndex[index], name: raw.name, className: raw.className, config: raw.config, operation: .input,
+          index: kerasIndex[index], name: raw.name, className: raw.className, config: raw.config, kind: InputLayer(),
           nodes: [Node(inputs: sources, outputShapes: [shape])], trainable: false)
         continue
       }
@@ -250,8 +262,8 @@ struct GraphBuilder {
           raw, index: kerasIndex[index], inputs: sources, inputShapes: shapes, prefix: pathPrefix, depth: depth)
         layer.nodes[0].arguments = arguments
         layers[index] = layer
-      } else if let operation = layers[index]?.operation {
-        let outputs = try outputShapes(operation, shapes, layerLocation)
+      } else if let kind = layers[index]?.kind {
+        let outputs = try outputShapes(kind, shapes, layerLocation)
         layers[index]?.nodes.append(Node(inputs: sources, outputShapes: outputs, arguments: arguments))
       }
     }

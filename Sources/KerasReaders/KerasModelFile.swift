@@ -187,8 +187,7 @@ public enum KerasModelFile {
   static func buildGraph(config: JSONValue, configFile: String, kerasMajorVersion: Int, registry: LayerRegistry) throws
     -> Graph
   {
-    let context = LayerDecodingContext(file: configFile, kerasMajorVersion: kerasMajorVersion, registry: registry)
-    let builder = GraphBuilder(context: context)
+    let builder = GraphBuilder(file: configFile, kerasMajorVersion: kerasMajorVersion, registry: registry)
     return try builder.build(try builder.parser.parseModel(config))
   }
 }

@@ -1,4 +1,5 @@
 import KerasGraph
+
 /// A reference to one output tensor of one call of a layer, as a config writes it: `[name, node, tensor]`.
 struct RawReference: Equatable {
   var layer: String

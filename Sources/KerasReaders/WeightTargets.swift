@@ -1,4 +1,5 @@
 import KerasGraph
+
 /// A weight slot in the graph: the layer's address (indices through nested models) and what it expects.
 struct WeightTarget {
   var address: [Int]
@@ -12,9 +13,9 @@ extension Graph {
   /// The weights the layer at `index` expects, from its config and its first call's input shapes.
   func weightSpecifications(ofLayer index: Int, file: String, pathPrefix: String) throws -> [WeightSpecification] {
     let layer = layers[index]
-    if case .model = layer.operation { return [] }
+    if layer.nestedGraph != nil { return [] }
     do {
-      return try layer.operation.weightSpecifications(inputs: inputShapes(ofLayer: index))
+      return try layer.kind.weightSpecifications(inputs: inputShapes(ofLayer: index))
     } catch let problem as ShapeProblem {
       throw KerasImportError.incompatibleShapes(
         file: file, layer: LayerLocation(path: pathPrefix + layer.name, index: index, className: layer.className),
@@ -31,7 +32,7 @@ extension Graph {
   {
     let layer = layers[index]
     let trainable = parentTrainable && layer.trainable
-    if case .model(let inner) = layer.operation {
+    if let inner = layer.nestedGraph {
       return try inner.layers.indices.flatMap {
         try inner.weightTargets(
           ofLayer: $0, file: file, prefix: prefix + [index], pathPrefix: pathPrefix + layer.name + "/",
@@ -51,7 +52,7 @@ extension Graph {
   /// nested model, every trainable weight of its layers comes before every non-trainable one.
   func legacyWeightOrder(ofLayer index: Int, file: String) throws -> [WeightTarget] {
     let targets = try weightTargets(ofLayer: index, file: file)
-    guard case .model = layers[index].operation else { return targets }
+    guard layers[index].nestedGraph != nil else { return targets }
     return targets.filter(\.effectivelyTrainable) + targets.filter { !$0.effectivelyTrainable }
   }
 
@@ -65,9 +66,9 @@ extension Graph {
     guard let first = address.first else { return }
     if address.count == 1 {
       layers[first].weights.append(weight)
-    } else if case .model(var inner) = layers[first].operation {
+    } else if var inner = layers[first].nestedGraph {
       inner.appendWeight(weight, at: Array(address.dropFirst()))
-      layers[first].operation = .model(inner)
+      layers[first].nestedGraph = (inner)
     }
   }
 }

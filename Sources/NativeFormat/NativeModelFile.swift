@@ -58,7 +58,7 @@ public enum NativeModelFile {
   /// The `__metadata__` key that holds the graph description.
   public static let graphMetadataKey = "kerasvis.graph"
   /// The newest graph format version this kerasvis reads and the one it writes.
-  public static let formatVersion = 1
+  public static let formatVersion = 2
 
   /// Whether the file at `path` starts like a safetensors file: an 8-byte length, then `{`.
   public static func isNativeFile(path: String) -> Bool {
@@ -102,11 +102,16 @@ public enum NativeModelFile {
   }
 
   /// The header and tensor layout of `graph` as a native file (no I/O).
-  static func layout(_ graph: Graph, options: NativeWriteOptions) -> (
+  static func layout(_ graph: Graph, options: NativeWriteOptions, file: String) throws(NativeFormatError) -> (
     header: [UInt8], tensors: [(NativeTensorInfo, Weight)]
   ) {
     var encoder = GraphEncoder(includesKerasConfig: options.includesKerasConfig)
-    let description = encoder.encodeRoot(graph)
+    let description: JSONValue
+    do {
+      description = try encoder.encodeRoot(graph)
+    } catch {
+      throw .invalidGraph(file: file, path: "", detail: "the graph cannot be encoded: \(error)")
+    }
     var offset = 0
     var tensors: [(NativeTensorInfo, Weight)] = []
     for (name, weight) in encoder.tensors {
@@ -129,7 +134,7 @@ public enum NativeModelFile {
   public static func write(_ graph: Graph, to path: String, options: NativeWriteOptions = NativeWriteOptions())
     throws(NativeFormatError)
   {
-    let (header, tensors) = layout(graph, options: options)
+    let (header, tensors) = try layout(graph, options: options, file: path)
     let output = try AtomicFileWriter(destination: path)
     do {
       try output.write(header)

@@ -206,10 +206,10 @@ struct BadInputTests {
     registry.register(className: "Lambda") { _ in Doubling() }
     let graph = try KerasModelFile.load(path: path, registry: registry)
     let lambda = try #require(graph.layers.first { $0.className == "Lambda" })
-    guard case .custom(let name, _) = lambda.operation else {
+    guard let registered = lambda.kind as? RegisteredLayer else {
       Issue.record("Lambda did not use the registered implementation")
       return
     }
-    #expect(name == "Lambda")
+    #expect(registered.className == "Lambda")
   }
 }

@@ -32,7 +32,7 @@ struct ImportTests {
     if let total = report.totalParams { #expect(graph.parameterCount == total) }
     for (name, records) in report.nested {
       let index = try #require(graph.layerIndex(named: name), "nested model \(name)")
-      guard case .model(let inner) = graph.layers[index].operation else {
+      guard let inner = graph.layers[index].nestedGraph else {
         Issue.record("\(name) is not imported as a nested model")
         continue
       }
@@ -108,7 +108,7 @@ struct ImportTests {
     let graph = try KerasModelFile.load(path: fixturePath("nested_k3.keras"))
     var nestedCount = 0
     for layer in graph.layers {
-      guard case .model(let inner) = layer.operation else { continue }
+      guard let inner = layer.nestedGraph else { continue }
       nestedCount += 1
       #expect(inner.parameterCount > 0)
       for innerLayer in inner.layers where innerLayer.className == "BatchNormalization" {

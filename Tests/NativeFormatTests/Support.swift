@@ -112,15 +112,18 @@ func differences(_ lhs: Graph, _ rhs: Graph, path: String = "", comparingConfig:
         found.append("\(location): values of \(x.name)")
       }
     }
-    switch (a.operation, b.operation) {
-    case (.model(let x), .model(let y)):
-      found += differences(x, y, path: location, comparingConfig: comparingConfig)
-    case (.custom(let x, _), .custom(let y, _)):
-      if x != y { found.append("\(location): custom class \(x) vs \(y)") }
+    if a.activation != b.activation {
+      found.append("\(location): activation \(String(describing: a.activation)) vs \(String(describing: b.activation))")
+    }
+    switch (a.kind, b.kind) {
+    case (let x as NestedModel, let y as NestedModel):
+      found += differences(x.graph, y.graph, path: location, comparingConfig: comparingConfig)
+    case (let x as RegisteredLayer, let y as RegisteredLayer):
+      if x.className != y.className { found.append("\(location): custom class \(x.className) vs \(y.className)") }
     default:
-      let x = String(reflecting: a.operation)
-      let y = String(reflecting: b.operation)
-      if x != y { found.append("\(location): operation \(x) vs \(y)") }
+      let x = String(reflecting: a.kind)
+      let y = String(reflecting: b.kind)
+      if x != y { found.append("\(location): kind \(x) vs \(y)") }
     }
   }
   return found
@@ -135,7 +138,7 @@ func bitwiseEqual(_ lhs: FloatBuffer, _ rhs: FloatBuffer) -> Bool {
 func allWeights(_ graph: Graph, prefix: String = "") -> [(path: String, weight: Weight)] {
   var result: [(path: String, weight: Weight)] = []
   for layer in graph.layers + graph.operations {
-    if case .model(let inner) = layer.operation { result += allWeights(inner, prefix: prefix + layer.name + "/") }
+    if let inner = layer.nestedGraph { result += allWeights(inner, prefix: prefix + layer.name + "/") }
     result += layer.weights.map { (prefix + layer.name + "/" + $0.name, $0) }
   }
   return result

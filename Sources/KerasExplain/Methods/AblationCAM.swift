@@ -94,12 +94,12 @@ func maskingLayerOutput(of graph: Graph, at address: [Int], channels: Int, locat
   result.inputs.append(GraphInput(name: "kerasvis_ablation_mask", shape: shape, layerIndex: nil))
   result.inputs.append(GraphInput(name: "kerasvis_ablation_offset", shape: shape, layerIndex: nil))
   if address.count > 1 {
-    guard case .model(let inner) = graph.layers[first].operation else {
+    guard let inner = graph.layers[first].nestedGraph else {
       throw KerasVisError.unsuitableLayer(
         layer: location, detail: "it cannot be ablated: \(address) is not inside a model")
     }
-    result.layers[first].operation = .model(
-      try maskingLayerOutput(of: inner, at: Array(address.dropFirst()), channels: channels, location: location))
+    result.layers[first].nestedGraph =
+      (try maskingLayerOutput(of: inner, at: Array(address.dropFirst()), channels: channels, location: location))
     for node in result.layers[first].nodes.indices {
       result.layers[first].nodes[node].inputs += [.graphInput(maskInput), .graphInput(offsetInput)]
     }
@@ -124,12 +124,12 @@ func maskingLayerOutput(of graph: Graph, at address: [Int], channels: Int, locat
   result.layers.append(
     Layer(
       index: multiply, name: "kerasvis_ablation_multiply", className: "Multiply", config: .object([:]),
-      operation: .merge(.multiply),
+      kind: Merge(.multiply),
       nodes: [Node(inputs: [source, .graphInput(maskInput)], outputShapes: outputShapes)]))
   result.layers.append(
     Layer(
       index: multiply + 1, name: "kerasvis_ablation_add", className: "Add", config: .object([:]),
-      operation: .merge(.add),
+      kind: Merge(.add),
       nodes: [
         Node(
           inputs: [.layerOutput(layer: multiply, node: 0, tensor: 0), .graphInput(offsetInput)],

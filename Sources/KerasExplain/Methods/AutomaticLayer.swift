@@ -13,10 +13,8 @@ extension Explainer {
   /// - Throws: `KerasVisError.unsuitableLayer` naming the output layer when no layer outputs a feature map.
   public func automaticCAMLayer() throws -> [Int] {
     let candidate = graph.allLayerPaths().last { entry in
-      switch entry.layer.operation {
-      case .input, .model: return false
-      default: return LayerSearch.isSpatialFeatureMap(entry.layer)
-      }
+      if entry.layer.isInput || entry.layer.nestedGraph != nil { return false }
+      return LayerSearch.isSpatialFeatureMap(entry.layer)
     }
     guard let candidate else {
       throw KerasVisError.unsuitableLayer(

@@ -330,3 +330,63 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
     for key in keys.sorted() { hasher.combine(key) }
   }
 }
+
+extension JSONValue: Codable {
+  /// Decodes any JSON value (`JSONValueDecoder` hands the value over as it is).
+  public init(from decoder: any Decoder) throws {
+    if let container = try? decoder.container(keyedBy: AnyKey.self) {
+      var object = JSONObject()
+      for key in container.allKeys { object.append(key.stringValue, try container.decode(JSONValue.self, forKey: key)) }
+      self = .object(object)
+      return
+    }
+    if var container = try? decoder.unkeyedContainer() {
+      var elements: [JSONValue] = []
+      while !container.isAtEnd { elements.append(try container.decode(JSONValue.self)) }
+      self = .array(elements)
+      return
+    }
+    let container = try decoder.singleValueContainer()
+    if container.decodeNil() {
+      self = .null
+    } else if let flag = try? container.decode(Bool.self) {
+      self = .bool(flag)
+    } else if let number = try? container.decode(Double.self) {
+      self = .double(number)
+    } else {
+      self = .string(try container.decode(String.self))
+    }
+  }
+
+  /// Encodes the value (`JSONValueEncoder` stores it as it is).
+  public func encode(to encoder: any Encoder) throws {
+    switch self {
+    case .null:
+      var container = encoder.singleValueContainer()
+      try container.encodeNil()
+    case .bool(let flag):
+      var container = encoder.singleValueContainer()
+      try container.encode(flag)
+    case .number(let number):
+      var container = encoder.singleValueContainer()
+      if let exact = number.int { try container.encode(exact) } else { try container.encode(number.double) }
+    case .string(let text):
+      var container = encoder.singleValueContainer()
+      try container.encode(text)
+    case .array(let elements):
+      var container = encoder.unkeyedContainer()
+      for element in elements { try container.encode(element) }
+    case .object(let object):
+      var container = encoder.container(keyedBy: AnyKey.self)
+      for member in object.members { try container.encode(member.value, forKey: AnyKey(stringValue: member.key)) }
+    }
+  }
+}
+
+/// A coding key for any member name.
+private struct AnyKey: CodingKey {
+  var stringValue: String
+  var intValue: Int? { nil }
+  init(stringValue: String) { self.stringValue = stringValue }
+  init?(intValue: Int) { nil }
+}

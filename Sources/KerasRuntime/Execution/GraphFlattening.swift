@@ -66,18 +66,27 @@ struct FlatGraph {
       }
       let location = LayerLocation(path: pathPrefix + layer.name, index: layer.index, className: layer.className)
       let callInputs = try layer.nodes[node].inputs.map { try resolve($0, for: location) }
-      let results: [FlatTensor]
-      switch layer.operation {
-      case .input:
+      var results: [FlatTensor]
+      switch layer.kind {
+      case is InputLayer:
         results = callInputs
-      case .identity:
+      case is Identity:
         results = Array(callInputs.prefix(1))
-      case .model(let inner):
+      case let nested as NestedModel:
         results = try flatten(
-          inner, address: layerAddress ?? address, pathPrefix: pathPrefix + layer.name + "/", inputs: callInputs)
+          nested.graph, address: layerAddress ?? address, pathPrefix: pathPrefix + layer.name + "/",
+          inputs: callInputs)
       default:
         calls.append(FlatCall(location: location, layer: layer, node: node, inputs: callInputs))
         results = layer.nodes[node].outputShapes.indices.map { .call(calls.count - 1, tensor: $0) }
+      }
+      // A layer's `activation=` runs as its own call after the layer (the planner fuses it back).
+      if let function = layer.activation, function != .linear, results.count == 1 {
+        var activation = layer
+        activation.kind = Activation(function)
+        activation.activation = nil
+        calls.append(FlatCall(location: location, layer: activation, node: node, inputs: results))
+        results = [.call(calls.count - 1, tensor: 0)]
       }
       for (position, tensor) in results.enumerated() {
         switch key {

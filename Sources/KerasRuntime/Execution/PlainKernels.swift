@@ -31,7 +31,7 @@ enum PlainKernels {
   }
 
   /// Keras's ReLU with a threshold: `x > t ? min(x, max_value) : negative_slope * (x - t)`.
-  static func relu(_ config: ReLUConfig, label: String, input: Int, builder: PlanBuilder) throws -> Int {
+  static func relu(_ config: ReLU, label: String, input: Int, builder: PlanBuilder) throws -> Int {
     let shape = builder.values[input].shape
     let count = shape.reduce(1, *)
     let upper = config.maxValue ?? .infinity
@@ -232,7 +232,7 @@ enum PlainKernels {
   /// UpSampling2D: `nearest` repeats rows and columns; `bilinear` interpolates as TensorFlow's
   /// `tf.image.resize` with half-pixel centers.
   static func upSampling(
-    _ config: UpSampling2DConfig, label: String, input: Int, outputShape: [Int], builder: PlanBuilder
+    _ config: UpSampling2D, label: String, input: Int, outputShape: [Int], builder: PlanBuilder
   ) throws -> Int {
     let inputShape = builder.values[input].shape
     let (height, width, channels) = (inputShape[1], inputShape[2], inputShape[3])
@@ -308,120 +308,6 @@ enum PlainKernels {
             }
           }
         }
-      })
-    builder.steps.append(step)
-    return step.outputs[0]
-  }
-
-  /// Elements grouped for a normalization over `axes`: the group of each element and its position among the
-  /// parameters (the product of the normalized axes).
-  private static func groups(shape: [Int], axes: [Int]) -> (
-    group: [Int], parameter: [Int], groupCount: Int, groupSize: Int
-  ) {
-    let normalized = Set(axes)
-    let keptShape = shape.enumerated().map { normalized.contains($0.offset) ? 1 : $0.element }
-    let parameterShape = shape.enumerated().map { normalized.contains($0.offset) ? $0.element : 1 }
-    let group = broadcastIndex(from: keptShape, to: shape)
-    let parameter = broadcastIndex(from: parameterShape, to: shape)
-    let groupSize = parameterShape.reduce(1, *)
-    return (group, parameter, keptShape.reduce(1, *), groupSize)
-  }
-
-  /// LayerNormalization over `axes` as Keras computes it: `inv = rsqrt(var + eps) * gamma`,
-  /// `y = x * inv + (beta - mean * inv)`; with `rms_scaling`, `y = x * rsqrt(var + eps) * gamma`.
-  static func layerNormalization(_ config: LayerNormalizationConfig, call: FlatCall, input: Int, builder: PlanBuilder)
-    throws -> Int
-  {
-    let shape = builder.values[input].shape
-    let (group, parameter, groupCount, groupSize) = groups(shape: shape, axes: config.axes)
-    let gamma = config.scale ? try builder.weight("gamma", of: call) : [Float](repeating: 1, count: groupSize)
-    let beta =
-      config.center && !config.rmsScaling
-      ? try builder.weight("beta", of: call) : [Float](repeating: 0, count: groupSize)
-    guard gamma.count == groupSize, beta.count == groupSize else {
-      throw TensorError.unsupportedLayer(layer: call.location, detail: "gamma/beta do not match the normalized axes")
-    }
-    let epsilon = config.epsilon
-    let rms = config.rmsScaling
-    let count = shape.reduce(1, *)
-    let size = Float(groupSize)
-    func statistics(_ x: UnsafePointer<Float>) -> (mean: [Float], inverse: [Float]) {
-      var mean = [Float](repeating: 0, count: groupCount)
-      for i in 0..<count { mean[group[i]] += x[i] }
-      for g in 0..<groupCount { mean[g] /= size }
-      var variance = [Float](repeating: 0, count: groupCount)
-      for i in 0..<count {
-        let d = x[i] - mean[group[i]]
-        variance[group[i]] += d * d
-      }
-      return (mean, variance.map { 1 / ($0 / size + epsilon).squareRoot() })
-    }
-    let step = try PlainStep(
-      label: call.location.description, inputs: [input], outputShape: shape, builder: builder,
-      forward: { inputs, output in
-        let x = inputs[0]
-        let (mean, inverse) = statistics(x)
-        for i in 0..<count {
-          let g = group[i]
-          let p = parameter[i]
-          if rms {
-            output[i] = x[i] * inverse[g] * gamma[p]
-          } else {
-            let scale = inverse[g] * gamma[p]
-            output[i] = x[i] * scale + (beta[p] - mean[g] * scale)
-          }
-        }
-      },
-      backward: { inputs, _, dy, dx in
-        let x = inputs[0]
-        let (mean, inverse) = statistics(x)
-        // g = dy * gamma; standard: dx = inv (g - mean(g) - xhat mean(g xhat)); rms (variance-based):
-        // dx = g inv - inv^3 (x - mean) sum(g x) / n.
-        var sumG = [Float](repeating: 0, count: groupCount)
-        var sumGX = [Float](repeating: 0, count: groupCount)
-        for i in 0..<count {
-          let g = dy[i] * gamma[parameter[i]]
-          let k = group[i]
-          sumG[k] += g
-          sumGX[k] += rms ? g * x[i] : g * (x[i] - mean[k]) * inverse[k]
-        }
-        for i in 0..<count {
-          let k = group[i]
-          let g = dy[i] * gamma[parameter[i]]
-          if rms {
-            let s = inverse[k]
-            dx[0][i] = g * s - s * s * s * (x[i] - mean[k]) * sumGX[k] / size
-          } else {
-            let xhat = (x[i] - mean[k]) * inverse[k]
-            dx[0][i] = inverse[k] * (g - sumG[k] / size - xhat * sumGX[k] / size)
-          }
-        }
-      })
-    builder.steps.append(step)
-    return step.outputs[0]
-  }
-
-  /// BatchNormalization over an axis other than the last: `x * scale[a] + shift[a]`.
-  static func batchNormalizationOnAxis(
-    _ norm: BatchNormalizationConfig, call: FlatCall, input: Int, builder: PlanBuilder
-  )
-    throws -> Int
-  {
-    let shape = builder.values[input].shape
-    let channels = shape[norm.axis]
-    let (scale, shift) = try builder.batchNormalizationAffine(call.layer, norm, channels: channels)
-    var parameterShape = [Int](repeating: 1, count: shape.count)
-    parameterShape[norm.axis] = channels
-    let index = broadcastIndex(from: parameterShape, to: shape)
-    let count = shape.reduce(1, *)
-    let step = try PlainStep(
-      label: call.location.description, inputs: [input], outputShape: shape, builder: builder,
-      forward: { inputs, output in
-        let x = inputs[0]
-        for i in 0..<count { output[i] = x[i] * scale[index[i]] + shift[index[i]] }
-      },
-      backward: { _, _, dy, dx in
-        for i in 0..<count { dx[0][i] = dy[i] * scale[index[i]] }
       })
     builder.steps.append(step)
     return step.outputs[0]

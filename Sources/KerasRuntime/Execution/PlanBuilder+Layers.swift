@@ -12,18 +12,18 @@ extension PlanBuilder {
   }
 
   /// The oneDNN activation a layer is, when it is a single element-wise activation oneDNN computes.
-  func dnnlActivation(of operation: LayerOperation) -> DNNLActivation? {
-    switch operation {
-    case .activation(let function): return ActivationMath.dnnl(function)
-    case .relu(let config): return reluActivation(config)
-    case .leakyReLU(let slope): return ActivationMath.leakyReLU(slope: slope)
-    case .elu(let alpha): return ActivationMath.elu(alpha: alpha)
+  func dnnlActivation(of kind: any LayerKind) -> DNNLActivation? {
+    switch kind {
+    case let activation as Activation: return ActivationMath.dnnl(activation.function)
+    case let relu as ReLU: return reluActivation(relu)
+    case let leaky as LeakyReLU: return ActivationMath.leakyReLU(slope: leaky.negativeSlope)
+    case let elu as ELU: return ActivationMath.elu(alpha: elu.alpha)
     default: return nil
     }
   }
 
   /// A ReLU layer as oneDNN sees it: plain ReLU (which keras-vis's modifiers replace), ReLU(6), or leaky.
-  func reluActivation(_ config: ReLUConfig) -> DNNLActivation? {
+  func reluActivation(_ config: ReLU) -> DNNLActivation? {
     guard config.threshold == 0 else { return nil }
     switch (config.maxValue, config.negativeSlope) {
     case (nil, 0): return ActivationMath.dnnl(.relu)
@@ -38,7 +38,7 @@ extension PlanBuilder {
 
   /// Inference BatchNormalization as `x * scale + shift` per channel, computed as TensorFlow's
   /// `tf.nn.batch_normalization` does: `inv = rsqrt(var + eps) * gamma`, `shift = beta - mean * inv`.
-  func batchNormalizationAffine(_ layer: Layer, _ norm: BatchNormalizationConfig, channels: Int) throws
+  func batchNormalizationAffine(_ layer: Layer, _ norm: BatchNormalization, channels: Int) throws
     -> (scale: [Float], shift: [Float])
   {
     guard let mean = layer.weight(named: "moving_mean")?.values.array,
@@ -62,47 +62,46 @@ extension PlanBuilder {
     let inputShape = values[inputs[0]].shape
     let outputShape = outputShapes[0]
     func unsupported(_ detail: String) -> TensorError { .unsupportedLayer(layer: call.location, detail: detail) }
+    func bias(_ used: Bool) throws -> [Float]? { used ? try weight("bias", of: call) : nil }
 
-    switch call.layer.operation {
-    case .input, .identity:
+    switch call.layer.kind {
+    case is InputLayer, is Identity:
       return [inputs[0]]
-    case .model:
+    case is NestedModel:
       throw unsupported("nested models are inlined before lowering")
 
-    case .convolution2D(let conv):
-      let inChannels = inputShape[3]
+    case let conv as Conv2D:
       let kernel = ConvolutionKernel(
-        values: try weight("kernel", of: call), height: conv.kernelSize[0], width: conv.kernelSize[1],
-        inputChannelsPerGroup: inChannels / conv.groups, outputChannels: conv.filters, groups: conv.groups)
+        values: try weight("kernel", of: call), height: conv.window.kernelSize[0], width: conv.window.kernelSize[1],
+        inputChannelsPerGroup: inputShape[3] / conv.groups, outputChannels: conv.filters, groups: conv.groups)
       return [
         try convolution(
-          index, call: call, input: inputs[0], kernel: kernel, bias: conv.useBias ? try weight("bias", of: call) : nil,
-          activation: conv.activation, strides: conv.strides, dilation: conv.dilation, padding: conv.padding,
+          index, call: call, input: inputs[0], kernel: kernel, bias: try bias(conv.useBias), window: conv.window,
           outputShape: outputShape)
       ]
 
-    case .depthwiseConvolution2D(let conv):
+    case let conv as DepthwiseConv2D:
       let inChannels = inputShape[3]
       let kernel = ConvolutionKernel(
-        values: try weight("depthwise_kernel", of: call), height: conv.kernelSize[0], width: conv.kernelSize[1],
-        inputChannelsPerGroup: 1, outputChannels: inChannels * conv.depthMultiplier, groups: inChannels)
+        values: try weight("depthwise_kernel", of: call), height: conv.window.kernelSize[0],
+        width: conv.window.kernelSize[1], inputChannelsPerGroup: 1, outputChannels: inChannels * conv.depthMultiplier,
+        groups: inChannels)
       return [
         try convolution(
-          index, call: call, input: inputs[0], kernel: kernel, bias: conv.useBias ? try weight("bias", of: call) : nil,
-          activation: conv.activation, strides: conv.strides, dilation: conv.dilation, padding: conv.padding,
+          index, call: call, input: inputs[0], kernel: kernel, bias: try bias(conv.useBias), window: conv.window,
           outputShape: outputShape)
       ]
 
-    case .separableConvolution2D(let conv):
+    case let conv as SeparableConv2D:
       let inChannels = inputShape[3]
       let middle = inChannels * conv.depthMultiplier
       let depthwiseShape = [outputShape[0], outputShape[1], outputShape[2], middle]
       let depthwise = ConvolutionKernel(
-        values: try weight("depthwise_kernel", of: call), height: conv.kernelSize[0], width: conv.kernelSize[1],
-        inputChannelsPerGroup: 1, outputChannels: middle, groups: inChannels)
+        values: try weight("depthwise_kernel", of: call), height: conv.window.kernelSize[0],
+        width: conv.window.kernelSize[1], inputChannelsPerGroup: 1, outputChannels: middle, groups: inChannels)
       let geometry = WindowGeometry.tensorflow(
-        input: [inputShape[1], inputShape[2]], kernel: conv.kernelSize, strides: conv.strides, dilation: conv.dilation,
-        same: conv.padding == .same)
+        input: [inputShape[1], inputShape[2]], kernel: conv.window.kernelSize, strides: conv.window.strides,
+        dilation: conv.window.dilation, same: conv.window.padding == .same)
       let depthwiseStep = try ConvolutionStep(
         label: label + " depthwise", kind: .convolution, input: inputs[0], kernel: depthwise, biasValues: nil,
         outputShape: depthwiseShape, geometry: geometry, activation: nil, builder: self)
@@ -112,68 +111,64 @@ extension PlanBuilder {
         outputChannels: conv.filters, groups: 1)
       return [
         try convolution(
-          index, call: call, input: depthwiseStep.outputs[0], kernel: pointwise,
-          bias: conv.useBias ? try weight("bias", of: call) : nil, activation: conv.activation, strides: [1, 1],
-          dilation: [1, 1], padding: .valid, outputShape: outputShape)
+          index, call: call, input: depthwiseStep.outputs[0], kernel: pointwise, bias: try bias(conv.useBias),
+          window: Window2D(kernelSize: [1, 1]), outputShape: outputShape)
       ]
 
-    case .transposedConvolution2D(let conv):
+    case let conv as Conv2DTranspose:
       let kernel = try weight("kernel", of: call)
-      let (kh, kw) = (conv.kernelSize[0], conv.kernelSize[1])
+      let (kh, kw) = (conv.window.kernelSize[0], conv.window.kernelSize[1])
       let inChannels = inputShape[3]
       let out = conv.filters
       // The transposed convolution is the gradient of a convolution from the output size to the input size.
       var geometry = WindowGeometry.tensorflow(
-        input: [outputShape[1], outputShape[2]], kernel: conv.kernelSize, strides: conv.strides,
-        dilation: conv.dilation, same: conv.padding == .same)
+        input: [outputShape[1], outputShape[2]], kernel: conv.window.kernelSize, strides: conv.window.strides,
+        dilation: conv.window.dilation, same: conv.window.padding == .same)
       for axis in 0..<2 {
-        let effective = (conv.kernelSize[axis] - 1) * conv.dilation[axis] + 1
+        let effective = (conv.window.kernelSize[axis] - 1) * conv.window.dilation[axis] + 1
         geometry.paddingAfter[axis] =
-          (inputShape[axis + 1] - 1) * conv.strides[axis] + effective - geometry.paddingBefore[axis]
+          (inputShape[axis + 1] - 1) * conv.window.strides[axis] + effective - geometry.paddingBefore[axis]
           - outputShape[axis + 1]
       }
-      var activation = ActivationMath.dnnl(conv.activation)
-      if conv.activation == .linear || (gradients && activation?.gradientFromOutput == nil) { activation = nil }
+      let next = fusableActivation(after: index)
       let step = try ConvolutionStep(
         label: label, kind: .deconvolution, input: inputs[0], weightDims: [out, inChannels, kh, kw],
         weightStrides: [inChannels, 1, kw * out * inChannels, out * inChannels], weightValues: kernel,
-        biasValues: conv.useBias ? try weight("bias", of: call) : nil, outputShape: outputShape, geometry: geometry,
-        activation: activation, builder: self)
+        biasValues: try bias(conv.useBias), outputShape: outputShape, geometry: geometry,
+        activation: next?.activation, builder: self)
       steps.append(step)
-      if activation == nil, conv.activation != .linear {
-        return [try activationStep(conv.activation, input: step.outputs[0], label: label, call: call)]
-      }
+      if let next { assign(step.outputs[0], toFused: next.call) }
       return step.outputs
 
-    case .dense(let dense):
-      let kernel = try weight("kernel", of: call)
-      var activation = ActivationMath.dnnl(dense.activation)
-      if dense.activation == .linear || (gradients && activation?.gradientFromOutput == nil) { activation = nil }
+    case let dense as Dense:
+      let next = fusableActivation(after: index)
       let step = try InnerProductStep(
-        label: label, input: inputs[0], kernel: kernel, bias: dense.useBias ? try weight("bias", of: call) : nil,
-        units: dense.units, activation: activation, builder: self)
+        label: label, input: inputs[0], kernel: try weight("kernel", of: call), bias: try bias(dense.useBias),
+        units: dense.units, activation: next?.activation, builder: self)
       steps.append(step)
-      if activation == nil, dense.activation != .linear {
-        return [try activationStep(dense.activation, input: step.outputs[0], label: label, call: call)]
-      }
+      if let next { assign(step.outputs[0], toFused: next.call) }
       return step.outputs
 
-    case .batchNormalization(let norm):
-      guard norm.axis == inputShape.count - 1 else {
-        return [try PlainKernels.batchNormalizationOnAxis(norm, call: call, input: inputs[0], builder: self)]
+    case let norm as BatchNormalization:
+      let axis = try norm.normalizedAxis(rank: inputShape.count)
+      guard axis == inputShape.count - 1 else {
+        return [
+          try PlainKernels.batchNormalizationOnAxis(norm, axis: axis, call: call, input: inputs[0], builder: self)
+        ]
       }
-      let (scale, shift) = try batchNormalizationAffine(call.layer, norm, channels: inputShape[norm.axis])
+      let (scale, shift) = try batchNormalizationAffine(call.layer, norm, channels: inputShape[axis])
       return [try channelAffine(index, label: label, input: inputs[0], scale: scale, shift: shift)]
 
-    case .rescaling(let config):
+    case let config as Rescaling:
       return [
         try channelAffine(index, label: label, input: inputs[0], scale: config.scale, shift: config.offset, call: call)
       ]
 
-    case .normalization(let config):
+    case let config as Normalization:
       let channels = inputShape.last ?? 1
-      guard config.axes == [inputShape.count - 1] || config.axes.isEmpty else {
-        throw unsupported("Normalization over axes \(config.axes) is not supported (only the last axis)")
+      let axes = try config.normalizedAxes(rank: inputShape.count)
+      guard axes == [inputShape.count - 1] || axes.isEmpty else {
+        throw unsupported("Normalization over axes \(config.axis) is not supported (only the last axis)")
       }
       let mean = try config.mean ?? weight("mean", of: call)
       let variance = try config.variance ?? weight("variance", of: call)
@@ -195,14 +190,14 @@ extension PlanBuilder {
       }
       return [try channelAffine(index, label: label, input: inputs[0], scale: scale, shift: shift)]
 
-    case .layerScale:
+    case is LayerScale:
       let gamma = try weight("gamma", of: call)
       return [try channelAffine(index, label: label, input: inputs[0], scale: gamma, shift: [0], call: call)]
 
-    case .activation(let function):
-      return [try activationStep(function, input: inputs[0], label: label, call: call)]
+    case let activation as Activation:
+      return [try activationStep(activation.function, input: inputs[0], label: label, call: call)]
 
-    case .relu(let config):
+    case let config as ReLU:
       if let activation = reluActivation(config) {
         let step = try EltwiseStep(label: label, input: inputs[0], activation: activation, builder: self)
         steps.append(step)
@@ -210,25 +205,27 @@ extension PlanBuilder {
       }
       return [try PlainKernels.relu(config, label: label, input: inputs[0], builder: self)]
 
-    case .leakyReLU(let slope):
+    case let leaky as LeakyReLU:
       let step = try EltwiseStep(
-        label: label, input: inputs[0], activation: ActivationMath.leakyReLU(slope: slope), builder: self)
+        label: label, input: inputs[0], activation: ActivationMath.leakyReLU(slope: leaky.negativeSlope), builder: self)
       steps.append(step)
       return step.outputs
 
-    case .elu(let alpha):
+    case let elu as ELU:
       let step = try EltwiseStep(
-        label: label, input: inputs[0], activation: ActivationMath.elu(alpha: alpha), builder: self)
+        label: label, input: inputs[0], activation: ActivationMath.elu(alpha: elu.alpha), builder: self)
       steps.append(step)
       return step.outputs
 
-    case .parametricReLU(let sharedAxes):
+    case let prelu as PReLU:
       return [
         try PlainKernels.parametricReLU(
-          alpha: try weight("alpha", of: call), sharedAxes: sharedAxes, label: label, input: inputs[0], builder: self)
+          alpha: try weight("alpha", of: call), sharedAxes: prelu.sharedAxes, label: label, input: inputs[0],
+          builder: self)
       ]
 
-    case .softmax(let axes):
+    case let softmax as Softmax:
+      let axes = try softmax.normalizedAxes(rank: inputShape.count)
       guard axes.count == 1 else { throw unsupported("softmax over several axes \(axes) is not supported") }
       let step = try SoftmaxStep(
         label: label, input: inputs[0], axis: Desc.dnnlAxis(keras: axes[0], rank: inputShape.count), logarithmic: false,
@@ -236,127 +233,147 @@ extension PlanBuilder {
       steps.append(step)
       return step.outputs
 
-    case .layerNormalization(let config):
+    case let config as LayerNormalization:
       return [try PlainKernels.layerNormalization(config, call: call, input: inputs[0], builder: self)]
+    case let config as GroupNormalization:
+      return [try PlainKernels.groupNormalization(config, call: call, input: inputs[0], builder: self)]
+    case let config as UnitNormalization:
+      return [try PlainKernels.unitNormalization(config, call: call, input: inputs[0], builder: self)]
 
-    case .maxPooling2D(let pool), .averagePooling2D(let pool):
-      var maximum = false
-      if case .maxPooling2D = call.layer.operation { maximum = true }
-      let geometry = WindowGeometry.tensorflow(
-        input: [inputShape[1], inputShape[2]], kernel: pool.poolSize, strides: pool.strides, dilation: [1, 1],
-        same: pool.padding == .same)
-      let step = try PoolingStep(
-        label: label, input: inputs[0], maximum: maximum, kernel: pool.poolSize, geometry: geometry,
-        outputShape: outputShape, builder: self)
-      steps.append(step)
-      return step.outputs
+    case let pool as MaxPooling2D:
+      return [try pooling(pool.window, maximum: true, label: label, input: inputs[0], outputShape: outputShape)]
+    case let pool as AveragePooling2D:
+      return [try pooling(pool.window, maximum: false, label: label, input: inputs[0], outputShape: outputShape)]
 
-    case .globalAveragePooling2D(let keepDims), .globalMaxPooling2D(let keepDims):
-      var maximum = false
-      if case .globalMaxPooling2D = call.layer.operation { maximum = true }
-      let pooledShape = [inputShape[0], 1, 1, inputShape[3]]
-      let geometry = WindowGeometry(strides: [1, 1], dilation: [1, 1], paddingBefore: [0, 0], paddingAfter: [0, 0])
-      let step = try PoolingStep(
-        label: label, input: inputs[0], maximum: maximum, kernel: [inputShape[1], inputShape[2]], geometry: geometry,
-        outputShape: pooledShape, splitsTies: true, builder: self)
-      steps.append(step)
-      let pooled = try plain(step.outputs[0], label: label)
-      if keepDims { return [pooled] }
-      return [try copy(pooled, to: outputShape, label: label)]
-
-    case .flatten, .reshape:
-      return [try copy(try plain(inputs[0], label: label), to: outputShape, label: label)]
-
-    case .permute(let order):
+    case let pool as GlobalAveragePooling2D:
       return [
-        try PlainKernels.permute(order: order, label: label, input: inputs[0], outputShape: outputShape, builder: self)
+        try globalPooling(
+          maximum: false, keepDims: pool.keepDims, label: label, input: inputs[0], outputShape: outputShape)
+      ]
+    case let pool as GlobalMaxPooling2D:
+      return [
+        try globalPooling(
+          maximum: true, keepDims: pool.keepDims, label: label, input: inputs[0], outputShape: outputShape)
       ]
 
-    case .concatenate(let axis):
+    case is Flatten, is Reshape:
+      return [try copy(try plain(inputs[0], label: label), to: outputShape, label: label)]
+
+    case let permute as Permute:
+      return [
+        try PlainKernels.permute(
+          order: permute.dims, label: label, input: inputs[0], outputShape: outputShape, builder: self)
+      ]
+
+    case let concatenate as Concatenate:
+      let axis = try concatenate.normalizedAxis(rank: inputShape.count)
       let step = try ConcatStep(
         label: label, inputs: inputs, axis: Desc.dnnlAxis(keras: axis, rank: inputShape.count),
         outputShape: outputShape, builder: self)
       steps.append(step)
       return step.outputs
 
-    case .merge(let operation):
-      return [try merge(operation, label: label, inputs: inputs, outputShape: outputShape)]
+    case let merge as Merge:
+      return [try self.merge(merge.operation, label: label, inputs: inputs, outputShape: outputShape)]
 
-    case .scaledSum(let scale):
+    case let scaled as CustomScaleLayer:
       if values[inputs[0]].shape == values[inputs[1]].shape {
-        let step = try SumStep(label: label, inputs: inputs, scales: [1, scale], builder: self)
+        let step = try SumStep(label: label, inputs: inputs, scales: [1, scaled.scale], builder: self)
         steps.append(step)
         return step.outputs
       }
       let product = try PlainKernels.broadcastBinary(
-        .multiply, label: label, lhs: inputs[1], rhs: try constant([scale], label: label),
+        .multiply, label: label, lhs: inputs[1], rhs: try constant([scaled.scale], label: label),
         outputShape: values[inputs[1]].shape, builder: self)
       return [
         try PlainKernels.broadcastBinary(
           .add, label: label, lhs: inputs[0], rhs: product, outputShape: outputShape, builder: self)
       ]
 
-    case .zeroPadding2D(let edges):
+    case let padding as ZeroPadding2D:
       return [
         try PlainKernels.pad(
-          edges, crop: false, label: label, input: inputs[0], outputShape: outputShape, builder: self)
+          padding.padding, crop: false, label: label, input: inputs[0], outputShape: outputShape, builder: self)
       ]
-    case .cropping2D(let edges):
+    case let cropping as Cropping2D:
       return [
-        try PlainKernels.pad(edges, crop: true, label: label, input: inputs[0], outputShape: outputShape, builder: self)
+        try PlainKernels.pad(
+          cropping.cropping, crop: true, label: label, input: inputs[0], outputShape: outputShape, builder: self)
       ]
-    case .upSampling2D(let config):
+    case let config as UpSampling2D:
       return [
         try PlainKernels.upSampling(config, label: label, input: inputs[0], outputShape: outputShape, builder: self)
       ]
 
-    case .custom(_, let implementation):
+    case let registered as RegisteredLayer:
       return [
-        try PlainKernels.custom(implementation, call: call, inputs: inputs, outputShape: outputShape, builder: self)
+        try PlainKernels.custom(
+          registered.implementation, call: call, inputs: inputs, outputShape: outputShape, builder: self)
       ]
+
+    default:
+      throw unsupported("the layer kind \(type(of: call.layer.kind)) has no lowering in the runtime")
     }
   }
 
-  /// A convolution with BatchNormalization folded in and an activation fused where the graph allows.
+  /// MaxPooling2D or AveragePooling2D over `window`.
+  private func pooling(_ window: Window2D, maximum: Bool, label: String, input: Int, outputShape: [Int]) throws -> Int {
+    let inputShape = values[input].shape
+    let geometry = WindowGeometry.tensorflow(
+      input: [inputShape[1], inputShape[2]], kernel: window.kernelSize, strides: window.strides, dilation: [1, 1],
+      same: window.padding == .same)
+    let step = try PoolingStep(
+      label: label, input: input, maximum: maximum, kernel: window.kernelSize, geometry: geometry,
+      outputShape: outputShape, builder: self)
+    steps.append(step)
+    return step.outputs[0]
+  }
+
+  /// GlobalAveragePooling2D or GlobalMaxPooling2D (ties share the gradient, as `reduce_max`).
+  private func globalPooling(maximum: Bool, keepDims: Bool, label: String, input: Int, outputShape: [Int]) throws
+    -> Int
+  {
+    let inputShape = values[input].shape
+    let pooledShape = [inputShape[0], 1, 1, inputShape[3]]
+    let geometry = WindowGeometry(strides: [1, 1], dilation: [1, 1], paddingBefore: [0, 0], paddingAfter: [0, 0])
+    let step = try PoolingStep(
+      label: label, input: input, maximum: maximum, kernel: [inputShape[1], inputShape[2]], geometry: geometry,
+      outputShape: pooledShape, splitsTies: true, builder: self)
+    steps.append(step)
+    let pooled = try plain(step.outputs[0], label: label)
+    if keepDims { return pooled }
+    return try copy(pooled, to: outputShape, label: label)
+  }
+
+  /// A convolution with a following BatchNormalization folded in and a following activation fused, where the
+  /// graph allows.
   private func convolution(
-    _ index: Int, call: FlatCall, input: Int, kernel: ConvolutionKernel, bias: [Float]?,
-    activation function: ActivationFunction, strides: [Int], dilation: [Int], padding: Padding, outputShape: [Int]
+    _ index: Int, call: FlatCall, input: Int, kernel: ConvolutionKernel, bias: [Float]?, window: Window2D,
+    outputShape: [Int]
   ) throws -> Int {
     var kernel = kernel
     var bias = bias
     var fusedFrom = index
     let channels = kernel.outputChannels
-    if function == .linear, let norm = foldableBatchNormalization(after: index, channels: channels) {
+    if let norm = foldableBatchNormalization(after: index, channels: channels) {
       // Keras kernels keep the output channel innermost (a depthwise kernel's (in, multiplier) flattens to it).
       for position in kernel.values.indices { kernel.values[position] *= norm.scale[position % channels] }
       bias = (0..<channels).map { c in (bias?[c] ?? 0) * norm.scale[c] + norm.shift[c] }
       fusedFrom = norm.call
     }
-    var activation: DNNLActivation?
-    var activationCall: Int?
-    if function == .linear {
-      if let next = fusableActivation(after: fusedFrom) {
-        activation = next.activation
-        activationCall = next.call
-      }
-    } else if let own = ActivationMath.dnnl(function), !gradients || own.gradientFromOutput != nil {
-      activation = own
-    }
+    let next = fusableActivation(after: fusedFrom)
     let inputShape = values[input].shape
     let geometry = WindowGeometry.tensorflow(
-      input: [inputShape[1], inputShape[2]], kernel: [kernel.height, kernel.width], strides: strides,
-      dilation: dilation, same: padding == .same)
+      input: [inputShape[1], inputShape[2]], kernel: [kernel.height, kernel.width], strides: window.strides,
+      dilation: window.dilation, same: window.padding == .same)
     let step = try ConvolutionStep(
       label: call.location.description, kind: .convolution, input: input, kernel: kernel, biasValues: bias,
-      outputShape: outputShape, geometry: geometry, activation: activation,
+      outputShape: outputShape, geometry: geometry, activation: next?.activation,
       allowsWinograd: !directConvolutionCalls.contains(index), builder: self)
     steps.append(step)
-    var output = step.outputs[0]
-    if function != .linear, activation == nil {
-      output = try activationStep(function, input: output, label: call.location.description, call: call)
-    }
+    let output = step.outputs[0]
     if fusedFrom != index { assign(output, toFused: fusedFrom) }
-    if let activationCall { assign(output, toFused: activationCall) }
+    if let next { assign(output, toFused: next.call) }
     return output
   }
 

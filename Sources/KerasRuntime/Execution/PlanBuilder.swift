@@ -157,7 +157,7 @@ final class PlanBuilder {
   /// The call (and its activation) that can be fused after call `call`'s output, marking it fused.
   func fusableActivation(after call: Int) -> (call: Int, activation: DNNLActivation)? {
     guard let next = soleConsumer(of: .call(call, tensor: 0)),
-      let activation = dnnlActivation(of: flat.calls[next].layer.operation)
+      let activation = dnnlActivation(of: flat.calls[next].layer.kind)
     else { return nil }
     if gradients && activation.gradientFromOutput == nil { return nil }
     fused.insert(next)
@@ -167,8 +167,9 @@ final class PlanBuilder {
   /// The inference BatchNormalization reading call `call`'s output alone, if one can be folded into it.
   func foldableBatchNormalization(after call: Int, channels: Int) -> (call: Int, scale: [Float], shift: [Float])? {
     guard let next = soleConsumer(of: .call(call, tensor: 0)),
-      case .batchNormalization(let norm) = flat.calls[next].layer.operation,
-      norm.axis == flat.calls[call].layer.nodes[flat.calls[call].node].outputShapes[0].rank - 1,
+      let norm = flat.calls[next].layer.kind as? BatchNormalization,
+      (try? norm.normalizedAxis(rank: flat.calls[call].layer.nodes[flat.calls[call].node].outputShapes[0].rank))
+        == flat.calls[call].layer.nodes[flat.calls[call].node].outputShapes[0].rank - 1,
       let (scale, shift) = try? batchNormalizationAffine(flat.calls[next].layer, norm, channels: channels)
     else { return nil }
     fused.insert(next)
@@ -199,9 +200,10 @@ final class PlanBuilder {
       }
       guard reached else { continue }
       downstream.insert(call)
-      switch flat.calls[call].layer.operation {
-      case .maxPooling2D, .globalMaxPooling2D, .merge(.maximum), .merge(.minimum): comparisons.append(call)
-      default: break
+      let kind = flat.calls[call].layer.kind
+      let merge = (kind as? Merge)?.operation
+      if kind is MaxPooling2D || kind is GlobalMaxPooling2D || merge == .maximum || merge == .minimum {
+        comparisons.append(call)
       }
     }
     var upstream = Set<Int>()
@@ -228,7 +230,7 @@ final class PlanBuilder {
     do {
       // Every layer keeps the batch size; shape inference may leave it unknown.
       let batch = inputShapes.first?.first
-      outputShapes = try call.layer.operation.outputShapes(inputs: inputShapes.map { TensorShape($0) }).map { shape in
+      outputShapes = try call.layer.kind.outputShapes(inputs: inputShapes.map { TensorShape($0) }).map { shape in
         try shape.dimensions.enumerated().map { axis, dimension in
           if axis == 0, let batch { return batch }
           guard let dimension else { throw ShapeProblem(detail: "an output dimension is unknown for \(inputShapes)") }
