@@ -19,6 +19,9 @@ private let fixtureModels: [(file: String, topology: String?, report: String)] =
   ("layer_zoo_k3.h5", nil, "layer_zoo_k3"),
   ("layer_zoo_k3.keras", nil, "layer_zoo_k3"),
   ("nested_k3.keras", nil, "nested_k3"),
+  ("normalization_zoo_k2.h5", nil, "normalization_zoo_k2"),
+  ("normalization_zoo_k3.h5", nil, "normalization_zoo_k3"),
+  ("normalization_zoo_k3.keras", nil, "normalization_zoo_k3"),
 ]
 
 @Suite("Importing real Keras files")

@@ -16,6 +16,9 @@ private let runnableFixtures: [(file: String, topology: String?, name: String)] 
   ("layer_zoo_k3.h5", nil, "layer_zoo_k3"),
   ("layer_zoo_k3.keras", nil, "layer_zoo_k3"),
   ("nested_k3.keras", nil, "nested_k3"),
+  ("normalization_zoo_k2.h5", nil, "normalization_zoo_k2"),
+  ("normalization_zoo_k3.h5", nil, "normalization_zoo_k3"),
+  ("normalization_zoo_k3.keras", nil, "normalization_zoo_k3"),
 ]
 
 /// The stored inputs of a fixture (`NAME.input.npy`, or `NAME.input_K.npy` for several).

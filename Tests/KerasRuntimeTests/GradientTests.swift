@@ -12,6 +12,8 @@ private let gradientFixtures: [(file: String, name: String)] = [
   ("layer_zoo_k2.h5", "layer_zoo_k2"),
   ("layer_zoo_k3.keras", "layer_zoo_k3"),
   ("nested_k3.keras", "nested_k3"),
+  ("normalization_zoo_k2.h5", "normalization_zoo_k2"),
+  ("normalization_zoo_k3.keras", "normalization_zoo_k3"),
 ]
 
 /// The largest absolute value of a tensor.

@@ -34,6 +34,8 @@ let fixtureModels: [FixtureModel] = [
   FixtureModel(file: "layer_zoo_k3.h5", outputs: "layer_zoo_k3"),
   FixtureModel(file: "layer_zoo_k3.keras", outputs: "layer_zoo_k3"),
   FixtureModel(file: "nested_k3.keras", outputs: "nested_k3"),
+  FixtureModel(file: "normalization_zoo_k2.h5", outputs: "normalization_zoo_k2"),
+  FixtureModel(file: "normalization_zoo_k3.keras", outputs: "normalization_zoo_k3"),
   FixtureModel(file: "long_names.h5"),
   FixtureModel(file: "float16_dense.h5"),
 ]
