@@ -38,6 +38,8 @@ public enum KerasImportError: Error, CustomStringConvertible {
   case unknownInbound(file: String, layer: LayerLocation, reference: String)
   /// The layer graph has a cycle.
   case cycle(file: String, layers: [String])
+  /// The graph built from the config fails `Graph.validate` (a layer path and what is wrong).
+  case invalidGraph(file: String, layer: String, detail: String)
   /// The layer's shapes do not fit together (e.g. Add on different shapes).
   case incompatibleShapes(file: String, layer: LayerLocation, detail: String)
   /// The weights file has no weights, or the wrong number of them, for a layer.
@@ -72,6 +74,8 @@ public enum KerasImportError: Error, CustomStringConvertible {
       return "\(file): \(layer) takes input from \(reference), which does not exist in the model"
     case .cycle(let file, let layers):
       return "\(file): the layer graph has a cycle through \(layers.joined(separator: " -> "))"
+    case .invalidGraph(let file, let layer, let detail):
+      return "\(file): layer '\(layer)': \(detail)"
     case .incompatibleShapes(let file, let layer, let detail):
       return "\(file): \(layer): \(detail)"
     case .missingWeights(let file, let layer, let detail):

@@ -188,7 +188,13 @@ public enum KerasModelFile {
     -> Graph
   {
     let builder = GraphBuilder(file: configFile, kerasMajorVersion: kerasMajorVersion, registry: registry)
-    return try builder.build(try builder.parser.parseModel(config))
+    let graph = try builder.build(try builder.parser.parseModel(config))
+    do {
+      try graph.validate()
+    } catch {
+      throw KerasImportError.invalidGraph(file: configFile, layer: error.layer, detail: error.detail)
+    }
+    return graph
   }
 }
 

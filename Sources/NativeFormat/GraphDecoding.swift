@@ -209,7 +209,7 @@ struct GraphDecoder {
     var graph = Graph(
       name: name, kind: kind, layers: layers.map(\.layer), inputs: inputs, outputs: outputs,
       operations: operations.map(\.layer))
-    try validate(graph, layers: layers, operations: operations, path: path)
+    try validate(graph, layerPrefix: layerPrefix)
     for index in layers.indices {
       graph.layers[index].weights = try attachWeights(layers[index], graph: graph)
     }
@@ -308,88 +308,12 @@ struct GraphDecoder {
 
   // MARK: Validation
 
-  private func validate(_ graph: Graph, layers: [PendingLayer], operations: [PendingLayer], path: String)
-    throws(NativeFormatError)
-  {
-    func check(_ source: TensorSource, consumer: String) throws(NativeFormatError) {
-      guard graph.shape(of: source) != nil else {
-        throw .inconsistentGraph(file: file, layer: consumer, detail: "reads \(source), which does not exist")
-      }
-    }
-    for (position, input) in graph.inputs.enumerated() {
-      guard let index = input.layerIndex else { continue }
-      guard graph.layers.indices.contains(index), graph.layers[index].isInput else {
-        throw failure("\(path).inputs[\(position)].layer", "\(index) is not the index of an InputLayer")
-      }
-    }
-    for output in graph.outputs { try check(output, consumer: layers.first?.path ?? graph.name) }
-    for (pending, layer) in zip(layers + operations, graph.layers + graph.operations) {
-      for node in layer.nodes {
-        for input in node.inputs { try check(input, consumer: pending.path) }
-      }
-    }
-    try checkAcyclic(graph, names: (layers + operations).map(\.path))
-    for (pending, layer) in zip(layers + operations, graph.layers + graph.operations) {
-      for (position, node) in layer.nodes.enumerated() {
-        // Sources were checked above, so every shape exists.
-        let inputShapes = node.inputs.compactMap { graph.shape(of: $0) }
-        if let inner = layer.nestedGraph {
-          try checkNestedInputs(inputShapes, inner, layer: pending.path)
-        }
-        let computed: [TensorShape]
-        do {
-          if position == 0 {
-            _ = try layer.kind.expectedWeights(inputShapes: inputShapes)
-          }
-          computed = try layer.kind.outputShapes(inputs: inputShapes)
-        } catch {
-          throw .inconsistentGraph(file: file, layer: pending.path, detail: "call \(position): \(error)")
-        }
-        guard computed == node.outputShapes else {
-          throw .inconsistentGraph(
-            file: file, layer: pending.path,
-            detail:
-              "call \(position) stores output shapes \(node.outputShapes.map(\.description)), "
-              + "but the operation gives \(computed.map(\.description))"
-          )
-        }
-      }
-    }
-  }
-
-  /// A nested model accepts the shapes it is called with: same rank, and every dimension it fixes equal.
-  private func checkNestedInputs(_ shapes: [TensorShape], _ inner: Graph, layer: String) throws(NativeFormatError) {
-    let fits =
-      shapes.count == inner.inputs.count
-      && zip(shapes, inner.inputs).allSatisfy { shape, input in
-        shape.rank == input.shape.rank
-          && zip(shape.dimensions, input.shape.dimensions).dropFirst().allSatisfy { $1 == nil || $0 == $1 }
-      }
-    guard fits else {
-      throw .inconsistentGraph(
-        file: file, layer: layer,
-        detail:
-          "the nested model takes \(inner.inputs.map(\.shape.description)) "
-          + "but is called with \(shapes.map(\.description))"
-      )
-    }
-  }
-
-  /// Every call's inputs come from calls that do not depend on it.
-  private func checkAcyclic(_ graph: Graph, names: [String]) throws(NativeFormatError) {
-    func name(_ call: GraphCall) -> String {
-      switch call {
-      case .layer(let index, _): return names[index]
-      case .operation(let index, _): return names[graph.layers.count + index]
-      }
-    }
+  /// The one graph validation every reader runs (`Graph.validate`), its errors naming this file.
+  private func validate(_ graph: Graph, layerPrefix: String) throws(NativeFormatError) {
     do {
-      _ = try graph.callOrder()
-    } catch let cycle as GraphCycleError {
-      throw .inconsistentGraph(
-        file: file, layer: name(cycle.call), detail: "the layer graph has a cycle through \(name(cycle.reader))")
+      try graph.validate(pathPrefix: layerPrefix)
     } catch {
-      throw .inconsistentGraph(file: file, layer: "", detail: "\(error)")
+      throw .inconsistentGraph(file: file, layer: error.layer, detail: error.detail)
     }
   }
 
