@@ -26,13 +26,13 @@ public struct NativeWriteOptions: Sendable {
 }
 
 /// kerasvis's native model file: a safetensors file whose tensors are the weights and whose `__metadata__` holds
-/// the graph (`kerasvis.graph`, a JSON text with `"format_version": 1`). Loading maps the file and uses Float32
+/// the graph (`kerasvis.graph`, a JSON text with `"format_version": 2`). Loading maps the file and uses Float32
 /// weights in place, without libhdf5.
 ///
 /// The graph description (all keys always present unless marked optional):
 ///
 /// ```
-/// root      = {"format_version": 1, "model": graph}
+/// root      = {"format_version": 2, "model": graph}
 /// graph     = {"name", "kind": "Functional" | "Sequential", "inputs": [input], "outputs": [source],
 ///              "layers": [layer], "operations": [layer]}
 /// input     = {"name", "shape": shape, "layer": index of its InputLayer | null}
@@ -41,19 +41,17 @@ public struct NativeWriteOptions: Sendable {
 ///              "keras_config"?: the Keras config}
 /// source    = {"input": i} | {"layer": l, "node": n, "tensor": t} | {"operation": o, "node": n, "tensor": t}
 /// shape     = [null | int, ...] (batch first)
-/// op        = {"op": "input" | "conv2d" | "depthwise_conv2d" | "separable_conv2d" | "conv2d_transpose" | "dense"
-///              | "batch_normalization" | "layer_normalization" | "activation" | "relu" | "leaky_relu" | "prelu"
-///              | "elu" | "softmax" | "max_pooling2d" | "average_pooling2d" | "global_average_pooling2d"
-///              | "global_max_pooling2d" | "flatten" | "reshape" | "permute" | "identity" | "concatenate" | "add"
-///              | "subtract" | "multiply" | "average" | "maximum" | "minimum" | "zero_padding2d" | "cropping2d"
-///              | "up_sampling2d" | "rescaling" | "normalization" | "scaled_sum" | "layer_scale" | "model" | "custom",
-///              ...the operation's fields in Keras's snake_case, e.g. "filters", "kernel_size": [3, 3],
-///              "activation": "relu"; "model" has "graph": graph; "custom" has "class_name" and "config"}
+/// op        = {"op": one of LayerKinds' operation names ("conv2d", "dense", "group_normalization", ...),
+///              ...the kind's Codable config in Keras's snake_case field names, e.g. "filters", "kernel_size": [3, 3];
+///              "activation": name, for kinds that split it off; "model" has "graph": graph; "custom" has
+///              "class_name" and "config"}
 /// ```
 ///
 /// Floats are written with the shortest text that reads back as the same Float32 (`NaN`, `Infinity` and
 /// `-Infinity` as strings). Tensor names are `<layer path>/<weight name>` (`mobilenetv2_0.10_96/Conv1/kernel`),
-/// in Keras's weight order; the graph refers to them by name.
+/// in Keras's weight order; the graph refers to them by name. Version 1 (before layer kinds were Codable) differs
+/// only in a few field names and forms (`axes` lists normalized to non-negative axes where version 2 writes Keras's
+/// `axis`) and is still read; a version-2 file must hold every field its kind writes.
 public enum NativeModelFile {
   /// The `__metadata__` key that holds the graph description.
   public static let graphMetadataKey = "kerasvis.graph"

@@ -179,3 +179,43 @@ extension GlobalPooling2DKind {
     return [TensorShape(keepDims ? [nil, 1, 1, inputs[0].last] : [nil, inputs[0].last])]
   }
 }
+
+/// What ZeroPadding2D and Cropping2D share: rows and columns per side, read from one config field
+/// (`padding` or `cropping`) in Keras's forms.
+public protocol Edges2DKind: LayerKind {
+  /// The config field that holds the edges.
+  static var edgesField: String { get }
+  var edges: Edges2D { get }
+  init(edges: Edges2D)
+}
+
+private struct EdgesKey: CodingKey {
+  var stringValue: String
+  var intValue: Int? { nil }
+  init(stringValue: String) { self.stringValue = stringValue }
+  init?(intValue: Int) { nil }
+}
+
+extension Edges2DKind {
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: EdgesKey.self)
+    try container.requireChannelsLast(EdgesKey(stringValue: "data_format"))
+    self.init(
+      edges: try Edges2D(keras: try container.value(EdgesKey(stringValue: Self.edgesField)), field: Self.edgesField))
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: EdgesKey.self)
+    try container.encode(edges.json, forKey: EdgesKey(stringValue: Self.edgesField))
+  }
+
+  /// The NHWC shape with each side's rows and columns added (`sign` 1) or removed (`sign` -1).
+  func shape(_ input: TensorShape, sign: Int) throws -> TensorShape {
+    try spatialShape(input, channels: input.last) { axis, length in
+      guard let length else { return nil }
+      let result = length + sign * (axis == 0 ? edges.top + edges.bottom : edges.left + edges.right)
+      guard result > 0 else { throw ShapeProblem(detail: "cropping removes all of an axis of size \(length)") }
+      return result
+    }
+  }
+}

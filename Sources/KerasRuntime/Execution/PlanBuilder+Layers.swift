@@ -293,12 +293,12 @@ extension PlanBuilder {
     case let padding as ZeroPadding2D:
       return [
         try PlainKernels.pad(
-          padding.padding, crop: false, label: label, input: inputs[0], outputShape: outputShape, builder: self)
+          padding.edges, crop: false, label: label, input: inputs[0], outputShape: outputShape, builder: self)
       ]
     case let cropping as Cropping2D:
       return [
         try PlainKernels.pad(
-          cropping.cropping, crop: true, label: label, input: inputs[0], outputShape: outputShape, builder: self)
+          cropping.edges, crop: true, label: label, input: inputs[0], outputShape: outputShape, builder: self)
       ]
     case let config as UpSampling2D:
       return [
