@@ -2,6 +2,7 @@ import Foundation
 import KerasGraph
 import KerasReaders
 import KerasRuntime
+import TestSupport
 import Testing
 
 /// Every fixture model with stored Keras outputs: (model file, topology or nil, fixture name).
@@ -20,27 +21,6 @@ private let runnableFixtures: [(file: String, topology: String?, name: String)] 
   ("normalization_zoo_k3.h5", nil, "normalization_zoo_k3"),
   ("normalization_zoo_k3.keras", nil, "normalization_zoo_k3"),
 ]
-
-/// The stored inputs of a fixture (`NAME.input.npy`, or `NAME.input_K.npy` for several).
-func fixtureInputs(_ name: String) throws -> [Tensor] {
-  if FileManager.default.fileExists(atPath: fixturePath("\(name).input.npy")) {
-    return [try NPY.read(path: fixturePath("\(name).input.npy"))]
-  }
-  var inputs: [Tensor] = []
-  while FileManager.default.fileExists(atPath: fixturePath("\(name).input_\(inputs.count).npy")) {
-    inputs.append(try NPY.read(path: fixturePath("\(name).input_\(inputs.count).npy")))
-  }
-  return inputs
-}
-
-/// Keras's stored outputs of a fixture (`NAME.output_K.npy`).
-func fixtureOutputs(_ name: String) throws -> [Tensor] {
-  var outputs: [Tensor] = []
-  while FileManager.default.fileExists(atPath: fixturePath("\(name).output_\(outputs.count).npy")) {
-    outputs.append(try NPY.read(path: fixturePath("\(name).output_\(outputs.count).npy")))
-  }
-  return outputs
-}
 
 @Suite("Forward passes equal Keras's")
 struct ForwardTests {

@@ -2,6 +2,7 @@ import Foundation
 import KerasGraph
 import KerasReaders
 import KerasRuntime
+import TestSupport
 import Testing
 
 /// Fixtures with TensorFlow gradients (`NAME.grad.json`): (model file, fixture name).
@@ -15,9 +16,6 @@ private let gradientFixtures: [(file: String, name: String)] = [
   ("normalization_zoo_k2.h5", "normalization_zoo_k2"),
   ("normalization_zoo_k3.keras", "normalization_zoo_k3"),
 ]
-
-/// The largest absolute value of a tensor.
-func largestMagnitude(_ tensor: Tensor) -> Float { tensor.scalars.reduce(0) { max($0, abs($1)) } }
 
 @Suite("Backward passes equal TensorFlow's gradients")
 struct GradientTests {

@@ -42,8 +42,11 @@ public enum FixtureFolder: String, CaseIterable, Sendable {
   public func url(_ name: String) -> URL { url.appendingPathComponent(name) }
 }
 
-/// The path of the fixture file `name` in `folder` (by default `Tests/Fixtures/models`).
-public func fixturePath(_ name: String, in folder: FixtureFolder = .models) -> String { folder.url(name).path }
+/// The path of the fixture file `name` in `folder`.
+public func fixturePath(_ name: String, in folder: FixtureFolder) -> String { folder.url(name).path }
+
+/// The path of the model fixture `name` (in `Tests/Fixtures/models`); a function of one argument, for `map`.
+public func fixturePath(_ name: String) -> String { fixturePath(name, in: .models) }
 
 /// The path of a file under `Samples/` (e.g. `shapes_cnn.h5`, `images/triangle_0.png`).
 public func samplePath(_ relativePath: String) -> String {
