@@ -12,11 +12,11 @@ public struct NPYArray: Sendable {
   public var shape: [Int] { tensor.shape }
 
   /// The values of a uint8 array (nil for another dtype).
-  public var uint8: [UInt8]? { dtype.hasSuffix("u1") ? tensor.scalars.map { UInt8($0) } : nil }
+  public var uint8: [UInt8]? { dtype.dropFirst() == "u1" ? tensor.scalars.map { UInt8($0) } : nil }
   /// The values of a uint16 array (nil for another dtype).
-  public var uint16: [UInt16]? { dtype.hasSuffix("u2") ? tensor.scalars.map { UInt16($0) } : nil }
+  public var uint16: [UInt16]? { dtype.dropFirst() == "u2" ? tensor.scalars.map { UInt16($0) } : nil }
   /// The values of a float32 array (nil for another dtype).
-  public var float32: [Float]? { dtype.hasSuffix("f4") ? tensor.scalars : nil }
+  public var float32: [Float]? { dtype.dropFirst() == "f4" ? tensor.scalars : nil }
 
   /// Reads the `.npy` file at `path`.
   public init(path: String) throws {
