@@ -101,9 +101,7 @@ struct LayersCommandTests {
     let outOfRange = try kerasvis(["layers", sampleModel, sampleImage, "--layer", "19", "--out", path])
     #expect(outOfRange.status == 64)
     #expect(outOfRange.error.contains("--layer 19"))
-    let noLayer = try kerasvis(["layers", sampleModel, sampleImage, "--out", path])
-    #expect(noLayer.status == 64)
-    #expect(noLayer.error.contains("--layer"))
+    expectUsageError(["layers", sampleModel, sampleImage, "--out", path], mentioning: "--layer")  // in process
     let missing = try kerasvis(["layers", sampleModel, "/no/such/picture.png", "--layer", "conv1", "--out", path])
     #expect(missing.status == 1)
     #expect(missing.error.contains("/no/such/picture.png"))
@@ -205,9 +203,9 @@ struct FiltersCommandTests {
     let unknown = try kerasvis(["filters", sampleModel, "--layer", "convv2", "--out", path])
     #expect(unknown.status == 64)
     #expect(unknown.error.contains("--layer convv2"))
-    let iterations = try kerasvis(["filters", sampleModel, "--layer", "conv1", "--iterations", "5", "--out", path])
-    #expect(iterations.status == 64)
-    #expect(iterations.error.contains("--iterations needs --maximize"))
+    expectUsageError(  // in process
+      ["filters", sampleModel, "--layer", "conv1", "--iterations", "5", "--out", path],
+      mentioning: "--iterations needs --maximize")
     let missingModel = try kerasvis(["filters", "/no/such/model.h5", "--layer", "conv1", "--out", path])
     #expect(missingModel.status == 1)
     #expect(missingModel.error.contains("/no/such/model.h5"))
