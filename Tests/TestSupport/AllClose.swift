@@ -35,8 +35,9 @@ public struct Closeness: CustomStringConvertible, Sendable {
 }
 
 /// NumPy's `allclose(actual, expected, rtol, atol, equal_nan)`: `|a - b| <= atol + rtol |b|` for every element,
-/// evaluated in Double. Equal values are close (so are equal infinities); NaN is close to nothing unless
-/// `equalNaN` (then NaN is close to NaN). The result tells whether it holds and which element is the worst.
+/// evaluated in Double. Equal values are close (so are equal infinities); an infinity is close to nothing else;
+/// NaN is close to nothing unless `equalNaN` (then NaN is close to NaN). The result tells whether it holds and
+/// which element is the worst.
 public func allClose<Actual: Collection<Float>, Expected: Collection<Float>>(
   _ actual: Actual, _ expected: Expected, rtol: some BinaryFloatingPoint, atol: some BinaryFloatingPoint,
   equalNaN: Bool = false
@@ -52,8 +53,10 @@ public func allClose<Actual: Collection<Float>, Expected: Collection<Float>>(
     let equal = a == b || (equalNaN && a.isNaN && b.isNaN)
     let difference = equal ? 0 : abs(Double(a) - Double(b))
     let allowed = atol + rtol * abs(Double(b))
-    let close = equal || difference <= allowed
-    let excess = equal ? -Double.infinity : difference.isNaN ? .infinity : difference - allowed
+    // As NumPy, values that are not both finite are close only when equal (rtol |inf| would allow anything).
+    let finite = a.isFinite && b.isFinite
+    let close = equal || (finite && difference <= allowed)
+    let excess = equal ? -Double.infinity : finite ? difference - allowed : .infinity
     if !close { result.failures += 1 }
     result.maxAbsoluteDifference = max(result.maxAbsoluteDifference, difference.isNaN ? .infinity : difference)
     if result.worstIndex < 0 || excess > result.worstExcess {
