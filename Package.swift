@@ -68,5 +68,6 @@ let package = Package(
       dependencies: [
         "KerasVisCLI", "KerasVis", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    .testTarget(name: "TestSupportTests", dependencies: ["TestSupport", "KerasRuntime"]),
   ]
 )
