@@ -135,7 +135,7 @@ struct VisualizationTests {
     #expect(ImageFormat.detect(data) == .png)
     let decoded = try DecodedImage(data: data)
     #expect(decoded.converted(to: format) == source)
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kerasvis-\(format).png").path
+    let path = temporaryPath("-\(format).png")
     try source.writePNG(toFile: path)
     #expect(try DecodedImage(contentsOfFile: path).converted(to: format) == source)
     try? FileManager.default.removeItem(atPath: path)

@@ -28,8 +28,8 @@ struct ForwardTests {
   func anySize() throws {
     let model = CompiledModel(graph: try KerasModelFile.load(path: fixturePath("fully_convolutional.h5")))
     for size in ["size0", "size1"] {
-      let input = try NPY.read(path: fixturePath("fully_convolutional.\(size).input.npy"))
-      let expected = try NPY.read(path: fixturePath("fully_convolutional.\(size).output_0.npy"))
+      let input = try fixtureArray("fully_convolutional.\(size).input.npy")
+      let expected = try fixtureArray("fully_convolutional.\(size).output_0.npy")
       expectAllClose(try model.predict([input])[0], expected, rtol: 1e-4, atol: 1e-5, "fully_convolutional \(size)")
     }
   }

@@ -46,7 +46,7 @@ struct WinogradTests {
     let layerOnly = CompiledModel(graph: graph, keeping: [kept], gradients: true, inputGradients: false)
     let general = CompiledModel(graph: graph, keeping: [kept], gradients: true)
     let seed = try Tensor(shape: [1, 10]) { index in index == 3 ? 1 : 0 }
-    let input = try NPY.read(path: fixturePath("sequential_cnn.input.npy")).sample(0)
+    let input = try fixtureArray("sequential_cnn.input.npy").sample(0)
     #expect(throws: TensorError.self) {
       _ = try layerOnly.gradients([input], targets: [.input(0)]) { _ in [.output(0): seed] }
     }

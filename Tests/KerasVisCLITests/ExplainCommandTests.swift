@@ -14,7 +14,7 @@ struct ExplainCommandTests {
     ])
     #expect(result.status == 0, "\(result.error)")
     let written = try NPY.read(path: out)
-    let expected = try NPY.read(path: fixturePath("sequential_cnn.output_0.npy"))
+    let expected = try fixtureArray("sequential_cnn.output_0.npy")
     #expect(written.shape == expected.shape)
     expectAllClose(written, expected, rtol: 1e-4, atol: 1e-5, "predict --npy")
     let layer = try kerasvis([
