@@ -54,12 +54,20 @@ let package = Package(
     .executableTarget(
       name: "KerasVisCLI",
       dependencies: ["KerasVis", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-    .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
-    .testTarget(name: "KerasReadersTests", dependencies: ["KerasReaders", "HDF5"]),
-    .testTarget(name: "NativeFormatTests", dependencies: ["KerasVis", "KerasVisCLI"]),
-    .testTarget(name: "KerasRuntimeTests", dependencies: ["KerasRuntime", "KerasReaders"]),
-    .testTarget(name: "KerasExplainTests", dependencies: ["KerasVis"]),
-    .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-    .testTarget(name: "KerasVisCLITests", dependencies: ["KerasVisCLI", "KerasVis"]),
+    // Test support shared by the test targets: fixture paths, allClose, .npy views, the kerasvis runner, scratch
+    // folders, seeded inputs (KerasRuntime for NPY, Tensor and SeededGenerator; KerasGraph for graph inputs).
+    .target(name: "TestSupport", dependencies: ["KerasRuntime", "KerasGraph"], path: "Tests/TestSupport"),
+    .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+    .testTarget(name: "KerasReadersTests", dependencies: ["KerasReaders", "HDF5", "TestSupport"]),
+    .testTarget(name: "NativeFormatTests", dependencies: ["KerasVis", "KerasVisCLI", "TestSupport"]),
+    .testTarget(name: "KerasRuntimeTests", dependencies: ["KerasRuntime", "KerasReaders", "TestSupport"]),
+    .testTarget(name: "KerasExplainTests", dependencies: ["KerasVis", "TestSupport"]),
+    .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+    .testTarget(
+      name: "KerasVisCLITests",
+      dependencies: [
+        "KerasVisCLI", "KerasVis", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .testTarget(name: "TestSupportTests", dependencies: ["TestSupport", "KerasRuntime"]),
   ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Imaging
@@ -8,7 +9,7 @@ import Testing
 struct BadFileTests {
   func decodeError(_ name: String, limits: DecodingLimits = .default) -> ImagingError? {
     do {
-      _ = try DecodedImage(contentsOfFile: imageFixturePath(name), limits: limits)
+      _ = try DecodedImage(contentsOfFile: fixturePath(name, in: .images), limits: limits)
       return nil
     } catch let error as ImagingError {
       return error
@@ -61,7 +62,7 @@ struct BadFileTests {
   @Test func unknownAndEmptyData() throws {
     for name in ["not_an_image.bin", "empty.png"] {
       let error = try #require(decodeError(name))
-      #expect(error == .unrecognizedFormat(source: imageFixturePath(name)))
+      #expect(error == .unrecognizedFormat(source: fixturePath(name, in: .images)))
     }
     #expect(throws: ImagingError.unrecognizedFormat(source: "<memory>")) { try DecodedImage(bytes: [0x89, 0x50]) }
   }
@@ -78,7 +79,7 @@ struct BadFileTests {
     #expect(
       error
         == .imageTooLarge(
-          source: imageFixturePath("huge_dimensions.png"), width: 100_000, height: 100_000, channels: 3,
+          source: fixturePath("huge_dimensions.png", in: .images), width: 100_000, height: 100_000, channels: 3,
           limit: 100_000_000))
     // A settable limit applies to ordinary files too.
     let small = try #require(decodeError("rgb8.png", limits: DecodingLimits(maxPixels: 100)))
@@ -90,7 +91,7 @@ struct BadFileTests {
   @Test func everyPrefixOfAGoodFileFailsCleanly() throws {
     // Cut PNG and JPEG data at many lengths: each must decode or throw an ImagingError, never crash.
     for name in ["rgb8_interlaced.png", "rgb_progressive.jpg"] {
-      let bytes = [UInt8](try Data(contentsOf: imageFixtures.appendingPathComponent(name)))
+      let bytes = [UInt8](try Data(contentsOf: FixtureFolder.images.url(name)))
       for length in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 60)) {
         do {
           _ = try DecodedImage(bytes: Array(bytes[0..<length]), source: name)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Imaging
@@ -18,9 +19,10 @@ struct LoadImageTests {
     let interpolation = try #require(Interpolation(rawValue: testCase.interpolation))
     let target = testCase.target.map { TargetSize(height: $0[0], width: $0[1]) }
     let loaded = try loadImage(
-      atPath: imageFixturePath(testCase.file), colorMode: mode, targetSize: target, interpolation: interpolation,
+      atPath: fixturePath(testCase.file, in: .images), colorMode: mode, targetSize: target,
+      interpolation: interpolation,
       keepAspectRatio: testCase.keepAspectRatio)
-    let expected = try NPYArray(contentsOf: testCase.expected)
+    let expected = try NPYArray(fixture: testCase.expected, in: .images)
     #expect(expected.shape == [loaded.height, loaded.width, loaded.channels])
     let tolerance = testCase.file.hasSuffix(".jpg") ? Self.jpegTolerance : 0
     switch loaded {
@@ -45,32 +47,32 @@ struct LoadImageTests {
       "1": .bilevel, "L": .gray, "I;16": .gray16, "LA": .grayAlpha, "RGB": .rgb, "RGBA": .rgba, "P": .palette,
     ]
     for testCase in Manifest.shared.loadImg where testCase.target == nil && testCase.colorMode == "rgb" {
-      let decoded = try DecodedImage(contentsOfFile: imageFixturePath(testCase.file))
+      let decoded = try DecodedImage(contentsOfFile: fixturePath(testCase.file, in: .images))
       #expect(expectedModes[testCase.pilMode] == decoded.mode, "\(testCase.file)")
     }
   }
 
   @Test func decodesFromDataAndIgnoresExtension() throws {
-    let data = try Data(contentsOf: imageFixtures.appendingPathComponent("rgb8.png"))
+    let data = try Data(contentsOf: FixtureFolder.images.url("rgb8.png"))
     let fromData = try DecodedImage(data: data)
-    let fromFile = try DecodedImage(contentsOfFile: imageFixturePath("png_named.jpg"))
+    let fromFile = try DecodedImage(contentsOfFile: fixturePath("png_named.jpg", in: .images))
     #expect(fromData.format == .png && fromFile.format == .png)
     #expect(fromData.image == fromFile.image)
-    let jpeg = try DecodedImage(contentsOfFile: imageFixturePath("jpeg_named.png"))
+    let jpeg = try DecodedImage(contentsOfFile: fixturePath("jpeg_named.png", in: .images))
     #expect(jpeg.format == .jpeg)
     let viaLoader = try loadImage(data: data, targetSize: TargetSize(height: 5, width: 6), interpolation: .bicubic)
     #expect(viaLoader.width == 6 && viaLoader.height == 5)
   }
 
   @Test func reportsLayoutDetails() throws {
-    let interlaced = try DecodedImage(contentsOfFile: imageFixturePath("rgb8_interlaced.png"))
+    let interlaced = try DecodedImage(contentsOfFile: fixturePath("rgb8_interlaced.png", in: .images))
     #expect(interlaced.isInterlacedOrProgressive)
-    let progressive = try DecodedImage(contentsOfFile: imageFixturePath("rgb_progressive.jpg"))
+    let progressive = try DecodedImage(contentsOfFile: fixturePath("rgb_progressive.jpg", in: .images))
     #expect(progressive.isInterlacedOrProgressive && progressive.format == .jpeg)
-    let gray16 = try DecodedImage(contentsOfFile: imageFixturePath("gray16.png"))
+    let gray16 = try DecodedImage(contentsOfFile: fixturePath("gray16.png", in: .images))
     #expect(gray16.bitDepth == 16 && gray16.gray16Image != nil)
-    #expect(try DecodedImage(contentsOfFile: imageFixturePath("palette8_trns.png")).hasTransparency)
-    #expect(try !DecodedImage(contentsOfFile: imageFixturePath("palette4.png")).hasTransparency)
+    #expect(try DecodedImage(contentsOfFile: fixturePath("palette8_trns.png", in: .images)).hasTransparency)
+    #expect(try !DecodedImage(contentsOfFile: fixturePath("palette4.png", in: .images)).hasTransparency)
   }
 
   @Test func keepAspectRatioBoxFollowsKeras() {
@@ -82,7 +84,7 @@ struct LoadImageTests {
   }
 
   @Test func rejectsBadTargetSizes() throws {
-    let path = imageFixturePath("rgb8.png")
+    let path = fixturePath("rgb8.png", in: .images)
     #expect(throws: ImagingError.self) { try loadImage(atPath: path, targetSize: TargetSize(height: 0, width: 3)) }
     let image = try DecodedImage(contentsOfFile: path).image
     #expect(throws: ImagingError.self) {

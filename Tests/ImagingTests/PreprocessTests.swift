@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import Imaging
@@ -10,13 +11,13 @@ struct PreprocessTests {
   func matchesKeras(_ name: String) throws {
     let testCase = try #require(Manifest.shared.preprocess.first { $0.mode == name })
     let mode = try #require(PreprocessMode(rawValue: name))
-    let input = try NPYArray(contentsOf: testCase.input)
+    let input = try NPYArray(fixture: testCase.input, in: .images)
     let output = try mode.applied(to: try #require(input.float32), channels: 3)
-    #expect(output == (try NPYArray(contentsOf: testCase.expected)).float32)
-    let batch = try NPYArray(contentsOf: testCase.batchInput)
+    #expect(output == (try NPYArray(fixture: testCase.expected, in: .images)).float32)
+    let batch = try NPYArray(fixture: testCase.batchInput, in: .images)
     #expect(batch.shape.count == 4)
     let batchOutput = try mode.applied(to: try #require(batch.float32), channels: 3)
-    #expect(batchOutput == (try NPYArray(contentsOf: testCase.batchExpected)).float32)
+    #expect(batchOutput == (try NPYArray(fixture: testCase.batchExpected, in: .images)).float32)
     let image = try FloatImage(width: input.shape[1], height: input.shape[0], channels: 3, values: input.float32 ?? [])
     #expect(try mode.applied(to: image).values == output)
   }

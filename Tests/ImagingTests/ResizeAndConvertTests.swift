@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Imaging
@@ -9,12 +10,12 @@ struct ResizeAndConvertTests {
   @Test(arguments: Manifest.shared.resizeBox)
   func boxResizeMatchesPillow(_ testCase: Manifest.BoxCase) throws {
     let format: PixelFormat = testCase.mode == "RGBA" ? .rgba : .rgb
-    let image = try DecodedImage(contentsOfFile: imageFixturePath(testCase.file)).converted(to: format)
+    let image = try DecodedImage(contentsOfFile: fixturePath(testCase.file, in: .images)).converted(to: format)
     let box = ResizeBox(x0: testCase.box[0], y0: testCase.box[1], x1: testCase.box[2], y1: testCase.box[3])
     let resized = try image.resized(
       width: testCase.size[0], height: testCase.size[1],
       interpolation: try #require(Interpolation(rawValue: testCase.interpolation)), box: box)
-    let expected = try NPYArray(contentsOf: testCase.expected)
+    let expected = try NPYArray(fixture: testCase.expected, in: .images)
     #expect(expected.shape == [resized.height, resized.width, resized.channels])
     let diff = differences(resized.pixels, try #require(expected.uint8))
     #expect(diff.count == 0, "\(diff.count) samples differ, by up to \(diff.maxDelta)")
@@ -23,10 +24,10 @@ struct ResizeAndConvertTests {
   /// Pillow's `F`-mode resize (double accumulation stored as float32) is what `camOverlay` uses for heatmaps.
   @Test(arguments: ["nearest", "bilinear", "bicubic", "lanczos"])
   func floatResizeMatchesPillow(_ name: String) throws {
-    let heat = try NPYArray(contentsOf: "expected/cam_heatmap.npy")
+    let heat = try NPYArray(fixture: "expected/cam_heatmap.npy", in: .images)
     let map = try FloatImage(
       width: heat.shape[1], height: heat.shape[0], channels: 1, values: try #require(heat.float32))
-    let expected = try NPYArray(contentsOf: try #require(Manifest.shared.overlay["float_\(name)"]))
+    let expected = try NPYArray(fixture: try #require(Manifest.shared.overlay["float_\(name)"]), in: .images)
     let resized = try map.resized(width: 11, height: 3, interpolation: try #require(Interpolation(rawValue: name)))
     #expect(resized.values == expected.float32)
   }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Imaging
@@ -9,8 +10,8 @@ struct VisualizationTests {
   @Test(arguments: ["jet", "viridis", "gray"])
   func colormapMatchesMatplotlib(_ name: String) throws {
     let testCase = try #require(Manifest.shared.colormaps.first { $0.name == name })
-    let values = try #require(try NPYArray(contentsOf: testCase.input).float32)
-    let expected = try #require(try NPYArray(contentsOf: testCase.expected).uint8)
+    let values = try #require(try NPYArray(fixture: testCase.input, in: .images).float32)
+    let expected = try #require(try NPYArray(fixture: testCase.expected, in: .images).uint8)
     let image = try #require(Colormap(rawValue: name)).apply(to: values, width: values.count, height: 1)
     let diff = differences(image.pixels, expected)
     #expect(diff.count == 0, "\(diff.count) samples differ, by up to \(diff.maxDelta)")
@@ -26,11 +27,11 @@ struct VisualizationTests {
 
   @Test(arguments: [0.0, 0.25, 0.5, 0.7, 1.0])
   func overlayMatchesKerasVis(_ alpha: Double) throws {
-    let a = try NPYArray(contentsOf: "expected/overlay_a.npy")
-    let b = try NPYArray(contentsOf: "expected/overlay_b.npy")
+    let a = try NPYArray(fixture: "expected/overlay_a.npy", in: .images)
+    let b = try NPYArray(fixture: "expected/overlay_b.npy", in: .images)
     let first = try Image(width: a.shape[1], height: a.shape[0], format: .rgb, pixels: a.uint8 ?? [])
     let second = try Image(width: b.shape[1], height: b.shape[0], format: .rgb, pixels: b.uint8 ?? [])
-    let expected = try NPYArray(contentsOf: try #require(Manifest.shared.overlay["overlay_\(alpha)"]))
+    let expected = try NPYArray(fixture: try #require(Manifest.shared.overlay["overlay_\(alpha)"]), in: .images)
     #expect(try overlay(first, second, alpha: alpha).pixels == expected.uint8)
   }
 
@@ -43,24 +44,24 @@ struct VisualizationTests {
 
   @Test(arguments: [0.5, 0.3])
   func camOverlayMatchesReference(_ alpha: Double) throws {
-    let heat = try NPYArray(contentsOf: "expected/cam_heatmap.npy")
-    let image = try DecodedImage(contentsOfFile: imageFixturePath("rgb8.png")).image
+    let heat = try NPYArray(fixture: "expected/cam_heatmap.npy", in: .images)
+    let image = try DecodedImage(contentsOfFile: fixturePath("rgb8.png", in: .images)).image
     let result = try camOverlay(
       heatmap: try #require(heat.float32), heatmapWidth: heat.shape[1], on: image, alpha: alpha)
-    let expected = try NPYArray(contentsOf: try #require(Manifest.shared.overlay["cam_jet_\(alpha)"]))
+    let expected = try NPYArray(fixture: try #require(Manifest.shared.overlay["cam_jet_\(alpha)"]), in: .images)
     #expect(result.pixels == expected.uint8)
     #expect(throws: ImagingError.self) { try camOverlay(heatmap: [0, 1, 2], heatmapWidth: 2, on: image) }
   }
 
   @Test(arguments: [(5, 5), (2, 3), (0, 7), (1, 10)])
   func stitchMatchesKerasVis(_ margin: Int, _ cols: Int) throws {
-    let tiles = try NPYArray(contentsOf: "expected/stitch_tiles.npy")
+    let tiles = try NPYArray(fixture: "expected/stitch_tiles.npy", in: .images)
     let (n, h, w) = (tiles.shape[0], tiles.shape[1], tiles.shape[2])
     let all = try #require(tiles.uint8)
     let images = try (0..<n).map { i in
       try Image(width: w, height: h, format: .rgb, pixels: Array(all[(i * h * w * 3)..<((i + 1) * h * w * 3)]))
     }
-    let expected = try NPYArray(contentsOf: try #require(Manifest.shared.overlay["stitch_\(margin)_\(cols)"]))
+    let expected = try NPYArray(fixture: try #require(Manifest.shared.overlay["stitch_\(margin)_\(cols)"]), in: .images)
     let stitched = try #require(try stitchImages(images, margin: margin, cols: cols))
     #expect([stitched.height, stitched.width, 3] == expected.shape)
     #expect(stitched.pixels == expected.uint8)
@@ -129,12 +130,12 @@ struct VisualizationTests {
 
   @Test(arguments: PixelFormat.allCases)
   func pngRoundTrip(_ format: PixelFormat) throws {
-    let source = try DecodedImage(contentsOfFile: imageFixturePath("rgba8.png")).converted(to: format)
+    let source = try DecodedImage(contentsOfFile: fixturePath("rgba8.png", in: .images)).converted(to: format)
     let data = try source.pngData()
     #expect(ImageFormat.detect(data) == .png)
     let decoded = try DecodedImage(data: data)
     #expect(decoded.converted(to: format) == source)
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kerasvis-\(format).png").path
+    let path = temporaryPath("-\(format).png")
     try source.writePNG(toFile: path)
     #expect(try DecodedImage(contentsOfFile: path).converted(to: format) == source)
     try? FileManager.default.removeItem(atPath: path)

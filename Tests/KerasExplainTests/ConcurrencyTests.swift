@@ -1,13 +1,14 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
 
 @Suite("One model serves several threads")
 struct ConcurrencyTests {
   @Test("8 concurrent Grad-CAM and saliency requests equal a serial run")
   func concurrentRequests() async throws {
-    let explainer = Explainer(graph: try KerasModelFile.load(path: fixture("models/inception_v3_narrow.h5")))
-    let seeds = try NPY.read(path: fixture("models/inception_v3_narrow.input.npy"))
+    let explainer = Explainer(graph: try KerasModelFile.load(path: fixturePath("inception_v3_narrow.h5")))
+    let seeds = try fixtureArray("inception_v3_narrow.input.npy")
     let base = try seeds.sample(0).reshaped([139, 139, 3])
     // Eight different inputs (the seed, scaled), each explained once serially.
     let inputs = try (0..<8).map { index in

@@ -1,5 +1,6 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
 
 private let allCases: [VisCase] =
@@ -18,9 +19,9 @@ struct KerasVisAPITests {
     "visualizeCam and visualizeSaliency equal the TensorFlow port of keras-vis",
     arguments: allCases.filter { $0.method != "activation" })
   func mapsMatch(_ visCase: VisCase) throws {
-    let explainer = Explainer(graph: try KerasModelFile.load(path: fixture("models/" + visCase.modelFile)))
+    let explainer = Explainer(graph: try KerasModelFile.load(path: fixturePath(visCase.modelFile)))
     let seed = try firstSeedSample(visCase)
-    let expected = try NPY.read(path: fixture("vis/\(visCase.group).\(visCase.name).npy"))
+    let expected = try fixtureArray("\(visCase.group).\(visCase.name).npy", in: .vis)
     let actual: Tensor
     if visCase.method == "cam" {
       if let used = visCase.penultimateUsed {
@@ -40,7 +41,7 @@ struct KerasVisAPITests {
         linear: visCase.linear)
     }
     #expect(actual.shape == expected.shape, "\(visCase)")
-    let difference = maxAbsoluteDifference(actual, expected)
+    let difference = largestDifference(actual, expected)
     #expect(difference <= 1e-3, "\(visCase): max |kerasvis - keras-vis| = \(difference)")
   }
 
@@ -51,21 +52,21 @@ struct KerasVisAPITests {
     "visualizeActivation equals the TensorFlow port of keras-vis",
     arguments: allCases.filter { $0.method == "activation" })
   func activationMatches(_ visCase: VisCase) throws {
-    let explainer = Explainer(graph: try KerasModelFile.load(path: fixture("models/" + visCase.modelFile)))
+    let explainer = Explainer(graph: try KerasModelFile.load(path: fixturePath(visCase.modelFile)))
     var options = ActivationMaximizationOptions()
     options.iterations = try #require(visCase.iterations)
     options.linear = visCase.linear
     let actual = try explainer.visualizeActivation(
       layerIdx: visCase.layerIdx, filterIndices: visCase.filterIndices, seedInput: try firstSeedSample(visCase),
       options: options)
-    let expected = try NPY.read(path: fixture("vis/\(visCase.group).\(visCase.name).npy"))
+    let expected = try fixtureArray("\(visCase.group).\(visCase.name).npy", in: .vis)
     #expect(actual.shape == expected.shape)
-    let difference = maxAbsoluteDifference(actual, expected)
+    let difference = largestDifference(actual, expected)
     #expect(difference <= 0.5, "\(visCase): max |kerasvis - keras-vis| = \(difference)")
   }
 
   private func firstSeedSample(_ visCase: VisCase) throws -> Tensor {
-    let seeds = try NPY.read(path: fixture(visCase.seedFile))
+    let seeds = try NPY.read(path: Fixtures.path(visCase.seedFile))
     return try seeds.sample(0).reshaped(Array(seeds.shape.dropFirst()))
   }
 }

@@ -1,12 +1,7 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
-
-/// `Tests/Fixtures`, written with real Keras by `tools/make_fixtures.py`.
-let fixtureRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .appendingPathComponent("Fixtures")
-
-func fixture(_ relativePath: String) -> String { fixtureRoot.appendingPathComponent(relativePath).path }
 
 /// One keras-vis reference computation (`Tests/Fixtures/vis/GROUP.cases.json`).
 struct VisCase: CustomStringConvertible {
@@ -29,7 +24,7 @@ struct VisCase: CustomStringConvertible {
   var description: String { "\(group).\(name)" }
 
   static func load(_ group: String) throws -> [VisCase] {
-    let json = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: fixture("vis/\(group).cases.json"))))
+    let json = try JSONValue.parse(Data(contentsOf: FixtureFolder.vis.url("\(group).cases.json")))
     let modelFile = json["model"]?.string ?? ""
     let seedFile = json["seed"]?.string ?? ""
     return (json["cases"]?.array ?? []).map { entry in
@@ -45,9 +40,4 @@ struct VisCase: CustomStringConvertible {
         seedFile: seedFile)
     }
   }
-}
-
-/// The largest `|a - b|`.
-func maxAbsoluteDifference(_ a: Tensor, _ b: Tensor) -> Float {
-  zip(a.scalars, b.scalars).reduce(0) { max($0, abs($1.0 - $1.1)) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
 
 @Suite("keras-vis's layer lookups and argument errors")
@@ -7,7 +8,7 @@ struct LayerSearchTests {
   let inception: Graph
 
   init() throws {
-    inception = try KerasModelFile.load(path: fixture("models/inception_v3_narrow.h5"))
+    inception = try KerasModelFile.load(path: fixturePath("inception_v3_narrow.h5"))
   }
 
   @Test("InceptionV3: the automatic penultimate layer is conv2d_94 (299); the paper's is mixed10 (310)")
@@ -59,15 +60,13 @@ struct LayerSearchTests {
     #expect(swapped.activation(ofLayerAt: [312]) == .linear)
     #expect(inception.activation(ofLayerAt: [312]) == .softmax)
     let model = CompiledModel(graph: swapped)
-    let input = try NPY.read(path: fixture("models/inception_v3_narrow.input.npy"))
+    let input = try fixtureArray("inception_v3_narrow.input.npy")
     let logits = try model.predict([input])[0].scalars
     // Softmax of the logits is the original model's output.
-    let expected = try NPY.read(path: fixture("models/inception_v3_narrow.output_0.npy")).scalars
+    let expected = try fixtureArray("inception_v3_narrow.output_0.npy").scalars
     let largest = logits.max() ?? 0
     let exponentials = logits.map { exp($0 - largest) }
     let total = exponentials.reduce(0, +)
-    for (value, reference) in zip(exponentials.map { $0 / total }, expected) {
-      #expect(abs(value - reference) <= 1e-5)
-    }
+    expectAllClose(exponentials.map { $0 / total }, expected, rtol: 0, atol: 1e-5, "softmax of the logits")
   }
 }

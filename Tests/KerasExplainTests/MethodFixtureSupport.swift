@@ -1,5 +1,6 @@
 import Foundation
 import KerasVis
+import TestSupport
 
 /// One reference computation of `Tests/Fixtures/methods/cases.json` (written by `tools/make_method_fixtures.py`
 /// with pytorch-grad-cam, tf-keras-vis or Captum).
@@ -33,7 +34,7 @@ struct MethodCase: CustomStringConvertible, Sendable {
   static let all: [MethodCase] = (try? load()) ?? []
 
   static func load() throws -> [MethodCase] {
-    let json = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: fixture("methods/cases.json"))))
+    let json = try JSONValue.parse(Data(contentsOf: FixtureFolder.methods.url("cases.json")))
     return (json["cases"]?.array ?? []).map { entry in
       MethodCase(
         group: entry["group"]?.string ?? "", library: entry["library"]?.string ?? "",
@@ -62,7 +63,7 @@ struct MethodCase: CustomStringConvertible, Sendable {
 
   /// The request the reference corresponds to.
   func request() throws -> ExplanationRequest {
-    var request = ExplanationRequest(input: try NPY.read(path: fixture(input)), targets: targets, layer: address)
+    var request = ExplanationRequest(input: try NPY.read(path: Fixtures.path(input)), targets: targets, layer: address)
     request.convention = convention
     request.eigenSmooth = eigenSmooth
     request.augmentationSmoothing = augmentationSmoothing
@@ -77,7 +78,7 @@ struct MethodCase: CustomStringConvertible, Sendable {
     options.maxN = maxN
     switch method {
     case "smoothgrad":
-      let noise = try NPY.read(path: fixture("methods/" + (self.noise ?? "")))
+      let noise = try fixtureArray(self.noise ?? "", in: .methods)
       return SmoothGrad(samples: samples ?? 1, noiseLevel: noiseLevel ?? 0.2, noise: .standardNormal(noise))
     case "integrated-gradients":
       return IntegratedGradients(
@@ -89,10 +90,10 @@ struct MethodCase: CustomStringConvertible, Sendable {
   }
 
   func explainer() throws -> Explainer {
-    Explainer(graph: try KerasModelFile.load(path: fixture(model)))
+    Explainer(graph: try KerasModelFile.load(path: Fixtures.path(model)))
   }
 
-  func expectedTensor() throws -> Tensor { try NPY.read(path: fixture("methods/" + expected)) }
+  func expectedTensor() throws -> Tensor { try fixtureArray(expected, in: .methods) }
 }
 
 /// A custom target: `output[a] - output[b]`, with its gradient.
@@ -104,12 +105,3 @@ func margin(_ a: Int, _ b: Int) -> ExplanationTarget {
     return (output[flat: a] - output[flat: b], try Tensor(shape: output.shape, values: gradient))
   }
 }
-
-/// The largest `|a - b|` over the elements, or infinity when the shapes differ.
-func largestDifference(_ a: Tensor, _ b: Tensor) -> Float {
-  guard a.shape == b.shape else { return .infinity }
-  return zip(a.scalars, b.scalars).reduce(0) { max($0, abs($1.0 - $1.1)) }
-}
-
-/// The largest `|a|`.
-func largestMagnitude(_ a: Tensor) -> Float { a.scalars.reduce(0) { max($0, abs($1)) } }

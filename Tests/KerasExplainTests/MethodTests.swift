@@ -1,14 +1,15 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
 
 @testable import KerasExplain
 
 private func loadExplainer(_ file: String) throws -> Explainer {
-  Explainer(graph: try KerasModelFile.load(path: fixture(file)))
+  Explainer(graph: try KerasModelFile.load(path: Fixtures.path(file)))
 }
 
-private func input(_ file: String) throws -> Tensor { try NPY.read(path: fixture(file)) }
+private func input(_ file: String) throws -> Tensor { try NPY.read(path: Fixtures.path(file)) }
 
 private func samples(_ batch: Tensor) throws -> [Tensor] {
   try (0..<batch.shape[0]).map { try batch.sample($0) }
@@ -20,7 +21,7 @@ struct MethodTests {
   // or three roundings differs: 1e-6 on values in 0...1.
   @Test("openCVLinearResize equals cv2.resize and alignedCornersLinearResize equals UpsamplingBilinear2d")
   func resizes() throws {
-    let json = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: fixture("methods/cases.json"))))
+    let json = try JSONValue.parse(Data(contentsOf: FixtureFolder.methods.url("cases.json")))
     let entries = try #require(json["resize"]?.array)
     #expect(entries.count == 4)
     for entry in entries {
@@ -34,8 +35,8 @@ struct MethodTests {
       let expectedOpenCV = try input("methods/\(stem).opencv.npy").scalars
       let expectedTorch = try input("methods/\(stem).torch.npy").scalars
       #expect(opencv.count == expectedOpenCV.count && torch.count == expectedTorch.count)
-      #expect(zip(opencv, expectedOpenCV).allSatisfy { abs($0 - $1) <= 1e-6 }, "\(stem): OpenCV")
-      #expect(zip(torch, expectedTorch).allSatisfy { abs($0 - $1) <= 1e-6 }, "\(stem): PyTorch")
+      expectAllClose(opencv, expectedOpenCV, rtol: 0, atol: 1e-6, "\(stem): OpenCV")
+      expectAllClose(torch, expectedTorch, rtol: 0, atol: 1e-6, "\(stem): PyTorch")
     }
   }
 
@@ -113,7 +114,7 @@ struct MethodTests {
       let computed = try linear.explain(
         ExplanationRequest(input: batch, targets: [.category(4, score: .probability)]), with: method)
       #expect(largestDifference(own.maps, computed.maps) <= 1e-5, "\(method.name)")
-      #expect(zip(own.scores, computed.scores).allSatisfy { abs($0 - $1) <= 1e-6 })
+      expectAllClose(own.scores, computed.scores, rtol: 0, atol: 1e-6, "\(method.name): scores")
       // .logit on the softmax model reads the linear model's output.
       let logit = try explainer.explain(
         ExplanationRequest(input: batch, targets: [.category(4, score: .logit)]), with: method)

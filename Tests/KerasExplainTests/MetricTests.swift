@@ -1,5 +1,6 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
 
 @testable import KerasExplain
@@ -13,15 +14,15 @@ private struct MetricReference {
   let classes: [Int]
 
   init() throws {
-    json = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: fixture("methods/metrics.json"))))
-    input = try NPY.read(path: fixture("models/sequential_cnn.input.npy"))
-    explainer = Explainer(graph: try KerasModelFile.load(path: fixture("models/sequential_cnn.h5")))
+    json = try JSONValue.parse(Data(contentsOf: FixtureFolder.methods.url("metrics.json")))
+    input = try fixtureArray("sequential_cnn.input.npy")
+    explainer = Explainer(graph: try KerasModelFile.load(path: fixturePath("sequential_cnn.h5")))
     classes = (json["classes"]?.array ?? []).compactMap { $0.int }
   }
 
   func maps(_ label: String) throws -> Tensor {
     let key = label == "gradcam" ? "maps" : "random_maps"
-    return try NPY.read(path: fixture("methods/" + (json[key]?.string ?? "")))
+    return try fixtureArray(json[key]?.string ?? "", in: .methods)
   }
 
   func values(_ label: String, _ metric: String) -> [Float] {
@@ -31,10 +32,6 @@ private struct MetricReference {
   func inputs(_ label: String, score: ExplanationTarget.Score = .output) throws -> MetricInputs {
     MetricInputs(input: input, maps: try maps(label), targets: classes.map { .category($0, score: score) })
   }
-}
-
-private func close(_ a: [Float], _ b: [Float], _ tolerance: Float) -> Bool {
-  a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tolerance }
 }
 
 @Suite("Metrics against pytorch-grad-cam and RISE")
@@ -49,8 +46,8 @@ struct MetricTests {
       (ROAD.Order.mostRelevantFirst, "road_morf"), (.leastRelevantFirst, "road_lerf"), (.combined, "road_combined"),
     ] {
       let values = try ROAD(order, noise: 0).evaluate(inputs, with: reference.explainer)
-      #expect(
-        close(values, reference.values(label, key), 1e-5),
+      expectAllClose(
+        values, reference.values(label, key), rtol: 0, atol: 1e-5,
         "\(label) \(key): \(values) vs \(reference.values(label, key))")
     }
   }
@@ -65,8 +62,8 @@ struct MetricTests {
     let imputed = noisyLinearImputation(image, keep: map.map { $0 < threshold }, height: 28, width: 28, channels: 1) {
       0
     }
-    let expected = try NPY.read(path: fixture("methods/" + (reference.json["imputed"]?.string ?? ""))).scalars
-    #expect(close(imputed, expected, 1e-6))
+    let expected = try fixtureArray(reference.json["imputed"]?.string ?? "", in: .methods).scalars
+    expectAllClose(imputed, expected, rtol: 0, atol: 1e-6, "imputed image")
   }
 
   @Test("CAM-multiply confidence change, drop and increase equal pytorch-grad-cam's", arguments: ["gradcam", "random"])
@@ -78,7 +75,7 @@ struct MetricTests {
       (.increase, "confidence_increase"),
     ] {
       let values = try ConfidenceChange(report).evaluate(inputs, with: reference.explainer)
-      #expect(close(values, reference.values(label, key), 1e-5), "\(label) \(key)")
+      expectAllClose(values, reference.values(label, key), rtol: 0, atol: 1e-5, "\(label) \(key)")
     }
   }
 
@@ -93,9 +90,11 @@ struct MetricTests {
         ($0.array ?? []).compactMap { $0.number.map(Float.init) }
       }
       #expect(curves.count == expected.count)
-      for (curve, reference) in zip(curves, expected) { #expect(close(curve, reference, 1e-5), "\(label) \(kind)") }
-      #expect(
-        close(try metric.evaluate(inputs, with: reference.explainer), reference.values(label, kind.rawValue), 1e-5))
+      for (curve, reference) in zip(curves, expected) {
+        expectAllClose(curve, reference, rtol: 0, atol: 1e-5, "\(label) \(kind)")
+      }
+      let areas = try metric.evaluate(inputs, with: reference.explainer)
+      expectAllClose(areas, reference.values(label, kind.rawValue), rtol: 0, atol: 1e-5, "\(label) \(kind) areas")
     }
   }
 
@@ -111,7 +110,7 @@ struct MetricTests {
 
   @Test("the pointing game: the maximum inside, near, and far from a box")
   func pointingGame() throws {
-    let explainer = Explainer(graph: try KerasModelFile.load(path: fixture("models/sequential_cnn.h5")))
+    let explainer = Explainer(graph: try KerasModelFile.load(path: fixturePath("sequential_cnn.h5")))
     var values = [Float](repeating: 0, count: 3 * 28 * 28)
     values[0 * 784 + 10 * 28 + 10] = 1  // inside
     values[1 * 784 + 10 * 28 + 25] = 1  // 5 pixels right of the box
@@ -153,6 +152,6 @@ struct MetricTests {
     let noiseless = try ROAD(.mostRelevantFirst, noise: 0).evaluate(inputs, with: reference.explainer)
     #expect(first == again)
     // Noise of 0.01 on inputs in 0...1 moves these probabilities by well under 1e-2.
-    #expect(close(first, noiseless, 1e-2))
+    expectAllClose(first, noiseless, rtol: 0, atol: 1e-2, "ROAD with and without noise")
   }
 }

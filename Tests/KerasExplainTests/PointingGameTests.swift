@@ -1,5 +1,6 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
 
 /// One held-out picture of `Tests/Fixtures/pointing/` (written by `tools/make_samples.py`): its class, the shape's
@@ -23,7 +24,7 @@ private struct PointingFixture {
   var pythonHitRate: Double
 
   static func load() throws -> PointingFixture {
-    let json = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: fixture("pointing/boxes.json"))))
+    let json = try JSONValue.parse(Data(contentsOf: FixtureFolder.pointing.url("boxes.json")))
     let pictures = try #require(json["images"]?.array).map { entry in
       PointingPicture(
         file: entry["file"]?.string ?? "", label: entry["class"]?.int ?? -1,
@@ -37,8 +38,7 @@ private struct PointingFixture {
 }
 
 /// `Samples/shapes_cnn.h5`, the demo's model.
-private let sampleModel = fixtureRoot.deletingLastPathComponent().deletingLastPathComponent()
-  .appendingPathComponent("Samples/shapes_cnn.h5").path
+private let sampleModel = samplePath("shapes_cnn.h5")
 
 /// The index of the first largest value of a `(H, W)` map, as `(x, y)` (NumPy's `argmax` order).
 private func peak(of map: Tensor) -> (x: Int, y: Int) {
@@ -68,7 +68,7 @@ struct PointingGameTests {
     var correct = 0
     var agreeing = 0
     for picture in pointing.pictures {
-      let input = try loader.load(path: fixture("pointing/\(picture.file)"))
+      let input = try loader.load(path: fixturePath(picture.file, in: .pointing))
       let predicted = try explainer.topClass(layerIdx: -1, seedInput: input)
       if predicted == picture.label { correct += 1 }
       let cam = try explainer.visualizeCam(

@@ -1,12 +1,10 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
 
-/// `Tests/Fixtures/zoom`, written by `tools/make_zoom_fixtures.py` with scipy 1.17.1's `scipy.ndimage.zoom`.
-private let zoomFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .appendingPathComponent("Fixtures/zoom")
-
-/// One entry of `manifest.json`: an input, the parameters, and scipy's outputs for every listed order and mode,
+/// One entry of `Tests/Fixtures/zoom/manifest.json` (written by `tools/make_zoom_fixtures.py` with scipy 1.17.1's
+/// `scipy.ndimage.zoom`): an input, the parameters, and scipy's outputs for every listed order and mode,
 /// stored as float32 with shape (orders, modes, outHeight, outWidth). Factors and cval are `float.hex()` strings.
 struct ZoomFixture: Codable, Sendable, CustomTestStringConvertible {
   var name: String
@@ -30,35 +28,13 @@ private struct ZoomManifest: Codable {
 }
 
 private func zoomManifest() throws -> [ZoomFixture] {
-  let data = try Data(contentsOf: zoomFixtures.appendingPathComponent("manifest.json"))
+  let data = try Data(contentsOf: FixtureFolder.zoom.url("manifest.json"))
   return try JSONDecoder().decode(ZoomManifest.self, from: data).cases
 }
 
 /// Parses Python's `float.hex()` output exactly.
 private func hexDouble(_ text: String) throws -> Double {
   try #require(Double(text), "not a hex float: \(text)")
-}
-
-/// Whether `actual` matches `expected` element-wise within `|a - e| <= atol + rtol * |e|` (numpy's `allclose`);
-/// returns the worst offender for the failure message.
-private func allClose(
-  _ actual: [Float], _ expected: ArraySlice<Float>, rtol: Double, atol: Double
-) -> (ok: Bool, worst: String) {
-  guard actual.count == expected.count else { return (false, "count \(actual.count) != \(expected.count)") }
-  var ok = true
-  var worstExcess = -Double.infinity
-  var worst = "none"
-  for (i, (a, e)) in zip(actual, expected).enumerated() {
-    let difference = abs(Double(a) - Double(e))
-    let allowed = atol + rtol * abs(Double(e))
-    let close = difference <= allowed || (a.isNaN && e.isNaN) || (a == e)
-    if !close { ok = false }
-    if difference - allowed > worstExcess {
-      worstExcess = difference - allowed
-      worst = "index \(i): \(a) vs scipy \(e) (|diff| \(difference), allowed \(allowed))"
-    }
-  }
-  return (ok, worst)
 }
 
 // Tolerances: the port performs scipy's Float64 operations in scipy's order, so outputs are expected bit-identical
@@ -74,8 +50,8 @@ private let absoluteTolerance = 1e-6
 struct SplineZoomFixtureTests {
   @Test("every fixture case, order and mode", arguments: try zoomManifest())
   func matchesScipy(_ fixture: ZoomFixture) throws {
-    let input = try NPY.read(path: zoomFixtures.appendingPathComponent(fixture.input).path)
-    let expected = try NPY.read(path: zoomFixtures.appendingPathComponent(fixture.expected).path)
+    let input = try fixtureArray(fixture.input, in: .zoom)
+    let expected = try fixtureArray(fixture.expected, in: .zoom)
     try #require(input.shape.count == 2)
     try #require(expected.shape == [fixture.orders.count, fixture.modes.count] + fixture.outShape)
     let factors = (try hexDouble(fixture.factors[0]), try hexDouble(fixture.factors[1]))
@@ -98,9 +74,10 @@ struct SplineZoomFixtureTests {
           values = result.values
         }
         let start = (orderIndex * fixture.modes.count + modeIndex) * planeSize
-        let check = allClose(
-          values, expected.scalars[start..<start + planeSize], rtol: relativeTolerance, atol: absoluteTolerance)
-        #expect(check.ok, "order \(order), mode \(modeName): \(check.worst)")
+        // NaN matches NaN (this comparison has always allowed it).
+        expectAllClose(
+          values, expected.scalars[start..<start + planeSize], rtol: relativeTolerance, atol: absoluteTolerance,
+          equalNaN: true, "order \(order), mode \(modeName) (kerasvis vs scipy)")
       }
     }
   }
@@ -126,7 +103,7 @@ struct SplineZoomFixtureTests {
 
   @Test("'grid-mirror' is scipy's alias of 'reflect'")
   func gridMirrorAlias() throws {
-    let input = try NPY.read(path: zoomFixtures.appendingPathComponent("random_9x11.npy").path)
+    let input = try fixtureArray("random_9x11.npy", in: .zoom)
     for order in 0...5 {
       let reflect = try splineZoom(
         input.scalars, height: 9, width: 11, factors: (2.37, 1.91), order: order, mode: .reflect)

@@ -1,11 +1,8 @@
 import Foundation
 import KerasGraph
 import KerasReaders
+import TestSupport
 import Testing
-
-private func temporaryPath(_ suffix: String) -> String {
-  FileManager.default.temporaryDirectory.appendingPathComponent("kerasvis-\(UUID().uuidString)\(suffix)").path
-}
 
 /// Writes a modified copy of `weights_only.json` and loads it with `weights_only.weights.h5`.
 private func loadWithEditedTopology(_ edit: (inout [String: Any]) throws -> Void) throws -> Graph {

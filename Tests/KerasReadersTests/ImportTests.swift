@@ -2,6 +2,7 @@ import Foundation
 import HDF5
 import KerasGraph
 import KerasReaders
+import TestSupport
 import Testing
 
 /// Each fixture model: (file, topology file or nil, expected-report name).

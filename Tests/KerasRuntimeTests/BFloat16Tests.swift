@@ -2,6 +2,7 @@ import Foundation
 import KerasGraph
 import KerasReaders
 import KerasRuntime
+import TestSupport
 import Testing
 
 /// The root-mean-square of `a - b` relative to that of `b`.
@@ -35,7 +36,7 @@ struct BFloat16Tests {
     let approximate = CompiledModel(graph: graph, gradients: true, precision: .bfloat16)
     let outputShape = try exact.predict([input])[0].shape
     var generator = SeededGenerator(state: seedState)
-    let seed = try Tensor(shape: outputShape) { _ in Float.random(in: -1...1, using: &generator) }
+    let seed = try randomTensor(outputShape, using: &generator)
     let (exactForward, exactGradients) = try exact.gradients([input], targets: [.input(0)]) { _ in
       [.output(0): seed]
     }
@@ -56,7 +57,7 @@ struct BFloat16Tests {
   func twoConvolutions(activation: String) throws {
     let graph = try WinogradTests().twoConvolutions(activation: activation)
     var generator = SeededGenerator(state: 3)
-    let input = try Tensor(shape: [2, 13, 13, 64]) { _ in Float.random(in: -1...1, using: &generator) }
+    let input = try randomTensor([2, 13, 13, 64], using: &generator)
     let (outputs, gradients) = try compare(graph, input: input, seedState: 4)
     let (outputError, gradientError) = (
       relativeRMS(outputs.approximate, outputs.exact), relativeRMS(gradients.approximate, gradients.exact)

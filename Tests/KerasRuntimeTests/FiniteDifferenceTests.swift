@@ -2,6 +2,7 @@ import Foundation
 import KerasGraph
 import KerasReaders
 import KerasRuntime
+import TestSupport
 import Testing
 
 @Suite("Backward passes agree with finite differences")
@@ -23,7 +24,7 @@ struct FiniteDifferenceTests {
     let model = CompiledModel(graph: graph, gradients: true)
     var generator = SeededGenerator(state: 20_261_125)
     let outputShape = try model.predict([input])[0].shape
-    let seed = try Tensor(shape: outputShape) { _ in Float.random(in: -1...1, using: &generator) }
+    let seed = try randomTensor(outputShape, using: &generator)
     func f(_ x: Tensor) throws -> (value: Double, magnitude: Double) {
       let output = try model.predict([x])[0]
       return zip(output.scalars, seed.scalars).reduce((0, 0)) {
@@ -34,7 +35,7 @@ struct FiniteDifferenceTests {
     let scale = input.scalars.map { abs($0) }.max() ?? 1
     var compared = 0
     for _ in 0..<8 {
-      let direction = try Tensor(shape: input.shape) { _ in Float.random(in: -1...1, using: &generator) }
+      let direction = try randomTensor(input.shape, using: &generator)
       let step = Float(2e-3) * max(scale, 1)
       let plus = try Tensor(shape: input.shape, values: zip(input.scalars, direction.scalars).map { $0 + step * $1 })
       let minus = try Tensor(shape: input.shape, values: zip(input.scalars, direction.scalars).map { $0 - step * $1 })

@@ -2,6 +2,7 @@ import Foundation
 import KerasGraph
 import KerasReaders
 import KerasRuntime
+import TestSupport
 import Testing
 
 /// Every fixture model with stored Keras outputs: (model file, topology or nil, fixture name).
@@ -21,35 +22,14 @@ private let runnableFixtures: [(file: String, topology: String?, name: String)] 
   ("normalization_zoo_k3.keras", nil, "normalization_zoo_k3"),
 ]
 
-/// The stored inputs of a fixture (`NAME.input.npy`, or `NAME.input_K.npy` for several).
-func fixtureInputs(_ name: String) throws -> [Tensor] {
-  if FileManager.default.fileExists(atPath: fixturePath("\(name).input.npy")) {
-    return [try NPY.read(path: fixturePath("\(name).input.npy"))]
-  }
-  var inputs: [Tensor] = []
-  while FileManager.default.fileExists(atPath: fixturePath("\(name).input_\(inputs.count).npy")) {
-    inputs.append(try NPY.read(path: fixturePath("\(name).input_\(inputs.count).npy")))
-  }
-  return inputs
-}
-
-/// Keras's stored outputs of a fixture (`NAME.output_K.npy`).
-func fixtureOutputs(_ name: String) throws -> [Tensor] {
-  var outputs: [Tensor] = []
-  while FileManager.default.fileExists(atPath: fixturePath("\(name).output_\(outputs.count).npy")) {
-    outputs.append(try NPY.read(path: fixturePath("\(name).output_\(outputs.count).npy")))
-  }
-  return outputs
-}
-
 @Suite("Forward passes equal Keras's")
 struct ForwardTests {
   @Test("a model with unknown height and width runs at any size, batch 2 and batch 1")
   func anySize() throws {
     let model = CompiledModel(graph: try KerasModelFile.load(path: fixturePath("fully_convolutional.h5")))
     for size in ["size0", "size1"] {
-      let input = try NPY.read(path: fixturePath("fully_convolutional.\(size).input.npy"))
-      let expected = try NPY.read(path: fixturePath("fully_convolutional.\(size).output_0.npy"))
+      let input = try fixtureArray("fully_convolutional.\(size).input.npy")
+      let expected = try fixtureArray("fully_convolutional.\(size).output_0.npy")
       expectAllClose(try model.predict([input])[0], expected, rtol: 1e-4, atol: 1e-5, "fully_convolutional \(size)")
     }
   }

@@ -2,6 +2,7 @@ import Foundation
 import KerasGraph
 import KerasReaders
 import KerasRuntime
+import TestSupport
 import Testing
 
 /// Fixtures with TensorFlow gradients (`NAME.grad.json`): (model file, fixture name).
@@ -15,9 +16,6 @@ private let gradientFixtures: [(file: String, name: String)] = [
   ("normalization_zoo_k2.h5", "normalization_zoo_k2"),
   ("normalization_zoo_k3.keras", "normalization_zoo_k3"),
 ]
-
-/// The largest absolute value of a tensor.
-func largestMagnitude(_ tensor: Tensor) -> Float { tensor.scalars.reduce(0) { max($0, abs($1)) } }
 
 @Suite("Backward passes equal TensorFlow's gradients")
 struct GradientTests {
@@ -33,7 +31,7 @@ struct GradientTests {
     let inputs = try fixtureInputs(fixture.name)
     var seeds: [ModelTensor: Tensor] = [:]
     for position in graph.outputs.indices {
-      seeds[.output(position)] = try NPY.read(path: fixturePath("\(fixture.name).seed_\(position).npy"))
+      seeds[.output(position)] = try fixtureArray("\(fixture.name).seed_\(position).npy")
     }
     let targets = inputs.indices.map { ModelTensor.input($0) } + layers.map { ModelTensor.layer($0) }
     let (_, gradients) = try model.gradients(inputs, targets: targets) { _ in seeds }
@@ -44,7 +42,7 @@ struct GradientTests {
       case .layer(let key): file = "\(fixture.name).grad_layer_\(layers.firstIndex(of: key)!).npy"
       case .output: continue
       }
-      let expected = try NPY.read(path: fixturePath(file))
+      let expected = try fixtureArray(file)
       #expect(largestMagnitude(expected) > 0, "\(file) is all zeros: the fixture tests nothing")
       expectAllClose(
         gradient, expected, rtol: 1e-4, atol: 1e-4 * largestMagnitude(expected), "\(fixture.file) \(target)")

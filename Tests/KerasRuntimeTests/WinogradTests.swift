@@ -1,6 +1,7 @@
 import Foundation
 import KerasGraph
 import KerasReaders
+import TestSupport
 import Testing
 
 @testable import KerasRuntime
@@ -45,7 +46,7 @@ struct WinogradTests {
     let layerOnly = CompiledModel(graph: graph, keeping: [kept], gradients: true, inputGradients: false)
     let general = CompiledModel(graph: graph, keeping: [kept], gradients: true)
     let seed = try Tensor(shape: [1, 10]) { index in index == 3 ? 1 : 0 }
-    let input = try NPY.read(path: fixturePath("sequential_cnn.input.npy")).sample(0)
+    let input = try fixtureArray("sequential_cnn.input.npy").sample(0)
     #expect(throws: TensorError.self) {
       _ = try layerOnly.gradients([input], targets: [.input(0)]) { _ in [.output(0): seed] }
     }
@@ -88,8 +89,8 @@ struct WinogradTests {
   func winogradBackward() throws {
     let graph = try twoConvolutions()
     var generator = SeededGenerator(state: 7)
-    let input = try Tensor(shape: [2, 13, 13, 64]) { _ in Float.random(in: -1...1, using: &generator) }
-    let seed = try Tensor(shape: [2, 11, 11, 64]) { _ in Float.random(in: -1...1, using: &generator) }
+    let input = try randomTensor([2, 13, 13, 64], using: &generator)
+    let seed = try randomTensor([2, 11, 11, 64], using: &generator)
     func gradient() throws -> Tensor {
       try CompiledModel(graph: graph, gradients: true).gradients([input], targets: [.input(0)]) { _ in
         [.output(0): seed]

@@ -1,8 +1,7 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
-
-private let badFolder = modelFixtures.deletingLastPathComponent().appendingPathComponent("bad")
 
 /// One file of `Tests/Fixtures/bad/manifest.json` (written by `tools/make_bad_inputs.py`).
 struct BadInput: CustomStringConvertible, Sendable {
@@ -15,7 +14,7 @@ struct BadInput: CustomStringConvertible, Sendable {
   var description: String { file }
 
   static func all() -> [BadInput] {
-    guard let data = try? Data(contentsOf: badFolder.appendingPathComponent("manifest.json")),
+    guard let data = try? Data(contentsOf: FixtureFolder.bad.url("manifest.json")),
       let json = try? JSONValue.parse(data)
     else { return [] }
     return (json["entries"]?.array ?? []).map { entry in
@@ -42,13 +41,13 @@ struct BadInputCorpusTests {
 
   @Test("each malformed file", arguments: BadInput.all())
   func malformed(_ input: BadInput) throws {
-    let path = badFolder.appendingPathComponent(input.file).path
+    let path = fixturePath(input.file, in: .bad)
     let arguments: [String]
     switch input.kind {
     case "weights":
-      arguments = ["summary", model("weights_only.weights.h5"), "--topology", path]
+      arguments = ["summary", fixturePath("weights_only.weights.h5"), "--topology", path]
     case "image":
-      arguments = ["predict", model("fully_convolutional.h5"), path]
+      arguments = ["predict", fixturePath("fully_convolutional.h5"), path]
     default:
       arguments = ["summary", path]
     }

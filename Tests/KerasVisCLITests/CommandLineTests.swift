@@ -1,17 +1,18 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
 
 @Suite("kerasvis summary")
 struct SummaryCommandTests {
   @Test("--json lists every layer with index, name, class, output shape, params and inbound, as Keras does")
   func jsonMatchesKeras() throws {
-    let result = try kerasvis(["summary", model("inception_v3_narrow.h5"), "--json"])
+    let result = try kerasvis(["summary", fixturePath("inception_v3_narrow.h5"), "--json"])
     #expect(result.status == 0, "\(result.error)")
     let summary = try JSONValue.parse(Data(result.output.utf8))
     let layers = try #require(summary["layers"]?.array)
     let expected = try JSONValue.parse(
-      Data(contentsOf: modelFixtures.appendingPathComponent("inception_v3_narrow.expected.json")))
+      Data(contentsOf: FixtureFolder.models.url("inception_v3_narrow.expected.json")))
     let keras = try #require(expected["layers"]?.array)
     #expect(layers.count == keras.count)
     for (row, reference) in zip(layers, keras) {
@@ -25,7 +26,7 @@ struct SummaryCommandTests {
 
   @Test("the table shows the index column and the layer names")
   func table() throws {
-    let result = try kerasvis(["summary", model("sequential_cnn.h5")])
+    let result = try kerasvis(["summary", fixturePath("sequential_cnn.h5")])
     #expect(result.status == 0)
     #expect(result.output.contains("Index"))
     #expect(result.output.contains("renamed_conv (Conv2D)"))
@@ -34,11 +35,11 @@ struct SummaryCommandTests {
 
   @Test("a weights-only file takes --topology; without it the error names the flag")
   func topology() throws {
-    let weights = model("weights_only.weights.h5")
+    let weights = fixturePath("weights_only.weights.h5")
     let missing = try kerasvis(["summary", weights])
     #expect(missing.status == 1)
     #expect(missing.error.contains("--topology"))
-    let ok = try kerasvis(["summary", weights, "--topology", model("weights_only.json"), "--json"])
+    let ok = try kerasvis(["summary", weights, "--topology", fixturePath("weights_only.json"), "--json"])
     #expect(ok.status == 0, "\(ok.error)")
   }
 
@@ -53,7 +54,7 @@ struct SummaryCommandTests {
 
   @Test("--nested lists inner layers by path")
   func nested() throws {
-    let result = try kerasvis(["summary", model("nested_mobilenet.h5"), "--nested", "--json"])
+    let result = try kerasvis(["summary", fixturePath("nested_mobilenet.h5"), "--nested", "--json"])
     #expect(result.status == 0)
     let summary = try JSONValue.parse(Data(result.output.utf8))
     let names = try #require(summary["layers"]?.array).compactMap { $0["name"]?.string }

@@ -1,5 +1,6 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
 
 /// A step into a JSON value: a member name or a list index.

@@ -1,5 +1,6 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
 
 /// How long each fuzz test runs: `KERASVIS_FUZZ_SECONDS` (default 2 seconds each, so CI stays quick).

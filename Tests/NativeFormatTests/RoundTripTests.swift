@@ -1,5 +1,6 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
 
 @Suite("Native files give the same graph and the same results as the Keras files they came from")

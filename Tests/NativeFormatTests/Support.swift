@@ -1,12 +1,7 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
-
-/// `Tests/Fixtures/models`, written with real Keras by `tools/make_fixtures.py`.
-let modelFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .appendingPathComponent("Fixtures/models")
-
-func fixturePath(_ name: String) -> String { modelFixtures.appendingPathComponent(name).path }
 
 /// A fixture model: its file, its topology file (weights-only .h5) and the name of its stored inputs/outputs
 /// (nil when Keras's outputs are not stored).
@@ -39,49 +34,6 @@ let fixtureModels: [FixtureModel] = [
   FixtureModel(file: "long_names.h5"),
   FixtureModel(file: "float16_dense.h5"),
 ]
-
-/// The stored inputs of a fixture (`NAME.input.npy`, or `NAME.input_K.npy` for several).
-func fixtureInputs(_ name: String) throws -> [Tensor] {
-  if FileManager.default.fileExists(atPath: fixturePath("\(name).input.npy")) {
-    return [try NPY.read(path: fixturePath("\(name).input.npy"))]
-  }
-  var inputs: [Tensor] = []
-  while FileManager.default.fileExists(atPath: fixturePath("\(name).input_\(inputs.count).npy")) {
-    inputs.append(try NPY.read(path: fixturePath("\(name).input_\(inputs.count).npy")))
-  }
-  return inputs
-}
-
-/// Seeded inputs for a graph whose fixture stores none: values in [-1, 1) of the input shapes with batch 2.
-func seededInputs(for graph: Graph, seed: UInt64 = 0x2545_F491_4F6C_DD1D) throws -> [Tensor] {
-  var state = seed
-  return try graph.inputs.map { input in
-    let shape = [2] + input.shape.featureDimensions.map { $0 ?? 8 }
-    return try Tensor(shape: shape) { _ in
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      return Float(state >> 40) / Float(1 << 24) * 2 - 1
-    }
-  }
-}
-
-/// A fresh folder under the system's temporary folder, removed by `cleanUp()`.
-struct ScratchFolder {
-  let url: URL
-
-  init() throws {
-    url = FileManager.default.temporaryDirectory.appendingPathComponent("kerasvis-native-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  }
-
-  func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-  func cleanUp() { try? FileManager.default.removeItem(at: url) }
-
-  /// The names of the files in the folder (hidden ones included).
-  func contents() -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
-  }
-}
 
 /// The differences between two graphs (empty when they are equal): every field of every layer, nested models and
 /// operations included, weights by value. Operations are compared through their reflection (every associated value
@@ -144,16 +96,6 @@ func allWeights(_ graph: Graph, prefix: String = "") -> [(path: String, weight: 
     result += layer.weights.map { (prefix + layer.name + "/" + $0.name, $0) }
   }
   return result
-}
-
-/// Reads a whole file.
-func readBytes(_ path: String) throws -> [UInt8] {
-  [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-}
-
-/// Writes bytes to a file.
-func write(_ bytes: [UInt8], to path: String) throws {
-  try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
 
 /// A safetensors file assembled from a header text and a data section (the header is padded to 8 bytes unless

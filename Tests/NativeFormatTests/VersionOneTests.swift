@@ -1,5 +1,6 @@
 import Foundation
 import KerasVis
+import TestSupport
 import Testing
 
 /// Native files written by the format-version-1 writer (before layer kinds became Codable), committed under
@@ -14,7 +15,7 @@ private let versionOneFiles: [(native: String, source: String, name: String)] = 
 struct VersionOneTests {
   @Test("a version-1 file loads with the Keras file's layers, weights and predictions", arguments: versionOneFiles)
   func loads(file: (native: String, source: String, name: String)) throws {
-    let path = modelFixtures.deletingLastPathComponent().appendingPathComponent("native/\(file.native)").path
+    let path = fixturePath(file.native, in: .native)
     let header = try NativeModelFile.header(path: path)
     let graphText = try #require(header.metadata["kerasvis.graph"])
     #expect(graphText.contains("\"format_version\":1"), "\(file.native) is not a version-1 file")

@@ -1,15 +1,8 @@
 import Foundation
 import KerasGraph
 import KerasReaders
+import TestSupport
 import Testing
-
-/// `Tests/Fixtures/models`, written with real Keras by `tools/make_fixtures.py`.
-let modelFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .appendingPathComponent("Fixtures/models")
-
-func fixturePath(_ name: String) -> String {
-  modelFixtures.appendingPathComponent(name).path
-}
 
 /// What Keras reported about a fixture model (`NAME.expected.json`).
 struct KerasReport {
@@ -28,7 +21,7 @@ struct KerasReport {
   var raw: JSONValue
 
   init(named name: String) throws {
-    let data = try Data(contentsOf: modelFixtures.appendingPathComponent("\(name).expected.json"))
+    let data = try Data(contentsOf: FixtureFolder.models.url("\(name).expected.json"))
     raw = try JSONValue.parse(data)
     func records(_ value: JSONValue?) throws -> [LayerRecord] {
       try #require(value?.array).map { entry in
