@@ -57,6 +57,7 @@ let package = Package(
     // Test support shared by the test targets: fixture paths, allClose, .npy views, the kerasvis runner, scratch
     // folders, seeded inputs (KerasRuntime for NPY, Tensor and SeededGenerator; KerasGraph for graph inputs).
     .target(name: "TestSupport", dependencies: ["KerasRuntime", "KerasGraph"], path: "Tests/TestSupport"),
+    .testTarget(name: "KerasGraphTests", dependencies: ["KerasGraph"]),
     .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
     .testTarget(name: "KerasReadersTests", dependencies: ["KerasReaders", "HDF5", "TestSupport"]),
     .testTarget(name: "NativeFormatTests", dependencies: ["KerasVis", "KerasVisCLI", "TestSupport"]),

@@ -37,8 +37,7 @@ extension Graph {
     }
   }
 
-  /// Every call (all layers' and operations' nodes) ordered so that each comes after the calls it reads. The
-  /// search is iterative, so that deep graphs cannot overflow the stack.
+  /// Every call (all layers' and operations' nodes) ordered so that each comes after the calls it reads.
   /// - Throws: `GraphCycleError` when calls read each other in a circle.
   public func callOrder() throws -> [GraphCall] {
     var all: [GraphCall] = []
@@ -46,28 +45,51 @@ extension Graph {
     for (index, operation) in operations.enumerated() {
       all += operation.nodes.indices.map { .operation(index, node: $0) }
     }
-    var done = Set<GraphCall>()
-    var visiting = Set<GraphCall>()
-    var order: [GraphCall] = []
-    for start in all where !done.contains(start) {
-      var stack: [(call: GraphCall, next: Int)] = [(start, 0)]
-      visiting.insert(start)
-      while let top = stack.last {
-        let sources = inputs(of: top.call)
-        if top.next < sources.count {
-          stack[stack.count - 1].next += 1
-          guard let dependency = producer(of: sources[top.next]), !done.contains(dependency) else { continue }
-          guard !visiting.contains(dependency) else { throw GraphCycleError(call: dependency, reader: top.call) }
-          visiting.insert(dependency)
-          stack.append((dependency, 0))
-        } else {
-          visiting.remove(top.call)
-          done.insert(top.call)
-          order.append(top.call)
-          stack.removeLast()
+    do {
+      return try dependencyOrder(all) { call in inputs(of: call).compactMap { producer(of: $0) } }
+    } catch {
+      throw GraphCycleError(call: error.cycle[0], reader: error.cycle[error.cycle.count - 2])
+    }
+  }
+}
+
+/// Nodes that depend on each other in a circle: `cycle` runs from a node through the nodes that depend on it
+/// back to itself (first and last are the same node).
+public struct DependencyCycle<Node: Sendable>: Error {
+  public var cycle: [Node]
+}
+
+/// `nodes` ordered so that each comes after the nodes it depends on (those `dependencies` returns), by an
+/// iterative depth-first search, so that deep graphs cannot overflow the stack. The one topological sort of the
+/// package: graph call order, and the readers' build order.
+/// - Throws: `DependencyCycle` with the nodes of a cycle.
+public func dependencyOrder<Node: Hashable & Sendable>(_ nodes: [Node], dependencies: (Node) -> [Node])
+  throws(DependencyCycle<Node>) -> [Node]
+{
+  var done = Set<Node>()
+  var visiting = Set<Node>()
+  var order: [Node] = []
+  for start in nodes where !done.contains(start) {
+    var stack: [(node: Node, dependencies: [Node], next: Int)] = [(start, dependencies(start), 0)]
+    visiting.insert(start)
+    while let top = stack.last {
+      if top.next < top.dependencies.count {
+        stack[stack.count - 1].next += 1
+        let dependency = top.dependencies[top.next]
+        guard !done.contains(dependency) else { continue }
+        guard !visiting.contains(dependency) else {
+          let path = stack.map(\.node).drop { $0 != dependency }
+          throw DependencyCycle(cycle: Array(path) + [dependency])
         }
+        visiting.insert(dependency)
+        stack.append((dependency, dependencies(dependency), 0))
+      } else {
+        visiting.remove(top.node)
+        done.insert(top.node)
+        order.append(top.node)
+        stack.removeLast()
       }
     }
-    return order
   }
+  return order
 }

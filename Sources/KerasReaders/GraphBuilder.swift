@@ -321,37 +321,23 @@ struct GraphBuilder {
 
   /// Orders all (layer, node) calls so that every call comes after the calls it reads from.
   /// - Throws: `KerasImportError.cycle` naming the layers on a cycle.
+  /// The calls (layer, node) in an order where each comes after the calls it reads.
+  /// - Throws: `KerasImportError.cycle` naming the layers of a cycle.
   private func topologicalOrder(_ nodes: [[[TensorSource]]], names: [String]) throws -> [(Int, Int)] {
-    enum Mark { case unvisited, visiting, done }
-    var marks = nodes.map { Array(repeating: Mark.unvisited, count: $0.count) }
-    var order: [(Int, Int)] = []
-    for start in nodes.indices {
-      for startNode in nodes[start].indices where marks[start][startNode] == .unvisited {
-        // Iterative depth-first search, so that deep graphs cannot overflow the stack.
-        var stack: [(layer: Int, node: Int, next: Int)] = [(start, startNode, 0)]
-        marks[start][startNode] = .visiting
-        while let top = stack.last {
-          let inputs = nodes[top.layer][top.node]
-          if top.next < inputs.count {
-            stack[stack.count - 1].next += 1
-            guard case .layerOutput(let layer, let node, _) = inputs[top.next] else { continue }
-            switch marks[layer][node] {
-            case .done: continue
-            case .visiting:
-              let cycle = stack.drop { $0.layer != layer || $0.node != node }.map { names[$0.layer] } + [names[layer]]
-              throw KerasImportError.cycle(file: file, layers: cycle)
-            case .unvisited:
-              marks[layer][node] = .visiting
-              stack.append((layer, node, 0))
-            }
-          } else {
-            marks[top.layer][top.node] = .done
-            order.append((top.layer, top.node))
-            stack.removeLast()
-          }
-        }
-      }
+    struct Call: Hashable, Sendable {
+      var layer: Int
+      var node: Int
     }
-    return order
+    let all = nodes.indices.flatMap { layer in nodes[layer].indices.map { Call(layer: layer, node: $0) } }
+    do {
+      return try dependencyOrder(all) { call in
+        nodes[call.layer][call.node].compactMap { source in
+          guard case .layerOutput(let layer, let node, _) = source else { return nil }
+          return Call(layer: layer, node: node)
+        }
+      }.map { ($0.layer, $0.node) }
+    } catch {
+      throw KerasImportError.cycle(file: file, layers: error.cycle.map { names[$0.layer] })
+    }
   }
 }
