@@ -134,17 +134,23 @@ struct ConvertCommandTests {
     #expect(try kerasvis(["convert", source, reference]).status == 0)
     let expected = try readBytes(reference)
     var outcomes: [String] = []
-    // Signals at fixed delays, then signals sent as soon as the temporary file appears (mid-write).
-    let plan: [(signal: Int32, delay: useconds_t?)] =
-      [(SIGINT, 0), (SIGTERM, 20_000), (SIGINT, 60_000), (SIGTERM, 2_000_000)]
-      + [SIGINT, SIGTERM, SIGINT, SIGTERM, SIGINT, SIGTERM].map { ($0, nil) }
+    // Signals at fixed delays, one once the output exists (the conversion finished, however loaded the machine
+    // is), then signals sent as soon as the temporary file appears (mid-write).
+    enum Moment { case after(useconds_t), whenComplete, midWrite }
+    let plan: [(signal: Int32, moment: Moment)] =
+      [(SIGINT, .after(0)), (SIGTERM, .after(20_000)), (SIGINT, .after(60_000)), (SIGTERM, .whenComplete)]
+      + [SIGINT, SIGTERM, SIGINT, SIGTERM, SIGINT, SIGTERM].map { ($0, .midWrite) }
     for (attempt, step) in plan.enumerated() {
       let output = scratch.path("out\(attempt).safetensors")
       let partial = NativeModelFile.temporaryPath(for: output)
       let process = try startKerasvis(["convert", source, output])
-      if let delay = step.delay {
+      switch step.moment {
+      case .after(let delay):
         usleep(delay)
-      } else {
+      case .whenComplete:
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: output), process.isRunning, Date() < deadline { usleep(1000) }
+      case .midWrite:
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: partial), process.isRunning, Date() < deadline { usleep(100) }
       }
