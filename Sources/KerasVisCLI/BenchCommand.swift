@@ -32,6 +32,12 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "cam/saliency: the explained class.")
   var filter = 0
 
+  @Option(
+    help: ArgumentHelp(
+      "The input's height and width for a model that takes any size (MobileNetV3's (None, None, 3)).",
+      valueName: "HxW"))
+  var size: String?
+
   @Flag(help: "Time loading the model file instead (each run opens it again); prints load times as JSON.")
   var loadOnly = false
 
@@ -42,6 +48,7 @@ struct BenchCommand: ParsableCommand {
     guard ["forward", "cam", "saliency"].contains(task) else {
       throw ValidationError("--task must be forward, cam or saliency")
     }
+    if let size { _ = try ImageInputOptions.parseSize(size) }
   }
 
   func run() throws {
@@ -50,11 +57,24 @@ struct BenchCommand: ParsableCommand {
       let loadStart = Date()
       let graph = try model.load()
       let loadSeconds = Date().timeIntervalSince(loadStart)
+      let spatial = try size.map(ImageInputOptions.parseSize)
       let inputs = try graph.inputs.map { input -> Tensor in
+        let features = input.shape.featureDimensions
         let shape =
           try [batch]
-          + input.shape.featureDimensions.map { dimension in
-            guard let dimension else { throw ValidationError("the model's input \(input.shape) has an unknown size") }
+          + features.enumerated().map { axis, dimension in
+            // --size fills the height and width of an image input (N, H, W, C) whose size is unknown.
+            if let spatial, features.count == 3, axis < 2 {
+              let given = axis == 0 ? spatial.height : spatial.width
+              if let dimension, dimension != given {
+                throw ValidationError("--size \(size ?? ""): the model's input \(input.shape) has a fixed size")
+              }
+              return given
+            }
+            guard let dimension else {
+              throw ValidationError(
+                "the model's input \(input.shape) has an unknown size; give --size HxW for its height and width")
+            }
             return dimension
           }
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15

@@ -29,7 +29,11 @@ struct ImageInputOptions: ParsableArguments {
   var size: String?
 
   func targetSize() throws -> TargetSize? {
-    guard let size else { return nil }
+    try size.map(ImageInputOptions.parseSize)
+  }
+
+  /// `HxW` (`299x299`) as a size; anything else is a usage error naming `--size`.
+  static func parseSize(_ size: String) throws -> TargetSize {
     let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
     guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else {
       throw ValidationError("--size must be HEIGHTxWIDTH, e.g. 299x299 (got '\(size)')")

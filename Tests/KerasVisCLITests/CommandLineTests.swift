@@ -61,3 +61,21 @@ struct SummaryCommandTests {
     #expect(names.contains { $0.hasSuffix("/block_16_project") })
   }
 }
+
+@Suite("kerasvis bench")
+struct BenchCommandTests {
+  @Test("a model that takes any size needs --size HxW, which sets the input's height and width")
+  func sizeForAnySizeModel() throws {
+    let model = fixturePath("fully_convolutional.h5")
+    let missing = try kerasvis(["bench", model, "--runs", "1", "--warmup", "0"])
+    #expect(missing.status != 0)
+    #expect(missing.error.contains("--size"), "\(missing.error)")
+    let sized = try kerasvis(["bench", model, "--size", "24x20", "--runs", "1", "--warmup", "0"])
+    #expect(sized.status == 0, "\(sized.error)")
+    let report = try JSONValue.parse(Data(sized.output.utf8))
+    #expect(report["runs"]?.int == 1)
+    let fixed = try kerasvis(["bench", fixturePath("sequential_cnn.h5"), "--size", "10x10", "--runs", "1"])
+    #expect(fixed.status != 0)
+    #expect(fixed.error.contains("fixed size"), "\(fixed.error)")
+  }
+}
