@@ -176,14 +176,18 @@ struct EvaluateCommand: ParsableCommand {
     guard let entry = table[file] ?? table[(file as NSString).lastPathComponent] else {
       throw ValidationError("--boxes: no entry for \((file as NSString).lastPathComponent)")
     }
-    let list = entry.array ?? entry["boxes"]?.array ?? []
+    // One box `[x0, y0, x1, y1]` or a list of them, alone or under "boxes".
+    var list = entry.array ?? entry["boxes"]?.array ?? []
+    if list.count == 4, list.allSatisfy({ $0.number != nil }) { list = [.array(list)] }
     let (height, width) = (input.shape[1], input.shape[2])
     let scaleX = entry["width"]?.number.map { Double(width) / $0 } ?? 1
     let scaleY = entry["height"]?.number.map { Double(height) / $0 } ?? 1
     return try list.map { box in
       let numbers = (box.array ?? []).compactMap { $0.number }
       guard numbers.count == 4, numbers[0] < numbers[2], numbers[1] < numbers[3] else {
-        throw ValidationError("--boxes: \(file): a box must be [x0, y0, x1, y1] with x0 < x1 and y0 < y1")
+        throw ValidationError(
+          "--boxes: \(file): expected a box [x0, y0, x1, y1] with x0 < x1 and y0 < y1 (or a list of them), got \(box.jsonText)"
+        )
       }
       return BoundingBox(
         x0: Int((numbers[0] * scaleX).rounded(.down)), y0: Int((numbers[1] * scaleY).rounded(.down)),

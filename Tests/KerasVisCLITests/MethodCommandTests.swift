@@ -120,6 +120,32 @@ struct MethodEvaluateCommandTests {
     #expect(parsed?["eigencam"]?["confidence-drop"]?.count == 2)
   }
 
+  @Test("--boxes takes one box or a list of boxes per input, alone or under \"boxes\"")
+  func singleBox() throws {
+    let model = fixturePath("sequential_cnn.h5")
+    let input = fixturePath("sequential_cnn.input.npy")
+    var scores: [String] = []
+    for entry in ["[10, 10, 40, 40]", "[[10, 10, 40, 40]]", #"{"boxes": [10, 10, 40, 40]}"#] {
+      let boxes = temporaryPath(".json")
+      defer { try? FileManager.default.removeItem(atPath: boxes) }
+      try Data(#"{"sequential_cnn.input.npy": \#(entry)}"#.utf8).write(to: URL(fileURLWithPath: boxes))
+      let result = try kerasvis([
+        "evaluate", model, input, "--method", "gradcam", "--boxes", boxes, "--metric", "pointing", "--json",
+      ])
+      #expect(result.status == 0, "\(entry): \(result.error)")
+      scores.append(result.output)
+    }
+    #expect(Set(scores).count == 1, "the three spellings give different scores: \(scores)")
+    let bad = temporaryPath(".json")
+    defer { try? FileManager.default.removeItem(atPath: bad) }
+    try Data(#"{"sequential_cnn.input.npy": [40, 10, 10, 40]}"#.utf8).write(to: URL(fileURLWithPath: bad))
+    let refused = try kerasvis([
+      "evaluate", model, input, "--method", "gradcam", "--boxes", bad, "--metric", "pointing",
+    ])
+    #expect(refused.status != 0)
+    #expect(refused.error.contains("got [40, 10, 10, 40]"), "\(refused.error)")
+  }
+
   @Test("evaluate refuses unknown methods and metrics, pointing without boxes, and inputs without boxes")
   func errors() throws {
     let model = fixturePath("sequential_cnn.h5")
