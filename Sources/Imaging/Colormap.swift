@@ -1,4 +1,5 @@
-/// The matplotlib colormaps keras-vis examples use, with matplotlib's 256-entry lookup tables.
+/// matplotlib colormaps (the jet of keras-vis's examples, and the perceptual ones), with matplotlib's 256-entry lookup
+/// tables (`tools/make_image_fixtures.py --colormaps` writes them from matplotlib).
 ///
 /// Lookup follows `matplotlib.colors.Colormap.__call__` for float input: index `Int(x * 256)`, with `x == 1`
 /// mapped to 255, values below 0 to the first entry, values from 1 up to the last entry, and NaN to black
@@ -11,17 +12,38 @@ public enum Colormap: String, Sendable, Equatable, CaseIterable {
   case viridis
   /// matplotlib `gray` (black to white).
   case gray
+  /// matplotlib `turbo` (Google's improved rainbow: dark blue, cyan, green, yellow, dark red).
+  case turbo
+  /// matplotlib `inferno` (perceptually uniform, black through purple and orange to pale yellow).
+  case inferno
+  /// matplotlib `magma` (perceptually uniform, black through purple and pink to pale yellow).
+  case magma
 
   /// Number of table entries (256, like matplotlib's default `N`).
   public static let entryCount = 256
 
-  /// The RGBA table as matplotlib computes it (`cmap._lut[:256]`), 4 doubles per entry.
+  /// The RGBA table as matplotlib computes it (`cmap._lut[:256]`), 4 doubles per entry (alpha is 1 throughout).
   public var table: [Double] {
     switch self {
-    case .jet: return ColormapTables.jet
-    case .viridis: return ColormapTables.viridis
-    case .gray: return ColormapTables.gray
+    case .jet: return Self.jetTable
+    case .viridis: return Self.viridisTable
+    case .gray: return Self.grayTable
+    case .turbo: return Self.turboTable
+    case .inferno: return Self.infernoTable
+    case .magma: return Self.magmaTable
     }
+  }
+
+  private static let jetTable = rgba(ColormapTables.jet)
+  private static let viridisTable = rgba(ColormapTables.viridis)
+  private static let grayTable = rgba(ColormapTables.gray)
+  private static let turboTable = rgba(ColormapTables.turbo)
+  private static let infernoTable = rgba(ColormapTables.inferno)
+  private static let magmaTable = rgba(ColormapTables.magma)
+
+  /// The stored RGB triples with matplotlib's alpha of 1 after each.
+  private static func rgba(_ rgb: [Double]) -> [Double] {
+    stride(from: 0, to: rgb.count, by: 3).flatMap { [rgb[$0], rgb[$0 + 1], rgb[$0 + 2], 1.0] }
   }
 
   /// The table entry matplotlib picks for `x`, or `nil` for NaN.

@@ -34,6 +34,9 @@ struct Manifest: Decodable {
     var name: String
     var input: String
     var expected: String
+    /// Table entries whose RGB doubles matplotlib computed (`cmap._lut[entry, :3]`).
+    var entries: [Int]
+    var rgb: [[Double]]
   }
 
   struct BoxCase: Decodable, CustomTestStringConvertible {

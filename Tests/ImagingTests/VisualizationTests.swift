@@ -7,7 +7,7 @@ import Testing
 /// Colormaps against matplotlib, overlay and stitch_images against keras-vis's formulas, grids and PNG output.
 @Suite("Colormaps, overlays, grids, PNG encoding")
 struct VisualizationTests {
-  @Test(arguments: ["jet", "viridis", "gray"])
+  @Test(arguments: Colormap.allCases.map(\.rawValue))
   func colormapMatchesMatplotlib(_ name: String) throws {
     let testCase = try #require(Manifest.shared.colormaps.first { $0.name == name })
     let values = try #require(try NPYArray(fixture: testCase.input, in: .images).float32)
@@ -15,6 +15,18 @@ struct VisualizationTests {
     let image = try #require(Colormap(rawValue: name)).apply(to: values, width: values.count, height: 1)
     let diff = differences(image.pixels, expected)
     #expect(diff.count == 0, "\(diff.count) samples differ, by up to \(diff.maxDelta)")
+  }
+
+  @Test("the tables hold matplotlib's doubles (cmap._lut), alpha 1", arguments: Colormap.allCases.map(\.rawValue))
+  func colormapTableEqualsMatplotlib(_ name: String) throws {
+    let testCase = try #require(Manifest.shared.colormaps.first { $0.name == name })
+    let table = try #require(Colormap(rawValue: name)).table
+    #expect(table.count == 4 * Colormap.entryCount)
+    for (entry, rgb) in zip(testCase.entries, testCase.rgb) {
+      #expect(Array(table[(4 * entry)..<(4 * entry + 3)]) == rgb, "\(name) entry \(entry)")
+    }
+    #expect(stride(from: 3, to: table.count, by: 4).allSatisfy { table[$0] == 1 })
+    #expect(testCase.entries.count >= 10)
   }
 
   @Test func colormapEdges() throws {
