@@ -32,24 +32,41 @@ public func overlay(_ array1: Image, _ array2: Image, alpha: Double = 0.5) throw
 ///   - heatmap: one value per pixel, row by row, nominally in 0...1 (values outside are clamped by the colormap
 ///     lookup, NaN is drawn black).
 ///   - heatmapWidth: the heatmap's width; its height is `heatmap.count / heatmapWidth`.
-///   - image: the picture underneath; converted to RGB first (alpha dropped, gray replicated).
+///   - image: the picture underneath, of any size (a photo at its own size, or the model-size input); converted to
+///     RGB first (alpha dropped, gray replicated).
 ///   - alpha: the heatmap's weight, in 0...1.
 ///   - colormap: the colormap (matplotlib `jet` by default).
 /// - Returns: an RGB image of the image's size.
-/// - Note: a heatmap of another size is first resized to the image size with Pillow's bilinear filter on 32-bit
-///   floats (`Image.fromarray(heatmap, "F").resize(size, BILINEAR)`), which keras-vis leaves to the caller.
+/// - Note: a heatmap of another size is first resized to the image size as
+///   ``coloredHeatmap(_:heatmapWidth:width:height:colormap:)`` does (bilinear), which keras-vis leaves to the caller.
 /// - Throws: ``ImagingError/invalidArgument(_:)`` for an empty or ragged heatmap or an `alpha` outside 0...1.
 public func camOverlay(
   heatmap: [Float], heatmapWidth: Int, on image: Image, alpha: Double = 0.5, colormap: Colormap = .jet
+) throws -> Image {
+  let colored = try coloredHeatmap(
+    heatmap, heatmapWidth: heatmapWidth, width: image.width, height: image.height, colormap: colormap)
+  return try overlay(colored, image.converted(to: .rgb), alpha: alpha)
+}
+
+/// A heatmap resized to `width` x `height` and coloured with `colormap`: what ``camOverlay(heatmap:heatmapWidth:on:alpha:colormap:)``
+/// blends over a picture, and what `--heatmap-only` writes.
+///
+/// The resize is Pillow's bilinear filter on 32-bit floats (`Image.fromarray(heatmap, "F").resize(size, BILINEAR)`):
+/// when enlarging, each output pixel is the linear interpolation of the four nearest map pixels, with pixel centres
+/// at half-integer positions (`(x + 0.5) * mapWidth / width - 0.5`) and the edge pixels extended; when shrinking,
+/// a triangle filter as wide as the scale averages the pixels it covers. A heatmap already of that size is coloured
+/// as it is.
+/// - Throws: ``ImagingError/invalidArgument(_:)`` for an empty or ragged heatmap or a size that is not positive.
+public func coloredHeatmap(
+  _ heatmap: [Float], heatmapWidth: Int, width: Int, height: Int, colormap: Colormap = .jet
 ) throws -> Image {
   guard heatmapWidth > 0, !heatmap.isEmpty, heatmap.count % heatmapWidth == 0 else {
     throw ImagingError.invalidArgument("\(heatmap.count) heatmap values do not form rows of \(heatmapWidth)")
   }
   var map = try FloatImage(
     width: heatmapWidth, height: heatmap.count / heatmapWidth, channels: 1, values: heatmap)
-  if map.width != image.width || map.height != image.height {
-    map = try map.resized(width: image.width, height: image.height, interpolation: .bilinear)
+  if map.width != width || map.height != height {
+    map = try map.resized(width: width, height: height, interpolation: .bilinear)
   }
-  let colored = try colormap.apply(to: map)
-  return try overlay(colored, image.converted(to: .rgb), alpha: alpha)
+  return try colormap.apply(to: map)
 }
