@@ -94,3 +94,32 @@ struct PrecisionOption: ParsableArguments {
       valueName: "float32|bfloat16"))
   var precision: ConvolutionPrecision = .float32
 }
+
+/// `--labels`, for the commands that name classes (`predict`, `cam`, `saliency`).
+struct LabelsOption: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      """
+      Class names: one per line, a JSON list, or a JSON object {"0": "cat", ...} (default: ImageNet's names for a \
+      keras.applications model with 1000 classes).
+      """, valueName: "file"))
+  var labels: String?
+
+  /// The class names for `graph`: the file's, or ImageNet's for a keras.applications model, or nil.
+  /// - Throws: `LabelsFileError` naming `--labels` and the file.
+  func labels(for graph: Graph) throws -> ClassLabels? {
+    do {
+      return try ClassLabels.resolve(for: graph, file: labels)
+    } catch {
+      throw LabelsFileError(underlying: error)
+    }
+  }
+}
+
+/// A `--labels` file that could not be used (a runtime failure, exit code 1, as for an unreadable model file).
+struct LabelsFileError: Error, CustomStringConvertible {
+  /// What was wrong with the file.
+  var underlying: ClassLabelsError
+
+  var description: String { "--labels \(underlying)" }
+}

@@ -19,8 +19,13 @@ struct PredictCommand: ParsableCommand {
   @Option(help: "How many classes to print per sample.")
   var top = 5
 
-  @Flag(help: "Print JSON: {\"outputs\": [{\"shape\", \"top\": [[{\"class\", \"score\"}]]}]}.")
+  @Flag(
+    help: """
+      Print JSON: {"outputs": [{"shape", "top": [[{"class", "name", "score"}]]}]} ("name" where the class has one).
+      """)
   var json = false
+
+  @OptionGroup var labels: LabelsOption
 
   @Option(help: ArgumentHelp("Write the output as a float32 .npy file.", valueName: "file"))
   var npy: String?
@@ -37,8 +42,10 @@ struct PredictCommand: ParsableCommand {
     let graph: Graph
     let keys: [LayerOutputKey]
     let inputTensors: [Tensor]
+    let classNames: ClassLabels?
     do {
       graph = try model.load()
+      classNames = try labels.labels(for: graph)
       keys = try resolveLayers(layer.map { [$0] } ?? [], in: graph)
       inputTensors = try images.inputs(inputs, graph: graph)
     } catch let error as ValidationError {
@@ -55,11 +62,17 @@ struct PredictCommand: ParsableCommand {
           try NPY.write(output, to: path)
         }
       }
+      let outputNames = outputs.map { names(for: $0, labels: classNames) }
+      if let labels = classNames, labels.requiresMatchingCount == false,
+        let warning = outputs.first.flatMap({ $0.rank == 2 ? labels.mismatch(classCount: $0.shape[1]) : nil })
+      {
+        FileHandle.standardError.write(Data("kerasvis: warning: --labels \(warning)\n".utf8))
+      }
       if json {
-        print(JSONValue.object(["outputs": .array(outputs.map(outputJSON))]).jsonText)
+        print(JSONValue.object(["outputs": .array(zip(outputs, outputNames).map(outputJSON))]).jsonText)
       } else if npy == nil {
-        for (position, output) in outputs.enumerated() {
-          print(describe(output, position: position, count: outputs.count))
+        for (position, (output, labels)) in zip(outputs, outputNames).enumerated() {
+          print(describe(output, labels: labels, position: position, count: outputs.count))
         }
       }
     } catch {
@@ -78,18 +91,30 @@ struct PredictCommand: ParsableCommand {
     }
   }
 
-  private func outputJSON(_ output: Tensor) -> JSONValue {
+  /// The class names for an `(N, classes)` output, when the labels fit it.
+  private func names(for output: Tensor, labels: ClassLabels?) -> ClassLabels? {
+    guard let labels, output.rank == 2, labels.applies(toClassCount: output.shape[1]) else { return nil }
+    return labels
+  }
+
+  private func outputJSON(_ output: Tensor, labels: ClassLabels?) -> JSONValue {
     var object: JSONObject = ["shape": .array(output.shape.map { .double(Double($0)) })]
     if let classes = topClasses(output) {
       object["top"] = .array(
         classes.map { sample in
-          .array(sample.map { .object(["class": .double(Double($0.index)), "score": .double(Double($0.score))]) })
+          .array(
+            sample.map { entry in
+              var item: JSONObject = ["class": .double(Double(entry.index))]
+              if let name = labels?[entry.index] { item["name"] = .string(name) }
+              item["score"] = .double(Double(entry.score))
+              return .object(item)
+            })
         })
     }
     return .object(object)
   }
 
-  private func describe(_ output: Tensor, position: Int, count: Int) -> String {
+  private func describe(_ output: Tensor, labels: ClassLabels?, position: Int, count: Int) -> String {
     let title = count == 1 ? "output" : "output \(position)"
     guard let classes = topClasses(output) else {
       let values = output.scalars
@@ -98,6 +123,14 @@ struct PredictCommand: ParsableCommand {
       return "\(title): shape \(output.shape), min \(low), max \(high) (use --npy to save it)"
     }
     var lines = ["\(title): shape \(output.shape)"]
+    if let labels {
+      // One class a line, as decode_predictions lists them: index, name, score.
+      for (sample, entries) in classes.enumerated() {
+        lines.append("  sample \(sample):")
+        lines += entries.map { "    " + labels.describe($0.index, score: $0.score) }
+      }
+      return lines.joined(separator: "\n")
+    }
     for (sample, entries) in classes.enumerated() {
       let text = entries.map { String(format: "%d (%.5f)", $0.index, $0.score) }.joined(separator: ", ")
       lines.append("  sample \(sample): \(text)")
