@@ -75,6 +75,18 @@ public struct ModelInputLoader: Sendable {
     return (try Tensor(shape: [1, image.height, image.width, image.channels], values: image.values), loaded.image)
   }
 
+  /// The image at `path` as a `(1, H, W, C)` model input, with the 8-bit picture at the model's input size (as
+  /// loaded, before preprocessing) and the photo itself at its own size in RGB (alpha dropped, gray replicated), on
+  /// which explanations are drawn at the photo's size. The file is decoded once.
+  /// - Throws: `ImagingError` naming the file for an unreadable, corrupt or oversized image.
+  public func loadWithPhoto(path: String) throws -> (input: Tensor, picture: Image, photo: Image) {
+    let decoded = try DecodedImage(contentsOfFile: path, limits: limits)
+    let loaded = try loadImage(decoded, colorMode: colorMode, targetSize: targetSize, interpolation: interpolation)
+    let image = try preprocessing.applied(to: loaded.floatImage())
+    let input = try Tensor(shape: [1, image.height, image.width, image.channels], values: image.values)
+    return (input, loaded.image, decoded.converted(to: .rgb))
+  }
+
   /// Several images as one batch `(N, H, W, C)` (they must load to the same size).
   public func load(paths: [String]) throws -> Tensor {
     try Tensor.concatenatingBatches(paths.map(load(path:)))

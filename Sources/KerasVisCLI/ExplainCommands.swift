@@ -6,6 +6,8 @@ extension BackpropModifier: ExpressibleByArgument {}
 extension Convention: ExpressibleByArgument {}
 extension ExplanationTarget.Score: ExpressibleByArgument {}
 extension IntegratedGradients.Rule: ExpressibleByArgument {}
+extension OverlaySize: ExpressibleByArgument {}
+extension Colormap: ExpressibleByArgument {}
 
 /// A binary classifier's class, for `--binary`.
 enum BinaryClass: String, ExpressibleByArgument, CaseIterable {
@@ -151,12 +153,14 @@ func runMethod(
       }
     },
     findsTopClass: false
-  ) { explainer, _, filters, input in
+  ) { explainer, _, filters, input, names in
     let targets = arguments.targets(filters: filters, linear: options.linear)
     let request = arguments.request(input: input, targets: targets, layer: layer)
     let explanation = try explainer.explain(request, with: method)
     if targets == nil && single {
-      let classes = explanation.targets.compactMap { $0.classIndices?.first }.map(String.init)
+      let classes = explanation.targets.compactMap { $0.classIndices?.first }.map { index in
+        names?[index].map { "\(index) \($0)" } ?? "\(index)"
+      }
       let which =
         classes.count == 1
         ? "class \(classes[0]) (the top class)" : "the top class of each sample: \(classes.joined(separator: ", "))"
@@ -170,8 +174,23 @@ func runMethod(
             + "(name another with --penultimate)\n").utf8))
     }
     let maps = explanation.maps
-    return maps.shape.first == 1 ? try maps.reshaped(Array(maps.shape.dropFirst())) : maps
+    return ExplainedMap(
+      map: maps.shape.first == 1 ? try maps.reshaped(Array(maps.shape.dropFirst())) : maps,
+      classes: explanation.targets.first?.classIndices, method: method.name,
+      layer: explanation.layer.flatMap { explainer.graph.path(ofAddress: $0) })
   }
+}
+
+/// One input's explanation: the map, and what an annotated picture's title says about it.
+struct ExplainedMap {
+  /// The map at the model's input size.
+  var map: Tensor
+  /// The explained classes (or channels), or nil when the target is not a class (`--binary`).
+  var classes: [Int]?
+  /// The method, as titles name it.
+  var method: String
+  /// The layer the map comes from, as titles name it.
+  var layer: String?
 }
 
 /// Options shared by `cam` and `saliency`.
@@ -201,14 +220,34 @@ struct ExplanationOptions: ParsableArguments {
   var npy: String?
 
   @Option(
-    help: ArgumentHelp("Write a PNG: the jet heatmap over the image (a folder for several inputs).", valueName: "path"))
+    help: ArgumentHelp(
+      "Write a PNG: the heatmap over the photo, at the photo's size (a folder for several inputs).", valueName: "path"))
   var out: String?
 
-  @Flag(help: "With --out, write the colored map alone instead of the overlay.")
+  @Flag(help: "With --out, write the colored map alone instead of the overlay (at the same size).")
   var heatmapOnly = false
 
   @Option(help: "The heatmap's weight in the overlay (0...1).")
   var alpha = 0.5
+
+  @Option(
+    help: ArgumentHelp(
+      """
+      With --out for an image input: draw over the photo at its own size (photo, the default: the map is resized \
+      bilinearly) or over the model-size input (input).
+      """, valueName: "photo|input"))
+  var overlaySize: OverlaySize = .photo
+
+  @Option(
+    help: ArgumentHelp(
+      "The heatmap's colormap (matplotlib's): jet (default), turbo, viridis, inferno, magma or gray.",
+      valueName: "name"))
+  var colormap: Colormap = .jet
+
+  @Flag(help: "With --out, add a title strip (class, name, score, method, layer) and a colour bar.")
+  var annotate = false
+
+  @OptionGroup var labels: LabelsOption
 
   @Flag(help: #"Print how long each input's explanation took as a JSON line ({"input", "ms"}); tools/bench uses it."#)
   var timings = false
@@ -227,7 +266,22 @@ struct ExplanationOptions: ParsableArguments {
 
   func validateCommon() throws {
     guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
+    if annotate && out == nil { throw ValidationError("--annotate draws on the --out picture: give --out") }
     _ = try gradModifier(default: nil)
+  }
+
+  /// How titles name keras-vis's `method` with these options: `Grad-CAM`, `saliency, guided, linear`.
+  func methodTitle(_ method: String) -> String {
+    var parts = [method]
+    if let backpropModifier { parts.append(backpropModifier.rawValue) }
+    if let gradModifier, gradModifier != "none" { parts.append(gradModifier) }
+    if linear { parts.append("linear") }
+    return parts.joined(separator: ", ")
+  }
+
+  /// The picture settings of `--colormap`, `--alpha`, `--heatmap-only` and `--overlay-size`.
+  var style: HeatmapStyle {
+    HeatmapStyle(colormap: colormap, alpha: alpha, heatmapOnly: heatmapOnly, size: overlaySize)
   }
 }
 
@@ -257,12 +311,14 @@ func outputPath(_ path: String, for input: String, suffix: String, single: Bool)
 func runExplanations(
   command: String, modelOptions: ModelOptions, images: ImageInputOptions, inputs: [String],
   options: ExplanationOptions, check: (Graph, Int) throws -> Void = { _, _ in }, findsTopClass: Bool = true,
-  explain: (Explainer, Int, [Int]?, Tensor) throws -> Tensor
+  explain: (Explainer, Int, [Int]?, Tensor, ClassLabels?) throws -> ExplainedMap
 ) throws {
   let graph: Graph
   let layer: Int
+  let labels: ClassLabels?
   do {
     graph = try modelOptions.load()
+    labels = try options.labels.labels(for: graph)
     let address = try graph.resolveLayer(options.layer)
     guard address.count == 1 else {
       throw ValidationError(
@@ -278,6 +334,19 @@ func runExplanations(
     throw fail(error)
   }
   let explainer = Explainer(graph: graph, precision: options.arithmetic.precision)
+  // Class names apply to the classes of a model output's layer.
+  let namesLayer = graph.outputs.contains { source in
+    if case .layerOutput(let index, _, _) = source { return index == layer }
+    return false
+  }
+  var classNames = namesLayer ? labels : nil
+  if let names = classNames, let classes = graph.layers[layer].nodes.last?.outputShapes.first?.dimensions.last ?? nil {
+    if !names.applies(toClassCount: classes) {
+      classNames = nil
+    } else if let warning = names.mismatch(classCount: classes) {
+      FileHandle.standardError.write(Data("kerasvis: warning: --labels \(warning)\n".utf8))
+    }
+  }
   let files = expandInputs(inputs)
   guard !files.isEmpty else { throw ValidationError("no inputs (a folder holds no PNG, JPEG or .npy files)") }
   let single = files.count == 1
@@ -291,24 +360,31 @@ func runExplanations(
     do {
       let input: Tensor
       var picture: Image?
+      var photo: Image?
       if file.hasSuffix(".npy") {
         input = try images.inputs([file], graph: graph)[0]
       } else {
         if loader == nil {
           loader = try ModelInputLoader(graph: graph, preprocessing: images.preprocess, size: try images.targetSize())
         }
-        let loaded = try loader!.loadWithPicture(path: file)
-        input = loaded.input
-        picture = loaded.picture
+        if options.out != nil && options.overlaySize == .photo {
+          (input, picture, photo) = try loader!.loadWithPhoto(path: file)
+        } else {
+          (input, picture) = try loader!.loadWithPicture(path: file)
+        }
       }
       var filters = options.filters.isEmpty ? nil : options.filters
       if filters == nil && findsTopClass {
         let top = try explainer.topClass(layerIdx: layer, seedInput: input)
         filters = [top]
-        if single { FileHandle.standardError.write(Data("kerasvis: explaining class \(top) (the top class)\n".utf8)) }
+        if single {
+          let name = classNames?[top].map { " \($0)" } ?? ""
+          FileHandle.standardError.write(Data("kerasvis: explaining class \(top)\(name) (the top class)\n".utf8))
+        }
       }
       let started = DispatchTime.now().uptimeNanoseconds
-      let map = try explain(explainer, layer, filters, input)
+      let explained = try explain(explainer, layer, filters, input, classNames)
+      let map = explained.map
       if options.timings {
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         print(JSONValue.object(["input": .string(file), "ms": .double(milliseconds)]).jsonText)
@@ -317,8 +393,18 @@ func runExplanations(
         try NPY.write(map, to: try outputPath(npy, for: file, suffix: "\(command).npy", single: single))
       }
       if let out = options.out {
-        try render(map, picture: options.heatmapOnly ? nil : picture, alpha: options.alpha).writePNG(
-          toFile: try outputPath(out, for: file, suffix: "\(command).png", single: single))
+        var title: [String]?
+        if options.annotate {
+          let classes = explained.classes ?? []
+          let output = try explainer.layerOutput(layerIdx: layer, seedInput: input)
+          let scores = output.scalars
+          let width = output.rank == 2 ? output.shape[1] : 0
+          title = ExplanationPicture.title(
+            classes: classes.map { ($0, $0 >= 0 && $0 < width ? scores[$0] : nil) }, labels: classNames,
+            method: explained.method, layer: explained.layer)
+        }
+        try ExplanationPicture.draw(map, picture: picture, photo: photo, style: options.style, title: title)
+          .writePNG(toFile: try outputPath(out, for: file, suffix: "\(command).png", single: single))
       }
       if options.npy == nil && options.out == nil && !options.timings {
         let values = map.scalars
@@ -340,22 +426,6 @@ func runExplanations(
     }
     throw ExitCode(1)
   }
-}
-
-/// A map as a picture: jet over `picture` (or alone), one channel's maximum for a `(H, W, C)` map.
-func render(_ map: Tensor, picture: Image?, alpha: Double) throws -> Image {
-  var values = map.scalars
-  var height = map.shape[0]
-  var width = map.rank > 1 ? map.shape[1] : 1
-  if map.rank == 3 {
-    let channels = map.shape[2]
-    values = (0..<(height * width)).map { p in (0..<channels).map { values[p * channels + $0] }.max() ?? 0 }
-  } else if map.rank != 2 {
-    height = 1
-    width = values.count
-  }
-  if let picture { return try camOverlay(heatmap: values, heatmapWidth: width, on: picture, alpha: alpha) }
-  return try Colormap.jet.apply(to: values, width: width, height: height)
 }
 
 /// `kerasvis cam MODEL INPUT...`: keras-vis's Grad-CAM.
@@ -427,10 +497,15 @@ struct CamCommand: ParsableCommand {
             "--penultimate \(penultimate) (index \(index)) comes after --layer \(explanation.layer) (index \(layer))")
         }
       }
-    ) { explainer, layer, filters, input in
-      try explainer.visualizeCam(
+    ) { explainer, layer, filters, input, _ in
+      let map = try explainer.visualizeCam(
         layerIdx: layer, filterIndices: filters, seedInput: input, penultimateLayerIdx: penultimateIndex,
         backpropModifier: explanation.backpropModifier, gradModifier: gradModifier, linear: explanation.linear)
+      let featureMap = try? LayerSearch.penultimateLayerIdx(
+        explainer.graph, layerIdx: layer, penultimateLayerIdx: penultimateIndex)
+      return ExplainedMap(
+        map: map, classes: filters, method: explanation.methodTitle("Grad-CAM"),
+        layer: featureMap.map { explainer.graph.layers[$0].name })
     }
   }
 }
@@ -478,10 +553,13 @@ struct SaliencyCommand: ParsableCommand {
     let gradModifier = try explanation.gradModifier(default: .absolute)
     try runExplanations(
       command: "saliency", modelOptions: model, images: images, inputs: inputs, options: explanation
-    ) { explainer, layer, filters, input in
-      try explainer.visualizeSaliency(
+    ) { explainer, layer, filters, input, _ in
+      let map = try explainer.visualizeSaliency(
         layerIdx: layer, filterIndices: filters, seedInput: input, backpropModifier: explanation.backpropModifier,
         gradModifier: gradModifier, keepdims: keepdims, linear: explanation.linear)
+      return ExplainedMap(
+        map: map, classes: filters, method: explanation.methodTitle("saliency"),
+        layer: explainer.graph.layers[layer].name)
     }
   }
 }
