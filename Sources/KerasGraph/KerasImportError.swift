@@ -1,5 +1,6 @@
 /// Where in a model a problem lies: the layer's path (`outer/inner` for nested models), its index in
-/// Keras's `model.layers` of the model that holds it, and its class.
+/// Keras's `model.layers` of the model that holds it, and its class. A Keras 3 operation (`x + y` on symbolic
+/// tensors) is not in `model.layers`: its location is named as an operation, without an index.
 public struct LayerLocation: Sendable, Equatable, CustomStringConvertible {
   /// The layer name, prefixed by the names of the models that contain it (`mobilenetv2_1.00_96/Conv1`).
   public var path: String
@@ -7,14 +8,19 @@ public struct LayerLocation: Sendable, Equatable, CustomStringConvertible {
   public var index: Int
   /// The Keras class name, e.g. `Conv2D`.
   public var className: String
+  /// Whether it is a Keras 3 operation rather than a layer (`index` then counts the model's operations).
+  public var isOperation: Bool
 
-  public init(path: String, index: Int, className: String) {
+  public init(path: String, index: Int, className: String, isOperation: Bool = false) {
     self.path = path
     self.index = index
     self.className = className
+    self.isOperation = isOperation
   }
 
-  public var description: String { "layer '\(path)' (index \(index), \(className))" }
+  public var description: String {
+    isOperation ? "operation '\(path)' (\(className))" : "layer '\(path)' (index \(index), \(className))"
+  }
 }
 
 /// An error raised while importing a Keras model file. Every case names the file and, where there is one,

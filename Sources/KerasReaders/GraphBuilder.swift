@@ -26,7 +26,7 @@ struct GraphBuilder {
   }
 
   private func location(_ raw: RawLayer, _ index: Int, _ prefix: String) -> LayerLocation {
-    LayerLocation(path: prefix + raw.name, index: index, className: raw.className)
+    LayerLocation(path: prefix + raw.name, index: index, className: raw.className, isOperation: raw.isOperation)
   }
 
   /// Decodes a layer (or builds a nested graph) and infers the outputs of its first call.
@@ -37,7 +37,7 @@ struct GraphBuilder {
     let kind: any LayerKind
     var activation: ActivationFunction?
     if raw.isOperation {
-      kind = try decodeOperation(raw, location: layerLocation)
+      kind = try decodeOperation(raw, inputShapes: inputShapes, location: layerLocation)
     } else if raw.isModel {
       let inner = try parser.parseModel(
         .object(["class_name": .string(raw.className), "config": raw.config]), depth: depth + 1)
@@ -121,42 +121,30 @@ struct GraphBuilder {
     }
   }
 
-  /// Keras 3 operations recorded in a config (`x + 3.0`, `x * y`): element-wise arithmetic with a constant or
-  /// between tensors.
-  private func decodeOperation(_ raw: RawLayer, location: LayerLocation) throws -> any LayerKind {
-    let layout = raw.nodes.first?.positional ?? []
-    let merge: [String: MergeOperation] = [
-      "Add": .add, "Subtract": .subtract, "Multiply": .multiply, "Maximum": .maximum, "Minimum": .minimum,
-    ]
-    if layout.count == 2 {
-      switch (layout[0], layout[1]) {
-      case (.tensor, .tensor):
-        if let operation = merge[raw.className] { return Merge(operation) }
-      case (.tensor, .number(let value)):
-        let constant = Float(value)
-        switch raw.className {
-        case "Add": return Rescaling(scale: [1], offset: [constant])
-        case "Subtract": return Rescaling(scale: [1], offset: [-constant])
-        case "Multiply": return Rescaling(scale: [constant], offset: [0])
-        case "Divide", "TrueDivide":
-          if constant != 0 { return Rescaling(scale: [1 / constant], offset: [0]) }
-        default: break
-        }
-      case (.number(let value), .tensor):
-        let constant = Float(value)
-        switch raw.className {
-        case "Add": return Rescaling(scale: [1], offset: [constant])
-        case "Subtract": return Rescaling(scale: [-1], offset: [constant])
-        case "Multiply": return Rescaling(scale: [constant], offset: [0])
-        default: break
-        }
-      default: break
+  /// Keras 3 operations recorded in a config (`x + 3.0`, `x * y`, `ops.mean(x, axis=1)`), translated by
+  /// `OperationTranslation` into the kinds that compute the same.
+  /// - Throws: `KerasImportError.unsupportedLayer` naming the operation (module and class) and its arguments in
+  ///   words.
+  private func decodeOperation(_ raw: RawLayer, inputShapes: [TensorShape], location: LayerLocation) throws
+    -> any LayerKind
+  {
+    let arguments = raw.nodes.first?.positional ?? []
+    let operation = "the Keras operation \(raw.module.map { $0 + "." } ?? "")\(raw.className)"
+    let call =
+      "\(operation) with arguments (\(OperationTranslation.describe(arguments: arguments, config: raw.config)))"
+    do {
+      if let kind = try OperationTranslation.kerasOperation(
+        className: raw.className, config: raw.config, arguments: arguments, inputShapes: inputShapes)
+      {
+        return kind
       }
+    } catch LayerDecodingFailure.unsupported(let detail) {
+      throw KerasImportError.unsupportedLayer(file: file, layer: location, hint: "\(call) is not supported: \(detail)")
     }
     throw KerasImportError.unsupportedLayer(
       file: file, layer: location,
       hint:
-        "the Keras operation \(raw.module ?? "").\(raw.className) with arguments \(layout) is not supported (kerasvis supports +, -, * between tensors and with constants)"
+        "\(call) is not supported (kerasvis supports arithmetic between tensors and with constants, maximum, minimum, relu, relu6, sigmoid, tanh, softmax, gelu, exp, sqrt, square, log, absolute, clip, mean, max, sum, min, reshape, transpose, expand_dims, squeeze and concatenate)"
     )
   }
 
@@ -174,7 +162,8 @@ struct GraphBuilder {
       }
     }
     func location(_ raw: RawLayer, _ index: Int, _ prefix: String) -> LayerLocation {
-      LayerLocation(path: prefix + raw.name, index: kerasIndex[index], className: raw.className)
+      LayerLocation(
+        path: prefix + raw.name, index: kerasIndex[index], className: raw.className, isOperation: raw.isOperation)
     }
     var indexByName: [String: Int] = [:]
     for (index, raw) in model.layers.enumerated() {

@@ -13,14 +13,9 @@ struct RawReference: Equatable {
 struct RawNode {
   var inputs: [RawReference]
   var arguments: JSONValue
-  /// Keras 3 positional arguments in order: a tensor, or a number (`x + 3.0` records `[tensor, 3.0]`).
+  /// Keras 3 positional arguments in order: a tensor, a list of tensors, a number (`x + 3.0` records
+  /// `[tensor, 3.0]`), or something else.
   var positional: [PositionalArgument] = []
-}
-
-/// One positional argument of a Keras 3 call.
-enum PositionalArgument: Equatable {
-  case tensor
-  case number(Double)
 }
 
 /// One entry of a model config's `layers` list, normalized across Keras 2 and Keras 3.
@@ -36,15 +31,9 @@ struct RawLayer {
   /// Whether the entry is itself a model (a nested Functional or Sequential).
   var isModel: Bool { !isOperation && ["Functional", "Model", "Sequential"].contains(className) }
 
-  /// Whether the entry is a Keras 3 operation (`x + y`, `x * 0.5` on symbolic tensors) rather than a layer:
-  /// it is part of the graph but not of `model.layers`. A `.keras` config names the operation's module; Keras 3's
-  /// legacy `.h5` drops `module`, but an operation's config holds only its `name` (every layer's config also
-  /// records `trainable` and `dtype`).
-  var isOperation: Bool {
-    if let module { return module.hasPrefix("keras.src.ops") || module.hasPrefix("keras.ops") }
-    let operationClasses: Set<String> = ["Add", "Subtract", "Multiply", "Divide", "TrueDivide", "Maximum", "Minimum"]
-    return operationClasses.contains(className) && (config.object.map { Array($0.keys) == ["name"] } ?? false)
-  }
+  /// Whether the entry is a Keras 3 operation (`x + y`, `ops.mean(x, axis=1)` on symbolic tensors) rather than a
+  /// layer: it is part of the graph but not of `model.layers` (set by the parser, see `ModelConfigParser`).
+  var isOperation = false
 }
 
 /// A model config normalized across the Keras 2.0-2.x and Keras 3 formats.
@@ -185,9 +174,19 @@ struct ModelConfigParser {
       }
       nodes = try list.map { try parseNode($0, layer: name) }
     }
+    let module = entry["module"]?.string
     return RawLayer(
       className: className, registeredName: entry["registered_name"]?.string, name: name, config: config,
-      nodes: nodes, module: entry["module"]?.string)
+      nodes: nodes, module: module, isOperation: isOperation(className: className, module: module, config: config))
+  }
+
+  /// Whether an entry is a Keras 3 operation. A `.keras` config names the operation's module
+  /// (`keras.src.ops.numpy`); Keras 3's legacy `.h5` drops `module`, but an operation's config holds only its
+  /// `name` and its own arguments (`axis`), while every layer's config records `trainable` and `dtype`.
+  private func isOperation(className: String, module: String?, config: JSONValue) -> Bool {
+    if let module { return module.hasPrefix("keras.src.ops") || module.hasPrefix("keras.ops") }
+    guard kerasMajorVersion >= 3, className != "InputLayer", let fields = config.object else { return false }
+    return fields.keys.contains("name") && !fields.keys.contains("trainable") && !fields.keys.contains("dtype")
   }
 
   /// Keras 2 nodes are `[[name, node, tensor, kwargs], ...]`; Keras 3 nodes are `{"args": [...], "kwargs": {...}}`
@@ -196,10 +195,7 @@ struct ModelConfigParser {
     if let arguments = node["args"] {
       var references: [RawReference] = []
       try collectKerasTensors(arguments, into: &references, layer: layer, depth: 0)
-      let positional = (arguments.array ?? []).map { value -> PositionalArgument in
-        if let number = value.number { return .number(number) }
-        return .tensor
-      }
+      let positional = (arguments.array ?? []).map(PositionalArgument.init(keras:))
       return RawNode(inputs: references, arguments: node["kwargs"] ?? .object([:]), positional: positional)
     }
     guard var entries = node.array else { throw invalid("layer '\(layer)': an inbound node is not a list") }

@@ -153,6 +153,9 @@ private func sampleKinds() -> [SampleKind] {
     Cropping2D(edges: Edges2D(top: 0, bottom: 1, left: 1, right: 0)),
     UpSampling2D(size: [2, 3], interpolation: "bilinear"),
     Rescaling(scale: [1 / 255], offset: [-1]), CustomScaleLayer(scale: 0.17), LayerScale(projectionDim: 16),
+    Reduce(.max, axis: [1, -1], keepdims: true), Reduce(.mean, axis: [2]),
+    Elementwise(.clip, minimum: -0.5, maximum: 0.25),
+    Elementwise(.clip, maximum: 6), Elementwise(.geluTanh), Elementwise(.log),
   ]
   return kinds.map(SampleKind.init)
 }

@@ -8,8 +8,8 @@ public enum LayerKinds {
     Normalization.self, Activation.self, ReLU.self, LeakyReLU.self, PReLU.self, ELU.self, Softmax.self,
     MaxPooling2D.self, AveragePooling2D.self, GlobalAveragePooling2D.self, GlobalMaxPooling2D.self, Flatten.self,
     Reshape.self, Permute.self, Identity.self, Concatenate.self, Merge.self, ZeroPadding2D.self, Cropping2D.self,
-    UpSampling2D.self, Rescaling.self, CustomScaleLayer.self, LayerScale.self, NestedModel.self,
-    RegisteredLayer.self,
+    UpSampling2D.self, Rescaling.self, CustomScaleLayer.self, LayerScale.self, Reduce.self, Elementwise.self,
+    NestedModel.self, RegisteredLayer.self,
   ]
 
   private static let byClassName: [String: any LayerKind.Type] = {
@@ -25,7 +25,7 @@ public enum LayerKinds {
   }()
 
   /// Every Keras class name kerasvis reads without a registered implementation (aliases included), plus
-  /// `TFOpLambda` (arithmetic with a constant or between tensors).
+  /// `TFOpLambda` (the TensorFlow functions `TFOpLambdaTranslation` translates).
   public static var supportedClassNames: Set<String> {
     Set(byClassName.keys).union([TFOpLambdaTranslation.className])
   }
@@ -68,7 +68,7 @@ public enum LayerKinds {
       }
     }
     if className == TFOpLambdaTranslation.className {
-      if let kind = try TFOpLambdaTranslation.kind(config: config, arguments: context.arguments) {
+      if let kind = try TFOpLambdaTranslation.kind(config: config, context: context) {
         return Decoded(kind: kind, activation: nil)
       }
       if let factory = context.registry.factory(for: className) {
@@ -78,7 +78,7 @@ public enum LayerKinds {
       }
       throw LayerDecodingFailure.unsupported(
         hint:
-          "TFOpLambda '\(config["function"]?.string ?? "?")' with arguments \(context.arguments.jsonText) is not supported (only arithmetic with a constant or between tensors); register a Swift implementation with LayerRegistry.register(className: \"TFOpLambda\")"
+          "\(TFOpLambdaTranslation.describe(function: config["function"]?.string ?? "?", context: context)) is not supported (kerasvis translates arithmetic, activations, reductions, reshapes, transposes, concat, clip_by_value and element-wise math); register a Swift implementation with LayerRegistry.register(className: \"TFOpLambda\")"
       )
     }
     let bare = displayName(ofClass: className)

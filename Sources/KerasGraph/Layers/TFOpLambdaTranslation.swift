@@ -1,12 +1,88 @@
 /// tf.keras's `TFOpLambda` layers, which record a TensorFlow function call: arithmetic with a constant (`x + 3.0`,
-/// `x * (1 / 6)` in MobileNetV3) becomes a `Rescaling`, arithmetic between two tensors a `Merge`. Not a kind of its
-/// own: it translates into the kinds that compute the same.
+/// `x * (1 / 6)` in MobileNetV3) becomes a `Rescaling`, arithmetic between two tensors a `Merge`, activations
+/// (`tf.nn.relu`, `tf.nn.softmax(axis=)`, `tf.nn.gelu`) an `Activation` or `Softmax`, reductions a `Reduce`,
+/// `tf.reshape`/`tf.expand_dims`/`tf.squeeze` a `Reshape`, `tf.transpose` a `Permute`, `tf.concat` a
+/// `Concatenate`, and `sqrt`, `square`, `log`, `abs`, `clip_by_value`, `maximum`/`minimum` with a constant an
+/// `Elementwise`. Not a kind of its own: it translates into the kinds that compute the same.
 enum TFOpLambdaTranslation {
   static let className = "TFOpLambda"
 
-  /// The kind the call computes, or nil when it is not plain arithmetic.
-  static func kind(config: JSONValue, arguments: JSONValue) throws -> (any LayerKind)? {
+  private static let unaryKinds: [String: any LayerKind] = [
+    "nn.relu": Activation(.relu), "nn.relu6": Activation(.relu6), "math.sigmoid": Activation(.sigmoid),
+    "nn.sigmoid": Activation(.sigmoid), "math.tanh": Activation(.tanh), "nn.tanh": Activation(.tanh),
+    "math.exp": Activation(.exponential), "exp": Activation(.exponential), "math.sqrt": Elementwise(.sqrt),
+    "sqrt": Elementwise(.sqrt), "math.square": Elementwise(.square), "square": Elementwise(.square),
+    "math.log": Elementwise(.log), "math.abs": Elementwise(.abs), "abs": Elementwise(.abs),
+  ]
+
+  private static let reductions: [String: ReduceOperation] = [
+    "math.reduce_mean": .mean, "reduce_mean": .mean, "math.reduce_max": .max, "reduce_max": .max,
+    "math.reduce_sum": .sum, "reduce_sum": .sum, "math.reduce_min": .min, "reduce_min": .min,
+  ]
+
+  /// The kind the call computes, or nil when the function is not one kerasvis translates.
+  /// - Throws: `LayerDecodingFailure.unsupported` naming what does not fit, for a known function whose arguments
+  ///   are not supported.
+  static func kind(config: JSONValue, context: LayerDecodingContext) throws -> (any LayerKind)? {
     guard let function = config["function"]?.string else { return nil }
+    do {
+      return try translate(function, arguments: context.arguments, inputs: context.inputShapes)
+    } catch let problem as OperationProblem {
+      throw LayerDecodingFailure.unsupported(
+        hint: "\(describe(function: function, context: context)) is not supported: \(problem.detail)")
+    }
+  }
+
+  /// `the TensorFlow function tf.NAME with arguments (a tensor, y: the number 3.0)`.
+  static func describe(function: String, context: LayerDecodingContext) -> String {
+    let tensors = context.inputShapes.count
+    let hasTensorOperand = context.arguments["y"]?.array?.count == 3
+    let leading = tensors - (hasTensorOperand ? 1 : 0)
+    var parts = [leading == 1 ? "a tensor" : "a list of \(leading) tensors"]
+    for member in context.arguments.object?.members ?? [] where member.key != "name" {
+      parts.append("\(member.key): \(OperationTranslation.words(member.value))")
+    }
+    return "the TensorFlow function tf.\(function) with arguments (\(parts.joined(separator: ", ")))"
+  }
+
+  private static func translate(_ function: String, arguments: JSONValue, inputs: [TensorShape]) throws
+    -> (any LayerKind)?
+  {
+    let input = inputs.first ?? TensorShape([])
+    if function == "concat" {
+      return Concatenate(axis: try OperationTranslation.intField(arguments, "axis"))
+    }
+    if arguments["y"] != nil { return try binary(function, arguments: arguments) }
+    guard inputs.count == 1 else { return nil }
+    if let kind = unaryKinds[function] { return kind }
+    if let operation = reductions[function] {
+      return try OperationTranslation.reduce(
+        operation, axis: arguments["axis"] ?? .null, keepdims: arguments["keepdims"]?.bool ?? false)
+    }
+    switch function {
+    case "nn.softmax", "math.softmax":
+      return Softmax(axis: try OperationTranslation.intList(arguments["axis"] ?? .int(-1), field: "axis"))
+    case "nn.gelu":
+      return arguments["approximate"]?.bool ?? false ? Elementwise(.geluTanh) : Activation(.gelu)
+    case "clip_by_value":
+      return try OperationTranslation.clip(
+        minimum: arguments["clip_value_min"] ?? .null, maximum: arguments["clip_value_max"] ?? .null,
+        names: ("clip_value_min", "clip_value_max"))
+    case "reshape":
+      return try OperationTranslation.reshape(arguments["shape"] ?? .null, field: "shape")
+    case "compat.v1.transpose", "transpose", "transpose_v2", "compat.v2.transpose":
+      return try OperationTranslation.transpose(arguments["perm"] ?? .null, field: "perm", input: input)
+    case "expand_dims":
+      return try OperationTranslation.expandDims(arguments["axis"] ?? .null, input: input)
+    case "compat.v1.squeeze", "squeeze":
+      return try OperationTranslation.squeeze(arguments["axis"] ?? .null, input: input)
+    default:
+      return nil
+    }
+  }
+
+  /// Arithmetic with `y`, a constant or (written as `[layer, node, tensor]`) a second tensor.
+  private static func binary(_ function: String, arguments: JSONValue) throws -> (any LayerKind)? {
     guard let constant = arguments["y"]?.number else {
       // A tensor operand (`x + y`): the config parser appended it as the second input.
       guard arguments["y"]?.array?.count == 3 else { return nil }
@@ -25,8 +101,10 @@ enum TFOpLambdaTranslation {
     case "__operators__.sub", "math.subtract": return Rescaling(scale: [1], offset: [-value])
     case "math.multiply", "__operators__.mul": return Rescaling(scale: [value], offset: [0])
     case "math.truediv", "__operators__.truediv", "math.divide":
-      guard value != 0 else { return nil }
+      guard value != 0 else { throw OperationProblem(detail: "division by zero") }
       return Rescaling(scale: [1 / value], offset: [0])
+    case "math.maximum": return Elementwise(.clip, minimum: value)
+    case "math.minimum": return Elementwise(.clip, maximum: value)
     default: return nil
     }
   }

@@ -305,6 +305,15 @@ extension PlanBuilder {
         try PlainKernels.upSampling(config, label: label, input: inputs[0], outputShape: outputShape, builder: self)
       ]
 
+    case let config as Reduce:
+      return [
+        try PlainKernels.reduce(
+          config.operation, axes: try config.normalizedAxes(rank: inputShape.count), label: label, input: inputs[0],
+          outputShape: outputShape, builder: self)
+      ]
+    case let config as Elementwise:
+      return [try PlainKernels.elementwise(config, label: label, input: inputs[0], builder: self)]
+
     case let registered as RegisteredLayer:
       return [
         try PlainKernels.custom(
