@@ -673,6 +673,76 @@ def normalization_zoo_k3():
     write_gradients("normalization_zoo_k3", model, seeded_input((2, 8, 8, 6), 47), ["gn_groups3_no_center", "unit_spatial"], 48)
 
 
+def ops_zoo_k2():
+    """tf-keras TFOpLambda layers: TensorFlow functions applied to Keras tensors in a Functional model (activations,
+    softmax over an axis, both GELUs, sqrt/abs/square/exp/log, maximum with a constant and a tensor, clip_by_value,
+    concat, the four reductions with int and list axes and keepdims, reshape, transpose, expand_dims, squeeze).
+    The reductions see ties (relu's and clip's flat parts), which share reduce_max's gradient."""
+    L = k2.layers
+    fresh_k2(50)
+    image = k2.Input((4, 4, 6), name="image")
+    x = L.Conv2D(6, 1, name="conv")(image)
+    a = tf.nn.relu(x)
+    parts = [
+        a, tf.nn.relu6(x * 4.0), tf.math.sigmoid(x), tf.math.tanh(x), tf.nn.softmax(x, axis=1),
+        tf.nn.gelu(x, approximate=True), tf.nn.gelu(x), tf.math.sqrt(tf.abs(x) + 1), tf.math.square(x), tf.exp(x),
+        tf.math.log(tf.abs(x) + 1), tf.maximum(x, 0.2), tf.minimum(x, a), tf.clip_by_value(x, -0.5, 0.5),
+    ]
+    cat = tf.concat(parts, axis=-1)  # (4, 4, 84)
+    mean = tf.math.reduce_mean(cat, axis=[1, 2], keepdims=True)  # (1, 1, 84)
+    maxima = tf.math.reduce_max(cat, axis=1)  # (4, 84)
+    sums = tf.math.reduce_sum(cat, 2)  # (4, 4)
+    minima = tf.math.reduce_min(cat, axis=-1, keepdims=True)  # (4, 4, 1)
+    flat = tf.reshape(mean, (-1, 84))
+    head = L.Dense(3, name="head")(flat)
+    transposed = tf.transpose(maxima, perm=[0, 2, 1])  # (84, 4)
+    squeezed = tf.squeeze(tf.expand_dims(sums, axis=1), axis=1)  # (4, 4)
+    model = k2.Model(image, [head, transposed, squeezed, minima], name="ops_zoo_k2")
+    randomize(model, 50)
+    path = os.path.join(MODELS, "ops_zoo_k2.h5")
+    model.save(path)
+    write_json("ops_zoo_k2", k2_report(model))
+    write_io("ops_zoo_k2", model, seeded_input((2, 4, 4, 6), 51), reload=lambda: k2.models.load_model(path, compile=False))
+    write_gradients("ops_zoo_k2", model, seeded_input((2, 4, 4, 6), 51), ["conv", cat._keras_history.layer.name], 52)
+
+
+def ops_zoo_k3():
+    """Keras 3 operations on symbolic tensors (keras.ops: the ops_zoo_k2 functions, plus maximum with the constant
+    first, ops.gelu's approximate default, amax, division by a constant and squeeze without an axis), as .keras and
+    .h5. Operations are not in model.layers; the gradient taps are layers."""
+    L = k3.layers
+    ops = k3.ops
+    fresh_k3(53)
+    image = k3.Input((4, 4, 6), name="image")
+    x = L.Conv2D(6, 1, name="conv")(image)
+    a = ops.relu(x)
+    parts = [
+        a, ops.relu6(x * 4.0), ops.sigmoid(x), ops.tanh(x), ops.softmax(x, axis=1), ops.gelu(x),
+        ops.gelu(x, approximate=False), ops.sqrt(ops.abs(x) + 1), ops.square(x), ops.exp(x), ops.log(ops.abs(x) + 1),
+        ops.maximum(x, 0.2), ops.maximum(0.1, x), ops.minimum(x, a), ops.clip(x, -0.5, 0.5), x / 3.0,
+    ]
+    cat = ops.concatenate(parts, axis=-1)  # (4, 4, 96)
+    mean = ops.mean(cat, axis=[1, 2], keepdims=True)  # (1, 1, 96)
+    maxima = ops.max(cat, axis=1)  # (4, 96)
+    sums = ops.sum(cat, 2)  # (4, 4)
+    minima = ops.min(cat, axis=-1, keepdims=True)  # (4, 4, 1)
+    amax = ops.amax(cat, axis=(1, 2))  # (96,)
+    flat = ops.reshape(mean, (-1, 96))
+    head = L.Dense(3, name="head")(ops.concatenate([flat, amax], axis=-1))
+    transposed = ops.transpose(maxima, (0, 2, 1))  # (96, 4)
+    squeezed = ops.squeeze(ops.expand_dims(sums, 1))  # (4, 4)
+    squeezed_axis = ops.squeeze(ops.expand_dims(minima, -1), axis=-1)  # (4, 4, 1)
+    model = k3.Model(image, [head, transposed, squeezed, squeezed_axis], name="ops_zoo_k3")
+    randomize(model, 53)
+    model.save(os.path.join(MODELS, "ops_zoo_k3.h5"))
+    model.save(os.path.join(MODELS, "ops_zoo_k3.keras"))
+    write_json("ops_zoo_k3", k3_report(model))
+    write_io("ops_zoo_k3", model, seeded_input((2, 4, 4, 6), 54), reload=lambda: k3.models.load_model(os.path.join(MODELS, "ops_zoo_k3.keras"), compile=False))
+    # Keras 3.15's .h5 loader cannot read the operations back ("Unknown layer: 'Absolute'"); the .h5 holds the same
+    # config and weights, which the Swift tests check against these outputs.
+    write_gradients("ops_zoo_k3", model, seeded_input((2, 4, 4, 6), 54), ["conv", "head"], 55)
+
+
 # ----------------------------------------------------------------------------------------------- keras-vis
 
 def write_vis_cases(name, model_file, cases, seed_file, seed_input=None):
@@ -766,6 +836,8 @@ SMALL_BUILDERS = {
     "nested_k3": nested_k3,
     "normalization_zoo_k2": normalization_zoo_k2,
     "normalization_zoo_k3": normalization_zoo_k3,
+    "ops_zoo_k2": ops_zoo_k2,
+    "ops_zoo_k3": ops_zoo_k3,
     "make_vis": make_vis,  # reads the saved inception_v3_narrow.h5 and sequential_cnn.h5
 }
 

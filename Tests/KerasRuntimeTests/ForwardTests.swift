@@ -20,6 +20,9 @@ private let runnableFixtures: [(file: String, topology: String?, name: String)] 
   ("normalization_zoo_k2.h5", nil, "normalization_zoo_k2"),
   ("normalization_zoo_k3.h5", nil, "normalization_zoo_k3"),
   ("normalization_zoo_k3.keras", nil, "normalization_zoo_k3"),
+  ("ops_zoo_k2.h5", nil, "ops_zoo_k2"),
+  ("ops_zoo_k3.h5", nil, "ops_zoo_k3"),
+  ("ops_zoo_k3.keras", nil, "ops_zoo_k3"),
 ]
 
 @Suite("Forward passes equal Keras's")

@@ -15,6 +15,9 @@ private let gradientFixtures: [(file: String, name: String)] = [
   ("nested_k3.keras", "nested_k3"),
   ("normalization_zoo_k2.h5", "normalization_zoo_k2"),
   ("normalization_zoo_k3.keras", "normalization_zoo_k3"),
+  ("ops_zoo_k2.h5", "ops_zoo_k2"),
+  ("ops_zoo_k3.keras", "ops_zoo_k3"),
+  ("ops_zoo_k3.h5", "ops_zoo_k3"),
 ]
 
 @Suite("Backward passes equal TensorFlow's gradients")
