@@ -24,6 +24,8 @@ let package = Package(
       name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
       providers: [.apt(["libhdf5-dev"])]),
     .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
+    // oneDNN 2.6 or 3.x behind one API (the version split, chosen at compile time).
+    .target(name: "CDNNLShim", dependencies: ["CDNNL"], path: "Sources/CDNNLShim"),
     .systemLibrary(
       name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(
@@ -33,7 +35,7 @@ let package = Package(
       name: "KerasModel",
       dependencies: ["HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     .target(name: "NativeFormat", dependencies: ["KerasModel"]),
-    .target(name: "Tensor", dependencies: ["CDNNL", "KerasModel"]),
+    .target(name: "Tensor", dependencies: ["CDNNL", "CDNNLShim", "KerasModel"]),
     .target(name: "KerasVis", dependencies: ["Tensor", "KerasModel"]),
     .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG", "Tensor", "KerasModel"]),
     // Fuzz targets: a replay driver in normal builds, libFuzzer-driven with -sanitize=fuzzer -D FUZZING (tools/fuzz).
