@@ -54,6 +54,13 @@ final class DNNLEngine: @unchecked Sendable {
   let engine: dnnl_engine_t
 
   private init() throws {
+    // CDNNLShim's calls are chosen for the oneDNN major version compiled against; the library must be that one.
+    let loaded = Int(kvdnnl_version())
+    guard loaded / 10000 == Int(KVDNNL_VERSION_MAJOR) else {
+      throw TensorError.dnnl(
+        operation: "loading oneDNN",
+        status: "built for oneDNN \(KVDNNL_VERSION_MAJOR).x, loaded \(loaded / 10000).\(loaded / 100 % 100)")
+    }
     var engine: dnnl_engine_t?
     try check(dnnl_engine_create(&engine, dnnl_cpu, 0), "creating the CPU engine")
     guard let engine else { throw TensorError.dnnl(operation: "creating the CPU engine", status: "no engine") }
