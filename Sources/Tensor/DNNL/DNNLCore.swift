@@ -284,6 +284,9 @@ final class DNNLPrimitive {
   func execute(_ stream: DNNLStream, _ arguments: [(Int32, DNNLMemory)]) throws {
     var args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory) }
     try check(dnnl_primitive_execute(primitive, stream.stream, Int32(args.count), &args), "running \(name)")
+    // OpenMP builds (Debian's, PyPI's onednn-cpu-gomp) run primitives synchronously and this returns at once; a SYCL
+    // build only queues them, and Swift code reads the results next.
+    try stream.wait()
   }
 
   deinit {
