@@ -1,19 +1,28 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Module order (a module imports only modules to its left):
-//   HDF5 -> KerasModel -> Tensor -> KerasVis -> ImageIO;  NativeFormat sits beside KerasModel's readers.
+// Modules, in the direction data flows (a module imports only modules above it in this list):
+//   KerasGraph                 the graph model: Graph, Layer, layer kinds, shapes, weights, JSON (no dependency)
+//   HDF5                       libhdf5 wrapper
+//   KerasReaders               Keras .h5, .keras, weights + topology -> graph (KerasGraph, HDF5, ZIPFoundation)
+//   NativeFormat               the safetensors native format (KerasGraph only)
+//   KerasRuntime               tensors and execution on oneDNN (KerasGraph, CDNNL, CDNNLShim: oneDNN 2.6 or 3.x)
+//   KerasExplain               keras-vis API, later methods, targets, metrics (KerasRuntime, KerasGraph)
+//   Imaging                    PNG/JPEG, resizing, colormaps, overlays, grids (the C image libraries only)
+//   KerasVis                   umbrella: re-exports the public modules; opens any model format; model inputs
+//   KerasVisCLI                the `kerasvis` executable
 let package = Package(
   name: "kerasvis",
   platforms: [.macOS(.v13)],
   products: [
-    .library(name: "HDF5", targets: ["HDF5"]),
-    .library(name: "KerasModel", targets: ["KerasModel"]),
-    .library(name: "Tensor", targets: ["Tensor"]),
     .library(name: "KerasVis", targets: ["KerasVis"]),
-    .library(name: "ImageIO", targets: ["ImageIO"]),
+    .library(name: "KerasGraph", targets: ["KerasGraph"]),
+    .library(name: "KerasReaders", targets: ["KerasReaders"]),
     .library(name: "NativeFormat", targets: ["NativeFormat"]),
-    .executable(name: "kerasvis", targets: ["kerasvis"]),
+    .library(name: "KerasRuntime", targets: ["KerasRuntime"]),
+    .library(name: "KerasExplain", targets: ["KerasExplain"]),
+    .library(name: "Imaging", targets: ["Imaging"]),
+    .executable(name: "kerasvis", targets: ["KerasVisCLI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,35 +39,38 @@ let package = Package(
       name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(
       name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+    .target(name: "KerasGraph"),
     .target(name: "HDF5", dependencies: ["CHDF5"]),
     .target(
-      name: "KerasModel",
-      dependencies: ["HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-    .target(name: "NativeFormat", dependencies: ["KerasModel"]),
-    .target(name: "Tensor", dependencies: ["CDNNL", "CDNNLShim", "KerasModel"]),
-    .target(name: "KerasVis", dependencies: ["Tensor", "KerasModel"]),
-    .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG", "Tensor", "KerasModel"]),
+      name: "KerasReaders",
+      dependencies: ["KerasGraph", "HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+    .target(name: "NativeFormat", dependencies: ["KerasGraph"]),
+    .target(name: "KerasRuntime", dependencies: ["CDNNL", "CDNNLShim", "KerasGraph"]),
+    .target(name: "KerasExplain", dependencies: ["KerasRuntime", "KerasGraph"]),
+    .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"]),
+    .target(
+      name: "KerasVis",
+      dependencies: ["KerasGraph", "KerasReaders", "NativeFormat", "KerasRuntime", "KerasExplain", "Imaging"]),
     // Fuzz targets: a replay driver in normal builds, libFuzzer-driven with -sanitize=fuzzer -D FUZZING (tools/fuzz).
+    .executableTarget(name: "kerasvis-fuzz", dependencies: ["KerasVis"], path: "Sources/kerasvis-fuzz"),
     .executableTarget(
-      name: "kerasvis-fuzz", dependencies: ["KerasModel", "ImageIO", "NativeFormat"], path: "Sources/kerasvis-fuzz"),
-    .executableTarget(
-      name: "kerasvis",
+      name: "KerasVisCLI",
+      dependencies: ["KerasVis", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    // Test support shared by the test targets: fixture paths, allClose, .npy views, the kerasvis runner, scratch
+    // folders, seeded inputs (KerasRuntime for NPY, Tensor and SeededGenerator; KerasGraph for graph inputs).
+    .target(name: "TestSupport", dependencies: ["KerasRuntime", "KerasGraph"], path: "Tests/TestSupport"),
+    .testTarget(name: "KerasGraphTests", dependencies: ["KerasGraph"]),
+    .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+    .testTarget(name: "KerasReadersTests", dependencies: ["KerasReaders", "HDF5", "TestSupport"]),
+    .testTarget(name: "NativeFormatTests", dependencies: ["KerasVis", "KerasVisCLI", "TestSupport"]),
+    .testTarget(name: "KerasRuntimeTests", dependencies: ["KerasRuntime", "KerasReaders", "TestSupport"]),
+    .testTarget(name: "KerasExplainTests", dependencies: ["KerasVis", "TestSupport"]),
+    .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+    .testTarget(
+      name: "KerasVisCLITests",
       dependencies: [
-        "KerasModel", "NativeFormat", "Tensor", "KerasVis", "ImageIO",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "KerasVisCLI", "KerasVis", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], path: "Tests/HDF5Tests"),
-    .testTarget(
-      name: "KerasModelTests", dependencies: ["KerasModel", "HDF5"], path: "Tests/KerasModelTests"),
-    .testTarget(
-      name: "NativeFormatTests", dependencies: ["NativeFormat", "KerasModel", "Tensor", "kerasvis"],
-      path: "Tests/NativeFormatTests"),
-    .testTarget(name: "TensorTests", dependencies: ["Tensor", "KerasModel"], path: "Tests/TensorTests"),
-    .testTarget(
-      name: "KerasVisTests", dependencies: ["KerasVis", "Tensor", "KerasModel", "ImageIO"],
-      path: "Tests/KerasVisTests"),
-    .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], path: "Tests/ImageIOTests"),
-    .testTarget(
-      name: "kerasvisTests", dependencies: ["kerasvis", "KerasModel", "Tensor"], path: "Tests/kerasvisTests"),
+    .testTarget(name: "TestSupportTests", dependencies: ["TestSupport", "KerasRuntime"]),
   ]
 )

@@ -7,6 +7,7 @@ the engine runs, a seeded input and Keras's output (`NAME.input.npy`, `NAME.outp
 
     pip install tensorflow-cpu==2.21.0 tf-keras==2.21.0 keras h5py scipy pillow
     python3 tools/make_fixtures.py            # the small committed fixtures
+    python3 tools/make_fixtures.py --only normalization_zoo_k2 normalization_zoo_k3   # just those builders
     python3 tools/make_fixtures.py --zoo      # full-size keras.applications models into zoo/ (not committed)
 
 Keras 2 files are written with tf-keras 2.21 (`import tf_keras`), Keras 3 files with Keras 3 (`import keras`).
@@ -607,6 +608,71 @@ def nested_k3():
     write_gradients("nested_k3", model, seeded_input((2, 16, 16, 3), 20), ["func_block"], 40)
 
 
+def load_k3_h5(path):
+    """Keras 3's .h5 loader with the layers' `axis` as the file has it. Keras 3.15's legacy model_from_config drops
+    an `axis` that is a list of two or more (UnitNormalization(axis=[1, 2]) comes back with its default -1; see
+    keras-team/keras#20963, fixed there only for ints); the file holds the right value."""
+    model = k3.models.load_model(path, compile=False)
+    with h5py.File(path, "r") as file:
+        config = json.loads(file.attrs["model_config"])
+    for layer in config["config"]["layers"]:
+        axis = layer["config"].get("axis")
+        if isinstance(axis, list) and len(axis) > 1:
+            model.get_layer(layer["config"]["name"]).axis = axis
+    return model
+
+
+def _normalization_zoo(keras_module, name):
+    """The normalization_zoo model in tf-keras or Keras 3: Identity, UnitNormalization over the channels (default
+    and explicit axis) and over height and width, GroupNormalization with 2, 3, 6 (instance norm) and -1 (one per
+    channel, which Keras turns into the channel count when building, so the files say 6) groups, without beta,
+    without gamma, with non-default epsilons, and on a Dense output of rank 2. Every branch reaches the output."""
+    L = keras_module.layers
+    image = keras_module.Input((8, 8, 6), name="image")
+    x = L.Identity()(image)
+    gn2 = L.GroupNormalization(groups=2, name="gn_groups2")(x)
+    c1 = L.Conv2D(6, 3, padding="same", activation="tanh")(gn2)
+    gn3 = L.GroupNormalization(groups=3, center=False, name="gn_groups3_no_center")(c1)
+    instance = L.GroupNormalization(groups=6, name="gn_instance")(x)
+    per_channel = L.GroupNormalization(groups=-1, epsilon=1e-5, name="gn_per_channel")(c1)
+    c2 = L.Conv2D(6, 1, activation="elu")(L.Add()([gn3, instance]))
+    no_scale = L.GroupNormalization(groups=2, scale=False, epsilon=0.05, name="gn_no_scale")(c2)
+    unit_channels = L.UnitNormalization(name="unit_channels")(no_scale)  # axis=-1 by default
+    unit_axis3 = L.UnitNormalization(axis=3, name="unit_axis3")(c1)
+    unit_spatial = L.UnitNormalization(axis=[1, 2], name="unit_spatial")(per_channel)
+    cat = L.Concatenate()([unit_channels, unit_axis3, unit_spatial])
+    gap = L.GlobalAveragePooling2D()(cat)
+    dense = L.Dense(12, activation="elu")(gap)
+    gn_dense = L.GroupNormalization(groups=4, epsilon=1e-4, name="gn_dense")(dense)
+    outputs = L.Dense(3, activation="softmax", name="predictions")(gn_dense)
+    return keras_module.Model(image, outputs, name=name)
+
+
+def normalization_zoo_k2():
+    """tf-keras Identity, UnitNormalization and GroupNormalization (see _normalization_zoo)."""
+    fresh_k2(43)
+    model = _normalization_zoo(k2, "normalization_zoo_k2")
+    randomize(model, 43)
+    model.save(os.path.join(MODELS, "normalization_zoo_k2.h5"))
+    write_json("normalization_zoo_k2", k2_report(model))
+    write_io("normalization_zoo_k2", model, seeded_input((2, 8, 8, 6), 44), reload=lambda: k2.models.load_model(os.path.join(MODELS, "normalization_zoo_k2.h5"), compile=False))
+    write_gradients("normalization_zoo_k2", model, seeded_input((2, 8, 8, 6), 44), ["gn_groups3_no_center", "unit_spatial"], 45)
+
+
+def normalization_zoo_k3():
+    """Keras 3 Identity, UnitNormalization and GroupNormalization (see _normalization_zoo), as .keras and .h5."""
+    fresh_k3(46)
+    model = _normalization_zoo(k3, "normalization_zoo_k3")
+    randomize(model, 46)
+    model.save(os.path.join(MODELS, "normalization_zoo_k3.h5"))
+    model.save(os.path.join(MODELS, "normalization_zoo_k3.keras"))
+    write_json("normalization_zoo_k3", k3_report(model))
+    write_io("normalization_zoo_k3", model, seeded_input((2, 8, 8, 6), 47), reload=lambda: k3.models.load_model(os.path.join(MODELS, "normalization_zoo_k3.keras"), compile=False))
+    # The same files again, checking that the .h5 gives them too.
+    write_io("normalization_zoo_k3", model, seeded_input((2, 8, 8, 6), 47), reload=lambda: load_k3_h5(os.path.join(MODELS, "normalization_zoo_k3.h5")))
+    write_gradients("normalization_zoo_k3", model, seeded_input((2, 8, 8, 6), 47), ["gn_groups3_no_center", "unit_spatial"], 48)
+
+
 # ----------------------------------------------------------------------------------------------- keras-vis
 
 def write_vis_cases(name, model_file, cases, seed_file, seed_input=None):
@@ -683,21 +749,33 @@ def make_vis():
     ], "vis/sequential_cnn_activation.seed.npy", seed_input=start)
 
 
-def make_small():
+SMALL_BUILDERS = {
+    # name (a function's, for --only): the step of make_small, in order
+    "inception_v3_narrow": inception_v3_narrow,
+    "sequential_cnn": sequential_cnn,
+    "legacy_strings": lambda: legacy_strings(os.path.join(MODELS, "sequential_cnn.h5")),  # after sequential_cnn
+    "nested_mobilenet": nested_mobilenet,
+    "weights_only": weights_only,
+    "weights_only_k3": weights_only_k3,
+    "layer_zoo_k2": layer_zoo_k2,
+    "long_names": long_names,
+    "fully_convolutional": fully_convolutional,
+    "float16_dense": float16_dense,
+    "lambda_layer": lambda_layer,
+    "layer_zoo_k3": layer_zoo_k3,
+    "nested_k3": nested_k3,
+    "normalization_zoo_k2": normalization_zoo_k2,
+    "normalization_zoo_k3": normalization_zoo_k3,
+    "make_vis": make_vis,  # reads the saved inception_v3_narrow.h5 and sequential_cnn.h5
+}
+
+
+def make_small(only=None):
+    """The committed fixtures; with `only` (names in SMALL_BUILDERS), just those builders, in SMALL_BUILDERS's order."""
     os.makedirs(MODELS, exist_ok=True)
-    inception_v3_narrow()
-    legacy_strings(sequential_cnn())
-    nested_mobilenet()
-    weights_only()
-    weights_only_k3()
-    layer_zoo_k2()
-    long_names()
-    fully_convolutional()
-    float16_dense()
-    lambda_layer()
-    layer_zoo_k3()
-    nested_k3()
-    make_vis()
+    for name, build in SMALL_BUILDERS.items():
+        if only is None or name in only:
+            build()
 
 
 # ----------------------------------------------------------------------------------------------- zoo
@@ -752,12 +830,17 @@ def make_zoo(names):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--vis", action="store_true", help="only the keras-vis fixtures (Tests/Fixtures/vis)")
-    parser.add_argument("--zoo", nargs="*", metavar="MODEL",
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--vis", action="store_true", help="only the keras-vis fixtures (Tests/Fixtures/vis)")
+    choice.add_argument("--only", nargs="+", metavar="NAME", choices=list(SMALL_BUILDERS),
+                        help=f"only these builders of the small fixtures (some of: {', '.join(SMALL_BUILDERS)})")
+    choice.add_argument("--zoo", nargs="*", metavar="MODEL",
                         help=f"write full-size models into zoo/ (all, or some of: {', '.join(ZOO_MODELS)})")
     arguments = parser.parse_args()
     if arguments.vis:
         make_vis()
+    elif arguments.only is not None:
+        make_small(arguments.only)
     elif arguments.zoo is not None:
         make_zoo(arguments.zoo or list(ZOO_MODELS))
     else:

@@ -17,7 +17,7 @@ Writes (everything is seeded; TensorFlow's CPU kernels may still differ in the l
 - `Samples/README.md`: the task, the classes, the accuracy on held-out pictures and Grad-CAM's pointing-game
   hit rate (both measured here);
 - `Tests/Fixtures/pointing/NNN.png` and `boxes.json`: 100 further held-out pictures with their shape's bounding
-  box, for the pointing-game test (`Tests/KerasVisTests/PointingGameTests.swift`).
+  box, for the pointing-game test (`Tests/KerasExplainTests/PointingGameTests.swift`).
 """
 
 import json
@@ -206,7 +206,7 @@ the softmax does not saturate and its gradients, which Grad-CAM uses, stay infor
   `visualize_cam` for the predicted class, at `last_conv` (index {last_conv}, the last feature map and also
   keras-vis's automatic choice), falls inside the shape's bounding box in **{hit_rate:.0%}** of them
   ({linear_hit_rate:.0%} with the softmax swapped to linear). These are the TensorFlow port of keras-vis in
-  `tools/kerasvis_reference.py`; `Tests/KerasVisTests/PointingGameTests.swift` measures the same with kerasvis
+  `tools/kerasvis_reference.py`; `Tests/KerasExplainTests/PointingGameTests.swift` measures the same with kerasvis
   and requires at least 90%.
 {misses}
 

@@ -1,4 +1,4 @@
-import KerasModel
+import KerasGraph
 
 /// Reads the native graph description back into a `Graph`, attaching the weights from the mapped file, and checks
 /// everything the importer guarantees about a graph (values in range, connections that exist and form no cycle,
@@ -12,6 +12,9 @@ struct GraphDecoder {
   /// The mapped file and the offset of its data section.
   let storage: MappedFile
   let dataStart: Int
+  /// The description's `format_version`: version 1 wrote a few fields under other names (`axes`), so only files
+  /// of version 2 and later must hold every field their kind writes.
+  var formatVersion = NativeModelFile.formatVersion
 
   /// The deepest nesting of models accepted.
   static let maximumModelDepth = 32
@@ -26,43 +29,43 @@ struct GraphDecoder {
     .invalidGraph(file: file, path: path, detail: detail)
   }
 
-  private func members(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> [JSONMember] {
+  private func members(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> [JSONMember] {
     guard case .object(let object) = node else { throw failure(path, "expected an object, found \(node.kind)") }
     return object.members
   }
 
-  private func field(_ node: JSONNode, _ key: String, _ path: String) throws(NativeFormatError) -> JSONNode {
+  private func field(_ node: JSONValue, _ key: String, _ path: String) throws(NativeFormatError) -> JSONValue {
     guard case .object = node else { throw failure(path, "expected an object, found \(node.kind)") }
     guard let value = node[key] else { throw failure(path + "." + key, "missing") }
     return value
   }
 
-  private func list(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> [JSONNode] {
+  private func list(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> [JSONValue] {
     guard case .array(let elements) = node else { throw failure(path, "expected a list, found \(node.kind)") }
     return elements
   }
 
-  private func string(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> String {
+  private func string(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> String {
     guard case .string(let text) = node else { throw failure(path, "expected a string, found \(node.kind)") }
     return text
   }
 
-  private func bool(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> Bool {
+  private func bool(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> Bool {
     guard case .bool(let flag) = node else { throw failure(path, "expected true or false, found \(node.kind)") }
     return flag
   }
 
-  private func int(_ node: JSONNode, _ path: String, in range: ClosedRange<Int>) throws(NativeFormatError) -> Int {
-    guard case .number(let text) = node, let value = Int(text), range.contains(value) else {
+  private func int(_ node: JSONValue, _ path: String, in range: ClosedRange<Int>) throws(NativeFormatError) -> Int {
+    guard case .number(let number) = node, let value = Int(number.text), range.contains(value) else {
       throw failure(path, "expected an integer in \(range.lowerBound)...\(range.upperBound), found \(node.kind)")
     }
     return value
   }
 
-  private func float(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> Float {
+  private func float(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> Float {
     switch node {
-    case .number(let text):
-      if let value = Float(text) { return value }
+    case .number(let number):
+      if let value = Float(number.text) { return value }
     case .string("NaN"): return .nan
     case .string("Infinity"): return .infinity
     case .string("-Infinity"): return -.infinity
@@ -71,7 +74,7 @@ struct GraphDecoder {
     throw failure(path, "expected a number, found \(node.kind)")
   }
 
-  private func ints(_ node: JSONNode, _ path: String, in range: ClosedRange<Int>, count: Int? = nil)
+  private func ints(_ node: JSONValue, _ path: String, in range: ClosedRange<Int>, count: Int? = nil)
     throws(NativeFormatError) -> [Int]
   {
     let elements = try list(node, path)
@@ -84,7 +87,7 @@ struct GraphDecoder {
     return values
   }
 
-  private func floats(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> [Float] {
+  private func floats(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> [Float] {
     let elements = try list(node, path)
     var values: [Float] = []
     values.reserveCapacity(elements.count)
@@ -92,7 +95,7 @@ struct GraphDecoder {
     return values
   }
 
-  private func shape(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> TensorShape {
+  private func shape(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> TensorShape {
     let elements = try list(node, path)
     guard (1...NativeFormatLimits.maximumRank).contains(elements.count) else {
       throw failure(
@@ -118,7 +121,7 @@ struct GraphDecoder {
     return TensorShape(dimensions)
   }
 
-  private func source(_ node: JSONNode, _ path: String) throws(NativeFormatError) -> TensorSource {
+  private func source(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> TensorSource {
     let fields = try members(node, path)
     let limit = Int(Int32.max)
     if let input = node["input"], fields.count == 1 {
@@ -140,16 +143,18 @@ struct GraphDecoder {
   // MARK: Graphs
 
   /// The graph of a description root `{"format_version": 1, "model": {...}}`.
-  func decodeRoot(_ root: JSONNode) throws(NativeFormatError) -> Graph {
+  func decodeRoot(_ root: JSONValue) throws(NativeFormatError) -> Graph {
     guard case .object = root else { throw failure("", "the graph description must be an object, found \(root.kind)") }
-    guard case .number(let text)? = root["format_version"], let version = Int(text) else {
+    guard case .number(let number)? = root["format_version"], let version = Int(number.text) else {
       throw failure("format_version", "missing or not an integer")
     }
     guard version <= NativeModelFile.formatVersion else {
       throw .unsupportedFormatVersion(file: file, found: version, supported: NativeModelFile.formatVersion)
     }
     guard version >= 1 else { throw failure("format_version", "expected 1 or more, found \(version)") }
-    return try decodeGraph(try field(root, "model", ""), path: "model", layerPrefix: "", depth: 0)
+    var decoder = self
+    decoder.formatVersion = version
+    return try decoder.decodeGraph(try field(root, "model", ""), path: "model", layerPrefix: "", depth: 0)
   }
 
   /// A layer whose weights are still references to tensors.
@@ -159,7 +164,7 @@ struct GraphDecoder {
     var path: String
   }
 
-  private func decodeGraph(_ node: JSONNode, path: String, layerPrefix: String, depth: Int)
+  private func decodeGraph(_ node: JSONValue, path: String, layerPrefix: String, depth: Int)
     throws(NativeFormatError) -> Graph
   {
     guard depth < GraphDecoder.maximumModelDepth else {
@@ -204,7 +209,7 @@ struct GraphDecoder {
     var graph = Graph(
       name: name, kind: kind, layers: layers.map(\.layer), inputs: inputs, outputs: outputs,
       operations: operations.map(\.layer))
-    try validate(graph, layers: layers, operations: operations, path: path)
+    try validate(graph, layerPrefix: layerPrefix)
     for index in layers.indices {
       graph.layers[index].weights = try attachWeights(layers[index], graph: graph)
     }
@@ -214,16 +219,16 @@ struct GraphDecoder {
     return graph
   }
 
-  private func decodeLayer(_ node: JSONNode, path: String, position: Int, layerPrefix: String, depth: Int)
+  private func decodeLayer(_ node: JSONValue, path: String, position: Int, layerPrefix: String, depth: Int)
     throws(NativeFormatError) -> PendingLayer
   {
     let index = try int(try field(node, "index", path), path + ".index", in: position...position)
     let name = try string(try field(node, "name", path), path + ".name")
     let className = try string(try field(node, "class_name", path), path + ".class_name")
     let trainable = try bool(try field(node, "trainable", path), path + ".trainable")
-    let config = node["keras_config"]?.jsonValue ?? .object([:])
+    let config = node["keras_config"] ?? .object([:])
     let layerPath = layerPrefix + name
-    let operation = try decodeOperation(
+    let (kind, activation) = try decodeKind(
       try field(node, "op", path), path: path + ".op", layerPath: layerPath, depth: depth)
     var weights: [(name: String, tensor: String)] = []
     for (position, entry) in try list(try field(node, "weights", path), path + ".weights").enumerated() {
@@ -248,291 +253,67 @@ struct GraphDecoder {
         shapes.append(try shape(shapeNode, "\(entryPath).output_shapes[\(slot)]"))
       }
       nodes.append(
-        Node(inputs: sources, outputShapes: shapes, arguments: entry["arguments"]?.jsonValue ?? .object([:])))
+        Node(inputs: sources, outputShapes: shapes, arguments: entry["arguments"] ?? .object([:])))
     }
     guard !nodes.isEmpty else { throw failure(path + ".nodes", "a layer has at least one call") }
     let layer = Layer(
-      index: index, name: name, className: className, config: config, operation: operation, nodes: nodes,
+      index: index, name: name, className: className, config: config, kind: kind, activation: activation, nodes: nodes,
       trainable: trainable)
     return PendingLayer(layer: layer, weights: weights, path: layerPath)
   }
 
-  // MARK: Operations
+  // MARK: Layer kinds
 
-  private func decodeOperation(_ node: JSONNode, path: String, layerPath: String, depth: Int)
-    throws(NativeFormatError) -> LayerOperation
+  /// The layer's kind from its `op` object, through the same Codable config decoding the Keras readers use, and
+  /// the `activation` of kinds that have one.
+  private func decodeKind(_ node: JSONValue, path: String, layerPath: String, depth: Int)
+    throws(NativeFormatError) -> (kind: any LayerKind, activation: ActivationFunction?)
   {
     let name = try string(try field(node, "op", path), path + ".op")
-    let sizeLimit = 1 << 20
-    let countLimit = 1 << 24
-    func value(_ key: String) throws(NativeFormatError) -> JSONNode { try field(node, key, path) }
-    func intField(_ key: String, _ range: ClosedRange<Int>) throws(NativeFormatError) -> Int {
-      try int(try value(key), path + "." + key, in: range)
+    if name == "model" {
+      let graph = try decodeGraph(
+        try field(node, "graph", path), path: path + ".graph", layerPrefix: layerPath + "/", depth: depth + 1)
+      return (NestedModel(graph: graph), nil)
     }
-    func pair(_ key: String, minimum: Int = 1) throws(NativeFormatError) -> [Int] {
-      try ints(try value(key), path + "." + key, in: minimum...sizeLimit, count: 2)
-    }
-    func flag(_ key: String) throws(NativeFormatError) -> Bool { try bool(try value(key), path + "." + key) }
-    func number(_ key: String) throws(NativeFormatError) -> Float { try float(try value(key), path + "." + key) }
-    func axes(_ key: String) throws(NativeFormatError) -> [Int] {
-      try ints(try value(key), path + "." + key, in: 1...(NativeFormatLimits.maximumRank - 1))
-    }
-    func padding(_ key: String = "padding") throws(NativeFormatError) -> Padding {
-      let text = try string(try value(key), path + "." + key)
-      guard let padding = Padding(rawValue: text) else {
-        throw failure(path + "." + key, "expected 'valid' or 'same', found '\(text)'")
-      }
-      return padding
-    }
-    func activation(_ key: String = "activation") throws(NativeFormatError) -> ActivationFunction {
-      let text = try string(try value(key), path + "." + key)
-      guard let function = ActivationFunction(rawValue: text) else {
-        throw failure(path + "." + key, "unknown activation '\(text)'")
-      }
-      return function
-    }
-    func edges(_ key: String) throws(NativeFormatError) -> Edges2D {
-      let rows = try list(try value(key), path + "." + key)
-      guard rows.count == 2 else { throw failure(path + "." + key, "expected [[top, bottom], [left, right]]") }
-      let vertical = try ints(rows[0], path + "." + key + "[0]", in: 0...sizeLimit, count: 2)
-      let horizontal = try ints(rows[1], path + "." + key + "[1]", in: 0...sizeLimit, count: 2)
-      return Edges2D(top: vertical[0], bottom: vertical[1], left: horizontal[0], right: horizontal[1])
-    }
-    func optionalFloats(_ key: String) throws(NativeFormatError) -> [Float]? {
-      let node = try value(key)
-      if case .null = node { return nil }
-      return try floats(node, path + "." + key)
-    }
-
-    switch name {
-    case "input":
-      return .input
-    case "conv2d":
-      return .convolution2D(
-        Convolution2DConfig(
-          filters: try intField("filters", 1...countLimit), kernelSize: try pair("kernel_size"),
-          strides: try pair("strides"), padding: try padding(), dilation: try pair("dilation_rate"),
-          groups: try intField("groups", 1...countLimit), useBias: try flag("use_bias"), activation: try activation()))
-    case "depthwise_conv2d":
-      return .depthwiseConvolution2D(
-        DepthwiseConvolution2DConfig(
-          kernelSize: try pair("kernel_size"), strides: try pair("strides"), padding: try padding(),
-          dilation: try pair("dilation_rate"), depthMultiplier: try intField("depth_multiplier", 1...countLimit),
-          useBias: try flag("use_bias"), activation: try activation()))
-    case "separable_conv2d":
-      return .separableConvolution2D(
-        SeparableConvolution2DConfig(
-          filters: try intField("filters", 1...countLimit), kernelSize: try pair("kernel_size"),
-          strides: try pair("strides"), padding: try padding(), dilation: try pair("dilation_rate"),
-          depthMultiplier: try intField("depth_multiplier", 1...countLimit), useBias: try flag("use_bias"),
-          activation: try activation()))
-    case "conv2d_transpose":
-      let outputPadding: [Int]?
-      if case .null = try value("output_padding") {
-        outputPadding = nil
-      } else {
-        outputPadding = try pair("output_padding", minimum: 0)
-      }
-      return .transposedConvolution2D(
-        TransposedConvolution2DConfig(
-          filters: try intField("filters", 1...countLimit), kernelSize: try pair("kernel_size"),
-          strides: try pair("strides"), padding: try padding(), dilation: try pair("dilation_rate"),
-          outputPadding: outputPadding, useBias: try flag("use_bias"), activation: try activation()))
-    case "dense":
-      return .dense(
-        DenseConfig(
-          units: try intField("units", 1...countLimit), useBias: try flag("use_bias"), activation: try activation()))
-    case "batch_normalization":
-      return .batchNormalization(
-        BatchNormalizationConfig(
-          axis: try intField("axis", 1...(NativeFormatLimits.maximumRank - 1)), epsilon: try number("epsilon"),
-          center: try flag("center"), scale: try flag("scale")))
-    case "layer_normalization":
-      return .layerNormalization(
-        LayerNormalizationConfig(
-          axes: try axes("axes"), epsilon: try number("epsilon"), center: try flag("center"), scale: try flag("scale"),
-          rmsScaling: try flag("rms_scaling")))
-    case "activation":
-      return .activation(try activation())
-    case "relu":
-      let maxValue: Float?
-      if case .null = try value("max_value") { maxValue = nil } else { maxValue = try number("max_value") }
-      return .relu(
-        ReLUConfig(maxValue: maxValue, negativeSlope: try number("negative_slope"), threshold: try number("threshold")))
-    case "leaky_relu":
-      return .leakyReLU(negativeSlope: try number("negative_slope"))
-    case "prelu":
-      return .parametricReLU(sharedAxes: try axes("shared_axes"))
-    case "elu":
-      return .elu(alpha: try number("alpha"))
-    case "softmax":
-      return .softmax(axes: try axes("axes"))
-    case "max_pooling2d", "average_pooling2d":
-      let pooling = Pooling2DConfig(
-        poolSize: try pair("pool_size"), strides: try pair("strides"), padding: try padding())
-      return name == "max_pooling2d" ? .maxPooling2D(pooling) : .averagePooling2D(pooling)
-    case "global_average_pooling2d":
-      return .globalAveragePooling2D(keepDims: try flag("keepdims"))
-    case "global_max_pooling2d":
-      return .globalMaxPooling2D(keepDims: try flag("keepdims"))
-    case "flatten":
-      return .flatten
-    case "reshape":
-      let target = try ints(try value("target_shape"), path + ".target_shape", in: -1...GraphDecoder.maximumDimension)
-      guard target.count < NativeFormatLimits.maximumRank, !target.contains(0), target.filter({ $0 == -1 }).count <= 1
-      else {
-        throw failure(path + ".target_shape", "expected positive sizes and at most one -1, found \(target)")
-      }
-      var product = 1
-      for size in target where size > 0 {
-        let (next, overflow) = product.multipliedReportingOverflow(by: size)
-        guard !overflow, next <= GraphDecoder.maximumElements else {
-          throw failure(path + ".target_shape", "more than \(GraphDecoder.maximumElements) elements")
-        }
-        product = next
-      }
-      return .reshape(targetShape: target)
-    case "permute":
-      let dimensions = try axes("dims")
-      guard dimensions.sorted() == Array(1..<(dimensions.count + 1)) else {
-        throw failure(path + ".dims", "expected a permutation of 1...\(dimensions.count), found \(dimensions)")
-      }
-      return .permute(dimensions: dimensions)
-    case "identity":
-      return .identity
-    case "concatenate":
-      return .concatenate(axis: try intField("axis", 1...(NativeFormatLimits.maximumRank - 1)))
-    case "add", "subtract", "multiply", "average", "maximum", "minimum":
-      return .merge(MergeOperation(rawValue: name) ?? .add)
-    case "zero_padding2d":
-      return .zeroPadding2D(try edges("padding"))
-    case "cropping2d":
-      return .cropping2D(try edges("cropping"))
-    case "up_sampling2d":
-      let interpolation = try string(try value("interpolation"), path + ".interpolation")
-      guard ["nearest", "bilinear"].contains(interpolation) else {
-        throw failure(path + ".interpolation", "expected 'nearest' or 'bilinear', found '\(interpolation)'")
-      }
-      return .upSampling2D(UpSampling2DConfig(size: try pair("size"), interpolation: interpolation))
-    case "rescaling":
-      return .rescaling(
-        RescalingConfig(
-          scale: try floats(try value("scale"), path + ".scale"),
-          offset: try floats(try value("offset"), path + ".offset")))
-    case "normalization":
-      return .normalization(
-        NormalizationConfig(
-          axes: try axes("axes"), mean: try optionalFloats("mean"), variance: try optionalFloats("variance"),
-          invert: try flag("invert")))
-    case "scaled_sum":
-      return .scaledSum(scale: try number("scale"))
-    case "layer_scale":
-      return .layerScale(projectionDimension: try intField("projection_dim", 1...countLimit))
-    case "model":
-      return .model(
-        try decodeGraph(try value("graph"), path: path + ".graph", layerPrefix: layerPath + "/", depth: depth + 1))
-    case "custom":
-      let className = try string(try value("class_name"), path + ".class_name")
-      guard let factory = registry.factory(for: className) else {
+    if name == "custom" {
+      let className = try string(try field(node, "class_name", path), path + ".class_name")
+      guard registry.factory(for: className) != nil else {
         throw .customLayerNotRegistered(file: file, layer: layerPath, className: className)
       }
-      do {
-        return .custom(className: className, implementation: try factory(try value("config").jsonValue))
-      } catch let error as NativeFormatError {
-        throw error
-      } catch {
-        throw .inconsistentGraph(
-          file: file, layer: layerPath, detail: "the registered implementation of '\(className)' failed: \(error)")
+    }
+    let context = LayerDecodingContext(file: file, source: .native, registry: registry)
+    do {
+      let decoded = try LayerKinds.decodeNative(operation: node, context: context)
+      if formatVersion >= 2 {
+        // Every field the kind writes must be there: a damaged file does not fall back to Keras's defaults.
+        let written = try LayerKinds.encodeNative(decoded.kind, activation: decoded.activation)
+        for key in written.object?.keys ?? [] where node[key] == nil {
+          throw failure(path + "." + key, "missing")
+        }
       }
-    default:
-      throw failure(path + ".op", "unknown operation '\(name)'")
+      return (decoded.kind, decoded.activation)
+    } catch let error as LayerDecodingFailure {
+      throw failure(path + ".op", "unknown operation '\(name)' (\(error))")
+    } catch let error as LayerConfigError {
+      throw failure(path + "." + error.field, error.detail)
+    } catch let error as DecodingError {
+      let (field, detail) = error.fieldAndDetail
+      throw failure(path + "." + field, detail)
+    } catch let error as NativeFormatError {
+      throw error
+    } catch {
+      throw .inconsistentGraph(file: file, layer: layerPath, detail: "\(error)")
     }
   }
 
   // MARK: Validation
 
-  private func validate(_ graph: Graph, layers: [PendingLayer], operations: [PendingLayer], path: String)
-    throws(NativeFormatError)
-  {
-    func check(_ source: TensorSource, consumer: String) throws(NativeFormatError) {
-      guard graph.shape(of: source) != nil else {
-        throw .inconsistentGraph(file: file, layer: consumer, detail: "reads \(source), which does not exist")
-      }
-    }
-    for (position, input) in graph.inputs.enumerated() {
-      guard let index = input.layerIndex else { continue }
-      guard graph.layers.indices.contains(index), case .input = graph.layers[index].operation else {
-        throw failure("\(path).inputs[\(position)].layer", "\(index) is not the index of an InputLayer")
-      }
-    }
-    for output in graph.outputs { try check(output, consumer: layers.first?.path ?? graph.name) }
-    for (pending, layer) in zip(layers + operations, graph.layers + graph.operations) {
-      for node in layer.nodes {
-        for input in node.inputs { try check(input, consumer: pending.path) }
-      }
-    }
-    try checkAcyclic(graph, names: (layers + operations).map(\.path))
-    for (pending, layer) in zip(layers + operations, graph.layers + graph.operations) {
-      for (position, node) in layer.nodes.enumerated() {
-        // Sources were checked above, so every shape exists.
-        let inputShapes = node.inputs.compactMap { graph.shape(of: $0) }
-        if case .model(let inner) = layer.operation {
-          try checkNestedInputs(inputShapes, inner, layer: pending.path)
-        }
-        let computed: [TensorShape]
-        do {
-          if position == 0 {
-            _ = try layer.operation.expectedWeights(inputShapes: inputShapes)
-          }
-          computed = try layer.operation.outputShapes(inputs: inputShapes)
-        } catch {
-          throw .inconsistentGraph(file: file, layer: pending.path, detail: "call \(position): \(error)")
-        }
-        guard computed == node.outputShapes else {
-          throw .inconsistentGraph(
-            file: file, layer: pending.path,
-            detail:
-              "call \(position) stores output shapes \(node.outputShapes.map(\.description)), "
-              + "but the operation gives \(computed.map(\.description))"
-          )
-        }
-      }
-    }
-  }
-
-  /// A nested model accepts the shapes it is called with: same rank, and every dimension it fixes equal.
-  private func checkNestedInputs(_ shapes: [TensorShape], _ inner: Graph, layer: String) throws(NativeFormatError) {
-    let fits =
-      shapes.count == inner.inputs.count
-      && zip(shapes, inner.inputs).allSatisfy { shape, input in
-        shape.rank == input.shape.rank
-          && zip(shape.dimensions, input.shape.dimensions).dropFirst().allSatisfy { $1 == nil || $0 == $1 }
-      }
-    guard fits else {
-      throw .inconsistentGraph(
-        file: file, layer: layer,
-        detail:
-          "the nested model takes \(inner.inputs.map(\.shape.description)) "
-          + "but is called with \(shapes.map(\.description))"
-      )
-    }
-  }
-
-  /// Every call's inputs come from calls that do not depend on it.
-  private func checkAcyclic(_ graph: Graph, names: [String]) throws(NativeFormatError) {
-    func name(_ call: GraphCall) -> String {
-      switch call {
-      case .layer(let index, _): return names[index]
-      case .operation(let index, _): return names[graph.layers.count + index]
-      }
-    }
+  /// The one graph validation every reader runs (`Graph.validate`), its errors naming this file.
+  private func validate(_ graph: Graph, layerPrefix: String) throws(NativeFormatError) {
     do {
-      _ = try graph.callOrder()
-    } catch let cycle as GraphCycleError {
-      throw .inconsistentGraph(
-        file: file, layer: name(cycle.call), detail: "the layer graph has a cycle through \(name(cycle.reader))")
+      try graph.validate(pathPrefix: layerPrefix)
     } catch {
-      throw .inconsistentGraph(file: file, layer: "", detail: "\(error)")
+      throw .inconsistentGraph(file: file, layer: error.layer, detail: error.detail)
     }
   }
 
@@ -542,7 +323,7 @@ struct GraphDecoder {
     -> [Weight]
   {
     let layer = pending.layer
-    if case .model = layer.operation {
+    if layer.nestedGraph != nil {
       guard pending.weights.isEmpty else {
         throw .inconsistentGraph(
           file: file, layer: pending.path, detail: "a nested model holds no weights itself (its layers hold them)")
@@ -552,7 +333,7 @@ struct GraphDecoder {
     let inputShapes = layer.nodes[0].inputs.compactMap { graph.shape(of: $0) }
     let expected: [WeightSpecification]
     do {
-      expected = try layer.operation.expectedWeights(inputShapes: inputShapes)
+      expected = try layer.kind.expectedWeights(inputShapes: inputShapes)
     } catch {
       throw .inconsistentGraph(file: file, layer: pending.path, detail: "\(error)")
     }

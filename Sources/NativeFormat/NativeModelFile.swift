@@ -1,4 +1,4 @@
-import KerasModel
+import KerasGraph
 
 #if canImport(Glibc)
   import Glibc
@@ -26,13 +26,13 @@ public struct NativeWriteOptions: Sendable {
 }
 
 /// kerasvis's native model file: a safetensors file whose tensors are the weights and whose `__metadata__` holds
-/// the graph (`kerasvis.graph`, a JSON text with `"format_version": 1`). Loading maps the file and uses Float32
+/// the graph (`kerasvis.graph`, a JSON text with `"format_version": 2`). Loading maps the file and uses Float32
 /// weights in place, without libhdf5.
 ///
 /// The graph description (all keys always present unless marked optional):
 ///
 /// ```
-/// root      = {"format_version": 1, "model": graph}
+/// root      = {"format_version": 2, "model": graph}
 /// graph     = {"name", "kind": "Functional" | "Sequential", "inputs": [input], "outputs": [source],
 ///              "layers": [layer], "operations": [layer]}
 /// input     = {"name", "shape": shape, "layer": index of its InputLayer | null}
@@ -41,24 +41,22 @@ public struct NativeWriteOptions: Sendable {
 ///              "keras_config"?: the Keras config}
 /// source    = {"input": i} | {"layer": l, "node": n, "tensor": t} | {"operation": o, "node": n, "tensor": t}
 /// shape     = [null | int, ...] (batch first)
-/// op        = {"op": "input" | "conv2d" | "depthwise_conv2d" | "separable_conv2d" | "conv2d_transpose" | "dense"
-///              | "batch_normalization" | "layer_normalization" | "activation" | "relu" | "leaky_relu" | "prelu"
-///              | "elu" | "softmax" | "max_pooling2d" | "average_pooling2d" | "global_average_pooling2d"
-///              | "global_max_pooling2d" | "flatten" | "reshape" | "permute" | "identity" | "concatenate" | "add"
-///              | "subtract" | "multiply" | "average" | "maximum" | "minimum" | "zero_padding2d" | "cropping2d"
-///              | "up_sampling2d" | "rescaling" | "normalization" | "scaled_sum" | "layer_scale" | "model" | "custom",
-///              ...the operation's fields in Keras's snake_case, e.g. "filters", "kernel_size": [3, 3],
-///              "activation": "relu"; "model" has "graph": graph; "custom" has "class_name" and "config"}
+/// op        = {"op": one of LayerKinds' operation names ("conv2d", "dense", "group_normalization", ...),
+///              ...the kind's Codable config in Keras's snake_case field names, e.g. "filters", "kernel_size": [3, 3];
+///              "activation": name, for kinds that split it off; "model" has "graph": graph; "custom" has
+///              "class_name" and "config"}
 /// ```
 ///
 /// Floats are written with the shortest text that reads back as the same Float32 (`NaN`, `Infinity` and
 /// `-Infinity` as strings). Tensor names are `<layer path>/<weight name>` (`mobilenetv2_0.10_96/Conv1/kernel`),
-/// in Keras's weight order; the graph refers to them by name.
+/// in Keras's weight order; the graph refers to them by name. Version 1 (before layer kinds were Codable) differs
+/// only in a few field names and forms (`axes` lists normalized to non-negative axes where version 2 writes Keras's
+/// `axis`) and is still read; a version-2 file must hold every field its kind writes.
 public enum NativeModelFile {
   /// The `__metadata__` key that holds the graph description.
   public static let graphMetadataKey = "kerasvis.graph"
   /// The newest graph format version this kerasvis reads and the one it writes.
-  public static let formatVersion = 1
+  public static let formatVersion = 2
 
   /// Whether the file at `path` starts like a safetensors file: an 8-byte length, then `{`.
   public static func isNativeFile(path: String) -> Bool {
@@ -87,9 +85,9 @@ public enum NativeModelFile {
     let mapped = try MappedFile(path: path)
     let header = try SafetensorsHeader.parse(mapped.bytes, file: path)
     guard let text = header.metadata[graphMetadataKey] else { throw .missingGraph(file: path) }
-    let root: JSONNode
+    let root: JSONValue
     do {
-      root = try JSONParser.parse(text)
+      root = try JSONValue.parseStrict(text)
     } catch {
       throw .invalidGraph(file: path, path: "", detail: "the graph description is not JSON: \(error)")
     }
@@ -102,11 +100,16 @@ public enum NativeModelFile {
   }
 
   /// The header and tensor layout of `graph` as a native file (no I/O).
-  static func layout(_ graph: Graph, options: NativeWriteOptions) -> (
+  static func layout(_ graph: Graph, options: NativeWriteOptions, file: String) throws(NativeFormatError) -> (
     header: [UInt8], tensors: [(NativeTensorInfo, Weight)]
   ) {
     var encoder = GraphEncoder(includesKerasConfig: options.includesKerasConfig)
-    let description = encoder.encodeRoot(graph)
+    let description: JSONValue
+    do {
+      description = try encoder.encodeRoot(graph)
+    } catch {
+      throw .invalidGraph(file: file, path: "", detail: "the graph cannot be encoded: \(error)")
+    }
     var offset = 0
     var tensors: [(NativeTensorInfo, Weight)] = []
     for (name, weight) in encoder.tensors {
@@ -119,7 +122,7 @@ public enum NativeModelFile {
       offset += size
     }
     let header = SafetensorsHeader.encode(
-      tensors: tensors.map(\.0), metadata: [(graphMetadataKey, description.text)])
+      tensors: tensors.map(\.0), metadata: [(graphMetadataKey, description.compactText)])
     return (header, tensors)
   }
 
@@ -129,7 +132,7 @@ public enum NativeModelFile {
   public static func write(_ graph: Graph, to path: String, options: NativeWriteOptions = NativeWriteOptions())
     throws(NativeFormatError)
   {
-    let (header, tensors) = layout(graph, options: options)
+    let (header, tensors) = try layout(graph, options: options, file: path)
     let output = try AtomicFileWriter(destination: path)
     do {
       try output.write(header)
@@ -172,58 +175,11 @@ public enum NativeModelFile {
     }
   }
 
-  /// Converts a Keras model file (or another native file) into a native file at `destination`.
-  /// - Parameters:
-  ///   - source: any file `ModelLoader.load` opens.
-  ///   - topologyPath: the `model.to_json()` file for a weights-only `.h5`.
-  ///   - destination: the file to write; it must not be `source` or `topologyPath` (also through links).
-  ///   - options: the weights' dtype and whether Keras configs are kept.
-  ///   - registry: implementations of custom layer classes.
-  /// - Returns: the converted graph (as loaded from `source`).
-  /// - Throws: `NativeFormatError.outputIsInput`, the source's import errors, or write errors.
-  @discardableResult
-  public static func convert(
-    from source: String, topologyPath: String? = nil, to destination: String,
-    options: NativeWriteOptions = NativeWriteOptions(), registry: LayerRegistry = LayerRegistry()
-  ) throws -> Graph {
-    for input in [source] + (topologyPath.map { [$0] } ?? []) where sameFile(input, destination) {
-      throw NativeFormatError.outputIsInput(file: destination)
-    }
-    let graph = try ModelLoader.load(path: source, topologyPath: topologyPath, registry: registry)
-    try write(graph, to: destination, options: options)
-    return graph
-  }
-
   /// Whether two paths name the same existing file (same device and inode, so links count).
-  static func sameFile(_ first: String, _ second: String) -> Bool {
+  public static func sameFile(_ first: String, _ second: String) -> Bool {
     var a = stat()
     var b = stat()
     guard stat(first, &a) == 0, stat(second, &b) == 0 else { return false }
     return a.st_dev == b.st_dev && a.st_ino == b.st_ino
-  }
-}
-
-/// Opens any model file kerasvis reads, choosing the reader from the file's first bytes.
-public enum ModelLoader {
-  /// Loads a model: a native file (safetensors, recognised by an 8-byte length followed by `{`) through
-  /// `NativeModelFile.load`, without libhdf5; anything else through `KerasModelFile.load`.
-  /// - Parameters:
-  ///   - path: a native file, a Keras `.h5` (full model or weights only) or a `.keras` archive.
-  ///   - topologyPath: the `model.to_json()` file for a weights-only `.h5`; a native file holds its own graph, so
-  ///     passing one with a native file is an error.
-  ///   - registry: implementations of custom layer classes.
-  /// - Throws: `NativeFormatError` or `KerasImportError`, naming the file.
-  public static func load(path: String, topologyPath: String? = nil, registry: LayerRegistry = LayerRegistry())
-    throws -> Graph
-  {
-    if NativeModelFile.isNativeFile(path: path) {
-      if let topologyPath {
-        throw NativeFormatError.invalidGraph(
-          file: path, path: "",
-          detail: "a native file holds its own graph; do not pass a topology file (\(topologyPath))")
-      }
-      return try NativeModelFile.load(path: path, registry: registry)
-    }
-    return try KerasModelFile.load(path: path, topologyPath: topologyPath, registry: registry)
   }
 }

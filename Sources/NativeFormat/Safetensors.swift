@@ -1,3 +1,5 @@
+import KerasGraph
+
 /// The element types kerasvis reads and writes as weights, by their safetensors names.
 public enum NativeDType: String, Sendable, CaseIterable {
   /// IEEE 754 binary32, used in place when the file is mapped.
@@ -87,9 +89,9 @@ public struct SafetensorsHeader: Sendable {
       throw .headerTooLarge(file: file, headerLength: length, limit: NativeFormatLimits.maximumHeaderBytes)
     }
     let headerBytes = UnsafeRawBufferPointer(rebasing: bytes[8..<(8 + length)]).bindMemory(to: UInt8.self)
-    let root: JSONNode
+    let root: JSONValue
     do {
-      root = try JSONParser.parse(headerBytes)
+      root = try JSONValue.parseStrict(headerBytes)
     } catch {
       throw .invalidHeaderJSON(file: file, detail: error.description)
     }
@@ -132,7 +134,7 @@ public struct SafetensorsHeader: Sendable {
     return try result.get()
   }
 
-  private static func parseMetadata(_ value: JSONNode, file: String) throws(NativeFormatError) -> [String: String] {
+  private static func parseMetadata(_ value: JSONValue, file: String) throws(NativeFormatError) -> [String: String] {
     switch value {
     case .null: return [:]
     case .object(let object):
@@ -151,12 +153,12 @@ public struct SafetensorsHeader: Sendable {
   }
 
   /// A non-negative integer that fits in an `Int`, from a JSON number.
-  private static func count(_ node: JSONNode) -> Int? {
-    guard case .number(let text) = node, let value = UInt64(text), value <= UInt64(Int.max) else { return nil }
+  private static func count(_ node: JSONValue) -> Int? {
+    guard case .number(let number) = node, let value = UInt64(number.text), value <= UInt64(Int.max) else { return nil }
     return Int(value)
   }
 
-  private static func parseTensor(name: String, _ value: JSONNode, dataSize: Int, file: String)
+  private static func parseTensor(name: String, _ value: JSONValue, dataSize: Int, file: String)
     throws(NativeFormatError) -> NativeTensorInfo
   {
     guard case .object = value else {
@@ -182,7 +184,7 @@ public struct SafetensorsHeader: Sendable {
       throw .invalidTensorEntry(file: file, tensor: name, detail: "'data_offsets' is missing or not [begin, end]")
     }
     guard case .number(let beginText) = offsets[0], case .number(let endText) = offsets[1],
-      let begin = UInt64(beginText), let end = UInt64(endText)
+      let begin = UInt64(beginText.text), let end = UInt64(endText.text)
     else {
       throw .invalidTensorEntry(
         file: file, tensor: name,
@@ -232,7 +234,7 @@ public struct SafetensorsHeader: Sendable {
         ]))
     }
     var json: [UInt8] = []
-    JSONNode.object(header).write(to: &json)
+    JSONValue.object(header).write(to: &json)
     while (8 + json.count) % 8 != 0 { json.append(UInt8(ascii: " ")) }
     var result: [UInt8] = []
     result.reserveCapacity(8 + json.count)

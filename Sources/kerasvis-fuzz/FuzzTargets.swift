@@ -1,7 +1,5 @@
 import Foundation
-import ImageIO
-import KerasModel
-import NativeFormat
+import KerasVis
 
 /// Fuzz targets for the parsers that read untrusted bytes. Built normally, this is a replay driver
 /// (`kerasvis-fuzz TARGET FILE...` runs files through a target); built with `-sanitize=fuzzer` and

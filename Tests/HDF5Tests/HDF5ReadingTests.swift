@@ -1,18 +1,15 @@
 import Foundation
 import HDF5
+import TestSupport
 import Testing
 
-/// `Tests/Fixtures/hdf5`, written by `tools/make_hdf5_fixtures.py` with h5py.
-private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .appendingPathComponent("Fixtures/hdf5")
-
 private func expected() throws -> [String: Any] {
-  let data = try Data(contentsOf: fixtures.appendingPathComponent("kinds.expected.json"))
+  let data = try Data(contentsOf: FixtureFolder.hdf5.url("kinds.expected.json"))
   return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
 }
 
 private func kindsFile() throws -> File {
-  try File(path: fixtures.appendingPathComponent("kinds.h5").path)
+  try File(path: fixturePath("kinds.h5", in: .hdf5))
 }
 
 @Suite("HDF5 attributes")
@@ -109,8 +106,8 @@ struct HDF5DatasetTests {
 @Suite("HDF5 files")
 struct HDF5FileTests {
   private func temporaryFile(_ bytes: [UInt8]) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kerasvis-\(UUID().uuidString).h5").path
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    let path = temporaryPath(".h5")
+    try write(bytes, to: path)
     return path
   }
 
@@ -120,7 +117,7 @@ struct HDF5FileTests {
     let text = try temporaryFile(Array("this is not HDF5".utf8))
     defer { try? FileManager.default.removeItem(atPath: text) }
     #expect(throws: HDF5Error.notHDF5(file: text)) { try File(path: text) }
-    let original = try Data(contentsOf: fixtures.appendingPathComponent("kinds.h5"))
+    let original = try Data(contentsOf: FixtureFolder.hdf5.url("kinds.h5"))
     let truncated = try temporaryFile(Array(original.prefix(original.count / 3)))
     defer { try? FileManager.default.removeItem(atPath: truncated) }
     #expect(throws: HDF5Error.self) {
@@ -132,7 +129,7 @@ struct HDF5FileTests {
 
   @Test("an in-memory image reads like the file")
   func memoryImage() throws {
-    let bytes = try Data(contentsOf: fixtures.appendingPathComponent("kinds.h5"))
+    let bytes = try Data(contentsOf: FixtureFolder.hdf5.url("kinds.h5"))
     let file = try File(image: bytes, name: "memory:kinds.h5")
     #expect(try file.group("group").dataset("float32").readFloats().count == 24)
     #expect(throws: HDF5Error.notHDF5(file: "junk")) { try File(image: Data([1, 2, 3]), name: "junk") }

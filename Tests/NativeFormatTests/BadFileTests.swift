@@ -1,6 +1,6 @@
 import Foundation
-import KerasModel
-import NativeFormat
+import KerasVis
+import TestSupport
 import Testing
 
 /// A step into a JSON value: a member name or a list index.
@@ -42,7 +42,7 @@ struct SampleNativeFile {
     let scratch = try ScratchFolder()
     defer { scratch.cleanUp() }
     let path = scratch.path("sample.safetensors")
-    try NativeModelFile.convert(from: fixturePath("sequential_cnn.h5"), to: path)
+    try ModelLoader.convert(from: fixturePath("sequential_cnn.h5"), to: path)
     let parts = splitNativeFile(try readBytes(path))
     header = try JSONValue.parse(Data(parts.header.utf8))
     data = parts.data
@@ -237,8 +237,8 @@ struct BadFileTests {
     let scratch = try ScratchFolder()
     defer { scratch.cleanUp() }
     let sample = try SampleNativeFile()
-    let (future, path) = try loadError(try sample.withGraph(at: ["format_version"]) { _ in .number(2) }, scratch)
-    #expect(future == .unsupportedFormatVersion(file: path, found: 2, supported: 1))
+    let (future, path) = try loadError(try sample.withGraph(at: ["format_version"]) { _ in .number(3) }, scratch)
+    #expect(future == .unsupportedFormatVersion(file: path, found: 3, supported: 2))
     #expect(future?.description.contains("newer kerasvis") == true)
     let notJSON = sample.withHeader { updating($0, at: ["__metadata__", "kerasvis.graph"]) { _ in .string("{graph") } }
     let (broken, _) = try loadError(notJSON, scratch)
@@ -314,7 +314,7 @@ struct BadFileTests {
       ),
       // Softmax over an axis the input does not have.
       (
-        ["model", "layers", 9, "op"], .object(["op": .string("softmax"), "axes": .array([.number(3)])]), "out of range"
+        ["model", "layers", 9, "op"], .object(["op": .string("softmax"), "axis": .array([.number(3)])]), "out of range"
       ),
     ]
     for (location, value, message) in changes {

@@ -1,66 +1,7 @@
 import Foundation
-import KerasModel
-import NativeFormat
+import KerasVis
+import TestSupport
 import Testing
-
-/// The `kerasvis` executable that SwiftPM built next to the test runner.
-private func executable() throws -> URL {
-  var directory =
-    Bundle.main.executableURL?.deletingLastPathComponent()
-    ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-  for _ in 0..<4 {
-    let candidate = directory.appendingPathComponent("kerasvis")
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-      return candidate
-    }
-    directory = directory.deletingLastPathComponent()
-  }
-  throw CocoaError(.fileNoSuchFile)
-}
-
-/// The result of one run of a program.
-struct RunResult {
-  var status: Int32
-  var output: String
-  var error: String
-  var signaled: Bool
-}
-
-/// Runs `kerasvis` (or `program`) with `arguments` and extra environment variables.
-@discardableResult
-func run(_ arguments: [String], program: URL? = nil, environment: [String: String] = [:]) throws -> RunResult {
-  let process = try start(arguments, program: program, environment: environment)
-  return finish(process)
-}
-
-private func start(_ arguments: [String], program: URL? = nil, environment: [String: String] = [:]) throws -> Process {
-  let process = Process()
-  process.executableURL = try program ?? executable()
-  process.arguments = arguments
-  process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-  process.standardOutput = Pipe()
-  process.standardError = Pipe()
-  try process.run()
-  return process
-}
-
-private func finish(_ process: Process) -> RunResult {
-  // Standard error is read on another thread: a child that fills one pipe while the other is being read would
-  // otherwise never exit.
-  nonisolated(unsafe) var error = Data()
-  let done = DispatchSemaphore(value: 0)
-  DispatchQueue.global().async {
-    error = (process.standardError as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
-    done.signal()
-  }
-  let output = (process.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
-  done.wait()
-  process.waitUntilExit()
-  return RunResult(
-    status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
-    error: String(decoding: error, as: UTF8.self), signaled: process.terminationReason == .uncaughtSignal)
-}
 
 /// A C compiler, for building the libhdf5 trap below: `cc` on PATH or the clang next to `swift`.
 private func compiler() -> String? {
@@ -70,13 +11,11 @@ private func compiler() -> String? {
 }
 
 /// `tools/check_native.py`.
-private let checkNative = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent().appendingPathComponent("tools/check_native.py").path
+private let checkNative = Fixtures.repository.appendingPathComponent("tools/check_native.py").path
 
 /// Whether `python3` has what `tools/check_native.py` needs (safetensors, h5py, NumPy); CI may not.
 private func pythonCanCheck() -> Bool {
-  let probe = try? run(
-    ["python3", "-c", "import safetensors, h5py, numpy"], program: URL(fileURLWithPath: "/usr/bin/env"))
+  let probe = try? run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import safetensors, h5py, numpy"])
   return probe?.status == 0
 }
 
@@ -88,26 +27,26 @@ struct ConvertCommandTests {
     defer { scratch.cleanUp() }
     let source = fixturePath("inception_v3_narrow.h5")
     let native = scratch.path("inception.safetensors")
-    let conversion = try run(["convert", source, native])
+    let conversion = try kerasvis(["convert", source, native])
     #expect(conversion.status == 0, "\(conversion.error)")
     #expect(conversion.output.contains("313 layers"))
     #expect(NativeModelFile.isNativeFile(path: native))
     for arguments in [["summary", "--json", "--nested"], ["summary"]] {
-      let fromH5 = try run([arguments[0], source] + arguments.dropFirst())
-      let fromNative = try run([arguments[0], native] + arguments.dropFirst())
+      let fromH5 = try kerasvis([arguments[0], source] + arguments.dropFirst())
+      let fromNative = try kerasvis([arguments[0], native] + arguments.dropFirst())
       #expect(fromH5.status == 0 && fromNative.status == 0)
       #expect(fromNative.output == fromH5.output, "\(arguments)")
     }
     let input = fixturePath("inception_v3_narrow.input.npy")
     let h5Output = scratch.path("h5.npy")
     let nativeOutput = scratch.path("native.npy")
-    #expect(try run(["predict", source, input, "--npy", h5Output]).status == 0)
-    #expect(try run(["predict", native, input, "--npy", nativeOutput]).status == 0)
+    #expect(try kerasvis(["predict", source, input, "--npy", h5Output]).status == 0)
+    #expect(try kerasvis(["predict", native, input, "--npy", nativeOutput]).status == 0)
     #expect(try readBytes(h5Output) == readBytes(nativeOutput))
-    let layerH5 = try run(["predict", source, input, "--layer", "mixed2", "--json"])
-    let layerNative = try run(["predict", native, input, "--layer", "mixed2", "--json"])
+    let layerH5 = try kerasvis(["predict", source, input, "--layer", "mixed2", "--json"])
+    let layerNative = try kerasvis(["predict", native, input, "--layer", "mixed2", "--json"])
     #expect(layerH5.status == 0 && layerNative.output == layerH5.output)
-    let bench = try run(["bench", native, "--load-only", "--runs", "3", "--warmup", "1"])
+    let bench = try kerasvis(["bench", native, "--load-only", "--runs", "3", "--warmup", "1"])
     #expect(bench.status == 0, "\(bench.error)")
     let report = try JSONValue.parse(Data(bench.output.utf8))
     #expect((report["median_ms"]?.number ?? -1) > 0)
@@ -120,12 +59,15 @@ struct ConvertCommandTests {
     defer { scratch.cleanUp() }
     let native = scratch.path("w.safetensors")
     let topology = fixturePath("weights_only.json")
-    #expect(try run(["convert", fixturePath("weights_only.weights.h5"), native, "--topology", topology]).status == 0)
+    #expect(
+      try kerasvis(["convert", fixturePath("weights_only.weights.h5"), native, "--topology", topology]).status == 0)
     let input = fixturePath("weights_only.input.npy")
-    let fromH5 = try run(["predict", fixturePath("weights_only.weights.h5"), "--topology", topology, input, "--json"])
-    let fromNative = try run(["predict", native, input, "--json"])
+    let fromH5 = try kerasvis([
+      "predict", fixturePath("weights_only.weights.h5"), "--topology", topology, input, "--json",
+    ])
+    let fromNative = try kerasvis(["predict", native, input, "--json"])
     #expect(fromH5.status == 0 && fromNative.output == fromH5.output)
-    let refused = try run(["summary", native, "--topology", topology])
+    let refused = try kerasvis(["summary", native, "--topology", topology])
     #expect(refused.status == 1)
     #expect(refused.error.contains(native))
   }
@@ -135,10 +77,10 @@ struct ConvertCommandTests {
     let scratch = try ScratchFolder()
     defer { scratch.cleanUp() }
     let native = scratch.path("half.safetensors")
-    #expect(try run(["convert", fixturePath("sequential_cnn.h5"), native, "--dtype", "float16"]).status == 0)
+    #expect(try kerasvis(["convert", fixturePath("sequential_cnn.h5"), native, "--dtype", "float16"]).status == 0)
     let header = try NativeModelFile.header(path: native)
     #expect(!header.tensors.isEmpty && header.tensors.allSatisfy { $0.dtype == .float16 })
-    #expect(try run(["convert", fixturePath("sequential_cnn.h5"), native, "--dtype", "float8"]).status == 64)
+    #expect(try kerasvis(["convert", fixturePath("sequential_cnn.h5"), native, "--dtype", "float8"]).status == 64)
   }
 
   @Test("convert refuses to overwrite its own input, also through a link")
@@ -151,13 +93,13 @@ struct ConvertCommandTests {
     try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: copy)
     let original = try readBytes(copy)
     for output in [copy, link, scratch.url.appendingPathComponent("./model.h5").path] {
-      let result = try run(["convert", copy, output])
+      let result = try kerasvis(["convert", copy, output])
       #expect(result.status == 1)
       #expect(result.error.contains("one of the inputs"), "\(result.error)")
     }
     let topology = scratch.path("topology.json")
     try FileManager.default.copyItem(atPath: fixturePath("weights_only.json"), toPath: topology)
-    let onTopology = try run(["convert", fixturePath("weights_only.weights.h5"), topology, "--topology", topology])
+    let onTopology = try kerasvis(["convert", fixturePath("weights_only.weights.h5"), topology, "--topology", topology])
     #expect(onTopology.status == 1)
     #expect(try readBytes(copy) == original)
     #expect(try readBytes(topology) == readBytes(fixturePath("weights_only.json")))
@@ -168,15 +110,15 @@ struct ConvertCommandTests {
     let scratch = try ScratchFolder()
     defer { scratch.cleanUp() }
     let output = scratch.path("out.safetensors")
-    let lambda = try run(["convert", fixturePath("lambda_layer.h5"), output])
+    let lambda = try kerasvis(["convert", fixturePath("lambda_layer.h5"), output])
     #expect(lambda.status == 1)
     #expect(scratch.contents().isEmpty, "\(scratch.contents())")
     try write(Array("previous".utf8), to: output)
-    let missing = try run(["convert", scratch.path("missing.h5"), output])
+    let missing = try kerasvis(["convert", scratch.path("missing.h5"), output])
     #expect(missing.status == 1)
     #expect(try readBytes(output) == Array("previous".utf8))
     #expect(scratch.contents() == ["out.safetensors"])
-    let noFolder = try run([
+    let noFolder = try kerasvis([
       "convert", fixturePath("sequential_cnn.h5"), scratch.path("no/such/folder/out.safetensors"),
     ])
     #expect(noFolder.status == 1)
@@ -189,20 +131,26 @@ struct ConvertCommandTests {
     defer { scratch.cleanUp() }
     let source = fixturePath("inception_v3_narrow.h5")
     let reference = scratch.path("reference.safetensors")
-    #expect(try run(["convert", source, reference]).status == 0)
+    #expect(try kerasvis(["convert", source, reference]).status == 0)
     let expected = try readBytes(reference)
     var outcomes: [String] = []
-    // Signals at fixed delays, then signals sent as soon as the temporary file appears (mid-write).
-    let plan: [(signal: Int32, delay: useconds_t?)] =
-      [(SIGINT, 0), (SIGTERM, 20_000), (SIGINT, 60_000), (SIGTERM, 2_000_000)]
-      + [SIGINT, SIGTERM, SIGINT, SIGTERM, SIGINT, SIGTERM].map { ($0, nil) }
+    // Signals at fixed delays, one once the output exists (the conversion finished, however loaded the machine
+    // is), then signals sent as soon as the temporary file appears (mid-write).
+    enum Moment { case after(useconds_t), whenComplete, midWrite }
+    let plan: [(signal: Int32, moment: Moment)] =
+      [(SIGINT, .after(0)), (SIGTERM, .after(20_000)), (SIGINT, .after(60_000)), (SIGTERM, .whenComplete)]
+      + [SIGINT, SIGTERM, SIGINT, SIGTERM, SIGINT, SIGTERM].map { ($0, .midWrite) }
     for (attempt, step) in plan.enumerated() {
       let output = scratch.path("out\(attempt).safetensors")
       let partial = NativeModelFile.temporaryPath(for: output)
-      let process = try start(["convert", source, output])
-      if let delay = step.delay {
+      let process = try startKerasvis(["convert", source, output])
+      switch step.moment {
+      case .after(let delay):
         usleep(delay)
-      } else {
+      case .whenComplete:
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: output), process.isRunning, Date() < deadline { usleep(1000) }
+      case .midWrite:
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: partial), process.isRunning, Date() < deadline { usleep(100) }
       }
@@ -239,19 +187,19 @@ struct ConvertCommandTests {
     try "#include <stdio.h>\n#include <stdlib.h>\nint H5open(void) { fputs(\"H5open called\\n\", stderr); abort(); }\n"
       .write(toFile: source, atomically: true, encoding: .utf8)
     let library = scratch.path("libtrap.so")
-    let built = try run(["-shared", "-fPIC", "-o", library, source], program: URL(fileURLWithPath: cc))
+    let built = try run(URL(fileURLWithPath: cc), ["-shared", "-fPIC", "-o", library, source])
     try #require(built.status == 0, "\(built.error)")
     let native = scratch.path("model.safetensors")
-    #expect(try run(["convert", fixturePath("inception_v3_narrow.h5"), native]).status == 0)
+    #expect(try kerasvis(["convert", fixturePath("inception_v3_narrow.h5"), native]).status == 0)
     let trap = ["LD_PRELOAD": library]
     let input = fixturePath("inception_v3_narrow.input.npy")
     // The trap works: opening the .h5 calls H5open and aborts.
-    let control = try run(["summary", fixturePath("inception_v3_narrow.h5")], environment: trap)
+    let control = try kerasvis(["summary", fixturePath("inception_v3_narrow.h5")], environment: trap)
     #expect(control.status != 0 && control.error.contains("H5open called"))
     for arguments in [
       ["summary", native], ["predict", native, input], ["bench", native, "--load-only", "--runs", "2"],
     ] {
-      let result = try run(arguments, environment: trap)
+      let result = try kerasvis(arguments, environment: trap)
       #expect(result.status == 0, "\(arguments[0]): \(result.error)")
       #expect(!result.error.contains("H5open"))
     }
@@ -268,8 +216,8 @@ struct ConvertCommandTests {
       ("nested_mobilenet.h5", "float32"), ("layer_zoo_k2.h5", "float16"), ("long_names.h5", "bfloat16"),
     ] {
       let native = scratch.path("\(file).\(dtype).safetensors")
-      #expect(try run(["convert", fixturePath(file), native, "--dtype", dtype]).status == 0)
-      let check = try run(["python3", checkNative, native, fixturePath(file)], program: env)
+      #expect(try kerasvis(["convert", fixturePath(file), native, "--dtype", dtype]).status == 0)
+      let check = try run(env, ["python3", checkNative, native, fixturePath(file)])
       #expect(check.status == 0, "\(file) \(dtype): \(check.output) \(check.error)")
       #expect(check.output.contains("all equal"))
     }
@@ -280,7 +228,7 @@ struct ConvertCommandTests {
     let tensor = try #require(header.tensors.first { $0.name.hasSuffix("block_3_project/kernel") })
     file[header.dataStart + tensor.dataOffsets.lowerBound + 5] ^= 1
     try write(file, to: native)
-    let check = try run(["python3", checkNative, native, fixturePath("nested_mobilenet.h5")], program: env)
+    let check = try run(env, ["python3", checkNative, native, fixturePath("nested_mobilenet.h5")])
     #expect(check.status == 1)
     #expect(check.output.contains("MISMATCH \(tensor.name)"))
   }

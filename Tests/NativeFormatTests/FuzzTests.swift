@@ -1,7 +1,6 @@
 import Foundation
-import KerasModel
-import NativeFormat
-import Tensor
+import KerasVis
+import TestSupport
 import Testing
 
 /// How long each fuzz test runs: `KERASVIS_FUZZ_SECONDS` (default 2 seconds each, so CI stays quick).
@@ -24,7 +23,7 @@ private func seedFiles() throws -> [[UInt8]] {
     ("weights_only.weights.h5", "weights_only.json"), ("nested_k3.keras", nil), ("nested_mobilenet.h5", nil),
   ].map { file, topology in
     let path = scratch.path(file + ".safetensors")
-    try NativeModelFile.convert(
+    try ModelLoader.convert(
       from: fixturePath(file), topologyPath: topology.map(fixturePath), to: path,
       options: NativeWriteOptions(includesKerasConfig: false))
     return try readBytes(path)
@@ -123,16 +122,18 @@ struct FuzzTests {
     case 0: return nil
     case 1: return .null
     case 2: return .bool(Bool.random(using: &random))
-    case 3: return .number(Double([-1, 0, 1, 2, 3, 7, 1 << 20, 1 << 31, 1 << 40].randomElement(using: &random) ?? 0))
-    case 4: return .number(Double.random(in: -1e6...1e6, using: &random))
+    case 3: return .int([-1, 0, 1, 2, 3, 7, 1 << 20, 1 << 31, 1 << 40].randomElement(using: &random) ?? 0)
+    case 4: return .double(Double.random(in: -1e6...1e6, using: &random))
     case 5:
       return .string(
         ["", "relu", "same", "conv2d", "model", "dense", "Functional", "x"].randomElement(using: &random) ?? "")
     case 6: return .array([])
     case 7: return .object([:])
-    case 8: return .array([.number(Double(Int.random(in: -2...40, using: &random)))])
+    case 8: return .array([.int(Int.random(in: -2...40, using: &random))])
     case 9:
-      if case .number(let value) = original { return .number(value + Double(Int.random(in: -2...2, using: &random))) }
+      if case .number(let value) = original {
+        return .double(value.double + Double(Int.random(in: -2...2, using: &random)))
+      }
       return .number(1)
     case 10:
       if case .array(let elements) = original, !elements.isEmpty {
@@ -150,8 +151,8 @@ struct FuzzTests {
     result.append(prefix)
     switch value {
     case .object(let members):
-      for (key, member) in members where key != "keras_config" {
-        paths(member, prefix: prefix + [.key(key)], into: &result)
+      for member in members where member.key != "keras_config" {
+        paths(member.value, prefix: prefix + [.key(member.key)], into: &result)
       }
     case .array(let elements):
       for (index, element) in elements.enumerated() { paths(element, prefix: prefix + [.index(index)], into: &result) }

@@ -1,6 +1,6 @@
 import Foundation
-import KerasModel
-import Tensor
+import KerasVis
+import TestSupport
 import Testing
 
 @testable import NativeFormat
@@ -35,10 +35,9 @@ struct HalfPrecisionTests {
         values += [value, value.nextUp, value.nextDown]
         values.append(Float(bitPattern: value.bitPattern &+ 0x1000))
       }
-      var state: UInt64 = 42
+      var generator = SeededGenerator(state: 42)
       for _ in 0..<200_000 {
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        values.append(Float(bitPattern: UInt32(truncatingIfNeeded: state >> 32)))
+        values.append(Float(bitPattern: UInt32(truncatingIfNeeded: generator.next() >> 32)))
       }
       var mismatches = 0
       for value in values {

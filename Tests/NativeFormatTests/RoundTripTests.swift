@@ -1,7 +1,6 @@
 import Foundation
-import KerasModel
-import NativeFormat
-import Tensor
+import KerasVis
+import TestSupport
 import Testing
 
 @Suite("Native files give the same graph and the same results as the Keras files they came from")
@@ -105,8 +104,8 @@ struct RoundTripTests {
   func nativeToNative() throws {
     let scratch = try ScratchFolder()
     defer { scratch.cleanUp() }
-    try NativeModelFile.convert(from: fixturePath("sequential_cnn.h5"), to: scratch.path("a.safetensors"))
-    try NativeModelFile.convert(from: scratch.path("a.safetensors"), to: scratch.path("b.safetensors"))
+    try ModelLoader.convert(from: fixturePath("sequential_cnn.h5"), to: scratch.path("a.safetensors"))
+    try ModelLoader.convert(from: scratch.path("a.safetensors"), to: scratch.path("b.safetensors"))
     #expect(try readBytes(scratch.path("a.safetensors")) == readBytes(scratch.path("b.safetensors")))
   }
 
@@ -128,7 +127,7 @@ struct RoundTripTests {
     let scratch = try ScratchFolder()
     defer { scratch.cleanUp() }
     let path = scratch.path("lambda.safetensors")
-    try NativeModelFile.convert(
+    try ModelLoader.convert(
       from: fixturePath("lambda_layer.h5"), to: path,
       options: NativeWriteOptions(includesKerasConfig: false), registry: registry)
     let original = try KerasModelFile.load(path: fixturePath("lambda_layer.h5"), registry: registry)

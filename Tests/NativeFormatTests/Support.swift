@@ -1,14 +1,7 @@
 import Foundation
-import KerasModel
-import NativeFormat
-import Tensor
+import KerasVis
+import TestSupport
 import Testing
-
-/// `Tests/Fixtures/models`, written with real Keras by `tools/make_fixtures.py`.
-let modelFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .appendingPathComponent("Fixtures/models")
-
-func fixturePath(_ name: String) -> String { modelFixtures.appendingPathComponent(name).path }
 
 /// A fixture model: its file, its topology file (weights-only .h5) and the name of its stored inputs/outputs
 /// (nil when Keras's outputs are not stored).
@@ -36,52 +29,11 @@ let fixtureModels: [FixtureModel] = [
   FixtureModel(file: "layer_zoo_k3.h5", outputs: "layer_zoo_k3"),
   FixtureModel(file: "layer_zoo_k3.keras", outputs: "layer_zoo_k3"),
   FixtureModel(file: "nested_k3.keras", outputs: "nested_k3"),
+  FixtureModel(file: "normalization_zoo_k2.h5", outputs: "normalization_zoo_k2"),
+  FixtureModel(file: "normalization_zoo_k3.keras", outputs: "normalization_zoo_k3"),
   FixtureModel(file: "long_names.h5"),
   FixtureModel(file: "float16_dense.h5"),
 ]
-
-/// The stored inputs of a fixture (`NAME.input.npy`, or `NAME.input_K.npy` for several).
-func fixtureInputs(_ name: String) throws -> [Tensor] {
-  if FileManager.default.fileExists(atPath: fixturePath("\(name).input.npy")) {
-    return [try NPY.read(path: fixturePath("\(name).input.npy"))]
-  }
-  var inputs: [Tensor] = []
-  while FileManager.default.fileExists(atPath: fixturePath("\(name).input_\(inputs.count).npy")) {
-    inputs.append(try NPY.read(path: fixturePath("\(name).input_\(inputs.count).npy")))
-  }
-  return inputs
-}
-
-/// Seeded inputs for a graph whose fixture stores none: values in [-1, 1) of the input shapes with batch 2.
-func seededInputs(for graph: Graph, seed: UInt64 = 0x2545_F491_4F6C_DD1D) throws -> [Tensor] {
-  var state = seed
-  return try graph.inputs.map { input in
-    let shape = [2] + input.shape.featureDimensions.map { $0 ?? 8 }
-    return try Tensor(shape: shape) { _ in
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      return Float(state >> 40) / Float(1 << 24) * 2 - 1
-    }
-  }
-}
-
-/// A fresh folder under the system's temporary folder, removed by `cleanUp()`.
-struct ScratchFolder {
-  let url: URL
-
-  init() throws {
-    url = FileManager.default.temporaryDirectory.appendingPathComponent("kerasvis-native-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  }
-
-  func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-  func cleanUp() { try? FileManager.default.removeItem(at: url) }
-
-  /// The names of the files in the folder (hidden ones included).
-  func contents() -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
-  }
-}
 
 /// The differences between two graphs (empty when they are equal): every field of every layer, nested models and
 /// operations included, weights by value. Operations are compared through their reflection (every associated value
@@ -114,15 +66,18 @@ func differences(_ lhs: Graph, _ rhs: Graph, path: String = "", comparingConfig:
         found.append("\(location): values of \(x.name)")
       }
     }
-    switch (a.operation, b.operation) {
-    case (.model(let x), .model(let y)):
-      found += differences(x, y, path: location, comparingConfig: comparingConfig)
-    case (.custom(let x, _), .custom(let y, _)):
-      if x != y { found.append("\(location): custom class \(x) vs \(y)") }
+    if a.activation != b.activation {
+      found.append("\(location): activation \(String(describing: a.activation)) vs \(String(describing: b.activation))")
+    }
+    switch (a.kind, b.kind) {
+    case (let x as NestedModel, let y as NestedModel):
+      found += differences(x.graph, y.graph, path: location, comparingConfig: comparingConfig)
+    case (let x as RegisteredLayer, let y as RegisteredLayer):
+      if x.className != y.className { found.append("\(location): custom class \(x.className) vs \(y.className)") }
     default:
-      let x = String(reflecting: a.operation)
-      let y = String(reflecting: b.operation)
-      if x != y { found.append("\(location): operation \(x) vs \(y)") }
+      let x = String(reflecting: a.kind)
+      let y = String(reflecting: b.kind)
+      if x != y { found.append("\(location): kind \(x) vs \(y)") }
     }
   }
   return found
@@ -137,20 +92,10 @@ func bitwiseEqual(_ lhs: FloatBuffer, _ rhs: FloatBuffer) -> Bool {
 func allWeights(_ graph: Graph, prefix: String = "") -> [(path: String, weight: Weight)] {
   var result: [(path: String, weight: Weight)] = []
   for layer in graph.layers + graph.operations {
-    if case .model(let inner) = layer.operation { result += allWeights(inner, prefix: prefix + layer.name + "/") }
+    if let inner = layer.nestedGraph { result += allWeights(inner, prefix: prefix + layer.name + "/") }
     result += layer.weights.map { (prefix + layer.name + "/" + $0.name, $0) }
   }
   return result
-}
-
-/// Reads a whole file.
-func readBytes(_ path: String) throws -> [UInt8] {
-  [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-}
-
-/// Writes bytes to a file.
-func write(_ bytes: [UInt8], to path: String) throws {
-  try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
 
 /// A safetensors file assembled from a header text and a data section (the header is padded to 8 bytes unless

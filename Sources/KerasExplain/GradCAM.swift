@@ -1,0 +1,73 @@
+import KerasGraph
+import KerasRuntime
+
+extension Explainer {
+  /// keras-vis's `visualize_cam` (Grad-CAM, Selvaraju et al., arXiv 1610.02391): with `A` the output of the
+  /// penultimate layer and `g` the gradient of the activation of `filterIndices` in `layerIdx` with respect to
+  /// it (through `backpropModifier`, then `gradModifier`), `g /= max(g) + 1e-7`, `w_c = mean(g[..., c])` over
+  /// the batch and spatial axes, `heatmap = relu(sum_c w_c A[0, :, :, c])`, resized to the input size with
+  /// `scipy.ndimage.zoom` (cubic spline) and normalized to 0...1.
+  /// - Parameters:
+  ///   - penultimateLayerIdx: the feature-map layer; nil for keras-vis's automatic search (see
+  ///     `LayerSearch.penultimateLayerIdx`, which for InceptionV3 picks `conv2d_94`, not `mixed10`).
+  ///   - linear: swap the layer's softmax to linear first.
+  /// - Returns: `(H, W)` of the model input, values in 0...1.
+  /// - Throws: `KerasVisError` for a bad index, a penultimate layer after `layerIdx`, or a non-spatial one.
+  public func visualizeCam(
+    layerIdx: Int, filterIndices: [Int]?, seedInput: Tensor, penultimateLayerIdx: Int? = nil,
+    backpropModifier: BackpropModifier? = nil, gradModifier: GradModifier? = nil, linear: Bool = false
+  ) throws -> Tensor {
+    let layer = try LayerSearch.normalizedIndex(layerIdx, in: graph)
+    let penultimate = try LayerSearch.penultimateLayerIdx(
+      graph, layerIdx: layerIdx, penultimateLayerIdx: penultimateLayerIdx)
+    let input = try batched(seedInput)
+    var (gradient, forward) = try objectiveGradient(
+      seedInput: input, layerIdx: layer, filterIndices: filterIndices, wrtLayer: penultimate, linear: linear,
+      rule: backpropModifier?.rule ?? .standard)
+    let features = try forward.layer([penultimate])
+    guard features.rank == 4 else {
+      throw KerasVisError.unsuitableLayer(
+        layer: LayerSearch.location(graph, penultimate),
+        detail: "Grad-CAM needs a feature map (N, H, W, C); its output is \(features.shape)")
+    }
+    if let gradModifier { gradient = gradModifier.apply(gradient) }
+    let heatmap = camHeatmap(gradient: gradient, features: features)
+    let (height, width, inputHeight, inputWidth) = (
+      features.shape[1], features.shape[2], input.shape[1], input.shape[2]
+    )
+    let zoomed: [Float]
+    do {
+      zoomed = try splineZoom(
+        heatmap, height: height, width: width,
+        factors: (Double(inputHeight) / Double(height), Double(inputWidth) / Double(width))
+      ).values
+    } catch {
+      throw KerasVisError.invalidArgument(
+        "cannot resize the \(height)x\(width) map to \(inputHeight)x\(inputWidth): \(error)")
+    }
+    let shape = zoomed.count == inputHeight * inputWidth ? [inputHeight, inputWidth] : [zoomed.count]
+    return normalize(try Tensor(shape: shape, values: zoomed))
+  }
+
+  /// keras-vis's heatmap: `relu(sum_c mean(g / (max(g) + eps))[c] * A[0, ..., c])`, on the first sample.
+  func camHeatmap(gradient: Tensor, features: Tensor) -> [Float] {
+    let channels = features.shape.last ?? 1
+    let g = gradient.scalars
+    let largest = g.max() ?? 0
+    let scale = largest + GradModifier.epsilon
+    let positions = g.count / channels
+    var weights = [Float](repeating: 0, count: channels)
+    for position in 0..<positions {
+      for c in 0..<channels { weights[c] += g[position * channels + c] / scale }
+    }
+    for c in 0..<channels { weights[c] /= Float(positions) }
+    let a = features.scalars
+    let pixels = features.shape[1] * features.shape[2]
+    var heatmap = [Float](repeating: 0, count: pixels)
+    for c in 0..<channels {
+      let w = weights[c]
+      for p in 0..<pixels { heatmap[p] += w * a[p * channels + c] }
+    }
+    return heatmap.map { max($0, 0) }
+  }
+}

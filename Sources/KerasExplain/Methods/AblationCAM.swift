@@ -1,0 +1,139 @@
+import KerasGraph
+import KerasRuntime
+
+/// Ablation-CAM (Desai & Ramaswamy, WACV 2020, doi:10.1109/WACV45572.2020.9093360): channel weights from the drop
+/// of the score when the channel is ablated, `w_k = (S - S_{A_k := v}) / S`, map `relu(sum_k w_k A_k)`
+/// (pytorch-grad-cam's `AblationCAM` with every channel ablated). One forward pass per channel and sample,
+/// `request.batchSize` at a time.
+///
+/// The ablated value `v` is 0 when the sample's feature map has minimum 0 (after a ReLU), else `min - 1e7`, as
+/// pytorch-grad-cam does (which, unlike kerasvis, lowers that minimum further for every sample of its batch).
+/// When `S` is 0 the weights are the plain differences `S - S_{A_k := v}`.
+///
+/// The feature map is ablated by running a copy of the model whose layer output is replaced by
+/// `A * mask + offset`, with `mask` and `offset` two extra `(N, 1, 1, C)` inputs (threaded into nested models).
+public struct AblationCAM: ClassActivationMapping {
+  public var name: String { "ablationcam" }
+  public var usesGradients: Bool { false }
+
+  public init() {}
+
+  public func weightedActivations(
+    _ pass: TargetedPass, request: ExplanationRequest, explainer: Explainer
+  ) throws -> Tensor {
+    guard let activations = pass.activations, let layer = pass.layer else {
+      throw KerasVisError.invalidArgument("ablationcam needs the feature map")
+    }
+    let shape = FeatureMaps(activations)
+    let (reading, _) = try explainer.outputReading(for: pass.targets)
+    let model = try explainer.ablationModel(layer: layer, channels: shape.channels, linearLayer: reading.linearLayer)
+    let input = pass.input
+    let sampleShape = Array(input.shape.dropFirst())
+    let size = sampleShape.reduce(1, *)
+    let x = input.scalars
+    let a = activations.scalars
+    var weights = [Float](repeating: 0, count: shape.count * shape.channels)
+    for sample in 0..<shape.count {
+      let values = a[(sample * shape.positions * shape.channels)..<((sample + 1) * shape.positions * shape.channels)]
+      let low = values.min() ?? 0
+      let ablated: Float = low == 0 ? 0 : low - 1e7
+      let target = pass.targets[sample]
+      let scores = try explainer.batchedScores(
+        count: shape.channels, batchSize: request.batchSize, sampleShape: sampleShape, target: { _ in target },
+        model: model,
+        extraInputs: { range, chunk in
+          var mask = [Float](repeating: 1, count: chunk * shape.channels)
+          var offset = [Float](repeating: 0, count: chunk * shape.channels)
+          for (slot, channel) in range.enumerated() {
+            mask[slot * shape.channels + channel] = 0
+            offset[slot * shape.channels + channel] = ablated
+          }
+          return [
+            try Tensor(shape: [chunk, 1, 1, shape.channels], values: mask),
+            try Tensor(shape: [chunk, 1, 1, shape.channels], values: offset),
+          ]
+        }
+      ) { _, buffer in
+        for i in 0..<size { buffer[i] = x[sample * size + i] }
+      }
+      let original = pass.scores[sample]
+      for (channel, score) in scores.enumerated() {
+        weights[sample * shape.channels + channel] = original == 0 ? original - score : (original - score) / original
+      }
+    }
+    return try channelWeighted(activations, weights: weights)
+  }
+}
+
+extension Explainer {
+  /// The model with the output of the layer at `layer` replaced by `A * mask + offset` (two extra inputs of shape
+  /// `(N, 1, 1, channels)`), compiled forward-only once per layer and output reading.
+  func ablationModel(layer: [Int], channels: Int, linearLayer: [Int]?) throws -> CompiledModel {
+    let key = "ablation \(layer) \(channels) \(linearLayer.map { "\($0)" } ?? "-")"
+    return try cachedModel(key: key) {
+      var target = graph
+      if let linearLayer { target = try target.replacingActivation(ofLayerAt: linearLayer, with: .linear) }
+      let masked = try maskingLayerOutput(of: target, at: layer, channels: channels, location: try layerLocation(layer))
+      return CompiledModel(graph: masked, gradients: false, precision: precision)
+    }
+  }
+}
+
+/// `graph` with the first output of the layer at `address` (through nested models) replaced by
+/// `output * mask + offset`, where `mask` and `offset` are two new model inputs of shape `(N, 1, 1, channels)`,
+/// appended after the model's inputs (and after a nested model's, which its callers pass along).
+/// - Throws: `KerasVisError.unsuitableLayer` when the address does not lead to a layer.
+func maskingLayerOutput(of graph: Graph, at address: [Int], channels: Int, location: LayerLocation) throws -> Graph {
+  guard let first = address.first, graph.layers.indices.contains(first) else {
+    throw KerasVisError.unsuitableLayer(layer: location, detail: "it cannot be ablated: no such layer")
+  }
+  var result = graph
+  let maskInput = graph.inputs.count
+  let offsetInput = maskInput + 1
+  let shape = TensorShape([nil, 1, 1, channels])
+  result.inputs.append(GraphInput(name: "kerasvis_ablation_mask", shape: shape, layerIndex: nil))
+  result.inputs.append(GraphInput(name: "kerasvis_ablation_offset", shape: shape, layerIndex: nil))
+  if address.count > 1 {
+    guard let inner = graph.layers[first].nestedGraph else {
+      throw KerasVisError.unsuitableLayer(
+        layer: location, detail: "it cannot be ablated: \(address) is not inside a model")
+    }
+    result.layers[first].nestedGraph =
+      (try maskingLayerOutput(of: inner, at: Array(address.dropFirst()), channels: channels, location: location))
+    for node in result.layers[first].nodes.indices {
+      result.layers[first].nodes[node].inputs += [.graphInput(maskInput), .graphInput(offsetInput)]
+    }
+    return result
+  }
+  let source = TensorSource.layerOutput(layer: first, node: 0, tensor: 0)
+  let multiply = graph.layers.count
+  let replacement = TensorSource.layerOutput(layer: multiply + 1, node: 0, tensor: 0)
+  func rewired(_ sources: [TensorSource]) -> [TensorSource] { sources.map { $0 == source ? replacement : $0 } }
+  for index in result.layers.indices {
+    for node in result.layers[index].nodes.indices {
+      result.layers[index].nodes[node].inputs = rewired(result.layers[index].nodes[node].inputs)
+    }
+  }
+  for index in result.operations.indices {
+    for node in result.operations[index].nodes.indices {
+      result.operations[index].nodes[node].inputs = rewired(result.operations[index].nodes[node].inputs)
+    }
+  }
+  result.outputs = rewired(result.outputs)
+  let outputShapes = graph.layers[first].outputShape.map { [$0] } ?? []
+  result.layers.append(
+    Layer(
+      index: multiply, name: "kerasvis_ablation_multiply", className: "Multiply", config: .object([:]),
+      kind: Merge(.multiply),
+      nodes: [Node(inputs: [source, .graphInput(maskInput)], outputShapes: outputShapes)]))
+  result.layers.append(
+    Layer(
+      index: multiply + 1, name: "kerasvis_ablation_add", className: "Add", config: .object([:]),
+      kind: Merge(.add),
+      nodes: [
+        Node(
+          inputs: [.layerOutput(layer: multiply, node: 0, tensor: 0), .graphInput(offsetInput)],
+          outputShapes: outputShapes)
+      ]))
+  return result
+}

@@ -1,0 +1,31 @@
+import KerasGraph
+
+extension Explainer {
+  /// The layer a CAM method uses when none is named: the last layer, in execution order and through nested
+  /// models, whose output is a spatial feature map `(N, H, W, C)` with H or W above 1 (InceptionV3: `mixed10`;
+  /// `Sequential([MobileNetV2, GlobalAveragePooling2D, Dense])`: the MobileNetV2's `out_relu`). Input layers and
+  /// the nested models themselves are skipped (their layers are searched instead).
+  ///
+  /// This is the Grad-CAM paper's advice (arXiv 1610.02391, the last convolutional feature map); keras-vis's
+  /// automatic search (`LayerSearch.penultimateLayerIdx`) differs, and tf-keras-vis looks for the last `Conv`
+  /// layer only.
+  /// - Returns: the layer's address (`[310]`, `[0, 151]`).
+  /// - Throws: `KerasVisError.unsuitableLayer` naming the output layer when no layer outputs a feature map.
+  public func automaticCAMLayer() throws -> [Int] {
+    let candidate = graph.allLayerPaths().last { entry in
+      if entry.layer.isInput || entry.layer.nestedGraph != nil { return false }
+      return LayerSearch.isSpatialFeatureMap(entry.layer)
+    }
+    guard let candidate else {
+      throw KerasVisError.unsuitableLayer(
+        layer: outputLocation(0), detail: "no layer of the model outputs a spatial feature map (N, H, W, C)")
+    }
+    return candidate.address
+  }
+
+  /// The path of names of the layer at `address` (`mobilenetv2_0.10_96/out_relu`), with its index and class, for
+  /// messages.
+  public func describeLayer(_ address: [Int]) -> String {
+    (try? layerLocation(address).description) ?? "layer \(address)"
+  }
+}

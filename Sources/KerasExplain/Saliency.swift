@@ -1,0 +1,39 @@
+import KerasGraph
+import KerasRuntime
+
+extension Explainer {
+  /// keras-vis's `visualize_saliency` (Simonyan et al., arXiv 1312.6034): the gradient of the activation of
+  /// `filterIndices` in layer `layerIdx` with respect to the input, through `backpropModifier`'s ReLU rule, then
+  /// `gradModifier`, the maximum over channels (unless `keepdims`), and keras-vis's `normalize` over the batch.
+  /// - Parameters:
+  ///   - layerIdx: the index in `model.layers` (negative counts from the end).
+  ///   - filterIndices: classes or channels whose mean output is maximized; nil for the whole output.
+  ///   - seedInput: `(H, W, C)` or a batch `(N, H, W, C)` (the map of the first sample is returned).
+  ///   - linear: swap the layer's softmax to linear first (keras-vis's `apply_modifications` advice).
+  /// - Returns: `(H, W)` values in 0...1, or `(H, W, C)` with `keepdims`.
+  /// - Throws: `KerasVisError` for a bad index or input; `TensorError` from the engine.
+  public func visualizeSaliency(
+    layerIdx: Int, filterIndices: [Int]?, seedInput: Tensor, backpropModifier: BackpropModifier? = nil,
+    gradModifier: GradModifier? = .absolute, keepdims: Bool = false, linear: Bool = false
+  ) throws -> Tensor {
+    let layer = try LayerSearch.normalizedIndex(layerIdx, in: graph)
+    var gradient = try objectiveGradient(
+      seedInput: seedInput, layerIdx: layer, filterIndices: filterIndices, wrtLayer: nil, linear: linear,
+      rule: backpropModifier?.rule ?? .standard
+    ).gradient
+    if let gradModifier { gradient = gradModifier.apply(gradient) }
+    if !keepdims { gradient = try maximumOverChannels(gradient) }
+    return try firstSample(normalize(gradient))
+  }
+
+  /// `np.max(grads, axis=-1)`.
+  private func maximumOverChannels(_ tensor: Tensor) throws -> Tensor {
+    let channels = tensor.shape.last ?? 1
+    let values = tensor.scalars
+    return try Tensor(shape: Array(tensor.shape.dropLast())) { position in
+      var best = -Float.infinity
+      for c in 0..<channels { best = max(best, values[position * channels + c]) }
+      return best
+    }
+  }
+}

@@ -1,0 +1,346 @@
+import Foundation
+import KerasGraph
+
+/// Swift kernels for the layers oneDNN has no primitive for, each returning the output value of a `PlainStep`.
+/// Tensors are row-major in Keras's layout.
+enum PlainKernels {
+  /// Row-major strides of `shape`.
+  static func strides(_ shape: [Int]) -> [Int] {
+    var result = [Int](repeating: 1, count: shape.count)
+    for axis in stride(from: shape.count - 2, through: 0, by: -1) { result[axis] = result[axis + 1] * shape[axis + 1] }
+    return result
+  }
+
+  /// An element-wise activation computed in Swift (those oneDNN has no algorithm for).
+  static func elementwise(_ function: ActivationFunction, label: String, input: Int, builder: PlanBuilder) throws -> Int
+  {
+    let shape = builder.values[input].shape
+    let count = shape.reduce(1, *)
+    let step = try PlainStep(
+      label: label, inputs: [input], outputShape: shape, builder: builder,
+      forward: { inputs, output in
+        let x = inputs[0]
+        for i in 0..<count { output[i] = ActivationMath.value(function, x[i]) }
+      },
+      backward: { inputs, _, dy, dx in
+        let x = inputs[0]
+        for i in 0..<count { dx[0][i] = dy[i] * ActivationMath.derivative(function, x[i]) }
+      })
+    builder.steps.append(step)
+    return step.outputs[0]
+  }
+
+  /// Keras's ReLU with a threshold: `x > t ? min(x, max_value) : negative_slope * (x - t)`.
+  static func relu(_ config: ReLU, label: String, input: Int, builder: PlanBuilder) throws -> Int {
+    let shape = builder.values[input].shape
+    let count = shape.reduce(1, *)
+    let upper = config.maxValue ?? .infinity
+    let slope = config.negativeSlope
+    let threshold = config.threshold
+    let step = try PlainStep(
+      label: label, inputs: [input], outputShape: shape, builder: builder,
+      forward: { inputs, output in
+        let x = inputs[0]
+        for i in 0..<count { output[i] = x[i] > threshold ? min(x[i], upper) : slope * (x[i] - threshold) }
+      },
+      backward: { inputs, _, dy, dx in
+        let x = inputs[0]
+        for i in 0..<count { dx[0][i] = x[i] > threshold ? (x[i] < upper ? dy[i] : 0) : slope * dy[i] }
+      })
+    builder.steps.append(step)
+    return step.outputs[0]
+  }
+
+  /// PReLU: `x` for x > 0, `alpha * x` otherwise, `alpha` broadcast along the shared axes.
+  static func parametricReLU(alpha: [Float], sharedAxes: [Int], label: String, input: Int, builder: PlanBuilder) throws
+    -> Int
+  {
+    let shape = builder.values[input].shape
+    var alphaShape = Array(shape.dropFirst())
+    for axis in sharedAxes where axis >= 1 && axis <= alphaShape.count { alphaShape[axis - 1] = 1 }
+    guard alphaShape.reduce(1, *) == alpha.count else {
+      throw TensorError.invalidShape(
+        shape: alphaShape, detail: "does not hold the \(alpha.count) PReLU alphas in \(label)")
+    }
+    let index = broadcastIndex(from: [1] + alphaShape, to: shape)
+    let count = shape.reduce(1, *)
+    let step = try PlainStep(
+      label: label, inputs: [input], outputShape: shape, builder: builder,
+      forward: { inputs, output in
+        let x = inputs[0]
+        for i in 0..<count { output[i] = x[i] > 0 ? x[i] : alpha[index[i]] * x[i] }
+      },
+      backward: { inputs, _, dy, dx in
+        let x = inputs[0]
+        for i in 0..<count { dx[0][i] = x[i] > 0 ? dy[i] : (x[i] < 0 ? alpha[index[i]] * dy[i] : 0) }
+      })
+    builder.steps.append(step)
+    return step.outputs[0]
+  }
+
+  /// For each element of `target`, the position of the element of `source` (same rank, 1s broadcast) it reads.
+  static func broadcastIndex(from source: [Int], to target: [Int]) -> [Int] {
+    let rank = target.count
+    let padded = [Int](repeating: 1, count: rank - source.count) + source
+    var sourceStrides = strides(padded)
+    for axis in 0..<rank where padded[axis] == 1 { sourceStrides[axis] = 0 }
+    let count = target.reduce(1, *)
+    var result = [Int](repeating: 0, count: count)
+    var position = [Int](repeating: 0, count: rank)
+    var offset = 0
+    for i in 0..<count {
+      result[i] = offset
+      var axis = rank - 1
+      while axis >= 0 {
+        position[axis] += 1
+        offset += sourceStrides[axis]
+        if position[axis] < target[axis] { break }
+        offset -= sourceStrides[axis] * position[axis]
+        position[axis] = 0
+        axis -= 1
+      }
+    }
+    return result
+  }
+
+  enum BinaryKind { case add, subtract, multiply, maximum, minimum }
+
+  /// A binary operation with NumPy broadcasting (merge layers whose inputs differ in shape).
+  static func broadcastBinary(
+    _ kind: BinaryKind, label: String, lhs: Int, rhs: Int, outputShape: [Int], builder: PlanBuilder
+  ) throws -> Int {
+    let left = broadcastIndex(from: builder.values[lhs].shape, to: outputShape)
+    let right = broadcastIndex(from: builder.values[rhs].shape, to: outputShape)
+    let count = outputShape.reduce(1, *)
+    let step = try PlainStep(
+      label: label, inputs: [lhs, rhs], outputShape: outputShape, builder: builder,
+      forward: { inputs, output in
+        let a = inputs[0]
+        let b = inputs[1]
+        for i in 0..<count {
+          let x = a[left[i]]
+          let y = b[right[i]]
+          switch kind {
+          case .add: output[i] = x + y
+          case .subtract: output[i] = x - y
+          case .multiply: output[i] = x * y
+          case .maximum: output[i] = max(x, y)
+          case .minimum: output[i] = min(x, y)
+          }
+        }
+      },
+      backward: { inputs, _, dy, dx in
+        let a = inputs[0]
+        let b = inputs[1]
+        for i in 0..<count {
+          let x = a[left[i]]
+          let y = b[right[i]]
+          switch kind {
+          case .add:
+            dx[0][left[i]] += dy[i]
+            dx[1][right[i]] += dy[i]
+          case .subtract:
+            dx[0][left[i]] += dy[i]
+            dx[1][right[i]] -= dy[i]
+          case .multiply:
+            dx[0][left[i]] += dy[i] * y
+            dx[1][right[i]] += dy[i] * x
+          case .maximum:
+            if x >= y { dx[0][left[i]] += dy[i] } else { dx[1][right[i]] += dy[i] }
+          case .minimum:
+            if x <= y { dx[0][left[i]] += dy[i] } else { dx[1][right[i]] += dy[i] }
+          }
+        }
+      })
+    builder.steps.append(step)
+    return step.outputs[0]
+  }
+
+  /// Permute: output axis `k + 1` is input axis `order[k]` (1-based, batch fixed).
+  static func permute(order: [Int], label: String, input: Int, outputShape: [Int], builder: PlanBuilder) throws -> Int {
+    let inputShape = builder.values[input].shape
+    let inputStrides = strides(inputShape)
+    let sourceStrides = [inputStrides[0]] + order.map { inputStrides[$0] }
+    let gather = gatherIndex(shape: outputShape, sourceStrides: sourceStrides)
+    return try gatherStep(gather, label: label, input: input, outputShape: outputShape, builder: builder)
+  }
+
+  /// For each element of a tensor of `shape`, the offset `sum(position * sourceStrides)`.
+  static func gatherIndex(shape: [Int], sourceStrides: [Int]) -> [Int] {
+    let count = shape.reduce(1, *)
+    var result = [Int](repeating: 0, count: count)
+    var position = [Int](repeating: 0, count: shape.count)
+    var offset = 0
+    for i in 0..<count {
+      result[i] = offset
+      var axis = shape.count - 1
+      while axis >= 0 {
+        position[axis] += 1
+        offset += sourceStrides[axis]
+        if position[axis] < shape[axis] { break }
+        offset -= sourceStrides[axis] * position[axis]
+        position[axis] = 0
+        axis -= 1
+      }
+    }
+    return result
+  }
+
+  /// `output[i] = input[gather[i]]` (or 0 where `gather[i]` is -1), with its gradient.
+  static func gatherStep(_ gather: [Int], label: String, input: Int, outputShape: [Int], builder: PlanBuilder) throws
+    -> Int
+  {
+    let step = try PlainStep(
+      label: label, inputs: [input], outputShape: outputShape, builder: builder,
+      forward: { inputs, output in
+        let x = inputs[0]
+        for i in gather.indices { output[i] = gather[i] >= 0 ? x[gather[i]] : 0 }
+      },
+      backward: { _, _, dy, dx in
+        for i in gather.indices where gather[i] >= 0 { dx[0][gather[i]] += dy[i] }
+      })
+    builder.steps.append(step)
+    return step.outputs[0]
+  }
+
+  /// ZeroPadding2D (zeros added) or Cropping2D (rows and columns removed).
+  static func pad(_ edges: Edges2D, crop: Bool, label: String, input: Int, outputShape: [Int], builder: PlanBuilder)
+    throws -> Int
+  {
+    let inputShape = builder.values[input].shape
+    let (height, width, channels) = (inputShape[1], inputShape[2], inputShape[3])
+    let sign = crop ? -1 : 1
+    var gather = [Int](repeating: -1, count: outputShape.reduce(1, *))
+    var i = 0
+    for n in 0..<outputShape[0] {
+      for y in 0..<outputShape[1] {
+        for x in 0..<outputShape[2] {
+          let sourceY = y - sign * edges.top
+          let sourceX = x - sign * edges.left
+          for c in 0..<channels {
+            if sourceY >= 0, sourceY < height, sourceX >= 0, sourceX < width {
+              gather[i] = ((n * height + sourceY) * width + sourceX) * channels + c
+            }
+            i += 1
+          }
+        }
+      }
+    }
+    return try gatherStep(gather, label: label, input: input, outputShape: outputShape, builder: builder)
+  }
+
+  /// UpSampling2D: `nearest` repeats rows and columns; `bilinear` interpolates as TensorFlow's
+  /// `tf.image.resize` with half-pixel centers.
+  static func upSampling(
+    _ config: UpSampling2D, label: String, input: Int, outputShape: [Int], builder: PlanBuilder
+  ) throws -> Int {
+    let inputShape = builder.values[input].shape
+    let (height, width, channels) = (inputShape[1], inputShape[2], inputShape[3])
+    let (outHeight, outWidth) = (outputShape[1], outputShape[2])
+    if config.interpolation == "nearest" {
+      var gather = [Int](repeating: 0, count: outputShape.reduce(1, *))
+      var i = 0
+      for n in 0..<outputShape[0] {
+        for y in 0..<outHeight {
+          for x in 0..<outWidth {
+            for c in 0..<channels {
+              gather[i] = ((n * height + y / config.size[0]) * width + x / config.size[1]) * channels + c
+              i += 1
+            }
+          }
+        }
+      }
+      return try gatherStep(gather, label: label, input: input, outputShape: outputShape, builder: builder)
+    }
+    guard config.interpolation == "bilinear" else {
+      throw TensorError.invalidShape(
+        shape: inputShape, detail: "UpSampling2D interpolation '\(config.interpolation)' is not supported in \(label)")
+    }
+    struct Weight { var lower: Int; var upper: Int; var lerp: Float }
+    func weights(inSize: Int, outSize: Int) -> [Weight] {
+      let scale = Float(inSize) / Float(outSize)
+      return (0..<outSize).map { position in
+        let source = (Float(position) + 0.5) * scale - 0.5
+        let floor = source.rounded(.down)
+        return Weight(lower: max(Int(floor), 0), upper: min(Int(source.rounded(.up)), inSize - 1), lerp: source - floor)
+      }
+    }
+    let ys = weights(inSize: height, outSize: outHeight)
+    let xs = weights(inSize: width, outSize: outWidth)
+    let batch = outputShape[0]
+    let step = try PlainStep(
+      label: label, inputs: [input], outputShape: outputShape, builder: builder,
+      forward: { inputs, output in
+        let source = inputs[0]
+        var i = 0
+        for n in 0..<batch {
+          for y in ys {
+            for x in xs {
+              for c in 0..<channels {
+                func at(_ row: Int, _ column: Int) -> Float {
+                  source[((n * height + row) * width + column) * channels + c]
+                }
+                let top = at(y.lower, x.lower) + (at(y.lower, x.upper) - at(y.lower, x.lower)) * x.lerp
+                let bottom = at(y.upper, x.lower) + (at(y.upper, x.upper) - at(y.upper, x.lower)) * x.lerp
+                output[i] = top + (bottom - top) * y.lerp
+                i += 1
+              }
+            }
+          }
+        }
+      },
+      backward: { _, _, dy, dx in
+        var i = 0
+        for n in 0..<batch {
+          for y in ys {
+            for x in xs {
+              for c in 0..<channels {
+                func add(_ row: Int, _ column: Int, _ value: Float) {
+                  dx[0][((n * height + row) * width + column) * channels + c] += value
+                }
+                let g = dy[i]
+                add(y.lower, x.lower, g * (1 - y.lerp) * (1 - x.lerp))
+                add(y.lower, x.upper, g * (1 - y.lerp) * x.lerp)
+                add(y.upper, x.lower, g * y.lerp * (1 - x.lerp))
+                add(y.upper, x.upper, g * y.lerp * x.lerp)
+                i += 1
+              }
+            }
+          }
+        }
+      })
+    builder.steps.append(step)
+    return step.outputs[0]
+  }
+
+  /// A user-registered layer class, run through its `forward` (no gradient).
+  static func custom(
+    _ implementation: any CustomLayer, call: FlatCall, inputs: [Int], outputShape: [Int], builder: PlanBuilder
+  ) throws -> Int {
+    let shapes = inputs.map { builder.values[$0].shape }
+    let counts = shapes.map { $0.reduce(1, *) }
+    let weights = call.layer.weights
+    let location = call.location
+    let outputCount = outputShape.reduce(1, *)
+    let step = try PlainStep(
+      label: location.description, inputs: inputs, outputShape: outputShape, builder: builder,
+      forward: { pointers, output in
+        let arrays = zip(pointers, counts).map { Array(UnsafeBufferPointer(start: $0, count: $1)) }
+        let result: [Float]
+        do {
+          result = try implementation.forward(
+            inputs: arrays, inputShapes: shapes, weights: weights, outputShape: outputShape)
+        } catch {
+          throw TensorError.unsupportedLayer(layer: location, detail: "\(error)")
+        }
+        guard result.count == outputCount else {
+          throw TensorError.unsupportedLayer(
+            layer: location, detail: "forward returned \(result.count) values for an output of shape \(outputShape)")
+        }
+        result.withUnsafeBufferPointer { output.update(from: $0.baseAddress!, count: outputCount) }
+      },
+      backward: nil)
+    builder.steps.append(step)
+    return step.outputs[0]
+  }
+}

@@ -1,0 +1,7 @@
+// The umbrella module: `import KerasVis` gives every public module of the package.
+@_exported import Imaging
+@_exported import KerasExplain
+@_exported import KerasGraph
+@_exported import KerasReaders
+@_exported import KerasRuntime
+@_exported import NativeFormat

@@ -1,0 +1,236 @@
+import ArgumentParser
+import Foundation
+import KerasVis
+
+/// `kerasvis evaluate MODEL INPUT... --method M...`: judges explanation methods with metrics.
+struct EvaluateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "evaluate",
+    abstract: "Judge explanation methods: pointing game, deletion/insertion, confidence change, ROAD.",
+    discussion: """
+      Every method explains every input (its top class, or --filter); each metric scores the maps and the table \
+      shows the mean over the inputs (with an arrow: which direction is better).
+
+      Metrics: pointing (Zhang et al. 2016; needs --boxes), deletion and insertion (RISE, Petsiuk et al. 2018; \
+      the area under the score curve), confidence-drop and confidence-increase (pytorch-grad-cam's CAM-multiply \
+      metrics), road-morf, road-lerf, road-combined (ROAD, Rong et al. 2022, percentiles 10...90).
+
+      --boxes is a JSON object from input file name to boxes [x0, y0, x1, y1] (x1, y1 exclusive) in pixels of the \
+      model input, or to {"boxes": [...], "width": W, "height": H} with boxes in pixels of a W x H original, \
+      scaled to the model input.
+      """)
+
+  @OptionGroup var model: ModelOptions
+  @Argument(help: "Images (PNG, JPEG), .npy arrays, or folders of them.")
+  var inputs: [String]
+
+  @Option(name: .customLong("method"), parsing: .upToNextOption, help: "Methods to compare (cam and saliency methods).")
+  var methodNames: [String]
+
+  @Option(
+    name: .customLong("metric"), parsing: .upToNextOption,
+    help: "Metrics (default: all; pointing only with --boxes).")
+  var metricNames: [String] = []
+
+  @Option(help: ArgumentHelp("Object boxes per input (JSON), for the pointing game.", valueName: "file"))
+  var boxes: String?
+
+  @Option(name: .customLong("filter"), parsing: .upToNextOption, help: "Classes to explain (default: the top class).")
+  var filters: [Int] = []
+
+  @Option(parsing: .unconditional, help: "The CAM methods' feature-map layer (default: the last feature map).")
+  var penultimate: String?
+
+  @Option(help: "Deletion/insertion: pixels moved per step (default: the input's width, as RISE).")
+  var step: Int?
+
+  @Option(help: "Pointing game: the tolerance in pixels.")
+  var tolerance = 15.0
+
+  @Flag(help: "Print every value as JSON instead of the table.")
+  var json = false
+
+  @OptionGroup var methods: MethodArguments
+  @OptionGroup var images: ImageInputOptions
+
+  static let allMetrics = [
+    "pointing", "deletion", "insertion", "confidence-drop", "confidence-increase", "road-morf", "road-lerf",
+    "road-combined",
+  ]
+
+  func validate() throws {
+    guard !inputs.isEmpty else { throw ValidationError("give at least one input") }
+    guard !methodNames.isEmpty else { throw ValidationError("give at least one --method") }
+    let known = MethodCatalog.camMethods + MethodCatalog.gradientMethods
+    for name in methodNames where !known.contains(name.lowercased()) {
+      throw ValidationError("--method \(name): use one of \(known.joined(separator: ", "))")
+    }
+    for name in metricNames where !Self.allMetrics.contains(name) {
+      throw ValidationError("--metric \(name): use one of \(Self.allMetrics.joined(separator: ", "))")
+    }
+    if metricNames.contains("pointing") && boxes == nil { throw ValidationError("--metric pointing needs --boxes") }
+    if let step, step <= 0 { throw ValidationError("--step must be positive") }
+    guard tolerance >= 0 else { throw ValidationError("--tolerance must not be negative") }
+  }
+
+  /// The metrics to compute.
+  func metrics() -> [any ExplanationMetric] {
+    let names = metricNames.isEmpty ? Self.allMetrics.filter { $0 != "pointing" || boxes != nil } : metricNames
+    return names.map { name -> any ExplanationMetric in
+      switch name {
+      case "pointing": return PointingGame(tolerance: tolerance)
+      case "deletion": return CausalMetric(.deletion, step: step, batchSize: methods.batchSize)
+      case "insertion": return CausalMetric(.insertion, step: step, batchSize: methods.batchSize)
+      case "confidence-drop": return ConfidenceChange(.drop)
+      case "confidence-increase": return ConfidenceChange(.increase)
+      case "road-morf": return ROAD(.mostRelevantFirst)
+      case "road-lerf": return ROAD(.leastRelevantFirst)
+      default: return ROAD(.combined)
+      }
+    }
+  }
+
+  func run() throws {
+    let graph: Graph
+    var layer: [Int]?
+    var methodList: [any ExplanationMethod] = []
+    var boxTable: JSONObject = [:]
+    do {
+      graph = try model.load()
+      if let penultimate { layer = try graph.resolveLayer(penultimate) }
+      methodList = try methodNames.map { try MethodCatalog.method(named: $0, options: methods.options) }
+      if let boxes {
+        guard let object = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: boxes))).object else {
+          throw ValidationError("--boxes \(boxes): the file must hold a JSON object from input name to boxes")
+        }
+        boxTable = object
+      }
+    } catch let error as ValidationError {
+      throw error
+    } catch let error as LayerLookupError {
+      throw ValidationError("--penultimate \(penultimate ?? ""): \(error)")
+    } catch {
+      throw fail(error)
+    }
+    let explainer = Explainer(graph: graph)
+    let files = expandInputs(inputs)
+    guard !files.isEmpty else { throw ValidationError("no inputs (a folder holds no PNG, JPEG or .npy files)") }
+    let metricList = metrics()
+    // values[method][metric]: one value per input sample.
+    var values = [[[Float]]](repeating: [[Float]](repeating: [], count: metricList.count), count: methodList.count)
+    let progress = isatty(STDERR_FILENO) != 0
+    do {
+      for (position, file) in files.enumerated() {
+        if progress {
+          FileHandle.standardError.write(Data("\r[\(position + 1)/\(files.count)] \(file)\u{1B}[K".utf8))
+        }
+        let input = try images.inputs([file], graph: graph)[0]
+        let fileBoxes = try boxesFor(file, table: boxTable, input: input)
+        let targets = methods.targets(filters: filters.isEmpty ? nil : filters, linear: false)
+        for (m, method) in methodList.enumerated() {
+          let request = methods.request(input: input, targets: targets, layer: method.usesLayer ? layer : nil)
+          let explanation = try explainer.explain(request, with: method)
+          if position == 0, method.usesLayer, layer == nil, let used = explanation.layer {
+            let clear = progress ? "\r\u{1B}[K" : ""
+            let message = "kerasvis: \(method.name) uses \(explainer.describeLayer(used)), the last feature map\n"
+            FileHandle.standardError.write(Data((clear + message).utf8))
+          }
+          let maps = explanation.maps.rank == 4 ? try magnitudeMaps(explanation.maps) : explanation.maps
+          let metricInputs = MetricInputs(
+            input: input, maps: maps, targets: explanation.targets,
+            boxes: fileBoxes.map { Array(repeating: $0, count: input.shape[0]) })
+          for (k, metric) in metricList.enumerated() {
+            values[m][k] += try metric.evaluate(metricInputs, with: explainer)
+          }
+        }
+      }
+    } catch let error as ValidationError {
+      throw error
+    } catch {
+      if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+      throw fail(error)
+    }
+    if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    if json {
+      let report: JSONValue = .object(
+        JSONObject(
+          methodList.enumerated().map { m, method in
+            JSONMember(
+              key: method.name,
+              value: .object(
+                JSONObject(
+                  metricList.enumerated().map { k, metric in
+                    JSONMember(key: metric.name, value: .array(values[m][k].map { .double(Double($0)) }))
+                  })))
+          }))
+      print(report.jsonText)
+      return
+    }
+    printTable(methods: methodList, metrics: metricList, values: values)
+  }
+
+  /// The boxes of `file` from the table (by path or file name), scaled to the input size when the entry gives
+  /// the original's size.
+  func boxesFor(_ file: String, table: JSONObject, input: Tensor) throws -> [BoundingBox]? {
+    guard boxes != nil else { return nil }
+    guard let entry = table[file] ?? table[(file as NSString).lastPathComponent] else {
+      throw ValidationError("--boxes: no entry for \((file as NSString).lastPathComponent)")
+    }
+    // One box `[x0, y0, x1, y1]` or a list of them, alone or under "boxes".
+    var list = entry.array ?? entry["boxes"]?.array ?? []
+    if list.count == 4, list.allSatisfy({ $0.number != nil }) { list = [.array(list)] }
+    let (height, width) = (input.shape[1], input.shape[2])
+    let scaleX = entry["width"]?.number.map { Double(width) / $0 } ?? 1
+    let scaleY = entry["height"]?.number.map { Double(height) / $0 } ?? 1
+    return try list.map { box in
+      let numbers = (box.array ?? []).compactMap { $0.number }
+      guard numbers.count == 4, numbers[0] < numbers[2], numbers[1] < numbers[3] else {
+        throw ValidationError(
+          "--boxes: \(file): expected a box [x0, y0, x1, y1] with x0 < x1 and y0 < y1 (or a list of them), got \(box.jsonText)"
+        )
+      }
+      return BoundingBox(
+        x0: Int((numbers[0] * scaleX).rounded(.down)), y0: Int((numbers[1] * scaleY).rounded(.down)),
+        x1: Int((numbers[2] * scaleX).rounded(.up)), y1: Int((numbers[3] * scaleY).rounded(.up)))
+    }
+  }
+
+  /// `(N, H, W, C)` gradient-valued maps (Guided Grad-CAM) as `(N, H, W)` magnitudes in 0...1: the largest `|v|`
+  /// over channels, scaled per sample.
+  func magnitudeMaps(_ maps: Tensor) throws -> Tensor {
+    let (count, height, width, channels) = (maps.shape[0], maps.shape[1], maps.shape[2], maps.shape[3])
+    let values = maps.scalars
+    var result: [Float] = []
+    for n in 0..<count {
+      var magnitudes = [Float](repeating: 0, count: height * width)
+      for p in 0..<(height * width) {
+        let start = (n * height * width + p) * channels
+        for c in 0..<channels { magnitudes[p] = max(magnitudes[p], abs(values[start + c])) }
+      }
+      let high = magnitudes.max() ?? 0
+      result += magnitudes.map { high > 0 ? $0 / high : 0 }
+    }
+    return try Tensor(shape: [count, height, width], values: result)
+  }
+
+  func printTable(methods: [any ExplanationMethod], metrics: [any ExplanationMetric], values: [[[Float]]]) {
+    let headers = metrics.map { "\($0.name) \($0.largerIsBetter ? "↑" : "↓")" }
+    let nameWidth = max(methods.map(\.name.count).max() ?? 6, 6)
+    let widths = headers.map { max($0.count, 10) }
+    func padded(_ text: String, _ width: Int) -> String {
+      String(repeating: " ", count: max(width - text.count, 0)) + text
+    }
+    var line = "method".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+    for (header, width) in zip(headers, widths) { line += "  " + padded(header, width) }
+    print(line)
+    for (m, method) in methods.enumerated() {
+      var row = method.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+      for (k, width) in widths.enumerated() {
+        let samples = values[m][k]
+        let mean = samples.isEmpty ? Float.nan : samples.reduce(0, +) / Float(samples.count)
+        row += "  " + padded(String(format: "%.4f", mean), width)
+      }
+      print(row)
+    }
+  }
+}

@@ -1,0 +1,158 @@
+import KerasGraph
+import Testing
+
+private func keras(_ text: String) throws -> JSONValue { try JSONValue.parseStrict(text) }
+
+private let kerasContext = LayerDecodingContext(
+  file: "model.h5", source: .keras(major: 3), inputShapes: [TensorShape([nil, 8, 8, 6])])
+
+@Suite("Layer kinds: one registry, Keras configs and native ops through one Codable config")
+struct LayerKindTests {
+  @Test("class names and op names each belong to one kind")
+  func registryIsUnambiguous() {
+    var classes: [String: String] = [:]
+    var operations: [String: String] = [:]
+    for kind in LayerKinds.all {
+      for name in kind.kerasClassNames {
+        #expect(classes[name] == nil, "\(name) is read by \(classes[name] ?? "") and \(kind)")
+        classes[name] = "\(kind)"
+      }
+      for name in kind.operationNames {
+        #expect(operations[name] == nil, "op \(name) is read by \(operations[name] ?? "") and \(kind)")
+        operations[name] = "\(kind)"
+      }
+      #expect(!kind.operationNames.isEmpty, "\(kind) has no native op name")
+    }
+    #expect(LayerKinds.supportedClassNames.isSuperset(of: ["Conv2D", "GroupNormalization", "Identity", "TFOpLambda"]))
+  }
+
+  @Test("a Keras config decodes, its activation is split off, and the native op reads back equal")
+  func kerasToNativeAndBack() throws {
+    let config = try keras(
+      #"{"name": "c", "filters": 4, "kernel_size": 3, "strides": [2, 1], "padding": "SAME", "dilation_rate": 1, "#
+        + #""groups": 2, "use_bias": false, "activation": {"class_name": "function", "config": "relu"}}"#)
+    let decoded = try LayerKinds.decodeKeras(
+      className: "Conv2D", registeredName: nil, config: config, context: kerasContext)
+    let conv = try #require(decoded.kind as? Conv2D)
+    #expect(
+      conv
+        == Conv2D(
+          filters: 4, window: Window2D(kernelSize: [3, 3], strides: [2, 1], padding: .same), groups: 2, useBias: false))
+    #expect(decoded.activation == .relu)
+    let op = try LayerKinds.encodeNative(conv, activation: decoded.activation)
+    #expect(op["op"]?.string == "conv2d")
+    #expect(op["kernel_size"] == .ints([3, 3]))
+    #expect(op["activation"]?.string == "relu")
+    let back = try LayerKinds.decodeNative(operation: op, context: LayerDecodingContext(file: "x", source: .native))
+    #expect(back.kind as? Conv2D == conv)
+    #expect(back.activation == .relu)
+  }
+
+  @Test("every kind's native encoding decodes to the same kind", arguments: sampleKinds())
+  func nativeRoundTrip(sample: SampleKind) throws {
+    let op = try LayerKinds.encodeNative(sample.kind, activation: nil)
+    let back = try LayerKinds.decodeNative(operation: op, context: LayerDecodingContext(file: "x", source: .native))
+    #expect(String(reflecting: back.kind) == String(reflecting: sample.kind), "\(op.compactText)")
+  }
+
+  @Test("a field of the wrong kind is an error naming the field")
+  func badField() throws {
+    let config = try keras(#"{"units": "eight"}"#)
+    #expect {
+      try LayerKinds.decodeKeras(className: "Dense", registeredName: nil, config: config, context: kerasContext)
+    } throws: { error in
+      (error as? LayerConfigError)?.field == "units" && "\(error)".contains("expected an integer")
+    }
+  }
+
+  @Test("tf.keras's Package>Name classes read as Name; summary shows the Python class name")
+  func packagedClassNames() throws {
+    #expect(LayerKinds.displayName(ofClass: "Custom>CustomScaleLayer") == "CustomScaleLayer")
+    #expect(LayerKinds.displayName(ofClass: "Conv2D") == "Conv2D")
+    let decoded = try LayerKinds.decodeKeras(
+      className: "Custom>CustomScaleLayer", registeredName: nil, config: try keras(#"{"scale": 0.17}"#),
+      context: kerasContext)
+    #expect((decoded.kind as? CustomScaleLayer)?.scale == 0.17)
+    let input = Layer(
+      index: 0, name: "in", className: "InputLayer", config: .object([:]), kind: InputLayer(),
+      nodes: [Node(inputs: [.graphInput(0)], outputShapes: [TensorShape([nil, 4])])])
+    let scale = Layer(
+      index: 1, name: "block35_1", className: "Custom>CustomScaleLayer", config: .object([:]),
+      kind: CustomScaleLayer(scale: 0.17),
+      nodes: [
+        Node(
+          inputs: [.layerOutput(layer: 0, node: 0, tensor: 0), .layerOutput(layer: 0, node: 0, tensor: 0)],
+          outputShapes: [TensorShape([nil, 4])])
+      ])
+    let graph = Graph(
+      name: "m", kind: .functional, layers: [input, scale],
+      inputs: [GraphInput(name: "in", shape: TensorShape([nil, 4]), layerIndex: 0)],
+      outputs: [.layerOutput(layer: 1, node: 0, tensor: 0)])
+    try graph.validate()
+    #expect(graph.summaryRows().map(\.className) == ["InputLayer", "CustomScaleLayer"])
+  }
+
+  @Test("an unknown class names itself and how to register it")
+  func unknownClass() throws {
+    #expect {
+      try LayerKinds.decodeKeras(
+        className: "MyLayer", registeredName: "my_package>MyLayer", config: .object([:]), context: kerasContext)
+    } throws: { error in
+      let text = "\(error)"
+      return text.contains("unknown layer class 'MyLayer'") && text.contains("LayerRegistry.register")
+    }
+  }
+
+  @Test("GroupNormalization and UnitNormalization read Keras 2 and Keras 3 configs")
+  func normalizationConfigs() throws {
+    let group = try LayerKinds.decodeKeras(
+      className: "GroupNormalization", registeredName: nil,
+      config: try keras(#"{"groups": 3, "axis": -1, "epsilon": 0.001, "center": false, "scale": true}"#),
+      context: kerasContext)
+    #expect(group.kind as? GroupNormalization == GroupNormalization(groups: 3, axis: -1, epsilon: 0.001, center: false))
+    #expect(try group.kind.weightSpecifications(inputs: [TensorShape([nil, 8, 8, 6])]).map(\.name) == ["gamma"])
+    #expect(throws: ShapeProblem.self) {
+      try GroupNormalization(groups: 4).outputShapes(inputs: [TensorShape([nil, 8, 8, 6])])
+    }
+    let unit2 = try LayerKinds.decodeKeras(
+      className: "UnitNormalization", registeredName: nil, config: try keras(#"{"axis": [1, 2]}"#),
+      context: LayerDecodingContext(file: "m.h5", source: .keras(major: 2), inputShapes: [TensorShape([nil, 8, 8, 6])]))
+    #expect(unit2.kind as? UnitNormalization == UnitNormalization(axis: [1, 2], minimumSquaredNorm: 1e-12))
+    let unit3 = try LayerKinds.decodeKeras(
+      className: "UnitNormalization", registeredName: nil, config: try keras(#"{"axis": -1}"#), context: kerasContext)
+    #expect(unit3.kind as? UnitNormalization == UnitNormalization(axis: [-1], minimumSquaredNorm: 1e-24))
+    #expect(throws: LayerConfigError.self) {
+      try LayerKinds.decodeKeras(
+        className: "UnitNormalization", registeredName: nil, config: try keras(#"{"axis": 5}"#),
+        context: kerasContext)
+    }
+  }
+}
+
+/// A kind value for the round-trip test.
+struct SampleKind: CustomTestStringConvertible, Sendable {
+  var kind: any LayerKind
+  var testDescription: String { "\(type(of: kind))" }
+}
+
+private func sampleKinds() -> [SampleKind] {
+  let window = Window2D(kernelSize: [3, 2], strides: [2, 2], padding: .same, dilation: [1, 2])
+  let kinds: [any LayerKind] = [
+    InputLayer(), Conv2D(filters: 8, window: window, groups: 2, useBias: false),
+    DepthwiseConv2D(window: window, depthMultiplier: 3), SeparableConv2D(filters: 5, window: window),
+    Conv2DTranspose(filters: 2, window: window, outputPadding: [1, 0]), Dense(units: 7, useBias: false),
+    BatchNormalization(axis: 1, epsilon: 1e-5, center: false), LayerNormalization(axis: [1, -1], rmsScaling: true),
+    GroupNormalization(groups: -1, epsilon: 1e-5, scale: false), UnitNormalization(axis: [1, 2]),
+    Normalization(axis: [], mean: [0.5], variance: [2]), Activation(.hardSigmoidKeras2),
+    ReLU(maxValue: 6, negativeSlope: 0.1, threshold: 0.5), LeakyReLU(negativeSlope: 0.2), PReLU(sharedAxes: [1, 2]),
+    ELU(alpha: 0.7), Softmax(axis: [1, 2]), MaxPooling2D(window: Window2D(kernelSize: [3, 3], strides: [2, 2])),
+    AveragePooling2D(window: Window2D(kernelSize: [2, 2], strides: [1, 1], padding: .same)),
+    GlobalAveragePooling2D(keepDims: true), GlobalMaxPooling2D(), Flatten(), Reshape(targetShape: [-1, 4]),
+    Permute(dims: [2, 1, 3]), Identity(), Concatenate(axis: 1), Merge(.average), Merge(.minimum),
+    ZeroPadding2D(edges: Edges2D(top: 1, bottom: 2, left: 3, right: 4)),
+    Cropping2D(edges: Edges2D(top: 0, bottom: 1, left: 1, right: 0)),
+    UpSampling2D(size: [2, 3], interpolation: "bilinear"),
+    Rescaling(scale: [1 / 255], offset: [-1]), CustomScaleLayer(scale: 0.17), LayerScale(projectionDim: 16),
+  ]
+  return kinds.map(SampleKind.init)
+}
