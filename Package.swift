@@ -6,7 +6,7 @@ import PackageDescription
 //   HDF5                       libhdf5 wrapper
 //   KerasReaders               Keras .h5, .keras, weights + topology -> graph (KerasGraph, HDF5, ZIPFoundation)
 //   NativeFormat               the safetensors native format (KerasGraph only)
-//   KerasRuntime               tensors and execution on oneDNN (KerasGraph, CDNNL)
+//   KerasRuntime               tensors and execution on oneDNN (KerasGraph, CDNNL, CDNNLShim: oneDNN 2.6 or 3.x)
 //   KerasExplain               keras-vis API, later methods, targets, metrics (KerasRuntime, KerasGraph)
 //   Imaging                    PNG/JPEG, resizing, colormaps, overlays, grids (the C image libraries only)
 //   KerasVis                   umbrella: re-exports the public modules; opens any model format; model inputs
@@ -33,6 +33,8 @@ let package = Package(
       name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
       providers: [.apt(["libhdf5-dev"])]),
     .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
+    // oneDNN 2.6 or 3.x behind one API (the version split, chosen at compile time).
+    .target(name: "CDNNLShim", dependencies: ["CDNNL"], path: "Sources/CDNNLShim"),
     .systemLibrary(
       name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(
@@ -43,7 +45,7 @@ let package = Package(
       name: "KerasReaders",
       dependencies: ["KerasGraph", "HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     .target(name: "NativeFormat", dependencies: ["KerasGraph"]),
-    .target(name: "KerasRuntime", dependencies: ["CDNNL", "KerasGraph"]),
+    .target(name: "KerasRuntime", dependencies: ["CDNNL", "CDNNLShim", "KerasGraph"]),
     .target(name: "KerasExplain", dependencies: ["KerasRuntime", "KerasGraph"]),
     .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"]),
     .target(

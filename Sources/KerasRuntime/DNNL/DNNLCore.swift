@@ -1,8 +1,35 @@
 import CDNNL
+import CDNNLShim
 import Foundation
 
-/// A oneDNN memory descriptor (`dnnl_memory_desc_t`, a plain C struct in oneDNN 2.x).
-typealias MemoryDesc = dnnl_memory_desc_t
+/// A oneDNN memory descriptor: an immutable, owned handle from CDNNLShim (oneDNN 3's opaque `dnnl_memory_desc_t`, or
+/// a copy of oneDNN 2's struct). Equality is oneDNN's (`dnnl_memory_desc_equal`: equal layouts need no reorder) and
+/// the hash agrees with it, so descriptors key the plans' caches of reorders and sums.
+final class MemoryDesc: Hashable {
+  let handle: kvdnnl_md_t
+
+  /// Takes ownership of `handle`.
+  init(owning handle: kvdnnl_md_t) { self.handle = handle }
+
+  /// A CDNNLShim call that creates a descriptor (`kvdnnl_md_create_*`).
+  typealias Creation = (UnsafeMutablePointer<kvdnnl_md_t?>) -> dnnl_status_t
+
+  /// Takes ownership of the descriptor `create` makes, or throws its failure (in `operation`).
+  convenience init(_ operation: @autoclosure () -> String, _ create: Creation) throws {
+    var handle: kvdnnl_md_t?
+    try check(create(&handle), operation())
+    guard let handle else { throw TensorError.dnnl(operation: operation(), status: "no memory descriptor") }
+    self.init(owning: handle)
+  }
+
+  static func == (lhs: MemoryDesc, rhs: MemoryDesc) -> Bool {
+    lhs === rhs || kvdnnl_md_equal(lhs.handle, rhs.handle) != 0
+  }
+
+  func hash(into hasher: inout Hasher) { hasher.combine(kvdnnl_md_hash(handle)) }
+
+  deinit { kvdnnl_md_destroy(handle) }
+}
 
 /// Throws `TensorError.dnnl` unless `status` is `dnnl_success`.
 @inline(__always)
@@ -16,7 +43,6 @@ func statusName(_ status: dnnl_status_t) -> String {
   case dnnl_out_of_memory: return "out of memory"
   case dnnl_invalid_arguments: return "invalid arguments"
   case dnnl_unimplemented: return "unimplemented for these shapes and formats"
-  case dnnl_iterator_ends: return "iterator ends"
   case dnnl_runtime_error: return "runtime error"
   case dnnl_not_required: return "not required"
   default: return "status \(status.rawValue)"
@@ -28,6 +54,13 @@ final class DNNLEngine: @unchecked Sendable {
   let engine: dnnl_engine_t
 
   private init() throws {
+    // CDNNLShim's calls are chosen for the oneDNN major version compiled against; the library must be that one.
+    let loaded = Int(kvdnnl_version())
+    guard loaded / 10000 == Int(KVDNNL_VERSION_MAJOR) else {
+      throw TensorError.dnnl(
+        operation: "loading oneDNN",
+        status: "built for oneDNN \(KVDNNL_VERSION_MAJOR).x, loaded \(loaded / 10000).\(loaded / 100 % 100)")
+    }
     var engine: dnnl_engine_t?
     try check(dnnl_engine_create(&engine, dnnl_cpu, 0), "creating the CPU engine")
     guard let engine else { throw TensorError.dnnl(operation: "creating the CPU engine", status: "no engine") }
@@ -99,64 +132,56 @@ enum Desc {
 
   /// A descriptor with explicit strides (in elements).
   static func strided(dims: [Int], strides: [Int]) throws -> MemoryDesc {
-    var desc = MemoryDesc()
     let dims64 = dims.map(Int64.init)
     let strides64 = strides.map(Int64.init)
-    try check(
-      dnnl_memory_desc_init_by_strides(&desc, Int32(dims.count), dims64, dnnl_f32, strides64),
-      "describing memory of dims \(dims)")
-    return desc
+    return try MemoryDesc("describing memory of dims \(dims)") {
+      kvdnnl_md_create_with_strides($0, Int32(dims.count), dims64, dnnl_f32, strides64)
+    }
   }
 
   /// A descriptor with a format tag (`dnnl_format_tag_any` lets a primitive choose), float32 unless `dataType`
   /// says otherwise.
   static func tagged(dims: [Int], tag: dnnl_format_tag_t, dataType: dnnl_data_type_t = dnnl_f32) throws -> MemoryDesc {
-    var desc = MemoryDesc()
     let dims64 = dims.map(Int64.init)
-    try check(
-      dnnl_memory_desc_init_by_tag(&desc, Int32(dims.count), dims64, dataType, tag), "describing memory of dims \(dims)"
-    )
-    return desc
+    return try MemoryDesc("describing memory of dims \(dims)") {
+      kvdnnl_md_create_with_tag($0, Int32(dims.count), dims64, dataType, tag)
+    }
+  }
+
+  /// The region of `parent` of size `dims` starting at `offsets`.
+  static func submemory(_ parent: MemoryDesc, dims: [Int], offsets: [Int]) throws -> MemoryDesc {
+    let dims64 = dims.map(Int64.init)
+    let offsets64 = offsets.map(Int64.init)
+    return try MemoryDesc("describing a region of dims \(dims)") {
+      kvdnnl_md_create_submemory($0, parent.handle, dims64, offsets64)
+    }
   }
 
   /// The same layout holding float32 elements (strides count elements, so they stay valid).
-  static func float32(_ desc: MemoryDesc) -> MemoryDesc {
-    var copy = desc
-    copy.data_type = dnnl_f32
-    return copy
+  static func float32(_ desc: MemoryDesc) throws -> MemoryDesc {
+    if kvdnnl_md_data_type(desc.handle) == dnnl_f32 { return desc }
+    return try MemoryDesc("describing a float32 layout") { kvdnnl_md_create_with_data_type($0, desc.handle, dnnl_f32) }
   }
 
   /// The size of the memory a descriptor describes, in bytes (padding included).
-  static func byteSize(_ desc: MemoryDesc) -> Int {
-    var copy = desc
-    return Int(dnnl_memory_desc_get_size(&copy))
-  }
+  static func byteSize(_ desc: MemoryDesc) -> Int { Int(kvdnnl_md_size(desc.handle)) }
 
-  static func equal(_ lhs: MemoryDesc, _ rhs: MemoryDesc) -> Bool {
-    var a = lhs
-    var b = rhs
-    return dnnl_memory_desc_equal(&a, &b) != 0
-  }
-
-  /// The descriptor's bytes, a key for caches (equal layouts have equal bytes: oneDNN 2.x descriptors are plain
-  /// structs initialised field by field).
-  static func key(_ desc: MemoryDesc) -> Data {
-    withUnsafeBytes(of: desc) { Data($0) }
-  }
+  static func equal(_ lhs: MemoryDesc, _ rhs: MemoryDesc) -> Bool { lhs == rhs }
 
   /// Whether two descriptors lay their (possibly different) dimensions out alike: the same blocking and the same
   /// order of dimensions by stride (nhwc vs nChw16c vs nchw), whatever their sizes.
   static func sameLayout(_ lhs: MemoryDesc, _ rhs: MemoryDesc) -> Bool {
     func signature(_ desc: MemoryDesc) -> [Int64]? {
-      guard desc.format_kind == dnnl_blocked else { return nil }
-      let rank = Int(desc.ndims)
-      let blocking = desc.format_desc.blocking
-      let strides = withUnsafeBytes(of: blocking.strides) { Array($0.bindMemory(to: Int64.self).prefix(rank)) }
+      let rank = Int(kvdnnl_md_ndims(desc.handle))
+      let maxRank = Int(DNNL_MAX_NDIMS)
+      var strides = [Int64](repeating: 0, count: maxRank)
+      var blocks = [Int64](repeating: 0, count: maxRank)
+      var indices = [Int64](repeating: 0, count: maxRank)
+      var blockCount: Int32 = 0
+      guard kvdnnl_md_blocking(desc.handle, &strides, &blockCount, &blocks, &indices) != 0 else { return nil }
       let order = (0..<rank).sorted { strides[$0] > strides[$1] || (strides[$0] == strides[$1] && $0 < $1) }
-      let blockCount = Int(blocking.inner_nblks)
-      let blocks = withUnsafeBytes(of: blocking.inner_blks) { Array($0.bindMemory(to: Int64.self).prefix(blockCount)) }
-      let indices = withUnsafeBytes(of: blocking.inner_idxs) { Array($0.bindMemory(to: Int64.self).prefix(blockCount)) }
-      return [Int64(rank)] + order.map(Int64.init) + blocks + indices
+      let count = Int(blockCount)
+      return [Int64(rank)] + order.map(Int64.init) + blocks.prefix(count) + indices.prefix(count)
     }
     guard let left = signature(lhs), let right = signature(rhs) else { return false }
     return left == right
@@ -164,9 +189,9 @@ enum Desc {
 
   /// The logical dimensions of a descriptor.
   static func dims(_ desc: MemoryDesc) -> [Int] {
-    withUnsafeBytes(of: desc.dims) { raw in
-      Array(raw.bindMemory(to: Int64.self).prefix(Int(desc.ndims))).map(Int.init)
-    }
+    var dims = [Int64](repeating: 0, count: Int(DNNL_MAX_NDIMS))
+    kvdnnl_md_dims(desc.handle, &dims)
+    return dims.prefix(Int(kvdnnl_md_ndims(desc.handle))).map(Int.init)
   }
 
   /// Whether the descriptor's physical size equals its logical element count (no padded blocks).
@@ -182,8 +207,7 @@ final class DNNLMemory {
 
   init(desc: MemoryDesc, engine: dnnl_engine_t, pointer: UnsafeMutableRawPointer?) throws {
     var memory: dnnl_memory_t?
-    var copy = desc
-    try check(dnnl_memory_create(&memory, &copy, engine, pointer), "creating a memory object")
+    try check(kvdnnl_memory_create(&memory, desc.handle, engine, pointer), "creating a memory object")
     guard let memory else { throw TensorError.dnnl(operation: "creating a memory object", status: "no memory") }
     self.memory = memory
     self.desc = desc
@@ -230,19 +254,15 @@ final class DNNLPrimitive {
   let primitive: dnnl_primitive_t
   let name: String
 
-  /// Creates the primitive descriptor and primitive from an operation descriptor.
-  convenience init(
-    operationDesc: UnsafeRawPointer, attributes: dnnl_primitive_attr_t? = nil, hint: DNNLPrimitive? = nil,
-    engine: dnnl_engine_t, name: String
-  ) throws {
+  /// Creates the primitive from the primitive descriptor `create` makes (a CDNNLShim `kvdnnl_*_create` call).
+  convenience init(name: String, _ create: (UnsafeMutablePointer<dnnl_primitive_desc_t?>) -> dnnl_status_t) throws {
     var descriptor: dnnl_primitive_desc_t?
-    try check(
-      dnnl_primitive_desc_create(&descriptor, operationDesc, attributes, engine, hint?.descriptor), "creating \(name)")
+    try check(create(&descriptor), "creating \(name)")
     guard let descriptor else { throw TensorError.dnnl(operation: name, status: "no primitive descriptor") }
     try self.init(descriptor: descriptor, name: name)
   }
 
-  /// Takes ownership of a primitive descriptor created elsewhere (concat, sum, reorder).
+  /// Takes ownership of a primitive descriptor created elsewhere.
   init(descriptor: dnnl_primitive_desc_t, name: String) throws {
     var primitive: dnnl_primitive_t?
     let status = dnnl_primitive_create(&primitive, descriptor)
@@ -257,20 +277,32 @@ final class DNNLPrimitive {
 
   /// The memory descriptor the primitive chose for `query` (`dnnl_query_src_md`, ...).
   func desc(_ query: dnnl_query_t, _ index: Int32 = 0) -> MemoryDesc? {
-    guard let pointer = dnnl_primitive_desc_query_md(descriptor, query, index) else { return nil }
-    return pointer.pointee
+    kvdnnl_primitive_desc_query_md(descriptor, query, index).map(MemoryDesc.init(owning:))
   }
 
   /// Runs the primitive with `(argument, memory)` pairs and waits for it.
   func execute(_ stream: DNNLStream, _ arguments: [(Int32, DNNLMemory)]) throws {
     var args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory) }
     try check(dnnl_primitive_execute(primitive, stream.stream, Int32(args.count), &args), "running \(name)")
+    // OpenMP builds (Debian's, PyPI's onednn-cpu-gomp) run primitives synchronously and this returns at once; a SYCL
+    // build only queues them, and Swift code reads the results next.
+    try stream.wait()
   }
 
   deinit {
     dnnl_primitive_destroy(primitive)
     dnnl_primitive_desc_destroy(descriptor)
   }
+}
+
+/// One operation a primitive applies to its result before writing it (oneDNN's post-ops).
+enum DNNLPostOp {
+  /// `dst = eltwise(dst)`.
+  case eltwise(algorithm: dnnl_alg_kind_t, alpha: Float, beta: Float)
+  /// `dst = binary(dst, operand)`, the operand passed at execution (`DNNL_ARG_ATTR_MULTIPLE_POST_OP(i) | SRC_1`).
+  case binary(algorithm: dnnl_alg_kind_t, operand: MemoryDesc)
+  /// `dst = result + dst`: the primitive adds its result to what its destination holds.
+  case sum
 }
 
 /// Primitive attributes with optional post-ops; destroyed with the object.
@@ -284,29 +316,29 @@ final class DNNLAttributes {
     self.attributes = attributes
   }
 
-  /// Sets element-wise post-ops, applied in order to the primitive's output.
-  func setEltwisePostOps(_ operations: [(algorithm: dnnl_alg_kind_t, alpha: Float, beta: Float)]) throws {
+  /// Attributes with `postOps` (none: plain attributes).
+  convenience init(postOps: [DNNLPostOp]) throws {
+    try self.init()
+    try setPostOps(postOps)
+  }
+
+  /// Sets the post-ops, applied in order to the primitive's output.
+  func setPostOps(_ operations: [DNNLPostOp]) throws {
     guard !operations.isEmpty else { return }
-    try setPostOps { postOps in
-      for operation in operations {
-        try check(
-          dnnl_post_ops_append_eltwise(postOps, 1, operation.algorithm, operation.alpha, operation.beta),
-          "appending an element-wise post-op")
-      }
-    }
-  }
-
-  /// Sets a single `sum` post-op: the primitive adds its result to what its destination holds (`dst += result`).
-  func setAccumulatingPostOp() throws {
-    try setPostOps { try check(dnnl_post_ops_append_sum($0, 1), "appending a sum post-op") }
-  }
-
-  /// Sets the post-ops that `append` adds to a new post-op list.
-  private func setPostOps(_ append: (dnnl_post_ops_t?) throws -> Void) throws {
     var postOps: dnnl_post_ops_t?
     try check(dnnl_post_ops_create(&postOps), "creating post-ops")
     defer { dnnl_post_ops_destroy(postOps) }
-    try append(postOps)
+    for operation in operations {
+      switch operation {
+      case .eltwise(let algorithm, let alpha, let beta):
+        try check(
+          kvdnnl_post_ops_append_eltwise(postOps, algorithm, alpha, beta), "appending an element-wise post-op")
+      case .binary(let algorithm, let operand):
+        try check(kvdnnl_post_ops_append_binary(postOps, algorithm, operand.handle), "appending a binary post-op")
+      case .sum:
+        try check(kvdnnl_post_ops_append_sum(postOps), "appending a sum post-op")
+      }
+    }
     try check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "setting post-ops")
   }
 
@@ -315,14 +347,7 @@ final class DNNLAttributes {
 
 /// Creates a reorder primitive from `source` to `destination` layout.
 func makeReorder(from source: MemoryDesc, to destination: MemoryDesc, engine: dnnl_engine_t) throws -> DNNLPrimitive {
-  var descriptor: dnnl_primitive_desc_t?
-  var sourceCopy = source
-  var destinationCopy = destination
-  try check(
-    dnnl_reorder_primitive_desc_create(&descriptor, &sourceCopy, engine, &destinationCopy, engine, nil),
-    "creating a reorder")
-  guard let descriptor else { throw TensorError.dnnl(operation: "creating a reorder", status: "none") }
-  return try DNNLPrimitive(descriptor: descriptor, name: "reorder")
+  try DNNLPrimitive(name: "reorder") { kvdnnl_reorder_create($0, engine, source.handle, destination.handle, nil) }
 }
 
 /// Constant data (a bias, per-channel factors) in a buffer with a memory object over it.
@@ -332,3 +357,6 @@ func constantMemory(_ values: [Float], desc: MemoryDesc, engine: dnnl_engine_t) 
   let buffer = AlignedBuffer(copying: values)
   return (buffer, try DNNLMemory(desc: desc, engine: engine, pointer: buffer.pointer))
 }
+
+/// The handles of `descs`, for the shim calls that take arrays of descriptors (the descriptors must outlive the use).
+func handles(_ descs: [MemoryDesc]) -> [const_kvdnnl_md_t?] { descs.map { Optional($0.handle) } }

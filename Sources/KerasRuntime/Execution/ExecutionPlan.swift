@@ -1,4 +1,5 @@
 import CDNNL
+import CDNNLShim
 import Foundation
 
 /// How the gradient passes through ReLU activations during a backward pass (keras-vis's backprop modifiers).
@@ -31,7 +32,7 @@ final class PlanValue {
   init(shape: [Int], desc: MemoryDesc, label: String, engine: dnnl_engine_t) throws {
     self.shape = shape
     self.desc = desc
-    gradientDesc = Desc.float32(desc)
+    gradientDesc = try Desc.float32(desc)
     self.label = label
     buffer = AlignedBuffer(byteCount: Desc.byteSize(desc))
     memory = try DNNLMemory(desc: desc, engine: engine, pointer: buffer.pointer)
@@ -80,8 +81,8 @@ final class ExecutionPlan {
   /// gradient that stops early, as Grad-CAM's does, never pays for the rest).
   private var preparedSteps: [Bool] = []
   private var scratch = AlignedBuffer(byteCount: 0)
-  private var reorders: [Data: DNNLPrimitive] = [:]
-  private var sums: [Data: DNNLPrimitive] = [:]
+  private var reorders: [[MemoryDesc]: DNNLPrimitive] = [:]
+  private var sums: [MemoryDesc: DNNLPrimitive] = [:]
 
   init(
     engine: dnnl_engine_t, stream: DNNLStream, values: [PlanValue], steps: [Step], inputValues: [Int],
@@ -255,17 +256,12 @@ final class ExecutionPlan {
 
   /// `dst = src0 + src1` for one layout, made once and kept.
   private func cachedSum(desc: MemoryDesc) throws -> DNNLPrimitive {
-    let key = Desc.key(desc)
-    if let cached = sums[key] { return cached }
-    var destination = desc
-    var sources = [desc, desc]
-    var descriptor: dnnl_primitive_desc_t?
-    try check(
-      dnnl_sum_primitive_desc_create(&descriptor, &destination, 2, [1, 1], &sources, nil, engine),
-      "describing a gradient sum")
-    guard let descriptor else { throw TensorError.dnnl(operation: "gradient sum", status: "no descriptor") }
-    let created = try DNNLPrimitive(descriptor: descriptor, name: "gradient sum")
-    sums[key] = created
+    if let cached = sums[desc] { return cached }
+    let engine = engine
+    let created = try DNNLPrimitive(name: "gradient sum") {
+      kvdnnl_sum_create($0, engine, desc.handle, 2, [1, 1], handles([desc, desc]), nil)
+    }
+    sums[desc] = created
     return created
   }
 
@@ -288,7 +284,7 @@ final class ExecutionPlan {
 
   /// A reorder primitive between two layouts, made once per pair and kept.
   func cachedReorder(from source: MemoryDesc, to destination: MemoryDesc) throws -> DNNLPrimitive {
-    let key = Desc.key(source) + Desc.key(destination)
+    let key = [source, destination]
     if let cached = reorders[key] { return cached }
     let created = try makeReorder(from: source, to: destination, engine: engine)
     reorders[key] = created

@@ -1,4 +1,5 @@
 import CDNNL
+import CDNNLShim
 
 /// A weighted sum of same-shape tensors on oneDNN: `y = sum_i scale_i x_i` (Add, Average, CustomScaleLayer).
 final class SumStep: Step {
@@ -9,15 +10,12 @@ final class SumStep: Step {
     self.scales = scales
     let layout = builder.values[sources[0]].desc
     let converted = try sources.map { try builder.converted($0, to: layout, label: label) }
-    var destination = layout
-    var descs = converted.map { builder.values[$0].desc }
-    var descriptor: dnnl_primitive_desc_t?
-    try check(
-      dnnl_sum_primitive_desc_create(
-        &descriptor, &destination, Int32(descs.count), scales, &descs, nil, builder.engine),
-      "describing sum \(label)")
-    guard let descriptor else { throw TensorError.dnnl(operation: label, status: "no sum descriptor") }
-    primitive = try DNNLPrimitive(descriptor: descriptor, name: label)
+    let descs = converted.map { builder.values[$0].desc }
+    primitive = try withExtendedLifetime(descs) {
+      try DNNLPrimitive(name: label) {
+        kvdnnl_sum_create($0, builder.engine, layout.handle, Int32(descs.count), scales, handles(descs), nil)
+      }
+    }
     super.init(label: label)
     inputs = converted
     outputs = [try builder.newValue(shape: builder.values[sources[0]].shape, desc: layout, label: label)]
@@ -54,9 +52,6 @@ final class BinaryStep: Step {
     self.operation = operation
     let layout = builder.values[lhs].desc
     let right = try builder.converted(rhs, to: layout, label: label)
-    var src0 = layout
-    var src1 = layout
-    var dst = layout
     let algorithm: dnnl_alg_kind_t
     switch operation {
     case .subtract: algorithm = dnnl_binary_sub
@@ -64,10 +59,8 @@ final class BinaryStep: Step {
     case .maximum: algorithm = dnnl_binary_max
     case .minimum: algorithm = dnnl_binary_min
     }
-    var desc = dnnl_binary_desc_t()
-    try check(dnnl_binary_desc_init(&desc, algorithm, &src0, &src1, &dst), "describing \(label)")
-    primitive = try withUnsafePointer(to: &desc) {
-      try DNNLPrimitive(operationDesc: $0, engine: builder.engine, name: label)
+    primitive = try DNNLPrimitive(name: label) {
+      kvdnnl_binary_create($0, builder.engine, algorithm, layout.handle, layout.handle, layout.handle, nil)
     }
     super.init(label: label)
     inputs = [lhs, right]
@@ -128,15 +121,14 @@ final class ChannelAffineStep: Step {
   ) throws {
     self.activation = activation
     let value = builder.values[input]
-    var src0 = value.desc
-    var dst = value.desc
+    let data = value.desc
     let rank = Desc.dims(value.desc).count
     // The constants broadcast along every axis but oneDNN's channel axis (1), or along all axes for a scalar.
     var broadcastDims = [Int](repeating: 1, count: rank)
     if scaleValues.count > 1 { broadcastDims[min(1, rank - 1)] = scaleValues.count }
     // Dense row-major strides: with all strides 1, oneDNN reads the constant as `bacd` and falls back to its
     // reference kernel (25x slower on DenseNet's BatchNormalizations after a Concatenate).
-    var src1 = try Desc.strided(dims: broadcastDims, strides: PlainKernels.strides(broadcastDims))
+    let src1 = try Desc.strided(dims: broadcastDims, strides: PlainKernels.strides(broadcastDims))
     func constant(_ values: [Float]) throws -> (AlignedBuffer, DNNLMemory) {
       try constantMemory(values, desc: src1, engine: builder.engine)
     }
@@ -144,21 +136,14 @@ final class ChannelAffineStep: Step {
     shift = try constant(
       shiftValues.count == scaleValues.count
         ? shiftValues : [Float](repeating: shiftValues.first ?? 0, count: scaleValues.count))
-    let attributes = try DNNLAttributes()
-    var postOps: dnnl_post_ops_t?
-    try check(dnnl_post_ops_create(&postOps), "creating post-ops")
-    defer { dnnl_post_ops_destroy(postOps) }
-    try check(dnnl_post_ops_append_binary(postOps, dnnl_binary_add, &src1), "appending a binary post-op")
+    var postOps: [DNNLPostOp] = [.binary(algorithm: dnnl_binary_add, operand: src1)]
     if let activation {
-      try check(
-        dnnl_post_ops_append_eltwise(postOps, 1, activation.algorithm, activation.alpha, activation.beta),
-        "appending an element-wise post-op")
+      postOps.append(.eltwise(algorithm: activation.algorithm, alpha: activation.alpha, beta: activation.beta))
     }
-    try check(dnnl_primitive_attr_set_post_ops(attributes.attributes, postOps), "setting post-ops")
-    var desc = dnnl_binary_desc_t()
-    try check(dnnl_binary_desc_init(&desc, dnnl_binary_mul, &src0, &src1, &dst), "describing \(label)")
-    primitive = try withUnsafePointer(to: &desc) {
-      try DNNLPrimitive(operationDesc: $0, attributes: attributes.attributes, engine: builder.engine, name: label)
+    let attributes = try DNNLAttributes(postOps: postOps)
+    primitive = try DNNLPrimitive(name: label) {
+      kvdnnl_binary_create(
+        $0, builder.engine, dnnl_binary_mul, data.handle, src1.handle, data.handle, attributes.attributes)
     }
     super.init(label: label)
     inputs = [input]
@@ -179,13 +164,10 @@ final class ChannelAffineStep: Step {
     if let activation, activation.gradientFromOutput == nil {
       throw TensorError.unknownTap(detail: "\(label): the fused activation has no output-based gradient")
     }
-    var data = plan.values[outputs[0]].desc
-    var dst = data
-    var src1 = scale.memory.desc
-    var desc = dnnl_binary_desc_t()
-    try check(dnnl_binary_desc_init(&desc, dnnl_binary_mul, &data, &src1, &dst), "describing \(label) (backward)")
-    backwardPrimitive = try withUnsafePointer(to: &desc) {
-      try DNNLPrimitive(operationDesc: $0, engine: plan.engine, name: label + " (backward)")
+    let data = plan.values[outputs[0]].desc
+    let src1 = scale.memory.desc
+    backwardPrimitive = try DNNLPrimitive(name: label + " (backward)") {
+      kvdnnl_binary_create($0, plan.engine, dnnl_binary_mul, data.handle, src1.handle, data.handle, nil)
     }
     if let activation {
       activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].buffer.byteCount)

@@ -1,4 +1,5 @@
 import CDNNL
+import CDNNLShim
 
 /// Concatenation on oneDNN along one axis; oneDNN picks the output layout.
 final class ConcatStep: Step {
@@ -9,22 +10,19 @@ final class ConcatStep: Step {
   /// `axis` is oneDNN's (channels are axis 1).
   init(label: String, inputs sources: [Int], axis: Int, outputShape: [Int], builder: PlanBuilder) throws {
     self.axis = axis
-    var descs = sources.map { builder.values[$0].desc }
-    var descriptor: dnnl_primitive_desc_t?
+    let descs = sources.map { builder.values[$0].desc }
     // Inputs in one layout: oneDNN's choice (that layout). Mixed layouts (a Winograd convolution's blocked output
     // beside direct convolutions' channels-last ones): Keras's own row-major layout, which the direct
     // convolutions that read the result want (oneDNN would pick the first input's, costing reorders after).
-    var destination: MemoryDesc? =
+    let destination: MemoryDesc? =
       descs.dropFirst().allSatisfy({ Desc.sameLayout($0, descs[0]) })
       ? nil : try Desc.plain(keras: outputShape)
-    try withOptionalPointer(&destination) { destinationPointer in
-      try check(
-        dnnl_concat_primitive_desc_create(
-          &descriptor, destinationPointer, Int32(descs.count), Int32(axis), &descs, nil, builder.engine),
-        "describing concatenation \(label)")
+    primitive = try withExtendedLifetime((descs, destination)) {
+      try DNNLPrimitive(name: label) {
+        kvdnnl_concat_create(
+          $0, builder.engine, destination?.handle, Int32(descs.count), Int32(axis), handles(descs), nil)
+      }
     }
-    guard let descriptor else { throw TensorError.dnnl(operation: label, status: "no concat descriptor") }
-    primitive = try DNNLPrimitive(descriptor: descriptor, name: label)
     guard let chosen = primitive.desc(dnnl_query_dst_md) else {
       throw TensorError.dnnl(operation: label, status: "no destination descriptor")
     }
@@ -42,7 +40,7 @@ final class ConcatStep: Step {
   }
 
   override func prepareBackward(_ plan: ExecutionPlan) throws {
-    var parent = plan.values[outputs[0]].desc
+    let parent = plan.values[outputs[0]].desc
     var offset = 0
     let parentDims = Desc.dims(parent)
     for input in inputs {
@@ -50,12 +48,9 @@ final class ConcatStep: Step {
       var dims = parentDims
       let size = Desc.dims(inputDesc)[axis]
       dims[axis] = size
-      var offsets = [Int64](repeating: 0, count: dims.count)
-      offsets[axis] = Int64(offset)
-      var sub = MemoryDesc()
-      try check(
-        dnnl_memory_desc_init_submemory(&sub, &parent, dims.map(Int64.init), offsets),
-        "describing a slice for the backward \(label)")
+      var offsets = [Int](repeating: 0, count: dims.count)
+      offsets[axis] = offset
+      let sub = try Desc.submemory(parent, dims: dims, offsets: offsets)
       backwardReorders.append((sub, try makeReorder(from: sub, to: inputDesc, engine: plan.engine)))
       offset += size
     }

@@ -1,4 +1,5 @@
 import CDNNL
+import CDNNLShim
 import Glibc
 
 /// Window geometry of a convolution or pooling in oneDNN's terms: strides, dilation (Keras's rate; oneDNN's
@@ -89,17 +90,11 @@ final class ConvolutionStep: Step {
     let srcAny = try Desc.tagged(dims: Desc.dims(inputValue.desc), tag: dnnl_format_tag_any, dataType: operandType)
     let dstAny = try Desc.tagged(dims: Desc.dnnlDims(keras: outputShape), tag: dnnl_format_tag_any)
     let weightsAny = try Desc.tagged(dims: weightDims, tag: dnnl_format_tag_any, dataType: operandType)
-    var biasDesc = try biasValues.map { try Desc.tagged(dims: [$0.count], tag: dnnl_a) }
-    let attributes = try DNNLAttributes()
-    if let activation {
-      try attributes.setEltwisePostOps([(activation.algorithm, activation.alpha, activation.beta)])
-    }
+    let biasDesc = try biasValues.map { try Desc.tagged(dims: [$0.count], tag: dnnl_a) }
+    let attributes = try DNNLAttributes(
+      postOps: activation.map { [.eltwise(algorithm: $0.algorithm, alpha: $0.alpha, beta: $0.beta)] } ?? [])
     // Inference kernels (oneDNN's brgemm convolutions) are faster than training ones, and the backward-data
     // primitive needs nothing from the forward pass but its geometry.
-    let propagation = dnnl_forward_inference
-    var src = srcAny
-    var dst = dstAny
-    var weightsDesc = weightsAny
     let strides = geometry.strides.map(Int64.init)
     let dilates = geometry.dilation.map { Int64($0 - 1) }
     let before = geometry.paddingBefore.map(Int64.init)
@@ -107,19 +102,14 @@ final class ConvolutionStep: Step {
     switch kind {
     case .convolution:
       primitive = try Self.forwardConvolution(
-        label: label, source: src, weights: weightsDesc, bias: biasDesc, destination: dst, geometry: geometry,
+        label: label, source: srcAny, weights: weightsAny, bias: biasDesc, destination: dstAny, geometry: geometry,
         paddingBefore: before, paddingAfter: after, allowsWinograd: allowsWinograd && !bfloat16,
         attributes: attributes.attributes, engine: engine)
     case .deconvolution:
-      var desc = dnnl_deconvolution_desc_t()
-      try withOptionalPointer(&biasDesc) { biasPointer in
-        try check(
-          dnnl_dilated_deconvolution_forward_desc_init(
-            &desc, propagation, dnnl_deconvolution_direct, &src, &weightsDesc, biasPointer, &dst, strides, dilates,
-            before, after), "describing transposed convolution \(label)")
-      }
-      primitive = try withUnsafePointer(to: &desc) {
-        try DNNLPrimitive(operationDesc: $0, attributes: attributes.attributes, engine: engine, name: label)
+      primitive = try DNNLPrimitive(name: label) {
+        kvdnnl_deconvolution_forward_create(
+          $0, engine, dnnl_forward_inference, dnnl_deconvolution_direct, srcAny.handle, weightsAny.handle,
+          biasDesc?.handle, dstAny.handle, strides, dilates, before, after, attributes.attributes)
       }
     }
     guard let chosenSrc = primitive.desc(dnnl_query_src_md), let chosenDst = primitive.desc(dnnl_query_dst_md),
@@ -130,7 +120,11 @@ final class ConvolutionStep: Step {
     let userBuffer = AlignedBuffer(copying: weightValues)
     userWeights = builder.gradients ? (userBuffer, userDesc) : nil
     weights = try builder.reordered(userBuffer, from: userDesc, to: chosenWeights)
-    bias = try biasValues.map { try constantMemory($0, desc: biasDesc ?? MemoryDesc(), engine: engine) }
+    if let biasValues, let biasDesc {
+      bias = try constantMemory(biasValues, desc: biasDesc, engine: engine)
+    } else {
+      bias = nil
+    }
     super.init(label: label)
     let converted = try builder.converted(input, to: chosenSrc, label: label)
     inputs = [converted]
@@ -207,19 +201,10 @@ final class ConvolutionStep: Step {
   ) throws -> DNNLPrimitive {
     let strides = geometry.strides.map(Int64.init)
     let dilates = geometry.dilation.map { Int64($0 - 1) }
-    var desc = dnnl_convolution_desc_t()
-    var source = source
-    var weights = weights
-    var destination = destination
-    var bias = bias
-    try withOptionalPointer(&bias) { biasPointer in
-      try check(
-        dnnl_dilated_convolution_forward_desc_init(
-          &desc, dnnl_forward_inference, algorithm, &source, &weights, biasPointer, &destination, strides, dilates,
-          paddingBefore, paddingAfter), "describing convolution \(label)")
-    }
-    return try withUnsafePointer(to: &desc) {
-      try DNNLPrimitive(operationDesc: $0, attributes: attributes, engine: engine, name: label)
+    return try DNNLPrimitive(name: label) {
+      kvdnnl_convolution_forward_create(
+        $0, engine, dnnl_forward_inference, algorithm, source.handle, weights.handle, bias?.handle, destination.handle,
+        strides, dilates, paddingBefore, paddingAfter, attributes)
     }
   }
 
@@ -241,10 +226,10 @@ final class ConvolutionStep: Step {
     // runs the same kernel without them (InceptionV3's conv2d: 1.00 -> 0.78 ms).
     let operandType = bfloat16 ? dnnl_bf16 : dnnl_f32
     let gradientTag = weightDims.count == 4 && weightDims[1] < 8 ? dnnl_acdb : dnnl_format_tag_any
-    var diffSrc = try Desc.tagged(dims: Desc.dims(plan.values[inputs[0]].desc), tag: gradientTag)
-    var diffDst = try Desc.tagged(
+    let diffSrc = try Desc.tagged(dims: Desc.dims(plan.values[inputs[0]].desc), tag: gradientTag)
+    let diffDst = try Desc.tagged(
       dims: Desc.dims(plan.values[outputs[0]].desc), tag: gradientTag, dataType: operandType)
-    var weightsAny = try Desc.tagged(dims: weightDims, tag: dnnl_format_tag_any, dataType: operandType)
+    let weightsAny = try Desc.tagged(dims: weightDims, tag: dnnl_format_tag_any, dataType: operandType)
     let strides = geometry.strides.map(Int64.init)
     let dilates = geometry.dilation.map { Int64($0 - 1) }
     let before = geometry.paddingBefore.map(Int64.init)
@@ -297,24 +282,19 @@ final class ConvolutionStep: Step {
       )
       backwardIsForwardConvolution = true
     } else {
+      let hint = primitive.descriptor
       switch kind {
       case .convolution:
-        var desc = dnnl_convolution_desc_t()
-        try check(
-          dnnl_dilated_convolution_backward_data_desc_init(
-            &desc, dnnl_convolution_direct, &diffSrc, &weightsAny, &diffDst, strides, dilates, before, after),
-          "describing the backward convolution \(label)")
-        created = try withUnsafePointer(to: &desc) {
-          try DNNLPrimitive(operationDesc: $0, hint: primitive, engine: plan.engine, name: label + " (backward)")
+        created = try DNNLPrimitive(name: label + " (backward)") {
+          kvdnnl_convolution_backward_data_create(
+            $0, plan.engine, dnnl_convolution_direct, diffSrc.handle, weightsAny.handle, diffDst.handle, strides,
+            dilates, before, after, hint, nil)
         }
       case .deconvolution:
-        var desc = dnnl_deconvolution_desc_t()
-        try check(
-          dnnl_dilated_deconvolution_backward_data_desc_init(
-            &desc, dnnl_deconvolution_direct, &diffSrc, &weightsAny, &diffDst, strides, dilates, before, after),
-          "describing the backward transposed convolution \(label)")
-        created = try withUnsafePointer(to: &desc) {
-          try DNNLPrimitive(operationDesc: $0, hint: primitive, engine: plan.engine, name: label + " (backward)")
+        created = try DNNLPrimitive(name: label + " (backward)") {
+          kvdnnl_deconvolution_backward_data_create(
+            $0, plan.engine, dnnl_deconvolution_direct, diffSrc.handle, weightsAny.handle, diffDst.handle, strides,
+            dilates, before, after, hint, nil)
         }
       }
     }
@@ -333,14 +313,9 @@ final class ConvolutionStep: Step {
     if let gradientPadding {
       // The gradient goes into the middle of the zeroed buffer; the border stays zero.
       let padded = try scratch(chosenDiffDst)
-      var parent = chosenDiffDst
-      var interior = MemoryDesc()
-      let dims = Desc.dims(plan.values[outputs[0]].desc)
-      try check(
-        dnnl_memory_desc_init_submemory(
-          &interior, &parent, dims.map(Int64.init),
-          [0, 0, Int64(gradientPadding.before[0]), Int64(gradientPadding.before[1])]),
-        "describing the padded gradient of \(label)")
+      let interior = try Desc.submemory(
+        chosenDiffDst, dims: Desc.dims(plan.values[outputs[0]].desc),
+        offsets: [0, 0, gradientPadding.before[0], gradientPadding.before[1]])
       backwardOutputGradient = padded
       backwardOutputGradientInterior = try DNNLMemory(desc: interior, engine: plan.engine, pointer: padded.0.pointer)
     } else if !Desc.equal(chosenDiffDst, plan.values[outputs[0]].desc) {
@@ -414,8 +389,7 @@ final class ConvolutionStep: Step {
     guard let source = primitive.desc(dnnl_query_src_md), let weights = primitive.desc(dnnl_query_weights_md),
       let destination = primitive.desc(dnnl_query_dst_md)
     else { return nil }
-    let attributes = try DNNLAttributes()
-    try attributes.setAccumulatingPostOp()
+    let attributes = try DNNLAttributes(postOps: [.sum])
     guard
       let accumulating = try? makeConvolution(
         algorithm, label: label, source: source, weights: weights, bias: nil, destination: destination,
@@ -428,11 +402,4 @@ final class ConvolutionStep: Step {
     else { return nil }
     return accumulating
   }
-}
-
-/// Calls `body` with a pointer to `value`, or nil when there is none.
-func withOptionalPointer<T, R>(_ value: inout T?, _ body: (UnsafeMutablePointer<T>?) throws -> R) rethrows -> R {
-  guard var unwrapped = value else { return try body(nil) }
-  defer { value = unwrapped }
-  return try body(&unwrapped)
 }

@@ -1,4 +1,5 @@
 import CDNNL
+import CDNNLShim
 
 /// An element-wise activation on oneDNN, in whatever layout its input has.
 final class EltwiseStep: Step {
@@ -9,14 +10,11 @@ final class EltwiseStep: Step {
 
   init(label: String, input: Int, activation: DNNLActivation, builder: PlanBuilder) throws {
     self.activation = activation
-    var data = builder.values[input].desc
-    var desc = dnnl_eltwise_desc_t()
-    try check(
-      dnnl_eltwise_forward_desc_init(
-        &desc, builder.gradients ? dnnl_forward_training : dnnl_forward_inference, activation.algorithm, &data,
-        activation.alpha, activation.beta), "describing activation \(label)")
-    primitive = try withUnsafePointer(to: &desc) {
-      try DNNLPrimitive(operationDesc: $0, engine: builder.engine, name: label)
+    let data = builder.values[input].desc
+    let propagation = builder.gradients ? dnnl_forward_training : dnnl_forward_inference
+    primitive = try DNNLPrimitive(name: label) {
+      kvdnnl_eltwise_forward_create(
+        $0, builder.engine, propagation, activation.algorithm, data.handle, activation.alpha, activation.beta, nil)
     }
     super.init(label: label)
     inputs = [input]
@@ -34,14 +32,11 @@ final class EltwiseStep: Step {
         activation, desc: plan.values[outputs[0]].desc, engine: plan.engine, label: label)
       return
     }
-    var diff = plan.values[inputs[0]].desc
-    var data = plan.values[inputs[0]].desc
-    var desc = dnnl_eltwise_desc_t()
-    try check(
-      dnnl_eltwise_backward_desc_init(&desc, activation.algorithm, &diff, &data, activation.alpha, activation.beta),
-      "describing the backward activation \(label)")
-    backwardPrimitive = try withUnsafePointer(to: &desc) {
-      try DNNLPrimitive(operationDesc: $0, hint: primitive, engine: plan.engine, name: label + " (backward)")
+    let data = plan.values[inputs[0]].desc
+    let hint = primitive.descriptor
+    backwardPrimitive = try DNNLPrimitive(name: label + " (backward)") {
+      kvdnnl_eltwise_backward_create(
+        $0, plan.engine, activation.algorithm, data.handle, data.handle, activation.alpha, activation.beta, hint, nil)
     }
   }
 
@@ -74,20 +69,10 @@ final class SoftmaxStep: Step {
   init(label: String, input: Int, axis: Int, logarithmic: Bool, builder: PlanBuilder) throws {
     self.axis = Int32(axis)
     self.logarithmic = logarithmic
-    var data = builder.values[input].desc
+    let data = builder.values[input].desc
     let propagation = builder.gradients ? dnnl_forward_training : dnnl_forward_inference
-    if logarithmic {
-      var desc = dnnl_logsoftmax_desc_t()
-      try check(dnnl_logsoftmax_forward_desc_init(&desc, propagation, &data, Int32(axis)), "describing \(label)")
-      primitive = try withUnsafePointer(to: &desc) {
-        try DNNLPrimitive(operationDesc: $0, engine: builder.engine, name: label)
-      }
-    } else {
-      var desc = dnnl_softmax_desc_t()
-      try check(dnnl_softmax_forward_desc_init(&desc, propagation, &data, Int32(axis)), "describing \(label)")
-      primitive = try withUnsafePointer(to: &desc) {
-        try DNNLPrimitive(operationDesc: $0, engine: builder.engine, name: label)
-      }
+    primitive = try DNNLPrimitive(name: label) {
+      kvdnnl_softmax_forward_create($0, builder.engine, propagation, logarithmic ? 1 : 0, data.handle, Int32(axis), nil)
     }
     super.init(label: label)
     inputs = [input]
@@ -100,20 +85,11 @@ final class SoftmaxStep: Step {
   }
 
   override func prepareBackward(_ plan: ExecutionPlan) throws {
-    var diff = plan.values[outputs[0]].desc
-    var data = plan.values[outputs[0]].desc
-    if logarithmic {
-      var desc = dnnl_logsoftmax_desc_t()
-      try check(dnnl_logsoftmax_backward_desc_init(&desc, &diff, &data, axis), "describing \(label) (backward)")
-      backwardPrimitive = try withUnsafePointer(to: &desc) {
-        try DNNLPrimitive(operationDesc: $0, hint: primitive, engine: plan.engine, name: label + " (backward)")
-      }
-    } else {
-      var desc = dnnl_softmax_desc_t()
-      try check(dnnl_softmax_backward_desc_init(&desc, &diff, &data, axis), "describing \(label) (backward)")
-      backwardPrimitive = try withUnsafePointer(to: &desc) {
-        try DNNLPrimitive(operationDesc: $0, hint: primitive, engine: plan.engine, name: label + " (backward)")
-      }
+    let data = plan.values[outputs[0]].desc
+    let hint = primitive.descriptor
+    backwardPrimitive = try DNNLPrimitive(name: label + " (backward)") {
+      kvdnnl_softmax_backward_create(
+        $0, plan.engine, logarithmic ? 1 : 0, data.handle, data.handle, axis, hint, nil)
     }
   }
 

@@ -1,4 +1,5 @@
 import CDNNL
+import CDNNLShim
 
 /// An element-wise activation run by oneDNN, either as its own primitive or fused as a post-op of a
 /// convolution or inner product, with what its backward pass needs.
@@ -58,28 +59,14 @@ final class OutputGradientPrimitive {
     case .sigmoid: algorithm = dnnl_eltwise_logistic_use_dst_for_bwd
     case .exponential: algorithm = dnnl_eltwise_exp_use_dst_for_bwd
     }
-    var data = desc
-    var diff = desc
-    var forward = dnnl_eltwise_desc_t()
-    try check(
-      dnnl_eltwise_forward_desc_init(&forward, dnnl_forward_training, algorithm, &data, alpha, beta),
-      "describing \(label)'s activation")
-    let hint = try withUnsafePointer(to: &forward) {
-      try DNNLPrimitive(operationDesc: $0, engine: engine, name: label + " (activation)")
+    let hint = try DNNLPrimitive(name: label + " (activation)") {
+      kvdnnl_eltwise_forward_create($0, engine, dnnl_forward_training, algorithm, desc.handle, alpha, beta, nil)
     }
-    var backward = dnnl_eltwise_desc_t()
-    try check(
-      dnnl_eltwise_backward_desc_init(&backward, algorithm, &diff, &data, alpha, beta),
-      "describing \(label)'s activation gradient")
-    primitive = try withUnsafePointer(to: &backward) {
-      try DNNLPrimitive(operationDesc: $0, hint: hint, engine: engine, name: label + " (activation gradient)")
+    primitive = try DNNLPrimitive(name: label + " (activation gradient)") {
+      kvdnnl_eltwise_backward_create($0, engine, algorithm, desc.handle, desc.handle, alpha, beta, hint.descriptor, nil)
     }
-    var relu = dnnl_eltwise_desc_t()
-    try check(
-      dnnl_eltwise_forward_desc_init(&relu, dnnl_forward_inference, dnnl_eltwise_relu, &data, 0, 0),
-      "describing \(label)'s gradient gate")
-    positivePart = try withUnsafePointer(to: &relu) {
-      try DNNLPrimitive(operationDesc: $0, engine: engine, name: label + " (gradient gate)")
+    positivePart = try DNNLPrimitive(name: label + " (gradient gate)") {
+      kvdnnl_eltwise_forward_create($0, engine, dnnl_forward_inference, dnnl_eltwise_relu, desc.handle, 0, 0, nil)
     }
     modifiable = activation.isModifiableReLU
   }

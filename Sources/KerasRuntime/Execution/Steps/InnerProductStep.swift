@@ -1,4 +1,5 @@
 import CDNNL
+import CDNNLShim
 
 /// Keras's Dense on oneDNN's inner product: `y = activation(x @ kernel + bias)` over the last axis, the leading
 /// axes flattened into rows. Input and output are plain (row-major).
@@ -32,22 +33,16 @@ final class InnerProductStep: Step {
     self.activation = activation
     sourceDesc = try Desc.tagged(dims: [rows, inner], tag: dnnl_ab)
     destinationDesc = try Desc.tagged(dims: [rows, units], tag: dnnl_ab)
-    var src = sourceDesc
-    var dst = destinationDesc
-    var weightsAny = try Desc.tagged(dims: [units, inner], tag: dnnl_format_tag_any)
-    var biasDesc = try biasValues.map { try Desc.tagged(dims: [$0.count], tag: dnnl_a) }
-    let attributes = try DNNLAttributes()
-    if let activation {
-      try attributes.setEltwisePostOps([(activation.algorithm, activation.alpha, activation.beta)])
-    }
-    var desc = dnnl_inner_product_desc_t()
-    try withOptionalPointer(&biasDesc) { biasPointer in
-      try check(
-        dnnl_inner_product_forward_desc_init(
-          &desc, dnnl_forward_inference, &src, &weightsAny, biasPointer, &dst), "describing Dense \(label)")
-    }
-    primitive = try withUnsafePointer(to: &desc) {
-      try DNNLPrimitive(operationDesc: $0, attributes: attributes.attributes, engine: engine, name: label)
+    let source = sourceDesc
+    let destination = destinationDesc
+    let weightsAny = try Desc.tagged(dims: [units, inner], tag: dnnl_format_tag_any)
+    let biasDesc = try biasValues.map { try Desc.tagged(dims: [$0.count], tag: dnnl_a) }
+    let attributes = try DNNLAttributes(
+      postOps: activation.map { [.eltwise(algorithm: $0.algorithm, alpha: $0.alpha, beta: $0.beta)] } ?? [])
+    primitive = try DNNLPrimitive(name: label) {
+      kvdnnl_inner_product_forward_create(
+        $0, engine, dnnl_forward_inference, source.handle, weightsAny.handle, biasDesc?.handle, destination.handle,
+        attributes.attributes)
     }
     guard let chosenWeights = primitive.desc(dnnl_query_weights_md) else {
       throw TensorError.dnnl(operation: label, status: "no weights descriptor")
@@ -57,7 +52,11 @@ final class InnerProductStep: Step {
     let userBuffer = AlignedBuffer(copying: kernel)
     userWeights = builder.gradients ? (userBuffer, userDesc) : nil
     weights = try builder.reordered(userBuffer, from: userDesc, to: chosenWeights)
-    bias = try biasValues.map { try constantMemory($0, desc: biasDesc ?? MemoryDesc(), engine: engine) }
+    if let biasValues, let biasDesc {
+      bias = try constantMemory(biasValues, desc: biasDesc, engine: engine)
+    } else {
+      bias = nil
+    }
     super.init(label: label)
     inputs = [plainInput]
     let outputShape = Array(shape.dropLast()) + [units]
@@ -84,15 +83,12 @@ final class InnerProductStep: Step {
     guard let userWeights else { throw TensorError.unknownTap(detail: "\(label): compiled without gradients") }
     let userDims = Desc.dims(userWeights.desc)
     let (units, inner) = (userDims[0], userDims[1])
-    var source = destinationDesc
-    var destination = sourceDesc
-    var weightsAny = try Desc.tagged(dims: [inner, units], tag: dnnl_format_tag_any)
-    var desc = dnnl_inner_product_desc_t()
-    try check(
-      dnnl_inner_product_forward_desc_init(&desc, dnnl_forward_inference, &source, &weightsAny, nil, &destination),
-      "describing the backward Dense \(label)")
-    let created = try withUnsafePointer(to: &desc) {
-      try DNNLPrimitive(operationDesc: $0, engine: plan.engine, name: label + " (backward)")
+    let source = destinationDesc
+    let destination = sourceDesc
+    let weightsAny = try Desc.tagged(dims: [inner, units], tag: dnnl_format_tag_any)
+    let created = try DNNLPrimitive(name: label + " (backward)") {
+      kvdnnl_inner_product_forward_create(
+        $0, plan.engine, dnnl_forward_inference, source.handle, weightsAny.handle, nil, destination.handle, nil)
     }
     guard let chosen = created.desc(dnnl_query_weights_md) else {
       throw TensorError.dnnl(operation: label, status: "no backward weights descriptor")

@@ -1,4 +1,5 @@
 import CDNNL
+import CDNNLShim
 
 /// Max or average pooling on oneDNN (global pooling is a window over the whole image). Average pooling with
 /// `same` padding excludes the padded cells from the count, as TensorFlow does.
@@ -28,17 +29,16 @@ final class PoolingStep: Step {
     self.splitsTies = splitsTies
     self.geometry = geometry
     algorithm = maximum ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding
-    var src = inputValue.desc
-    var dst = try Desc.tagged(dims: Desc.dnnlDims(keras: outputShape), tag: dnnl_format_tag_any)
-    var desc = dnnl_pooling_v2_desc_t()
+    let src = inputValue.desc
+    let dst = try Desc.tagged(dims: Desc.dnnlDims(keras: outputShape), tag: dnnl_format_tag_any)
+    let propagation = builder.gradients ? dnnl_forward_training : dnnl_forward_inference
     let zeros = [Int64](repeating: 0, count: kernel.count)
-    try check(
-      dnnl_pooling_v2_forward_desc_init(
-        &desc, builder.gradients ? dnnl_forward_training : dnnl_forward_inference, algorithm, &src, &dst,
-        geometry.strides.map(Int64.init), kernel.map(Int64.init), zeros, geometry.paddingBefore.map(Int64.init),
-        geometry.paddingAfter.map(Int64.init)), "describing pooling \(label)")
-    primitive = try withUnsafePointer(to: &desc) {
-      try DNNLPrimitive(operationDesc: $0, engine: builder.engine, name: label)
+    let (strides, window) = (geometry.strides.map(Int64.init), kernel.map(Int64.init))
+    let (before, after) = (geometry.paddingBefore.map(Int64.init), geometry.paddingAfter.map(Int64.init))
+    let algorithm = algorithm
+    primitive = try DNNLPrimitive(name: label) {
+      kvdnnl_pooling_forward_create(
+        $0, builder.engine, propagation, algorithm, src.handle, dst.handle, strides, window, zeros, before, after, nil)
     }
     guard let chosenDst = primitive.desc(dnnl_query_dst_md) else {
       throw TensorError.dnnl(operation: label, status: "no destination descriptor")
@@ -74,17 +74,15 @@ final class PoolingStep: Step {
       plainOutputGradient = try plainBuffer(outputs[0])
       return
     }
-    var diffSrc = plan.values[inputs[0]].desc
-    var diffDst = plan.values[outputs[0]].desc
-    var desc = dnnl_pooling_v2_desc_t()
+    let diffSrc = plan.values[inputs[0]].desc
+    let diffDst = plan.values[outputs[0]].desc
     let zeros = [Int64](repeating: 0, count: kernel.count)
-    try check(
-      dnnl_pooling_v2_backward_desc_init(
-        &desc, algorithm, &diffSrc, &diffDst, geometry.strides.map(Int64.init), kernel.map(Int64.init), zeros,
-        geometry.paddingBefore.map(Int64.init), geometry.paddingAfter.map(Int64.init)),
-      "describing the backward pooling \(label)")
-    backwardPrimitive = try withUnsafePointer(to: &desc) {
-      try DNNLPrimitive(operationDesc: $0, hint: primitive, engine: plan.engine, name: label + " (backward)")
+    let (strides, window) = (geometry.strides.map(Int64.init), kernel.map(Int64.init))
+    let (before, after) = (geometry.paddingBefore.map(Int64.init), geometry.paddingAfter.map(Int64.init))
+    let (algorithm, hint) = (algorithm, primitive.descriptor)
+    backwardPrimitive = try DNNLPrimitive(name: label + " (backward)") {
+      kvdnnl_pooling_backward_create(
+        $0, plan.engine, algorithm, diffSrc.handle, diffDst.handle, strides, window, zeros, before, after, hint, nil)
     }
   }
 
