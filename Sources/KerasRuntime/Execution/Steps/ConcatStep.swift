@@ -10,13 +10,18 @@ final class ConcatStep: Step {
   /// `axis` is oneDNN's (channels are axis 1).
   init(label: String, inputs sources: [Int], axis: Int, outputShape: [Int], builder: PlanBuilder) throws {
     self.axis = axis
-    let descs = sources.map { builder.values[$0].desc }
     // Inputs in one layout: oneDNN's choice (that layout). Mixed layouts (a Winograd convolution's blocked output
-    // beside direct convolutions' channels-last ones): Keras's own row-major layout, which the direct
-    // convolutions that read the result want (oneDNN would pick the first input's, costing reorders after).
-    let destination: MemoryDesc? =
-      descs.dropFirst().allSatisfy({ Desc.sameLayout($0, descs[0]) })
-      ? nil : try Desc.plain(keras: outputShape)
+    // beside direct convolutions' channels-last ones, DenseNet's blocked new features beside the channels-last
+    // features so far): every input in Keras's own row-major layout, which the direct convolutions that read the
+    // result want, so that oneDNN concatenates with its copying kernel (mixed layouts take its reference one,
+    // 25x slower) and only the inputs in another layout are reordered.
+    var sources = sources
+    let mixed = !sources.dropFirst().allSatisfy {
+      Desc.sameLayout(builder.values[$0].desc, builder.values[sources[0]].desc)
+    }
+    if mixed { sources = try sources.map { try builder.plain($0, label: label) } }
+    let descs = sources.map { builder.values[$0].desc }
+    let destination: MemoryDesc? = mixed ? try Desc.plain(keras: outputShape) : nil
     primitive = try withExtendedLifetime((descs, destination)) {
       try DNNLPrimitive(name: label) {
         kvdnnl_concat_create(
