@@ -476,6 +476,10 @@ extension PlanBuilder {
         return result
       }
     }
+    if let step = try broadcastStep(operation, label: label, inputs: inputs, outputShape: outputShape) {
+      steps.append(step)
+      return step.outputs[0]
+    }
     var result = inputs[0]
     for next in inputs.dropFirst() {
       let shape = try broadcastShape(values[result].shape, values[next].shape, label: label)
@@ -496,6 +500,31 @@ extension PlanBuilder {
         .multiply, label: label, lhs: result, rhs: scale, outputShape: outputShape, builder: self)
     }
     return result
+  }
+
+  /// A forward-only plan's merge of a full-size tensor with one that broadcasts over it (same rank, each axis
+  /// equal or 1), on oneDNN; nil where `PlainKernels.broadcastBinary` computes it (plans with gradients, other
+  /// shapes, Average, a broadcast minuend).
+  private func broadcastStep(_ operation: MergeOperation, label: String, inputs: [Int], outputShape: [Int]) throws
+    -> Step?
+  {
+    guard !gradients, inputs.count == 2 else { return nil }
+    var (full, broadcast) = (inputs[0], inputs[1])
+    let commutative = operation != .subtract
+    if values[full].shape != outputShape, commutative { (full, broadcast) = (broadcast, full) }
+    let small = values[broadcast].shape
+    guard values[full].shape == outputShape, small.count == outputShape.count,
+      zip(small, outputShape).allSatisfy({ $0 == $1 || $0 == 1 })
+    else { return nil }
+    let binary: BinaryStep.Operation
+    switch operation {
+    case .add, .average: return nil
+    case .subtract: binary = .subtract
+    case .multiply: binary = .multiply
+    case .maximum: binary = .maximum
+    case .minimum: binary = .minimum
+    }
+    return try BroadcastBinaryStep(label: label, lhs: full, rhs: broadcast, operation: binary, builder: self)
   }
 
   private func broadcastShape(_ lhs: [Int], _ rhs: [Int], label: String) throws -> [Int] {

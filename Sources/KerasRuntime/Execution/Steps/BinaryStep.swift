@@ -190,3 +190,41 @@ final class ChannelAffineStep: Step {
     }
   }
 }
+
+/// `y = x0 op x1` where `x1` broadcasts over `x0` (size-1 axes: a squeeze-and-excitation's `(N, 1, 1, C)` scale
+/// of an `(N, H, W, C)` feature map), on oneDNN's binary primitive in `x0`'s layout. Forward only: plans with
+/// gradients compute broadcasting merges with `PlainKernels.broadcastBinary`, which has a backward pass.
+final class BroadcastBinaryStep: Step {
+  private let primitive: DNNLPrimitive
+
+  init(label: String, lhs: Int, rhs: Int, operation: BinaryStep.Operation, builder: PlanBuilder) throws {
+    let layout = builder.values[lhs].desc
+    // The broadcast operand as a dense row-major tensor of oneDNN's dims (the layout oneDNN's jit kernels take).
+    let dims = Desc.dnnlDims(keras: builder.values[rhs].shape)
+    let right = try builder.converted(
+      rhs, to: try Desc.strided(dims: dims, strides: PlainKernels.strides(dims)), label: label)
+    let rightDesc = builder.values[right].desc
+    let algorithm: dnnl_alg_kind_t
+    switch operation {
+    case .subtract: algorithm = dnnl_binary_sub
+    case .multiply: algorithm = dnnl_binary_mul
+    case .maximum: algorithm = dnnl_binary_max
+    case .minimum: algorithm = dnnl_binary_min
+    }
+    primitive = try DNNLPrimitive(name: label) {
+      kvdnnl_binary_create($0, builder.engine, algorithm, layout.handle, rightDesc.handle, layout.handle, nil)
+    }
+    super.init(label: label)
+    inputs = [lhs, right]
+    outputs = [try builder.newValue(shape: builder.values[lhs].shape, desc: layout, label: label)]
+  }
+
+  override func forward(_ plan: ExecutionPlan) throws {
+    try primitive.execute(
+      plan.stream,
+      [
+        (DNNL_ARG_SRC_0, plan.values[inputs[0]].memory), (DNNL_ARG_SRC_1, plan.values[inputs[1]].memory),
+        (DNNL_ARG_DST, plan.values[outputs[0]].memory),
+      ])
+  }
+}
