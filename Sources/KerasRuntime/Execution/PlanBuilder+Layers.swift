@@ -291,6 +291,8 @@ extension PlanBuilder {
       ]
 
     case let padding as ZeroPadding2D:
+      // Zero padding read only by a convolution becomes part of the convolution's own padding: no copy.
+      if foldablePaddingConsumer(of: index, edges: padding.edges) != nil { return [inputs[0]] }
       return [
         try PlainKernels.pad(
           padding.edges, crop: false, label: label, input: inputs[0], outputShape: outputShape, builder: self)
@@ -372,9 +374,17 @@ extension PlanBuilder {
     }
     let next = fusableActivation(after: fusedFrom)
     let inputShape = values[input].shape
-    let geometry = WindowGeometry.tensorflow(
-      input: [inputShape[1], inputShape[2]], kernel: [kernel.height, kernel.width], strides: window.strides,
-      dilation: window.dilation, same: window.padding == .same)
+    // A folded ZeroPadding2D (see `foldablePaddingConsumer`): the window sees the padded size, and the padding's
+    // rows and columns are added to the window's own.
+    let folded = foldedPaddings[index] ?? Edges2D(top: 0, bottom: 0, left: 0, right: 0)
+    var geometry = WindowGeometry.tensorflow(
+      input: [inputShape[1] + folded.top + folded.bottom, inputShape[2] + folded.left + folded.right],
+      kernel: [kernel.height, kernel.width], strides: window.strides, dilation: window.dilation,
+      same: window.padding == .same)
+    geometry.paddingBefore[0] += folded.top
+    geometry.paddingAfter[0] += folded.bottom
+    geometry.paddingBefore[1] += folded.left
+    geometry.paddingAfter[1] += folded.right
     let step = try ConvolutionStep(
       label: call.location.description, kind: .convolution, input: input, kernel: kernel, biasValues: bias,
       outputShape: outputShape, geometry: geometry, activation: next?.activation,

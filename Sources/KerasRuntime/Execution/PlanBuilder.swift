@@ -26,6 +26,9 @@ final class PlanBuilder {
   private var consumers: [FlatTensor: [Int]] = [:]
   private var external: Set<FlatTensor> = []
   private var fused: Set<Int> = []
+  /// Zero paddings folded into the convolution that alone reads them: the convolution's call and the edges it
+  /// adds to its own padding.
+  private(set) var foldedPaddings: [Int: Edges2D] = [:]
 
   private init(flat: FlatGraph, gradients: Bool, inputGradients: Bool, precision: ConvolutionPrecision) throws {
     let shared = try DNNLEngine.shared()
@@ -176,6 +179,16 @@ final class PlanBuilder {
     return (next, scale, shift)
   }
 
+  /// The convolution that alone reads call `call`'s output (a ZeroPadding2D's), when it can take the padding into
+  /// its own: a Conv2D or DepthwiseConv2D (their windows pad with zeros too), recorded so that it does.
+  func foldablePaddingConsumer(of call: Int, edges: Edges2D) -> Int? {
+    guard let next = soleConsumer(of: .call(call, tensor: 0)) else { return nil }
+    let kind = flat.calls[next].layer.kind
+    guard kind is Conv2D || kind is DepthwiseConv2D else { return nil }
+    foldedPaddings[next] = edges
+    return next
+  }
+
   /// Maps the outputs of fused calls to the value that now holds them.
   func assign(_ id: Int, toFused call: Int) {
     valueOf[.call(call, tensor: 0)] = id
@@ -225,7 +238,12 @@ final class PlanBuilder {
       }
       return id
     }
-    let inputShapes = inputs.map { values[$0].shape }
+    var inputShapes = inputs.map { values[$0].shape }
+    if let folded = foldedPaddings[index], inputShapes.first?.count == 4 {
+      // The convolution reads the tensor before its folded ZeroPadding2D; its shape rule sees the padded one.
+      inputShapes[0][1] += folded.top + folded.bottom
+      inputShapes[0][2] += folded.left + folded.right
+    }
     let outputShapes: [[Int]]
     do {
       // Every layer keeps the batch size; shape inference may leave it unknown.
