@@ -743,6 +743,66 @@ def ops_zoo_k3():
     write_gradients("ops_zoo_k3", model, seeded_input((2, 4, 4, 6), 54), ["conv", "head"], 55)
 
 
+def _preprocessing(keras_module, name, random_crop, pad_branch, brightness=True):
+    """The keras.io transfer-learning pattern in tf-keras or Keras 3: an image (20, 24, 3) -> a nested Sequential
+    `data_augmentation` of the random augmentations (identity at inference) -> Resizing(16, 16) ->
+    CenterCrop(12, 12) -> RandomCrop(random_crop) -> Rescaling -> a small Conv2D/GlobalAveragePooling2D/Dense
+    head. Branches on the image, each an output: Resizing nearest (9, 31), Resizing crop_to_aspect_ratio (10, 6),
+    CenterCrop larger than the image (22, 18: Keras smart-resizes it) and, in Keras 3, pad_to_aspect_ratio with
+    a fill value (10, 5)."""
+    L = keras_module.layers
+    image = keras_module.Input((20, 24, 3), name="image")
+    augmentation = keras_module.Sequential([
+        L.RandomFlip("horizontal"), L.RandomRotation(0.1), L.RandomZoom(0.1), L.RandomTranslation(0.1, 0.1),
+        L.RandomContrast(0.2),
+    ] + ([L.RandomBrightness(0.2)] if brightness else []), name="data_augmentation")
+    x = augmentation(image)
+    x = L.Resizing(16, 16, name="resize")(x)
+    x = L.CenterCrop(12, 12, name="center_crop")(x)
+    x = L.RandomCrop(*random_crop, name="random_crop")(x)
+    x = L.Rescaling(1 / 2.0, offset=-0.25)(x)
+    x = L.Conv2D(4, 3, activation="relu", name="conv")(x)
+    x = L.GlobalAveragePooling2D()(x)
+    head = L.Dense(3, name="head")(x)
+    nearest = L.Resizing(9, 31, interpolation="nearest", name="resize_nearest")(image)
+    aspect = L.Resizing(10, 6, crop_to_aspect_ratio=True, name="resize_crop_aspect")(image)
+    upsize = L.CenterCrop(22, 18, name="center_crop_upsize")(image)
+    outputs = [head, nearest, aspect, upsize]
+    if pad_branch:
+        outputs.append(L.Resizing(10, 5, pad_to_aspect_ratio=True, fill_value=0.5, name="resize_pad_aspect")(image))
+    return keras_module.Model(image, outputs, name=name)
+
+
+def preprocessing_k2():
+    """tf-keras preprocessing layers at inference (see _preprocessing); RandomCrop(10, 8) smart-resizes the 12x12
+    crop (a centered 12x9 window, resized bilinearly)."""
+    fresh_k2(56)
+    model = _preprocessing(k2, "preprocessing_k2", (10, 8), pad_branch=False)
+    randomize(model, 56)
+    path = os.path.join(MODELS, "preprocessing_k2.h5")
+    model.save(path)
+    write_json("preprocessing_k2", k2_report(model))
+    inputs = seeded_input((2, 20, 24, 3), 57)
+    write_io("preprocessing_k2", model, inputs, reload=lambda: k2.models.load_model(path, compile=False))
+    write_gradients("preprocessing_k2", model, inputs, ["resize", "random_crop"], 58)
+
+
+def preprocessing_k3():
+    """Keras 3 preprocessing layers at inference (see _preprocessing), as .keras and .h5. Keras 3's RandomCrop
+    returns its input unchanged at inference, so it gets the 12x12 it declares (RandomCrop(12, 12)). Without
+    RandomBrightness: Keras 3.15 cannot save it to .h5 ("TypeError: cannot pickle 'module' object")."""
+    fresh_k3(59)
+    model = _preprocessing(k3, "preprocessing_k3", (12, 12), pad_branch=True, brightness=False)
+    randomize(model, 59)
+    model.save(os.path.join(MODELS, "preprocessing_k3.h5"))
+    model.save(os.path.join(MODELS, "preprocessing_k3.keras"))
+    write_json("preprocessing_k3", k3_report(model))
+    inputs = seeded_input((2, 20, 24, 3), 60)
+    write_io("preprocessing_k3", model, inputs, reload=lambda: k3.models.load_model(os.path.join(MODELS, "preprocessing_k3.keras"), compile=False))
+    write_io("preprocessing_k3", model, inputs, reload=lambda: load_k3_h5(os.path.join(MODELS, "preprocessing_k3.h5")))
+    write_gradients("preprocessing_k3", model, inputs, ["resize", "center_crop"], 61)
+
+
 # ----------------------------------------------------------------------------------------------- keras-vis
 
 def write_vis_cases(name, model_file, cases, seed_file, seed_input=None):
@@ -838,6 +898,8 @@ SMALL_BUILDERS = {
     "normalization_zoo_k3": normalization_zoo_k3,
     "ops_zoo_k2": ops_zoo_k2,
     "ops_zoo_k3": ops_zoo_k3,
+    "preprocessing_k2": preprocessing_k2,
+    "preprocessing_k3": preprocessing_k3,
     "make_vis": make_vis,  # reads the saved inception_v3_narrow.h5 and sequential_cnn.h5
 }
 

@@ -23,6 +23,9 @@ private let runnableFixtures: [(file: String, topology: String?, name: String)] 
   ("ops_zoo_k2.h5", nil, "ops_zoo_k2"),
   ("ops_zoo_k3.h5", nil, "ops_zoo_k3"),
   ("ops_zoo_k3.keras", nil, "ops_zoo_k3"),
+  ("preprocessing_k2.h5", nil, "preprocessing_k2"),
+  ("preprocessing_k3.h5", nil, "preprocessing_k3"),
+  ("preprocessing_k3.keras", nil, "preprocessing_k3"),
 ]
 
 @Suite("Forward passes equal Keras's")

@@ -18,6 +18,9 @@ private let gradientFixtures: [(file: String, name: String)] = [
   ("ops_zoo_k2.h5", "ops_zoo_k2"),
   ("ops_zoo_k3.keras", "ops_zoo_k3"),
   ("ops_zoo_k3.h5", "ops_zoo_k3"),
+  ("preprocessing_k2.h5", "preprocessing_k2"),
+  ("preprocessing_k3.keras", "preprocessing_k3"),
+  ("preprocessing_k3.h5", "preprocessing_k3"),
 ]
 
 @Suite("Backward passes equal TensorFlow's gradients")

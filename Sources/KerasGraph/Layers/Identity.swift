@@ -1,9 +1,11 @@
 /// Identity, and every layer that does nothing at inference (Dropout and its kinds, GaussianNoise,
-/// ActivityRegularization, StochasticDepth): `y = x`.
+/// ActivityRegularization, StochasticDepth, the random augmentations RandomFlip, RandomRotation, RandomZoom,
+/// RandomTranslation, RandomContrast, RandomBrightness and tf-keras's RandomHeight and RandomWidth): `y = x`.
 public struct Identity: LayerKind, Equatable {
   public static let kerasClassNames = [
     "Identity", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
-    "GaussianDropout", "AlphaDropout", "ActivityRegularization", "StochasticDepth",
+    "GaussianDropout", "AlphaDropout", "ActivityRegularization", "StochasticDepth", "RandomFlip", "RandomRotation",
+    "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomHeight", "RandomWidth",
   ]
   public static let operationNames = ["identity"]
 

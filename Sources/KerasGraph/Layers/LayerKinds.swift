@@ -8,8 +8,8 @@ public enum LayerKinds {
     Normalization.self, Activation.self, ReLU.self, LeakyReLU.self, PReLU.self, ELU.self, Softmax.self,
     MaxPooling2D.self, AveragePooling2D.self, GlobalAveragePooling2D.self, GlobalMaxPooling2D.self, Flatten.self,
     Reshape.self, Permute.self, Identity.self, Concatenate.self, Merge.self, ZeroPadding2D.self, Cropping2D.self,
-    UpSampling2D.self, Rescaling.self, CustomScaleLayer.self, LayerScale.self, Reduce.self, Elementwise.self,
-    NestedModel.self, RegisteredLayer.self,
+    UpSampling2D.self, Resizing.self, CenterCrop.self, RandomCrop.self, Rescaling.self, CustomScaleLayer.self,
+    LayerScale.self, Reduce.self, Elementwise.self, NestedModel.self, RegisteredLayer.self,
   ]
 
   private static let byClassName: [String: any LayerKind.Type] = {

@@ -229,88 +229,19 @@ enum PlainKernels {
     return try gatherStep(gather, label: label, input: input, outputShape: outputShape, builder: builder)
   }
 
-  /// UpSampling2D: `nearest` repeats rows and columns; `bilinear` interpolates as TensorFlow's
-  /// `tf.image.resize` with half-pixel centers.
+  /// UpSampling2D: `tf.image.resize` of the whole input to `size` times its height and width (`nearest` repeats
+  /// rows and columns, `bilinear` interpolates with half-pixel centers).
   static func upSampling(
     _ config: UpSampling2D, label: String, input: Int, outputShape: [Int], builder: PlanBuilder
   ) throws -> Int {
     let inputShape = builder.values[input].shape
-    let (height, width, channels) = (inputShape[1], inputShape[2], inputShape[3])
-    let (outHeight, outWidth) = (outputShape[1], outputShape[2])
-    if config.interpolation == "nearest" {
-      var gather = [Int](repeating: 0, count: outputShape.reduce(1, *))
-      var i = 0
-      for n in 0..<outputShape[0] {
-        for y in 0..<outHeight {
-          for x in 0..<outWidth {
-            for c in 0..<channels {
-              gather[i] = ((n * height + y / config.size[0]) * width + x / config.size[1]) * channels + c
-              i += 1
-            }
-          }
-        }
-      }
-      return try gatherStep(gather, label: label, input: input, outputShape: outputShape, builder: builder)
-    }
-    guard config.interpolation == "bilinear" else {
+    guard let interpolation = ResizeInterpolation(rawValue: config.interpolation) else {
       throw TensorError.invalidShape(
         shape: inputShape, detail: "UpSampling2D interpolation '\(config.interpolation)' is not supported in \(label)")
     }
-    struct Weight { var lower: Int; var upper: Int; var lerp: Float }
-    func weights(inSize: Int, outSize: Int) -> [Weight] {
-      let scale = Float(inSize) / Float(outSize)
-      return (0..<outSize).map { position in
-        let source = (Float(position) + 0.5) * scale - 0.5
-        let floor = source.rounded(.down)
-        return Weight(lower: max(Int(floor), 0), upper: min(Int(source.rounded(.up)), inSize - 1), lerp: source - floor)
-      }
-    }
-    let ys = weights(inSize: height, outSize: outHeight)
-    let xs = weights(inSize: width, outSize: outWidth)
-    let batch = outputShape[0]
-    let step = try PlainStep(
-      label: label, inputs: [input], outputShape: outputShape, builder: builder,
-      forward: { inputs, output in
-        let source = inputs[0]
-        var i = 0
-        for n in 0..<batch {
-          for y in ys {
-            for x in xs {
-              for c in 0..<channels {
-                func at(_ row: Int, _ column: Int) -> Float {
-                  source[((n * height + row) * width + column) * channels + c]
-                }
-                let top = at(y.lower, x.lower) + (at(y.lower, x.upper) - at(y.lower, x.lower)) * x.lerp
-                let bottom = at(y.upper, x.lower) + (at(y.upper, x.upper) - at(y.upper, x.lower)) * x.lerp
-                output[i] = top + (bottom - top) * y.lerp
-                i += 1
-              }
-            }
-          }
-        }
-      },
-      backward: { _, _, dy, dx in
-        var i = 0
-        for n in 0..<batch {
-          for y in ys {
-            for x in xs {
-              for c in 0..<channels {
-                func add(_ row: Int, _ column: Int, _ value: Float) {
-                  dx[0][((n * height + row) * width + column) * channels + c] += value
-                }
-                let g = dy[i]
-                add(y.lower, x.lower, g * (1 - y.lerp) * (1 - x.lerp))
-                add(y.lower, x.upper, g * (1 - y.lerp) * x.lerp)
-                add(y.upper, x.lower, g * y.lerp * (1 - x.lerp))
-                add(y.upper, x.upper, g * y.lerp * x.lerp)
-                i += 1
-              }
-            }
-          }
-        }
-      })
-    builder.steps.append(step)
-    return step.outputs[0]
+    return try resize(
+      window: .whole(height: inputShape[1], width: inputShape[2]), interpolation: interpolation, label: label,
+      input: input, outputShape: outputShape, builder: builder)
   }
 
   /// A user-registered layer class, run through its `forward` (no gradient).

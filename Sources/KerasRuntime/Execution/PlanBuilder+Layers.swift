@@ -306,6 +306,12 @@ extension PlanBuilder {
       return [
         try PlainKernels.upSampling(config, label: label, input: inputs[0], outputShape: outputShape, builder: self)
       ]
+    case let config as any ImageResizingKind:
+      return [
+        try PlainKernels.resize(
+          window: config.window(inputHeight: inputShape[1], inputWidth: inputShape[2]),
+          interpolation: config.interpolation, label: label, input: inputs[0], outputShape: outputShape, builder: self)
+      ]
 
     case let config as Reduce:
       return [
