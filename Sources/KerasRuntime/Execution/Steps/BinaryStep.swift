@@ -44,7 +44,19 @@ final class SumStep: Step {
 
 /// An element-wise binary operation of two same-shape tensors on oneDNN (Subtract, Multiply, Maximum, Minimum).
 final class BinaryStep: Step {
-  enum Operation { case subtract, multiply, maximum, minimum }
+  enum Operation {
+    case subtract, multiply, maximum, minimum
+
+    /// oneDNN's binary algorithm.
+    var algorithm: dnnl_alg_kind_t {
+      switch self {
+      case .subtract: return dnnl_binary_sub
+      case .multiply: return dnnl_binary_mul
+      case .maximum: return dnnl_binary_max
+      case .minimum: return dnnl_binary_min
+      }
+    }
+  }
   private let operation: Operation
   private let primitive: DNNLPrimitive
 
@@ -52,15 +64,8 @@ final class BinaryStep: Step {
     self.operation = operation
     let layout = builder.values[lhs].desc
     let right = try builder.converted(rhs, to: layout, label: label)
-    let algorithm: dnnl_alg_kind_t
-    switch operation {
-    case .subtract: algorithm = dnnl_binary_sub
-    case .multiply: algorithm = dnnl_binary_mul
-    case .maximum: algorithm = dnnl_binary_max
-    case .minimum: algorithm = dnnl_binary_min
-    }
     primitive = try DNNLPrimitive(name: label) {
-      kvdnnl_binary_create($0, builder.engine, algorithm, layout.handle, layout.handle, layout.handle, nil)
+      kvdnnl_binary_create($0, builder.engine, operation.algorithm, layout.handle, layout.handle, layout.handle, nil)
     }
     super.init(label: label)
     inputs = [lhs, right]
@@ -68,12 +73,7 @@ final class BinaryStep: Step {
   }
 
   override func forward(_ plan: ExecutionPlan) throws {
-    try primitive.execute(
-      plan.stream,
-      [
-        (DNNL_ARG_SRC_0, plan.values[inputs[0]].memory), (DNNL_ARG_SRC_1, plan.values[inputs[1]].memory),
-        (DNNL_ARG_DST, plan.values[outputs[0]].memory),
-      ])
+    try executeBinary(primitive, plan: plan, inputs: inputs, output: outputs[0])
   }
 
   override func backward(_ plan: ExecutionPlan) throws {
@@ -204,15 +204,8 @@ final class BroadcastBinaryStep: Step {
     let right = try builder.converted(
       rhs, to: try Desc.strided(dims: dims, strides: PlainKernels.strides(dims)), label: label)
     let rightDesc = builder.values[right].desc
-    let algorithm: dnnl_alg_kind_t
-    switch operation {
-    case .subtract: algorithm = dnnl_binary_sub
-    case .multiply: algorithm = dnnl_binary_mul
-    case .maximum: algorithm = dnnl_binary_max
-    case .minimum: algorithm = dnnl_binary_min
-    }
     primitive = try DNNLPrimitive(name: label) {
-      kvdnnl_binary_create($0, builder.engine, algorithm, layout.handle, rightDesc.handle, layout.handle, nil)
+      kvdnnl_binary_create($0, builder.engine, operation.algorithm, layout.handle, rightDesc.handle, layout.handle, nil)
     }
     super.init(label: label)
     inputs = [lhs, right]
@@ -220,11 +213,16 @@ final class BroadcastBinaryStep: Step {
   }
 
   override func forward(_ plan: ExecutionPlan) throws {
-    try primitive.execute(
-      plan.stream,
-      [
-        (DNNL_ARG_SRC_0, plan.values[inputs[0]].memory), (DNNL_ARG_SRC_1, plan.values[inputs[1]].memory),
-        (DNNL_ARG_DST, plan.values[outputs[0]].memory),
-      ])
+    try executeBinary(primitive, plan: plan, inputs: inputs, output: outputs[0])
   }
+}
+
+/// Runs a binary primitive on the plan's values: `inputs[0] op inputs[1]` into `output`.
+private func executeBinary(_ primitive: DNNLPrimitive, plan: ExecutionPlan, inputs: [Int], output: Int) throws {
+  try primitive.execute(
+    plan.stream,
+    [
+      (DNNL_ARG_SRC_0, plan.values[inputs[0]].memory), (DNNL_ARG_SRC_1, plan.values[inputs[1]].memory),
+      (DNNL_ARG_DST, plan.values[output].memory),
+    ])
 }
