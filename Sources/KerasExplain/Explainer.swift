@@ -127,9 +127,11 @@ public final class Explainer: @unchecked Sendable {
 
   /// The gradient of keras-vis's activation-maximization objective for `layerIdx`/`filterIndices` with respect to
   /// `target` (the input, or a layer output), with the forward result.
+  /// With `topClass`, `filterIndices` is ignored and the filter is the largest output of the first sample at
+  /// `layerIdx`, read from the same forward pass (`chosen` reports it): no second compiled model.
   func objectiveGradient(
     seedInput: Tensor, layerIdx: Int, filterIndices: [Int]?, wrtLayer: Int?, linear: Bool, rule: ReLUGradientRule,
-    extraKept: [Int] = []
+    extraKept: [Int] = [], topClass: Bool = false, chosen: ChosenClass? = nil
   ) throws -> (gradient: Tensor, forward: ForwardResult) {
     let input = try batched(seedInput)
     let kept = Array(Set([layerIdx] + (wrtLayer.map { [$0] } ?? []) + extraKept)).sorted()
@@ -138,13 +140,32 @@ public final class Explainer: @unchecked Sendable {
     let objective = LayerOutputKey(address: [layerIdx])
     let (forward, gradients) = try model.gradients([input], targets: [target], rule: rule) { forward in
       guard let output = forward.layers[objective] else { return [:] }
+      var filters = filterIndices
+      if topClass {
+        let top = try self.largestOutput(output, layerIdx: layerIdx)
+        chosen?.index = top
+        filters = [top]
+      }
       return [
         .layer(objective): try self.activationMaximizationSeed(
-          output: output, filterIndices: filterIndices, layerIdx: layerIdx)
+          output: output, filterIndices: filters, layerIdx: layerIdx)
       ]
     }
     return (gradients[0], forward)
   }
+}
+
+/// The class an explanation chose from its own forward pass (see `objectiveGradient`'s `topClass`).
+final class ChosenClass {
+  var index = 0
+}
+
+/// A keras-vis map of the class the model predicts for the first sample.
+public struct TopClassMap: Sendable {
+  /// The map, as `visualizeCam` or `visualizeSaliency` returns it.
+  public var map: Tensor
+  /// The explained class: the largest output of the first sample at the explained layer.
+  public var topClass: Int
 }
 
 extension Explainer {
@@ -158,7 +179,12 @@ extension Explainer {
   /// `(N, classes)` output), what an explanation targets when no filter is given.
   /// - Throws: `KerasVisError.unsuitableLayer` when the layer's output is not `(N, classes)`.
   public func topClass(layerIdx: Int, seedInput: Tensor) throws -> Int {
-    let output = try layerOutput(layerIdx: layerIdx, seedInput: seedInput)
+    try largestOutput(try layerOutput(layerIdx: layerIdx, seedInput: seedInput), layerIdx: layerIdx)
+  }
+
+  /// The index of the largest value of the first sample of a `(N, classes)` layer output.
+  /// - Throws: `KerasVisError.unsuitableLayer` when the output is not `(N, classes)`.
+  func largestOutput(_ output: Tensor, layerIdx: Int) throws -> Int {
     guard output.rank == 2, let classes = output.shape.last, classes > 0 else {
       let layer = try LayerSearch.normalizedIndex(layerIdx, in: graph)
       throw KerasVisError.unsuitableLayer(

@@ -17,13 +17,37 @@ extension Explainer {
     layerIdx: Int, filterIndices: [Int]?, seedInput: Tensor, penultimateLayerIdx: Int? = nil,
     backpropModifier: BackpropModifier? = nil, gradModifier: GradModifier? = nil, linear: Bool = false
   ) throws -> Tensor {
+    try camMap(
+      layerIdx: layerIdx, filterIndices: filterIndices, seedInput: seedInput, penultimateLayerIdx: penultimateLayerIdx,
+      backpropModifier: backpropModifier, gradModifier: gradModifier, linear: linear, topClass: false, chosen: nil)
+  }
+
+  /// `visualizeCam` of the top class of the first sample (the largest output at `layerIdx`), found in the same
+  /// forward pass as the gradient, so one compiled model serves both (what the command line does without
+  /// `--filter`).
+  public func visualizeCamOfTopClass(
+    layerIdx: Int, seedInput: Tensor, penultimateLayerIdx: Int? = nil, backpropModifier: BackpropModifier? = nil,
+    gradModifier: GradModifier? = nil, linear: Bool = false
+  ) throws -> TopClassMap {
+    let top = ChosenClass()
+    let map = try camMap(
+      layerIdx: layerIdx, filterIndices: nil, seedInput: seedInput, penultimateLayerIdx: penultimateLayerIdx,
+      backpropModifier: backpropModifier, gradModifier: gradModifier, linear: linear, topClass: true, chosen: top)
+    return TopClassMap(map: map, topClass: top.index)
+  }
+
+  private func camMap(
+    layerIdx: Int, filterIndices: [Int]?, seedInput: Tensor, penultimateLayerIdx: Int?,
+    backpropModifier: BackpropModifier?, gradModifier: GradModifier?, linear: Bool, topClass: Bool,
+    chosen: ChosenClass?
+  ) throws -> Tensor {
     let layer = try LayerSearch.normalizedIndex(layerIdx, in: graph)
     let penultimate = try LayerSearch.penultimateLayerIdx(
       graph, layerIdx: layerIdx, penultimateLayerIdx: penultimateLayerIdx)
     let input = try batched(seedInput)
     var (gradient, forward) = try objectiveGradient(
       seedInput: input, layerIdx: layer, filterIndices: filterIndices, wrtLayer: penultimate, linear: linear,
-      rule: backpropModifier?.rule ?? .standard)
+      rule: backpropModifier?.rule ?? .standard, topClass: topClass, chosen: chosen)
     let features = try forward.layer([penultimate])
     guard features.rank == 4 else {
       throw KerasVisError.unsuitableLayer(

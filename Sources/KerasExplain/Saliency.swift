@@ -16,10 +16,32 @@ extension Explainer {
     layerIdx: Int, filterIndices: [Int]?, seedInput: Tensor, backpropModifier: BackpropModifier? = nil,
     gradModifier: GradModifier? = .absolute, keepdims: Bool = false, linear: Bool = false
   ) throws -> Tensor {
+    try saliencyMap(
+      layerIdx: layerIdx, filterIndices: filterIndices, seedInput: seedInput, backpropModifier: backpropModifier,
+      gradModifier: gradModifier, keepdims: keepdims, linear: linear, topClass: false, chosen: nil)
+  }
+
+  /// `visualizeSaliency` of the top class of the first sample (the largest output at `layerIdx`), found in the
+  /// same forward pass as the gradient, so one compiled model serves both.
+  public func visualizeSaliencyOfTopClass(
+    layerIdx: Int, seedInput: Tensor, backpropModifier: BackpropModifier? = nil,
+    gradModifier: GradModifier? = .absolute, keepdims: Bool = false, linear: Bool = false
+  ) throws -> TopClassMap {
+    let top = ChosenClass()
+    let map = try saliencyMap(
+      layerIdx: layerIdx, filterIndices: nil, seedInput: seedInput, backpropModifier: backpropModifier,
+      gradModifier: gradModifier, keepdims: keepdims, linear: linear, topClass: true, chosen: top)
+    return TopClassMap(map: map, topClass: top.index)
+  }
+
+  private func saliencyMap(
+    layerIdx: Int, filterIndices: [Int]?, seedInput: Tensor, backpropModifier: BackpropModifier?,
+    gradModifier: GradModifier?, keepdims: Bool, linear: Bool, topClass: Bool, chosen: ChosenClass?
+  ) throws -> Tensor {
     let layer = try LayerSearch.normalizedIndex(layerIdx, in: graph)
     var gradient = try objectiveGradient(
       seedInput: seedInput, layerIdx: layer, filterIndices: filterIndices, wrtLayer: nil, linear: linear,
-      rule: backpropModifier?.rule ?? .standard
+      rule: backpropModifier?.rule ?? .standard, topClass: topClass, chosen: chosen
     ).gradient
     if let gradModifier { gradient = gradModifier.apply(gradient) }
     if !keepdims { gradient = try maximumOverChannels(gradient) }

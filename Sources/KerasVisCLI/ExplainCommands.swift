@@ -373,17 +373,15 @@ func runExplanations(
           (input, picture) = try loader!.loadWithPicture(path: file)
         }
       }
-      var filters = options.filters.isEmpty ? nil : options.filters
-      if filters == nil && findsTopClass {
-        let top = try explainer.topClass(layerIdx: layer, seedInput: input)
-        filters = [top]
-        if single {
-          let name = classNames?[top].map { " \($0)" } ?? ""
-          FileHandle.standardError.write(Data("kerasvis: explaining class \(top)\(name) (the top class)\n".utf8))
-        }
-      }
+      // Without --filter (and findsTopClass) the closure explains the top class, found in the explanation's own
+      // forward pass.
+      let filters = options.filters.isEmpty ? nil : options.filters
       let started = DispatchTime.now().uptimeNanoseconds
       let explained = try explain(explainer, layer, filters, input, classNames)
+      if filters == nil, findsTopClass, single, let top = explained.classes?.first {
+        let name = classNames?[top].map { " \($0)" } ?? ""
+        FileHandle.standardError.write(Data("kerasvis: explaining class \(top)\(name) (the top class)\n".utf8))
+      }
       let map = explained.map
       if options.timings {
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
@@ -498,13 +496,22 @@ struct CamCommand: ParsableCommand {
         }
       }
     ) { explainer, layer, filters, input, _ in
-      let map = try explainer.visualizeCam(
-        layerIdx: layer, filterIndices: filters, seedInput: input, penultimateLayerIdx: penultimateIndex,
-        backpropModifier: explanation.backpropModifier, gradModifier: gradModifier, linear: explanation.linear)
+      var map: Tensor
+      var classes = filters
+      if let filters {
+        map = try explainer.visualizeCam(
+          layerIdx: layer, filterIndices: filters, seedInput: input, penultimateLayerIdx: penultimateIndex,
+          backpropModifier: explanation.backpropModifier, gradModifier: gradModifier, linear: explanation.linear)
+      } else {
+        let top = try explainer.visualizeCamOfTopClass(
+          layerIdx: layer, seedInput: input, penultimateLayerIdx: penultimateIndex,
+          backpropModifier: explanation.backpropModifier, gradModifier: gradModifier, linear: explanation.linear)
+        (map, classes) = (top.map, [top.topClass])
+      }
       let featureMap = try? LayerSearch.penultimateLayerIdx(
         explainer.graph, layerIdx: layer, penultimateLayerIdx: penultimateIndex)
       return ExplainedMap(
-        map: map, classes: filters, method: explanation.methodTitle("Grad-CAM"),
+        map: map, classes: classes, method: explanation.methodTitle("Grad-CAM"),
         layer: featureMap.map { explainer.graph.layers[$0].name })
     }
   }
@@ -554,11 +561,20 @@ struct SaliencyCommand: ParsableCommand {
     try runExplanations(
       command: "saliency", modelOptions: model, images: images, inputs: inputs, options: explanation
     ) { explainer, layer, filters, input, _ in
-      let map = try explainer.visualizeSaliency(
-        layerIdx: layer, filterIndices: filters, seedInput: input, backpropModifier: explanation.backpropModifier,
-        gradModifier: gradModifier, keepdims: keepdims, linear: explanation.linear)
+      var map: Tensor
+      var classes = filters
+      if let filters {
+        map = try explainer.visualizeSaliency(
+          layerIdx: layer, filterIndices: filters, seedInput: input, backpropModifier: explanation.backpropModifier,
+          gradModifier: gradModifier, keepdims: keepdims, linear: explanation.linear)
+      } else {
+        let top = try explainer.visualizeSaliencyOfTopClass(
+          layerIdx: layer, seedInput: input, backpropModifier: explanation.backpropModifier,
+          gradModifier: gradModifier, keepdims: keepdims, linear: explanation.linear)
+        (map, classes) = (top.map, [top.topClass])
+      }
       return ExplainedMap(
-        map: map, classes: filters, method: explanation.methodTitle("saliency"),
+        map: map, classes: classes, method: explanation.methodTitle("saliency"),
         layer: explainer.graph.layers[layer].name)
     }
   }

@@ -70,3 +70,33 @@ struct KerasVisAPITests {
     return try seeds.sample(0).reshaped(Array(seeds.shape.dropFirst()))
   }
 }
+
+@Suite("keras-vis maps of the top class, from one forward pass")
+struct TopClassMapTests {
+  @Test("visualizeCamOfTopClass and visualizeSaliencyOfTopClass equal the maps of topClass's class")
+  func sameAsTwoSteps() throws {
+    for (model, inputName) in [
+      ("sequential_cnn.h5", "sequential_cnn.input.npy"), ("inception_v3_narrow.h5", "inception_v3_narrow.input.npy"),
+    ] {
+      let graph = try KerasModelFile.load(path: fixturePath(model))
+      let batch = try fixtureArray(inputName)
+      let sample = try Tensor(
+        shape: Array(batch.shape.dropFirst()), values: Array(batch.scalars.prefix(batch.count / batch.shape[0])))
+      let top = try Explainer(graph: graph).topClass(layerIdx: -1, seedInput: sample)
+      for linear in [false, true] {
+        let camExplainer = Explainer(graph: graph)
+        let cam = try camExplainer.visualizeCamOfTopClass(layerIdx: -1, seedInput: sample, linear: linear)
+        #expect(cam.topClass == top, "\(model)")
+        let expectedCam = try Explainer(graph: graph).visualizeCam(
+          layerIdx: -1, filterIndices: [top], seedInput: sample, linear: linear)
+        #expect(cam.map.scalars == expectedCam.scalars, "\(model) linear \(linear)")
+        let saliency = try Explainer(graph: graph).visualizeSaliencyOfTopClass(
+          layerIdx: -1, seedInput: sample, linear: linear)
+        #expect(saliency.topClass == top)
+        let expectedSaliency = try Explainer(graph: graph).visualizeSaliency(
+          layerIdx: -1, filterIndices: [top], seedInput: sample, linear: linear)
+        #expect(saliency.map.scalars == expectedSaliency.scalars, "\(model) linear \(linear)")
+      }
+    }
+  }
+}
