@@ -6,38 +6,14 @@ import TestSupport
 import Testing
 
 /// Each fixture model: (file, topology file or nil, expected-report name).
-private let fixtureModels: [(file: String, topology: String?, report: String)] = [
-  ("inception_v3_narrow.h5", nil, "inception_v3_narrow"),
-  ("sequential_cnn.h5", nil, "sequential_cnn"),
-  ("nested_mobilenet.h5", nil, "nested_mobilenet"),
-  ("weights_only.weights.h5", "weights_only.json", "weights_only"),
-  ("weights_only_k3.weights.h5", "weights_only_k3.json", "weights_only_k3"),
-  ("layer_zoo_k2.h5", nil, "layer_zoo_k2"),
-  ("long_names.h5", nil, "long_names"),
-  ("fully_convolutional.h5", nil, "fully_convolutional"),
-  ("float16_dense.h5", nil, "float16_dense"),
-  ("legacy_strings.h5", nil, "legacy_strings"),
-  ("layer_zoo_k3.h5", nil, "layer_zoo_k3"),
-  ("layer_zoo_k3.keras", nil, "layer_zoo_k3"),
-  ("nested_k3.keras", nil, "nested_k3"),
-  ("normalization_zoo_k2.h5", nil, "normalization_zoo_k2"),
-  ("normalization_zoo_k3.h5", nil, "normalization_zoo_k3"),
-  ("normalization_zoo_k3.keras", nil, "normalization_zoo_k3"),
-  ("ops_zoo_k2.h5", nil, "ops_zoo_k2"),
-  ("ops_zoo_k3.h5", nil, "ops_zoo_k3"),
-  ("ops_zoo_k3.keras", nil, "ops_zoo_k3"),
-  ("preprocessing_k2.h5", nil, "preprocessing_k2"),
-  ("preprocessing_k3.h5", nil, "preprocessing_k3"),
-  ("preprocessing_k3.keras", nil, "preprocessing_k3"),
-]
 
 @Suite("Importing real Keras files")
 struct ImportTests {
-  @Test("layer lists, output shapes, parameter counts and inbound layers equal Keras's", arguments: fixtureModels)
-  func matchesKeras(fixture: (file: String, topology: String?, report: String)) throws {
+  @Test("layer lists, output shapes, parameter counts and inbound layers equal Keras's", arguments: kerasFixtures)
+  func matchesKeras(fixture: KerasFixture) throws {
     let graph = try KerasModelFile.load(
       path: fixturePath(fixture.file), topologyPath: fixture.topology.map(fixturePath))
-    let report = try KerasReport(named: fixture.report)
+    let report = try KerasReport(named: fixture.name)
     expectMatches(graph, report.layers, model: fixture.file)
     if let total = report.totalParams { #expect(graph.parameterCount == total) }
     for (name, records) in report.nested {

@@ -6,27 +6,6 @@ import TestSupport
 import Testing
 
 /// Every fixture model with stored Keras outputs: (model file, topology or nil, fixture name).
-private let runnableFixtures: [(file: String, topology: String?, name: String)] = [
-  ("inception_v3_narrow.h5", nil, "inception_v3_narrow"),
-  ("sequential_cnn.h5", nil, "sequential_cnn"),
-  ("legacy_strings.h5", nil, "legacy_strings"),
-  ("nested_mobilenet.h5", nil, "nested_mobilenet"),
-  ("weights_only.weights.h5", "weights_only.json", "weights_only"),
-  ("weights_only_k3.weights.h5", "weights_only_k3.json", "weights_only_k3"),
-  ("layer_zoo_k2.h5", nil, "layer_zoo_k2"),
-  ("layer_zoo_k3.h5", nil, "layer_zoo_k3"),
-  ("layer_zoo_k3.keras", nil, "layer_zoo_k3"),
-  ("nested_k3.keras", nil, "nested_k3"),
-  ("normalization_zoo_k2.h5", nil, "normalization_zoo_k2"),
-  ("normalization_zoo_k3.h5", nil, "normalization_zoo_k3"),
-  ("normalization_zoo_k3.keras", nil, "normalization_zoo_k3"),
-  ("ops_zoo_k2.h5", nil, "ops_zoo_k2"),
-  ("ops_zoo_k3.h5", nil, "ops_zoo_k3"),
-  ("ops_zoo_k3.keras", nil, "ops_zoo_k3"),
-  ("preprocessing_k2.h5", nil, "preprocessing_k2"),
-  ("preprocessing_k3.h5", nil, "preprocessing_k3"),
-  ("preprocessing_k3.keras", nil, "preprocessing_k3"),
-]
 
 @Suite("Forward passes equal Keras's")
 struct ForwardTests {
@@ -51,8 +30,8 @@ struct ForwardTests {
   // Probabilities (softmax outputs) within rtol 1e-4 / atol 1e-5, as the issue asks. oneDNN and TensorFlow sum
   // in different orders (and kerasvis folds BatchNormalization into convolutions), which moves float32 results
   // by a few ulps per layer; through ~100 layers that stays well inside these bounds.
-  @Test("every fixture model's outputs equal Keras's outputs", arguments: runnableFixtures)
-  func matchesKeras(fixture: (file: String, topology: String?, name: String)) throws {
+  @Test("every fixture model's outputs equal Keras's outputs", arguments: kerasFixtures.filter(\.hasOutputs))
+  func matchesKeras(fixture: KerasFixture) throws {
     let graph = try KerasModelFile.load(
       path: fixturePath(fixture.file), topologyPath: fixture.topology.map(fixturePath))
     let model = CompiledModel(graph: graph)

@@ -6,31 +6,16 @@ import TestSupport
 import Testing
 
 /// Fixtures with TensorFlow gradients (`NAME.grad.json`): (model file, fixture name).
-private let gradientFixtures: [(file: String, name: String)] = [
-  ("inception_v3_narrow.h5", "inception_v3_narrow"),
-  ("sequential_cnn.h5", "sequential_cnn"),
-  ("nested_mobilenet.h5", "nested_mobilenet"),
-  ("layer_zoo_k2.h5", "layer_zoo_k2"),
-  ("layer_zoo_k3.keras", "layer_zoo_k3"),
-  ("nested_k3.keras", "nested_k3"),
-  ("normalization_zoo_k2.h5", "normalization_zoo_k2"),
-  ("normalization_zoo_k3.keras", "normalization_zoo_k3"),
-  ("ops_zoo_k2.h5", "ops_zoo_k2"),
-  ("ops_zoo_k3.keras", "ops_zoo_k3"),
-  ("ops_zoo_k3.h5", "ops_zoo_k3"),
-  ("preprocessing_k2.h5", "preprocessing_k2"),
-  ("preprocessing_k3.keras", "preprocessing_k3"),
-  ("preprocessing_k3.h5", "preprocessing_k3"),
-]
 
 @Suite("Backward passes equal TensorFlow's gradients")
 struct GradientTests {
   // Gradients of L = sum_k sum(seed_k * output_k) (random seeds). They pass through up to ~100 layers in reverse,
   // each summing in another order than TensorFlow, so the comparison is relative to the gradient's largest
   // magnitude: |a - b| <= 1e-4 max|b| + 1e-4 |b|.
-  @Test("input and layer gradients equal tf.GradientTape's", arguments: gradientFixtures)
-  func matchesTensorFlow(fixture: (file: String, name: String)) throws {
-    let graph = try KerasModelFile.load(path: fixturePath(fixture.file))
+  @Test("input and layer gradients equal tf.GradientTape's", arguments: kerasFixtures.filter(\.hasGradients))
+  func matchesTensorFlow(fixture: KerasFixture) throws {
+    let graph = try KerasModelFile.load(
+      path: fixturePath(fixture.file), topologyPath: fixture.topology.map { fixturePath($0) })
     let report = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: fixturePath("\(fixture.name).grad.json"))))
     let layers = (report["layers"]?.array ?? []).compactMap(\.int).map { LayerOutputKey(address: [$0]) }
     let model = CompiledModel(graph: graph, keeping: layers, gradients: true)

@@ -1,35 +1,16 @@
 /// CenterCrop: rows `(H - height) // 2` on and columns `(W - width) // 2` on when the input is at least
 /// `(height, width)`; otherwise Keras's `smart_resize` (the largest centered window of the target's aspect
 /// ratio, resized bilinearly).
-public struct CenterCrop: ImageResizingKind, Equatable {
+public struct CenterCrop: CropKind, Equatable {
   public static let kerasClassNames = ["CenterCrop"]
   public static let operationNames = ["center_crop"]
 
   public var height: Int
   public var width: Int
-  public var interpolation: ResizeInterpolation { .bilinear }
 
   public init(height: Int, width: Int) {
     self.height = height
     self.width = width
-  }
-
-  enum CodingKeys: String, CodingKey {
-    case height, width
-    case dataFormat = "data_format"
-  }
-
-  public init(from decoder: any Decoder) throws {
-    let container = try decoder.container(keyedBy: CodingKeys.self)
-    try container.requireChannelsLast(.dataFormat)
-    height = try container.imageSize(.height)
-    width = try container.imageSize(.width)
-  }
-
-  public func encode(to encoder: any Encoder) throws {
-    var container = encoder.container(keyedBy: CodingKeys.self)
-    try container.encode(height, forKey: .height)
-    try container.encode(width, forKey: .width)
   }
 
   public func window(inputHeight: Int, inputWidth: Int) -> ResizeWindow {

@@ -19,6 +19,40 @@ extension ImageResizingKind {
   }
 }
 
+/// What CenterCrop and RandomCrop share: a `(height, width)` target read from those config fields (channels last),
+/// resized bilinearly; `checkTarget` lets a kind refuse a target for its decoding context.
+public protocol CropKind: ImageResizingKind {
+  init(height: Int, width: Int)
+  /// Checks the decoded target against the decoding context (default: accepts it).
+  /// - Throws: `LayerConfigError` naming the field.
+  static func checkTarget(height: Int, width: Int, context: LayerDecodingContext?) throws
+}
+
+enum CropCodingKeys: String, CodingKey {
+  case height, width
+  case dataFormat = "data_format"
+}
+
+extension CropKind {
+  public var interpolation: ResizeInterpolation { .bilinear }
+
+  public static func checkTarget(height: Int, width: Int, context: LayerDecodingContext?) throws {}
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CropCodingKeys.self)
+    try container.requireChannelsLast(.dataFormat)
+    let (height, width) = (try container.imageSize(.height), try container.imageSize(.width))
+    try Self.checkTarget(height: height, width: width, context: decoder.layerContext)
+    self.init(height: height, width: width)
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CropCodingKeys.self)
+    try container.encode(height, forKey: .height)
+    try container.encode(width, forKey: .width)
+  }
+}
+
 /// `tf.image.resize`'s methods kerasvis computes (half-pixel centers, `antialias=False`).
 public enum ResizeInterpolation: String, Sendable, Codable, CaseIterable {
   /// `in = (out + 0.5) * in_size / out_size - 0.5`, the two neighbours weighted by the fraction (clamped).
