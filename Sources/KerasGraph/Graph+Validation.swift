@@ -17,9 +17,12 @@ extension Graph {
   /// every input names an InputLayer, every connection reads a tensor that exists, the calls form no cycle, every
   /// call's stored output shapes follow from its layer kind and input shapes, and nested models are called with
   /// inputs that fit them (recursively). Every reader (Keras files, native files) calls it.
-  /// - Parameter pathPrefix: the path of the models that hold this one (`outer/`), for messages.
+  /// - Parameters:
+  ///   - pathPrefix: the path of the models that hold this one (`outer/`), for messages.
+  ///   - includingNested: whether nested models' own graphs are validated too (a reader that validated each
+  ///     nested graph as it read it passes false).
   /// - Throws: `GraphValidationError` naming the layer.
-  public func validate(pathPrefix: String = "") throws(GraphValidationError) {
+  public func validate(pathPrefix: String = "", includingNested: Bool = true) throws(GraphValidationError) {
     let all = layers + operations
     func path(_ layer: Layer) -> String { pathPrefix + layer.name }
     var seen = Set<String>()
@@ -75,7 +78,7 @@ extension Graph {
                 "the nested model takes \(inner.inputs.map(\.shape.description)) "
                 + "but is called with \(inputShapes.map(\.description))")
           }
-          try inner.validate(pathPrefix: path(layer) + "/")
+          if includingNested { try inner.validate(pathPrefix: path(layer) + "/") }
         }
         let computed: [TensorShape]
         do {

@@ -62,39 +62,6 @@ struct GraphDecoder {
     return value
   }
 
-  private func float(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> Float {
-    switch node {
-    case .number(let number):
-      if let value = Float(number.text) { return value }
-    case .string("NaN"): return .nan
-    case .string("Infinity"): return .infinity
-    case .string("-Infinity"): return -.infinity
-    default: break
-    }
-    throw failure(path, "expected a number, found \(node.kind)")
-  }
-
-  private func ints(_ node: JSONValue, _ path: String, in range: ClosedRange<Int>, count: Int? = nil)
-    throws(NativeFormatError) -> [Int]
-  {
-    let elements = try list(node, path)
-    if let count, elements.count != count { throw failure(path, "expected \(count) integers, found \(elements.count)") }
-    var values: [Int] = []
-    values.reserveCapacity(elements.count)
-    for (position, element) in elements.enumerated() {
-      values.append(try int(element, "\(path)[\(position)]", in: range))
-    }
-    return values
-  }
-
-  private func floats(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> [Float] {
-    let elements = try list(node, path)
-    var values: [Float] = []
-    values.reserveCapacity(elements.count)
-    for (position, element) in elements.enumerated() { values.append(try float(element, "\(path)[\(position)]")) }
-    return values
-  }
-
   private func shape(_ node: JSONValue, _ path: String) throws(NativeFormatError) -> TensorShape {
     let elements = try list(node, path)
     guard (1...NativeFormatLimits.maximumRank).contains(elements.count) else {
@@ -308,10 +275,11 @@ struct GraphDecoder {
 
   // MARK: Validation
 
-  /// The one graph validation every reader runs (`Graph.validate`), its errors naming this file.
+  /// The one graph validation every reader runs (`Graph.validate`), its errors naming this file. Nested graphs
+  /// were validated as they were decoded, before their weights were attached.
   private func validate(_ graph: Graph, layerPrefix: String) throws(NativeFormatError) {
     do {
-      try graph.validate(pathPrefix: layerPrefix)
+      try graph.validate(pathPrefix: layerPrefix, includingNested: false)
     } catch {
       throw .inconsistentGraph(file: file, layer: error.layer, detail: error.detail)
     }

@@ -44,9 +44,7 @@ extension LayerKind {
 
   /// Codable decoding of `config` with snake_case keys, the context in the decoder's `userInfo`.
   public init(config: JSONValue, name: String, context: LayerDecodingContext) throws {
-    var decoder = JSONValueDecoder()
-    decoder.userInfo[LayerDecodingContext.userInfoKey] = context
-    self = try decoder.decode(Self.self, from: config)
+    self = try context.decoder.decode(Self.self, from: config)
   }
 
   public func weightSpecifications(inputs: [TensorShape]) throws -> [WeightSpecification] { [] }
@@ -93,6 +91,13 @@ public struct LayerDecodingContext: Sendable {
 
   /// The rank of the first input (0 when unknown).
   public var inputRank: Int { inputShapes.first?.rank ?? 0 }
+
+  /// A decoder whose `userInfo` holds this context (what every layer kind's config is decoded with).
+  public var decoder: JSONValueDecoder {
+    var decoder = JSONValueDecoder()
+    decoder.userInfo[LayerDecodingContext.userInfoKey] = self
+    return decoder
+  }
 
   /// The key under which the context sits in a `Decoder`'s `userInfo`.
   public static let userInfoKey = CodingUserInfoKey(rawValue: "kerasvis.layerDecodingContext")!

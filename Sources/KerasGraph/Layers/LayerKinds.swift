@@ -121,13 +121,9 @@ public enum LayerKinds {
     return Decoded(kind: decoded, activation: activation)
   }
 
-  private enum ActivationKey: String, CodingKey { case activation }
-
   /// The `activation` field of a config (linear when missing or null).
   static func activation(in config: JSONValue, context: LayerDecodingContext) throws -> ActivationFunction {
-    var decoder = JSONValueDecoder()
-    decoder.userInfo[LayerDecodingContext.userInfoKey] = context
-    return try decoder.decode(ActivationField.self, from: config).function
+    try context.decoder.decode(ActivationField.self, from: config).function
   }
 
   /// Encodes a layer's kind as the native format's `op` object: `{"op": name, fields..., "activation"?}`.
