@@ -146,6 +146,9 @@ public final class Explainer: @unchecked Sendable {
         chosen?.index = top
         filters = [top]
       }
+      if output.rank == 2, let width = output.shape.last {
+        chosen?.firstOutput = Array(output.scalars.prefix(width))
+      }
       return [
         .layer(objective): try self.activationMaximizationSeed(
           output: output, filterIndices: filters, layerIdx: layerIdx)
@@ -155,9 +158,11 @@ public final class Explainer: @unchecked Sendable {
   }
 }
 
-/// The class an explanation chose from its own forward pass (see `objectiveGradient`'s `topClass`).
+/// The class an explanation chose from its own forward pass (see `objectiveGradient`'s `topClass`), and the first
+/// sample's `(classes)` output row of that pass (empty when the explained layer's output is not `(N, classes)`).
 final class ChosenClass {
   var index = 0
+  var firstOutput: [Float] = []
 }
 
 /// A keras-vis map of the class the model predicts for the first sample.

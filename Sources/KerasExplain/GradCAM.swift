@@ -36,7 +36,7 @@ extension Explainer {
     return TopClassMap(map: map, topClass: top.index)
   }
 
-  private func camMap(
+  func camMap(
     layerIdx: Int, filterIndices: [Int]?, seedInput: Tensor, penultimateLayerIdx: Int?,
     backpropModifier: BackpropModifier?, gradModifier: GradModifier?, linear: Bool, topClass: Bool,
     chosen: ChosenClass?

@@ -34,7 +34,7 @@ extension Explainer {
     return TopClassMap(map: map, topClass: top.index)
   }
 
-  private func saliencyMap(
+  func saliencyMap(
     layerIdx: Int, filterIndices: [Int]?, seedInput: Tensor, backpropModifier: BackpropModifier?,
     gradModifier: GradModifier?, keepdims: Bool, linear: Bool, topClass: Bool, chosen: ChosenClass?
   ) throws -> Tensor {

@@ -5,3 +5,9 @@
 @_exported import KerasReaders
 @_exported import KerasRuntime
 @_exported import NativeFormat
+
+/// The version of the kerasvis package.
+public enum KerasVisVersion {
+  /// The release version (`kerasvis --version`).
+  public static let current = "0.6.0"
+}

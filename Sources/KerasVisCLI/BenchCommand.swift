@@ -4,7 +4,7 @@ import KerasVis
 
 /// `kerasvis bench MODEL`: times forward passes on seeded random input (what `tools/bench` compares with
 /// TensorFlow).
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: KerasVisSubcommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Time forward passes of a model on random input and print the timings as JSON.")
@@ -20,8 +20,13 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Untimed warm-up runs (the first builds the execution plan).")
   var warmup = 3
 
+  /// What `bench` times.
+  enum Task: String, ExpressibleByArgument, CaseIterable {
+    case forward, cam, saliency
+  }
+
   @Option(help: "What to time: forward, cam (keras-vis's visualize_cam) or saliency (visualize_saliency).")
-  var task = "forward"
+  var task: Task = .forward
 
   @Option(parsing: .unconditional, help: "cam/saliency: the explained layer (default -1).")
   var layer = "-1"
@@ -45,75 +50,66 @@ struct BenchCommand: ParsableCommand {
 
   func validate() throws {
     guard batch > 0, runs > 0, warmup >= 0 else { throw ValidationError("--batch and --runs must be positive") }
-    guard ["forward", "cam", "saliency"].contains(task) else {
-      throw ValidationError("--task must be forward, cam or saliency")
-    }
     if let size { _ = try ImageInputOptions.parseSize(size) }
   }
 
-  func run() throws {
+  func execute() throws {
     if loadOnly { return try timeLoading() }
-    do {
-      let loadStart = Date()
-      let graph = try model.load()
-      let loadSeconds = Date().timeIntervalSince(loadStart)
-      let spatial = try size.map(ImageInputOptions.parseSize)
-      let inputs = try graph.inputs.map { input -> Tensor in
-        let features = input.shape.featureDimensions
-        let shape =
-          try [batch]
-          + features.enumerated().map { axis, dimension in
-            // --size fills the height and width of an image input (N, H, W, C) whose size is unknown.
-            if let spatial, features.count == 3, axis < 2 {
-              let given = axis == 0 ? spatial.height : spatial.width
-              if let dimension, dimension != given {
-                throw ValidationError("--size \(size ?? ""): the model's input \(input.shape) has a fixed size")
-              }
-              return given
+    let loadStart = Date()
+    let graph = try model.load()
+    let loadSeconds = Date().timeIntervalSince(loadStart)
+    let spatial = try size.map(ImageInputOptions.parseSize)
+    let inputs = try graph.inputs.map { input -> Tensor in
+      let features = input.shape.featureDimensions
+      let shape =
+        try [batch]
+        + features.enumerated().map { axis, dimension in
+          // --size fills the height and width of an image input (N, H, W, C) whose size is unknown.
+          if let spatial, features.count == 3, axis < 2 {
+            let given = axis == 0 ? spatial.height : spatial.width
+            if let dimension, dimension != given {
+              throw ValidationError("--size \(size ?? ""): the model's input \(input.shape) has a fixed size")
             }
-            guard let dimension else {
-              throw ValidationError(
-                "the model's input \(input.shape) has an unknown size; give --size HxW for its height and width")
-            }
-            return dimension
+            return given
           }
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        return try Tensor(shape: shape) { _ in
-          state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-          return Float(state >> 40) / Float(1 << 24) * 2 - 1
+          guard let dimension else {
+            throw ValidationError(
+              "the model's input \(input.shape) has an unknown size; give --size HxW for its height and width")
+          }
+          return dimension
         }
+      var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+      return try Tensor(shape: shape) { _ in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Float(state >> 40) / Float(1 << 24) * 2 - 1
       }
-      let work = try makeWork(graph: graph, inputs: inputs)
-      let firstStart = Date()
+    }
+    let work = try makeWork(graph: graph, inputs: inputs)
+    let firstStart = Date()
+    try work()
+    let firstSeconds = Date().timeIntervalSince(firstStart)
+    for _ in 0..<max(warmup - 1, 0) { try work() }
+    var times: [Double] = []
+    for _ in 0..<runs {
+      let start = Date()
       try work()
-      let firstSeconds = Date().timeIntervalSince(firstStart)
-      for _ in 0..<max(warmup - 1, 0) { try work() }
-      var times: [Double] = []
-      for _ in 0..<runs {
-        let start = Date()
-        try work()
-        times.append(Date().timeIntervalSince(start) * 1000)
+      times.append(Date().timeIntervalSince(start) * 1000)
+    }
+    let sorted = times.sorted()
+    let report: JSONValue = .object([
+      "model": .string(graph.name), "task": .string(task.rawValue), "batch": .double(Double(batch)),
+      "precision": .string(arithmetic.precision.rawValue),
+      "runs": .double(Double(runs)),
+      "load_ms": .double(loadSeconds * 1000), "first_run_ms": .double(firstSeconds * 1000),
+      "median_ms": .double(sorted[sorted.count / 2]), "min_ms": .double(sorted[0]),
+      "mean_ms": .double(times.reduce(0, +) / Double(times.count)),
+      "peak_rss_mb": .double(peakResidentMegabytes()),
+    ])
+    print(report.jsonText)
+    if ExecutionProfile.enabled {
+      for (name, milliseconds) in ExecutionProfile.snapshot().sorted(by: { $0.value > $1.value }) {
+        print(String(format: "%10.3f ms  %@", milliseconds / Double(runs + warmup), name))
       }
-      let sorted = times.sorted()
-      let report: JSONValue = .object([
-        "model": .string(graph.name), "task": .string(task), "batch": .double(Double(batch)),
-        "precision": .string(arithmetic.precision.rawValue),
-        "runs": .double(Double(runs)),
-        "load_ms": .double(loadSeconds * 1000), "first_run_ms": .double(firstSeconds * 1000),
-        "median_ms": .double(sorted[sorted.count / 2]), "min_ms": .double(sorted[0]),
-        "mean_ms": .double(times.reduce(0, +) / Double(times.count)),
-        "peak_rss_mb": .double(peakResidentMegabytes()),
-      ])
-      print(report.jsonText)
-      if ExecutionProfile.enabled {
-        for (name, milliseconds) in ExecutionProfile.snapshot().sorted(by: { $0.value > $1.value }) {
-          print(String(format: "%10.3f ms  %@", milliseconds / Double(runs + warmup), name))
-        }
-      }
-    } catch let error as ValidationError {
-      throw error
-    } catch {
-      throw fail(error)
     }
   }
 }
@@ -121,15 +117,15 @@ struct BenchCommand: ParsableCommand {
 extension BenchCommand {
   /// The timed work: a forward pass, or one keras-vis explanation of the first input.
   func makeWork(graph: Graph, inputs: [Tensor]) throws -> () throws -> Void {
-    if task == "forward" {
+    if task == .forward {
       let compiled = CompiledModel(graph: graph, precision: arithmetic.precision)
       return { _ = try compiled.predict(inputs) }
     }
     let explainer = Explainer(graph: graph, precision: arithmetic.precision)
-    let layerIndex = try graph.resolveLayer(layer)[0]
-    let penultimateIndex = try penultimate.map { try graph.resolveLayer($0)[0] }
+    let layerIndex = try graph.topLevelLayer(layer, flag: "--layer")
+    let penultimateIndex = try penultimate.map { try graph.topLevelLayer($0, flag: "--penultimate") }
     let seed = inputs[0]
-    if task == "cam" {
+    if task == .cam {
       return {
         _ = try explainer.visualizeCam(
           layerIdx: layerIndex, filterIndices: [filter], seedInput: seed, penultimateLayerIdx: penultimateIndex)
@@ -140,26 +136,22 @@ extension BenchCommand {
 
   /// `--load-only`: opens the model `warmup` times untimed, then `runs` times timed.
   func timeLoading() throws {
-    do {
-      for _ in 0..<warmup { _ = try model.load() }
-      var times: [Double] = []
-      var name = ""
-      for _ in 0..<runs {
-        let start = Date()
-        let graph = try model.load()
-        times.append(Date().timeIntervalSince(start) * 1000)
-        name = graph.name
-      }
-      let sorted = times.sorted()
-      let report: JSONValue = .object([
-        "model": .string(name), "file": .string(model.model), "runs": .double(Double(runs)),
-        "median_ms": .double(sorted[sorted.count / 2]), "min_ms": .double(sorted[0]),
-        "mean_ms": .double(times.reduce(0, +) / Double(times.count)), "peak_rss_mb": .double(peakResidentMegabytes()),
-      ])
-      print(report.jsonText)
-    } catch {
-      throw fail(error)
+    for _ in 0..<warmup { _ = try model.load() }
+    var times: [Double] = []
+    var name = ""
+    for _ in 0..<runs {
+      let start = Date()
+      let graph = try model.load()
+      times.append(Date().timeIntervalSince(start) * 1000)
+      name = graph.name
     }
+    let sorted = times.sorted()
+    let report: JSONValue = .object([
+      "model": .string(name), "file": .string(model.model), "runs": .double(Double(runs)),
+      "median_ms": .double(sorted[sorted.count / 2]), "min_ms": .double(sorted[0]),
+      "mean_ms": .double(times.reduce(0, +) / Double(times.count)), "peak_rss_mb": .double(peakResidentMegabytes()),
+    ])
+    print(report.jsonText)
   }
 }
 

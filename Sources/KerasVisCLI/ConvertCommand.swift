@@ -4,7 +4,7 @@ import KerasVis
 
 /// `kerasvis convert MODEL OUT`: writes the model as a native file (safetensors with the graph in its metadata),
 /// which loads in milliseconds without libhdf5.
-struct ConvertCommand: ParsableCommand {
+struct ConvertCommand: KerasVisSubcommand {
   static let configuration = CommandConfiguration(
     commandName: "convert",
     abstract: "Convert a model to kerasvis's native format (safetensors weights, graph in the metadata).",
@@ -38,18 +38,14 @@ struct ConvertCommand: ParsableCommand {
     }
   }
 
-  func run() throws {
+  func execute() throws {
     let start = Date()
     let graph: Graph
-    do {
-      let cleanup = InterruptCleanup(removing: NativeModelFile.temporaryPath(for: output))
-      defer { cleanup.disarm() }
-      graph = try ModelLoader.convert(
-        from: model.model, topologyPath: model.topology, to: output,
-        options: NativeWriteOptions(dtype: dtype.nativeType, includesKerasConfig: !dropKerasConfig))
-    } catch {
-      throw fail(error)
-    }
+    let cleanup = InterruptCleanup(removing: NativeModelFile.temporaryPath(for: output))
+    defer { cleanup.disarm() }
+    graph = try ModelLoader.convert(
+      from: model.model, topologyPath: model.topology, to: output,
+      options: NativeWriteOptions(dtype: dtype.nativeType, includesKerasConfig: !dropKerasConfig))
     let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
     let seconds = Date().timeIntervalSince(start)
     print(

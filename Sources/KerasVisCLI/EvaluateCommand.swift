@@ -113,7 +113,7 @@ struct EvaluateCommand: ParsableCommand {
       throw fail(error)
     }
     let explainer = Explainer(graph: graph)
-    let files = expandInputs(inputs)
+    let files = try expandInputs(inputs)
     guard !files.isEmpty else { throw ValidationError("no inputs (a folder holds no PNG, JPEG or .npy files)") }
     let metricList = metrics()
     // values[method][metric]: one value per input sample.

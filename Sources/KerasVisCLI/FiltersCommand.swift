@@ -4,7 +4,7 @@ import KerasVis
 
 /// `kerasvis filters MODEL --layer L --out grid.png`: a convolution layer's kernels as tiles, or with `--maximize`
 /// the input that maximizes each filter (keras-vis's `visualize_activation`, one per filter).
-struct FiltersCommand: ParsableCommand {
+struct FiltersCommand: KerasVisSubcommand {
   static let configuration = CommandConfiguration(
     commandName: "filters",
     abstract: "Draw a convolution layer's kernels (or, with --maximize, what each filter responds to) as a grid.",
@@ -70,28 +70,14 @@ struct FiltersCommand: ParsableCommand {
     if let tileScale, !(1...64).contains(tileScale) { throw ValidationError("--tile-scale must be in 1...64") }
   }
 
-  func run() throws {
-    let graph: Graph
-    let address: [Int]
-    do {
-      graph = try model.load()
-      address = try graph.resolveLayer(layer)
-    } catch let error as LayerLookupError {
-      throw ValidationError("--layer \(layer): \(error)")
-    } catch {
-      throw fail(error)
-    }
-    do {
-      let sections =
-        maximize ? try maximizedSections(graph, address: address) : try kernelSections(graph, address: address)
-      let picture = try stackVertically(sections)
-      try picture.writePNG(toFile: out)
-      print("wrote \(out) (\(picture.width)x\(picture.height)) for \(describeLayer(graph, address))")
-    } catch let error as ValidationError {
-      throw error
-    } catch {
-      throw fail(error)
-    }
+  func execute() throws {
+    let graph = try model.load()
+    let address = try graph.layerAddress(layer, flag: "--layer")
+    let sections =
+      maximize ? try maximizedSections(graph, address: address) : try kernelSections(graph, address: address)
+    let picture = try stackVertically(sections)
+    try picture.writePNG(toFile: out)
+    print("wrote \(out) (\(picture.width)x\(picture.height)) for \(describeLayer(graph, address))")
   }
 
   /// The layer's kernel values in the layout `(height, width, inputs, filters)`, that shape, and the weight.

@@ -4,7 +4,7 @@ import KerasVis
 
 /// `kerasvis layers MODEL INPUT --layer L... --out grid.png`: the output channels of layers for one input, drawn
 /// as titled grids (one section per layer, stacked top to bottom).
-struct LayersCommand: ParsableCommand {
+struct LayersCommand: KerasVisSubcommand {
   static let configuration = CommandConfiguration(
     commandName: "layers",
     abstract: "Draw layers' output channels for an input as titled grids in one PNG.",
@@ -42,51 +42,39 @@ struct LayersCommand: ParsableCommand {
     if let tileScale, !(1...64).contains(tileScale) { throw ValidationError("--tile-scale must be in 1...64") }
   }
 
-  func run() throws {
+  func execute() throws {
     let graph: Graph
     let keys: [LayerOutputKey]
     let inputTensors: [Tensor]
-    do {
-      graph = try model.load()
-      keys = try resolveLayers(layers, in: graph)
-      for (reference, key) in zip(layers, keys) {
-        if let shape = graph.layer(atAddress: key.address)?.outputShape, shape.rank != 4 {
-          throw notFeatureMap(reference, graph, key.address, shape: "\(shape)")
-        }
+    graph = try model.load()
+    keys = try resolveLayers(layers, in: graph)
+    for (reference, key) in zip(layers, keys) {
+      if let shape = graph.layer(atAddress: key.address)?.outputShape, shape.rank != 4 {
+        throw notFeatureMap(reference, graph, key.address, shape: "\(shape)")
       }
-      inputTensors = try images.inputs(inputs, graph: graph)
-    } catch let error as ValidationError {
-      throw error
-    } catch {
-      throw fail(error)
     }
-    do {
-      let result = try CompiledModel(graph: graph, keeping: keys).run(inputTensors)
-      var sections: [Image] = []
-      var notes: [String] = []
-      for (reference, key) in zip(layers, keys) {
-        let output = try result.layer(key.address)
-        guard output.rank == 4 else {
-          throw notFeatureMap(reference, graph, key.address, shape: "\(output.shape)")
-        }
-        let (height, width, channels) = (output.shape[1], output.shape[2], output.shape[3])
-        let first = Array(output.scalars.prefix(height * width * channels))
-        let map = try FloatImage(width: width, height: height, channels: channels, values: first)
-        let tiles = Array(channelTiles(of: map).prefix(maxChannels))
-        var title = "\(describeLayer(graph, key.address)): \(height)x\(width)x\(channels)"
-        if tiles.count < channels { title += ", first \(tiles.count) channels" }
-        let scale = tileScale ?? automaticTileScale(height: height, width: width, target: 64)
-        sections.append(try makeGrid(title: title, tiles: tiles, style: GridStyle(tileScale: scale)))
-        notes.append("\(graph.path(ofAddress: key.address) ?? reference) \(tiles.count) of \(channels) channels")
+    inputTensors = try images.inputs(inputs, graph: graph)
+    let result = try CompiledModel(graph: graph, keeping: keys).run(inputTensors)
+    var sections: [Image] = []
+    var notes: [String] = []
+    for (reference, key) in zip(layers, keys) {
+      let output = try result.layer(key.address)
+      guard output.rank == 4 else {
+        throw notFeatureMap(reference, graph, key.address, shape: "\(output.shape)")
       }
-      let picture = try stackVertically(sections)
-      try picture.writePNG(toFile: out)
-      print("wrote \(out) (\(picture.width)x\(picture.height)): \(notes.joined(separator: ", "))")
-    } catch let error as ValidationError {
-      throw error
-    } catch {
-      throw fail(error)
+      let (height, width, channels) = (output.shape[1], output.shape[2], output.shape[3])
+      let first = Array(output.scalars.prefix(height * width * channels))
+      let map = try FloatImage(width: width, height: height, channels: channels, values: first)
+      let tiles = Array(channelTiles(of: map).prefix(maxChannels))
+      var title = "\(describeLayer(graph, key.address)): \(height)x\(width)x\(channels)"
+      if tiles.count < channels { title += ", first \(tiles.count) channels" }
+      let scale = tileScale ?? automaticTileScale(height: height, width: width, target: 64)
+      sections.append(try makeGrid(title: title, tiles: tiles, style: GridStyle(tileScale: scale)))
+      notes.append("\(graph.path(ofAddress: key.address) ?? reference) \(tiles.count) of \(channels) channels")
     }
+    let picture = try stackVertically(sections)
+    try picture.writePNG(toFile: out)
+    print("wrote \(out) (\(picture.width)x\(picture.height)): \(notes.joined(separator: ", "))")
   }
 }
 

@@ -3,7 +3,7 @@ import Foundation
 import KerasVis
 
 /// `kerasvis predict MODEL INPUT...`: runs the model and prints (or saves) its output.
-struct PredictCommand: ParsableCommand {
+struct PredictCommand: KerasVisSubcommand {
   static let configuration = CommandConfiguration(
     commandName: "predict",
     abstract: "Run a model on .npy arrays or images and print the top classes, or save the output as .npy.")
@@ -38,45 +38,35 @@ struct PredictCommand: ParsableCommand {
     guard top > 0 else { throw ValidationError("--top must be positive") }
   }
 
-  func run() throws {
+  func execute() throws {
     let graph: Graph
     let keys: [LayerOutputKey]
     let inputTensors: [Tensor]
     let classNames: ClassLabels?
-    do {
-      graph = try model.load()
-      classNames = try labels.labels(for: graph)
-      keys = try resolveLayers(layer.map { [$0] } ?? [], in: graph)
-      inputTensors = try images.inputs(inputs, graph: graph)
-    } catch let error as ValidationError {
-      throw error
-    } catch {
-      throw fail(error)
+    graph = try model.load()
+    classNames = try labels.labels(for: graph)
+    keys = try resolveLayers(layer.map { [$0] } ?? [], in: graph)
+    inputTensors = try images.inputs(inputs, graph: graph)
+    let result = try CompiledModel(graph: graph, keeping: keys, precision: arithmetic.precision).run(inputTensors)
+    let outputs = try keys.first.map { [try result.layer($0.address)] } ?? result.outputs
+    if let npy {
+      for (position, output) in outputs.enumerated() {
+        let path = outputs.count == 1 ? npy : npy.replacingOccurrences(of: ".npy", with: "") + "_\(position).npy"
+        try NPY.write(output, to: path)
+      }
     }
-    do {
-      let result = try CompiledModel(graph: graph, keeping: keys, precision: arithmetic.precision).run(inputTensors)
-      let outputs = try keys.first.map { [try result.layer($0.address)] } ?? result.outputs
-      if let npy {
-        for (position, output) in outputs.enumerated() {
-          let path = outputs.count == 1 ? npy : npy.replacingOccurrences(of: ".npy", with: "") + "_\(position).npy"
-          try NPY.write(output, to: path)
-        }
+    let outputNames = outputs.map { names(for: $0, labels: classNames) }
+    if let labels = classNames, labels.requiresMatchingCount == false,
+      let warning = outputs.first.flatMap({ $0.rank == 2 ? labels.mismatch(classCount: $0.shape[1]) : nil })
+    {
+      FileHandle.standardError.write(Data("kerasvis: warning: --labels \(warning)\n".utf8))
+    }
+    if json {
+      print(JSONValue.object(["outputs": .array(zip(outputs, outputNames).map(outputJSON))]).jsonText)
+    } else if npy == nil {
+      for (position, (output, labels)) in zip(outputs, outputNames).enumerated() {
+        print(describe(output, labels: labels, position: position, count: outputs.count))
       }
-      let outputNames = outputs.map { names(for: $0, labels: classNames) }
-      if let labels = classNames, labels.requiresMatchingCount == false,
-        let warning = outputs.first.flatMap({ $0.rank == 2 ? labels.mismatch(classCount: $0.shape[1]) : nil })
-      {
-        FileHandle.standardError.write(Data("kerasvis: warning: --labels \(warning)\n".utf8))
-      }
-      if json {
-        print(JSONValue.object(["outputs": .array(zip(outputs, outputNames).map(outputJSON))]).jsonText)
-      } else if npy == nil {
-        for (position, (output, labels)) in zip(outputs, outputNames).enumerated() {
-          print(describe(output, labels: labels, position: position, count: outputs.count))
-        }
-      }
-    } catch {
-      throw fail(error)
     }
   }
 

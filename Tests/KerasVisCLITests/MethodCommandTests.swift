@@ -75,8 +75,10 @@ struct MethodCommandTests {
     let model = fixturePath("sequential_cnn.h5")
     let input = fixturePath("sequential_cnn.input.npy")
     // Refused while the arguments are validated: checked in process.
-    expectUsageError(["cam", model, input, "--method", "smoothgrad"], mentioning: "kerasvis saliency")
-    expectUsageError(["saliency", model, input, "--method", "gradcam"], mentioning: "--method gradcam")
+    expectUsageError(
+      ["cam", model, input, "--method", "smoothgrad"], mentioning: "'smoothgrad' is invalid", "gradcam++")
+    expectUsageError(
+      ["saliency", model, input, "--method", "gradcam"], mentioning: "'gradcam' is invalid", "smoothgrad")
     expectUsageError(["cam", model, input, "--method", "scorecam", "--max-n", "0"], mentioning: "--max-n")
     // Refused once the model is loaded: the executable's exit codes.
     let layer = try kerasvis(["cam", model, input, "--method", "gradcam", "--layer", "dense"])

@@ -47,16 +47,18 @@ struct ParsingTests {
   @Test("cam: --layer, several --filter, --penultimate, outputs, and the --method settings with their defaults")
   func cam() throws {
     let plain = try parseCommand(CamCommand.self, ["cam", model, input])
-    #expect(plain.explanation.layer == "-1" && plain.explanation.filters.isEmpty && plain.penultimate == nil)
+    #expect(plain.explanation.layer == "-1" && plain.explanation.filters.isEmpty && plain.penultimate.isEmpty)
     #expect(plain.explanation.alpha == 0.5 && !plain.explanation.heatmapOnly && plain.method == nil)
-    #expect(plain.methods.convention == .pytorchGradCAM && plain.methods.batchSize == 32 && plain.methods.maxN == nil)
+    #expect(
+      plain.camMethod.convention == .pytorchGradCAM && plain.target.batchSize == 32 && plain.camMethod.maxN == nil)
     let keras = try parseCommand(
       CamCommand.self,
       [
         "cam", model, input, "--layer=-1", "--filter", "3", "7", "--penultimate", "conv2d_1", "--npy", "map.npy",
         "--out", "map.png", "--alpha", "0.3", "--heatmap-only", "--backprop-modifier", "guided", "--linear",
       ])
-    #expect(keras.explanation.layer == "-1" && keras.explanation.filters == [3, 7] && keras.penultimate == "conv2d_1")
+    #expect(
+      keras.explanation.layer == "-1" && keras.explanation.filters == [3, 7] && keras.penultimate == ["conv2d_1"])
     #expect(keras.explanation.npy == "map.npy" && keras.explanation.out == "map.png")
     #expect(keras.explanation.alpha == 0.3 && keras.explanation.heatmapOnly && keras.explanation.linear)
     #expect(keras.explanation.backpropModifier == .guided)
@@ -66,39 +68,58 @@ struct ParsingTests {
         "cam", model, input, "--method", "scorecam", "--convention", "tf-keras-vis", "--max-n", "10", "--score",
         "logit", "--eigen-smooth", "--aug-smooth", "--batch-size", "8", "--binary", "negative",
       ])
-    #expect(try method.methods.resolvedMethod(method.method, cam: true)?.name == "scorecam")
-    #expect(method.methods.convention == .tfKerasVis && method.methods.maxN == 10 && method.methods.score == .logit)
-    #expect(method.methods.eigenSmooth && method.methods.augSmooth && method.methods.batchSize == 8)
-    #expect(method.methods.binary == .negative)
-    expectUsageError(["cam", model], mentioning: "<inputs>")
+    #expect(method.method == .scorecam)
+    #expect(method.camMethod.convention == .tfKerasVis && method.camMethod.maxN == 10 && method.target.score == .logit)
+    #expect(method.camMethod.eigenSmooth && method.camMethod.augSmooth && method.target.batchSize == 8)
+    #expect(method.target.binary == .negative)
+    expectUsageError(["cam", model], mentioning: "give at least one input")
     expectUsageError(["cam", model, input, "--alpha", "2"], mentioning: "--alpha")
     expectUsageError(["cam", model, input, "--method", "gradcam", "--batch-size", "0"], mentioning: "--batch-size")
     expectUsageError(["cam", model, input, "--convention", "keras"], mentioning: "keras")
+    expectUsageError(["cam", model, input, "--method", "gradcam3"], mentioning: "gradcam++")
+    expectUsageError(["cam", model, input, "--method", "smoothgrad"], mentioning: "smoothgrad")
+    expectUsageError(
+      ["cam", model, input, "--penultimate", "conv2d", "--penultimate", "conv2d_1"], mentioning: "kerasvis compare")
+    expectUsageError(["cam", model, input, "--binary", "positive"], mentioning: "--binary needs --method")
+    expectUsageError(["cam", model, input, "--filter", "1", "--classes", "c.csv"], mentioning: "--classes")
+    expectUsageError(["cam", model, input, "--shard", "4/4"], mentioning: "0 <= K < N")
+    expectUsageError(["cam", model, input, "--grad-modifier", "square"], mentioning: "small_values")
+    let shard = try parseCommand(
+      CamCommand.self, ["cam", model, input, "--shard", "1/3", "--inputs-from", "list.txt", "--classes", "c.csv"])
+    #expect(shard.explanation.shard == "1/3" && shard.explanation.inputsFrom == "list.txt")
+    #expect(shard.explanation.classes == "c.csv")
   }
 
   @Test("saliency: --keepdims, --grad-modifier (its default, none), and the gradient methods' settings")
   func saliency() throws {
     let plain = try parseCommand(SaliencyCommand.self, ["saliency", model, input])
     #expect(!plain.keepdims && plain.method == nil)
-    #expect(try plain.explanation.gradModifier(default: .absolute) == .absolute)
+    #expect(plain.explanation.gradModifier(default: .absolute) == .absolute)
     let keras = try parseCommand(
       SaliencyCommand.self, ["saliency", model, input, "--keepdims", "--grad-modifier", "relu", "--filter", "2"])
     #expect(keras.keepdims && keras.explanation.filters == [2])
-    #expect(try keras.explanation.gradModifier(default: .absolute) == .relu)
+    #expect(keras.explanation.gradModifier(default: .absolute) == .relu)
     let none = try parseCommand(SaliencyCommand.self, ["saliency", model, input, "--grad-modifier", "none"])
-    #expect(try none.explanation.gradModifier(default: .absolute) == nil)
+    #expect(none.explanation.gradModifier(default: .absolute) == nil)
     let defaults = try parseCommand(SaliencyCommand.self, ["saliency", model, input, "--method", "smoothgrad"])
-    #expect(defaults.methods.samples == 20 && defaults.methods.noiseLevel == 0.2 && defaults.methods.seed == 0)
-    #expect(defaults.methods.steps == 50 && defaults.methods.baseline == 0 && defaults.methods.rule == .gaussLegendre)
+    #expect(
+      defaults.gradientMethod.samples == 20 && defaults.gradientMethod.noiseLevel == 0.2
+        && defaults.gradientMethod.seed == 0)
+    #expect(
+      defaults.gradientMethod.steps == 50 && defaults.gradientMethod.baseline == 0
+        && defaults.gradientMethod.rule == .gaussLegendre)
     let method = try parseCommand(
       SaliencyCommand.self,
       [
         "saliency", model, input, "--method", "integrated-gradients", "--samples", "3", "--noise-level", "0.1",
         "--seed", "9", "--steps", "4", "--baseline", "0.5", "--rule", "riemann_trapezoid",
       ])
-    #expect(try method.methods.resolvedMethod(method.method, cam: false)?.name == "integrated-gradients")
-    #expect(method.methods.samples == 3 && method.methods.noiseLevel == 0.1 && method.methods.seed == 9)
-    #expect(method.methods.steps == 4 && method.methods.baseline == 0.5 && method.methods.rule == .riemannTrapezoid)
+    #expect(method.method == .integratedGradients)
+    #expect(
+      method.gradientMethod.samples == 3 && method.gradientMethod.noiseLevel == 0.1 && method.gradientMethod.seed == 9)
+    #expect(
+      method.gradientMethod.steps == 4 && method.gradientMethod.baseline == 0.5
+        && method.gradientMethod.rule == .riemannTrapezoid)
     expectUsageError(["saliency", model, input, "--backprop-modifier", "sideways"], mentioning: "sideways")
     expectUsageError(["saliency", model, input, "--method", "smoothgrad", "--samples", "0"], mentioning: "--samples")
     expectUsageError(
@@ -181,7 +202,7 @@ struct ParsingTests {
   @Test("bench: --batch, --runs, --warmup, --task, --layer, --penultimate, --filter, --load-only, --precision")
   func bench() throws {
     let plain = try parseCommand(BenchCommand.self, ["bench", model])
-    #expect(plain.batch == 1 && plain.runs == 20 && plain.warmup == 3 && plain.task == "forward")
+    #expect(plain.batch == 1 && plain.runs == 20 && plain.warmup == 3 && plain.task == .forward)
     #expect(plain.layer == "-1" && plain.penultimate == nil && plain.filter == 0 && !plain.loadOnly)
     let all = try parseCommand(
       BenchCommand.self,
@@ -189,7 +210,7 @@ struct ParsingTests {
         "bench", model, "--batch", "4", "--runs", "3", "--warmup", "0", "--task", "cam", "--layer", "-1",
         "--penultimate", "conv2d_1", "--filter", "2", "--load-only", "--precision", "bfloat16",
       ])
-    #expect(all.batch == 4 && all.runs == 3 && all.warmup == 0 && all.task == "cam" && all.penultimate == "conv2d_1")
+    #expect(all.batch == 4 && all.runs == 3 && all.warmup == 0 && all.task == .cam && all.penultimate == "conv2d_1")
     #expect(all.filter == 2 && all.loadOnly && all.arithmetic.precision == .bfloat16)
     expectUsageError(["bench", model, "--runs", "0"], mentioning: "--runs")
     expectUsageError(["bench", model, "--task", "train"], mentioning: "--task")

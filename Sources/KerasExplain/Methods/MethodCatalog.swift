@@ -20,45 +20,74 @@ public struct MethodOptions: Sendable {
   public init() {}
 }
 
+/// The class activation map methods by the names `kerasvis cam --method` accepts (they explain through a
+/// feature-map layer).
+public enum CAMMethodName: String, Sendable, CaseIterable {
+  case gradcam
+  case gradcamPlusPlus = "gradcam++"
+  case hirescam, xgradcam, layercam, scorecam, ablationcam, eigencam, eigengradcam
+  case guidedGradcam = "guided-gradcam"
+  case guidedGradcamPlusPlus = "guided-gradcam++"
+}
+
+/// The input-gradient methods by the names `kerasvis saliency --method` accepts.
+public enum GradientMethodName: String, Sendable, CaseIterable {
+  case vanilla, smoothgrad
+  case integratedGradients = "integrated-gradients"
+  case inputXGradient = "input-x-gradient"
+  case guidedBackprop = "guided-backprop"
+}
+
 /// The methods by the names `kerasvis cam --method` and `kerasvis saliency --method` accept.
 public enum MethodCatalog {
   /// Class activation map methods (they explain through a feature-map layer).
-  public static let camMethods = [
-    "gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "scorecam", "ablationcam", "eigencam", "eigengradcam",
-    "guided-gradcam", "guided-gradcam++",
-  ]
+  public static let camMethods = CAMMethodName.allCases.map(\.rawValue)
   /// Input-gradient methods.
-  public static let gradientMethods = [
-    "vanilla", "smoothgrad", "integrated-gradients", "input-x-gradient", "guided-backprop",
-  ]
+  public static let gradientMethods = GradientMethodName.allCases.map(\.rawValue)
+
+  /// The CAM method `name`, set up with `options`.
+  public static func method(_ name: CAMMethodName, options: MethodOptions = MethodOptions()) -> any ExplanationMethod {
+    switch name {
+    case .gradcam: return GradCAM()
+    case .gradcamPlusPlus: return GradCAMPlusPlus(variant: options.convention)
+    case .hirescam: return HiResCAM()
+    case .xgradcam: return XGradCAM()
+    case .layercam: return LayerCAM()
+    case .scorecam: return ScoreCAM(variant: options.convention, maxN: options.maxN)
+    case .ablationcam: return AblationCAM()
+    case .eigencam: return EigenCAM()
+    case .eigengradcam: return EigenGradCAM()
+    case .guidedGradcam: return GuidedCAM(cam: GradCAM())
+    case .guidedGradcamPlusPlus: return GuidedCAM(cam: GradCAMPlusPlus(variant: options.convention))
+    }
+  }
+
+  /// The gradient method `name`, set up with `options`.
+  public static func method(_ name: GradientMethodName, options: MethodOptions = MethodOptions())
+    -> any ExplanationMethod
+  {
+    switch name {
+    case .vanilla: return VanillaSaliency()
+    case .smoothgrad:
+      return SmoothGrad(samples: options.samples, noiseLevel: options.noiseLevel, noise: .seeded(options.seed))
+    case .integratedGradients:
+      return IntegratedGradients(steps: options.steps, baseline: .constant(options.baseline), rule: options.rule)
+    case .inputXGradient: return InputXGradient()
+    case .guidedBackprop: return GuidedBackpropagation()
+    }
+  }
 
   /// The method called `name`, set up with `options`.
   /// - Throws: `KerasVisError.invalidArgument` listing the names for an unknown one.
   public static func method(named name: String, options: MethodOptions = MethodOptions()) throws
     -> any ExplanationMethod
   {
-    switch name.lowercased() {
-    case "gradcam": return GradCAM()
-    case "gradcam++", "gradcamplusplus": return GradCAMPlusPlus(variant: options.convention)
-    case "hirescam": return HiResCAM()
-    case "xgradcam": return XGradCAM()
-    case "layercam": return LayerCAM()
-    case "scorecam": return ScoreCAM(variant: options.convention, maxN: options.maxN)
-    case "ablationcam": return AblationCAM()
-    case "eigencam": return EigenCAM()
-    case "eigengradcam": return EigenGradCAM()
-    case "guided-gradcam": return GuidedCAM(cam: GradCAM())
-    case "guided-gradcam++": return GuidedCAM(cam: GradCAMPlusPlus(variant: options.convention))
-    case "vanilla", "saliency": return VanillaSaliency()
-    case "smoothgrad":
-      return SmoothGrad(samples: options.samples, noiseLevel: options.noiseLevel, noise: .seeded(options.seed))
-    case "integrated-gradients", "ig":
-      return IntegratedGradients(steps: options.steps, baseline: .constant(options.baseline), rule: options.rule)
-    case "input-x-gradient": return InputXGradient()
-    case "guided-backprop": return GuidedBackpropagation()
-    default:
-      throw KerasVisError.invalidArgument(
-        "unknown method '\(name)': use one of \((camMethods + gradientMethods).joined(separator: ", "))")
-    }
+    let lowered = name.lowercased()
+    let aliases = ["gradcamplusplus": "gradcam++", "saliency": "vanilla", "ig": "integrated-gradients"]
+    let canonical = aliases[lowered] ?? lowered
+    if let cam = CAMMethodName(rawValue: canonical) { return method(cam, options: options) }
+    if let gradient = GradientMethodName(rawValue: canonical) { return method(gradient, options: options) }
+    throw KerasVisError.invalidArgument(
+      "unknown method '\(name)': use one of \((camMethods + gradientMethods).joined(separator: ", "))")
   }
 }

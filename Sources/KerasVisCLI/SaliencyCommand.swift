@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import KerasVis
+
+/// `kerasvis saliency MODEL INPUT...`: keras-vis's saliency maps, or a later gradient method.
+struct SaliencyCommand: KerasVisSubcommand {
+  static let configuration = CommandConfiguration(
+    commandName: "saliency",
+    abstract: "Saliency maps as keras-vis's visualize_saliency computes them, or with --method a later method.",
+    discussion: """
+      With --method the map is normalize(max over channels of |attribution|) per input; --npy writes it, and \
+      --batch-size inputs share a pass.
+      """)
+
+  @OptionGroup var model: ModelOptions
+  @Argument(help: "Images (PNG, JPEG), .npy arrays, or folders of them.")
+  var inputs: [String] = []
+  @OptionGroup var explanation: ExplanationOptions
+  @OptionGroup var images: ImageInputOptions
+
+  @Flag(help: "Keep the channel axis (the map is (H, W, C) instead of the maximum over channels).")
+  var keepdims = false
+
+  @Option(help: ArgumentHelp("A later gradient method instead of keras-vis's saliency.", valueName: "name"))
+  var method: GradientMethodName?
+
+  @OptionGroup var target: TargetArguments
+  @OptionGroup var gradientMethod: GradientMethodArguments
+
+  func validate() throws {
+    guard !inputs.isEmpty || explanation.inputsFrom != nil else { throw ValidationError("give at least one input") }
+    if method == nil && target.binary != nil { throw ValidationError("--binary needs --method") }
+  }
+
+  func execute() throws {
+    let run = try ExplanationRun(command: "saliency", model: model, options: explanation, images: images)
+    let files = try explanation.files(inputs)
+    if let method {
+      guard run.explainsModelOutput else {
+        throw ValidationError(
+          "--layer \(explanation.layer): --method explains the model output (choose the class with --filter, "
+            + "--binary, --score)")
+      }
+      try run.explainAll(
+        files, method: MethodCatalog.method(method, options: MethodOptions(cam: nil, gradient: gradientMethod)),
+        title: method.rawValue, featureLayer: nil, reportsLayer: false, batchSize: target.batchSize,
+        targets: { try run.targets(for: $0, arguments: target) },
+        request: { input, targets in
+          ExplanationRequest(input: input, targets: targets, layer: nil, target: target, cam: nil)
+        })
+      return
+    }
+    let saliency = KerasVisSaliency(
+      layerIdx: run.layer, backpropModifier: explanation.backpropModifier,
+      gradModifier: explanation.gradModifier(default: .absolute), keepdims: keepdims, linear: explanation.linear)
+    try run.explainAll(
+      files, method: saliency, title: explanation.methodTitle("saliency"), featureLayer: nil, reportsLayer: false,
+      batchSize: 1, targets: { try run.targets(for: $0, arguments: target) },
+      request: { input, targets in ExplanationRequest(input: input, targets: targets) })
+  }
+}
