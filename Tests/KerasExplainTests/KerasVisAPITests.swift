@@ -43,6 +43,25 @@ struct KerasVisAPITests {
     #expect(actual.shape == expected.shape, "\(visCase)")
     let difference = largestDifference(actual, expected)
     #expect(difference <= 1e-3, "\(visCase): max |kerasvis - keras-vis| = \(difference)")
+    // The same call as an ExplanationMethod (what the command line runs): the same numbers, with a batch axis.
+    if let filters = visCase.filterIndices, !filters.isEmpty {
+      let method: any ExplanationMethod =
+        visCase.method == "cam"
+        ? KerasVisGradCAM(
+          layerIdx: visCase.layerIdx, backpropModifier: visCase.backpropModifier, gradModifier: visCase.gradModifier,
+          linear: visCase.linear)
+        : KerasVisSaliency(
+          layerIdx: visCase.layerIdx, backpropModifier: visCase.backpropModifier,
+          gradModifier: visCase.gradModifierGiven ? visCase.gradModifier : .absolute, keepdims: visCase.keepdims,
+          linear: visCase.linear)
+      let request = ExplanationRequest(
+        input: seed, targets: [filters.count == 1 ? .category(filters[0]) : .categories(filters)],
+        layer: visCase.method == "cam" ? visCase.penultimateLayerIdx.map { [$0] } : nil)
+      let explanation = try explainer.explain(request, with: method)
+      #expect(explanation.maps.shape == [1] + actual.shape, "\(visCase)")
+      #expect(explanation.maps.scalars == actual.scalars, "\(visCase): the method differs from the call")
+      #expect(explanation.targets.first?.classIndices == filters)
+    }
   }
 
   // Activation maximization runs 20 RMSProp steps on L2-normalized gradients; small float differences in the
@@ -96,6 +115,16 @@ struct TopClassMapTests {
         let expectedSaliency = try Explainer(graph: graph).visualizeSaliency(
           layerIdx: -1, filterIndices: [top], seedInput: sample, linear: linear)
         #expect(saliency.map.scalars == expectedSaliency.scalars, "\(model) linear \(linear)")
+        // As a method: the top class, its map, and the score the unmodified model gives it (a probability even
+        // when the softmax is swapped to linear for the gradient).
+        let explanation = try Explainer(graph: graph).explain(
+          ExplanationRequest(input: sample), with: KerasVisGradCAM(linear: linear))
+        #expect(explanation.targets.first?.classIndices == [top])
+        #expect(explanation.maps.scalars == expectedCam.scalars, "\(model) linear \(linear)")
+        let probabilities = try Explainer(graph: graph).layerOutput(layerIdx: -1, seedInput: sample).scalars
+        expectAllClose(
+          explanation.scores, [probabilities[top]], rtol: 1e-5, atol: 1e-6,
+          "\(model) linear \(linear): the score is the model's output (float32 softmax recomputed: 1e-5)")
       }
     }
   }
