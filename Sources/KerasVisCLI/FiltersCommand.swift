@@ -80,46 +80,18 @@ struct FiltersCommand: KerasVisSubcommand {
     print("wrote \(out) (\(picture.width)x\(picture.height)) for \(describeLayer(graph, address))")
   }
 
-  /// The layer's kernel values in the layout `(height, width, inputs, filters)`, that shape, and the weight.
-  private func kernel(
-    of layer: Layer, in graph: Graph, address: [Int]
-  ) throws -> (values: [Float], shape: [Int], weight: Weight) {
-    if let weight = layer.weight(named: "kernel"), weight.shape.count == 4 || weight.shape.count == 3 {
-      // Conv1D kernels (width, inputs, filters) are drawn as one-row tiles.
-      let shape = weight.shape.count == 4 ? weight.shape : [1] + weight.shape
-      guard layer.className.hasSuffix("Transpose") || layer.className.hasPrefix("Deconvolution") else {
-        return (weight.values.array, shape, weight)
-      }
-      // Transposed convolutions store (height, width, filters, inputs).
-      let (positions, filters, inputs) = (shape[0] * shape[1], shape[2], shape[3])
-      var values = [Float](repeating: 0, count: weight.elementCount)
-      for position in 0..<positions {
-        for filter in 0..<filters {
-          for input in 0..<inputs {
-            values[(position * inputs + input) * filters + filter] =
-              weight.values[(position * filters + filter) * inputs + input]
-          }
-        }
-      }
-      return (values, [shape[0], shape[1], inputs, filters], weight)
-    }
-    if let weight = layer.weight(named: "depthwise_kernel"), weight.shape.count == 4 {
-      // (height, width, inputs, multiplier): every input channel has its own filters.
-      let shape = [weight.shape[0], weight.shape[1], 1, weight.shape[2] * weight.shape[3]]
-      return (weight.values.array, shape, weight)
-    }
-    let kernels = layer.weights.map { "\($0.name) \($0.shape)" }.joined(separator: ", ")
-    throw ValidationError(
-      "--layer \(self.layer): \(describeLayer(graph, address)) has no convolution kernel"
-        + (kernels.isEmpty ? " (no weights)" : " (weights: \(kernels))"))
-  }
-
   private func kernelSections(_ graph: Graph, address: [Int]) throws -> [Image] {
     guard let layer = graph.layer(atAddress: address) else {
       throw ValidationError("--layer \(self.layer): no layer at \(address)")
     }
-    let (values, shape, weight) = try kernel(of: layer, in: graph, address: address)
-    let (height, width, inputs, filters) = (shape[0], shape[1], shape[2], shape[3])
+    guard let kernel = layer.filterKernel else {
+      let kernels = layer.weights.map { "\($0.name) \($0.shape)" }.joined(separator: ", ")
+      throw ValidationError(
+        "--layer \(self.layer): \(describeLayer(graph, address)) has no convolution kernel"
+          + (kernels.isEmpty ? " (no weights)" : " (weights: \(kernels))"))
+    }
+    let (values, weight) = (kernel.values, kernel.weight)
+    let (height, width, inputs, filters) = (kernel.height, kernel.width, kernel.inputs, kernel.filters)
     let shown = min(filters, maxFilters ?? 64)
     let scale = tileScale ?? automaticTileScale(height: height, width: width, target: 24)
     let style = GridStyle(columns: min(shown, 16), tileScale: scale)

@@ -1,6 +1,6 @@
 /// Conv2DTranspose: the gradient of a convolution with respect to its input. Kernel `(kh, kw, filters, in)`, bias
 /// `(filters)`. Output length along an axis: Keras's `deconv_output_length`.
-public struct Conv2DTranspose: LayerKind, Equatable {
+public struct Conv2DTranspose: TransposedConvolutionKind, Equatable {
   public static let kerasClassNames = ["Conv2DTranspose", "Convolution2DTranspose", "Deconvolution2D"]
   public static let operationNames = ["conv2d_transpose"]
   public static let splitsActivation = true
