@@ -20,13 +20,20 @@ public struct HeatmapStyle: Sendable, Equatable {
   public var heatmapOnly: Bool
   /// The photo's own size, or the model's input size.
   public var size: OverlaySize
+  /// How many times larger than that size the picture is drawn (1...16), the picture enlarged with Pillow's
+  /// bicubic filter first: small inputs (a 64x64 sample, a 28x28 digit) become pictures a person can see.
+  public var zoom: Int
 
-  /// A style; the defaults are jet, alpha 0.5, the overlay, at the photo's size.
-  public init(colormap: Colormap = .jet, alpha: Double = 0.5, heatmapOnly: Bool = false, size: OverlaySize = .photo) {
+  /// A style; the defaults are jet, alpha 0.5, the overlay, at the photo's size, not enlarged.
+  public init(
+    colormap: Colormap = .jet, alpha: Double = 0.5, heatmapOnly: Bool = false, size: OverlaySize = .photo,
+    zoom: Int = 1
+  ) {
     self.colormap = colormap
     self.alpha = alpha
     self.heatmapOnly = heatmapOnly
     self.size = size
+    self.zoom = zoom
   }
 }
 
@@ -68,15 +75,22 @@ public enum ExplanationPicture {
   ) throws -> Image {
     let (values, width, height) = heatmap(of: map)
     guard !values.isEmpty else { throw ImagingError.invalidArgument("the map \(map.shape) is empty") }
-    let background = style.size == .photo ? (photo ?? picture) : picture
+    guard (1...16).contains(style.zoom) else {
+      throw ImagingError.invalidArgument("the zoom must be in 1...16, got \(style.zoom)")
+    }
+    var background = style.size == .photo ? (photo ?? picture) : picture
+    if let image = background, style.zoom > 1 {
+      background = try image.resized(
+        width: image.width * style.zoom, height: image.height * style.zoom, interpolation: .bicubic)
+    }
     let drawn: Image
     if let background, !style.heatmapOnly {
       drawn = try camOverlay(
         heatmap: values, heatmapWidth: width, on: background, alpha: style.alpha, colormap: style.colormap)
     } else {
       drawn = try coloredHeatmap(
-        values, heatmapWidth: width, width: background?.width ?? width, height: background?.height ?? height,
-        colormap: style.colormap)
+        values, heatmapWidth: width, width: background?.width ?? width * style.zoom,
+        height: background?.height ?? height * style.zoom, colormap: style.colormap)
     }
     guard let title else { return drawn }
     return try annotate(drawn, title: title, colormap: style.colormap)

@@ -68,6 +68,9 @@ struct ExplanationOptions: ParsableArguments {
   @Flag(help: "With --out, add a title strip (class, name, score, method, layer) and a colour bar.")
   var annotate = false
 
+  @Option(help: "With --out, draw the picture N times larger (1...16; the picture enlarged bicubically first).")
+  var zoom = 1
+
   @OptionGroup var labels: LabelsOption
 
   @Flag(help: #"Print how long each input's explanation took as a JSON line ({"input", "ms"}); tools/bench uses it."#)
@@ -76,6 +79,7 @@ struct ExplanationOptions: ParsableArguments {
   func validate() throws {
     guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
     if annotate && out == nil { throw ValidationError("--annotate draws on the --out picture: give --out") }
+    guard (1...16).contains(zoom) else { throw ValidationError("--zoom must be in 1...16 (got \(zoom))") }
     if classes != nil && !filters.isEmpty { throw ValidationError("give --filter or --classes, not both") }
     if let shard {
       do {
@@ -102,7 +106,7 @@ struct ExplanationOptions: ParsableArguments {
 
   /// The picture settings of `--colormap`, `--alpha`, `--heatmap-only` and `--overlay-size`.
   var style: HeatmapStyle {
-    HeatmapStyle(colormap: colormap, alpha: alpha, heatmapOnly: heatmapOnly, size: overlaySize)
+    HeatmapStyle(colormap: colormap, alpha: alpha, heatmapOnly: heatmapOnly, size: overlaySize, zoom: zoom)
   }
 
   /// The input files: the arguments (folders expanded) and `--inputs-from`'s, then `--shard`'s part of them.

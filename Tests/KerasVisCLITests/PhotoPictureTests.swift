@@ -82,6 +82,39 @@ struct PhotoPictureTests {
     #expect(try picture(input).width == 64)
   }
 
+  @Test("--zoom draws the picture N times larger: the enlarged photo under the map, or the map alone")
+  func zoom() throws {
+    let folder = try ScratchFolder("zoom")
+    defer { folder.cleanUp() }
+    let plain = folder.path("plain.png")
+    let zoomed = folder.path("zoomed.png")
+    #expect(try kerasvis(["cam", sampleModel, sampleImage, "--out", plain]).status == 0)
+    let result = try kerasvis(["cam", sampleModel, sampleImage, "--out", zoomed, "--zoom", "4"])
+    #expect(result.status == 0, "\(result.error)")
+    let (small, large) = (try picture(plain), try picture(zoomed))
+    #expect(small.width == 64 && large.width == 256 && large.height == 256)
+    // The same overlay, drawn larger: each 4x4 block of the large picture averages close to its small pixel
+    // (bicubic enlargement and a bilinear map at 256x256 instead of 64x64 differ a little at edges).
+    var total = 0.0
+    for y in 0..<64 {
+      for x in 0..<64 {
+        for c in 0..<3 {
+          var sum = 0
+          for dy in 0..<4 { for dx in 0..<4 { sum += Int(large.pixels[((y * 4 + dy) * 256 + x * 4 + dx) * 3 + c]) } }
+          total += abs(Double(sum) / 16 - Double(small.pixels[(y * 64 + x) * 3 + c]))
+        }
+      }
+    }
+    #expect(total / Double(64 * 64 * 3) < 6, "mean difference per channel")
+    let npyMap = folder.path("map.png")
+    let array = try kerasvis([
+      "cam", fixturePath("sequential_cnn.h5"), fixturePath("sequential_cnn.input.npy"), "--out", npyMap, "--zoom", "3",
+    ])
+    #expect(array.status == 0, "\(array.error)")
+    #expect(try picture(npyMap).width == 84)
+    expectUsageError(["cam", sampleModel, sampleImage, "--out", zoomed, "--zoom", "17"], mentioning: "--zoom")
+  }
+
   @Test("a .npy input has no photo: the picture stays at the input's size")
   func arrayInput() throws {
     let folder = try ScratchFolder("photo")
