@@ -24,6 +24,11 @@ struct ExplanationRun {
     self.options = options
     self.images = images
     graph = try model.load()
+    guard graph.inputs.count == 1 else {
+      throw ValidationError(
+        "model '\(graph.name)' takes \(graph.inputs.count) inputs (\(graph.inputs.map(\.name).joined(separator: ", "))); "
+          + "\(command) explains models with one input")
+    }
     let labels = try options.labels.labels(for: graph)
     layer = try graph.topLevelLayer(options.layer, flag: "--layer")
     explainer = Explainer(graph: graph, precision: options.arithmetic.precision)

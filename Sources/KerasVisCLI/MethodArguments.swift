@@ -9,7 +9,7 @@ extension IntegratedGradients.Rule: ExpressibleByArgument {}
 extension OverlaySize: ExpressibleByArgument {}
 extension Colormap: ExpressibleByArgument {}
 extension CAMMethodName: ExpressibleByArgument {}
-extension GradientMethodName: ExpressibleByArgument {}
+extension AttributionMethodName: ExpressibleByArgument {}
 extension MetricName: ExpressibleByArgument {}
 
 /// A binary classifier's class, for `--binary`.

@@ -52,9 +52,10 @@ struct ImageInputOptions: ParsableArguments {
     }
     if graph.inputs.count > 1 {
       guard paths.count == graph.inputs.count, paths.allSatisfy({ $0.hasSuffix(".npy") }) else {
+        let given = paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
         throw ValidationError(
-          "model '\(graph.name)' takes \(graph.inputs.count) inputs (\(graph.inputs.map(\.name).joined(separator: ", "))): give one .npy file for each, in order"
-        )
+          "model '\(graph.name)' takes \(graph.inputs.count) inputs (\(graph.inputs.map(\.name).joined(separator: ", "))): "
+            + "expected one .npy file for each, in order; got \(paths.count) file\(paths.count == 1 ? "" : "s") (\(given))")
       }
       return try zip(paths, graph.inputs).map { try array($0, for: $1) }
     }

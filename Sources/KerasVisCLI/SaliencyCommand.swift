@@ -22,7 +22,7 @@ struct SaliencyCommand: KerasVisSubcommand {
   var keepdims = false
 
   @Option(help: ArgumentHelp("A later gradient method instead of keras-vis's saliency.", valueName: "name"))
-  var method: GradientMethodName?
+  var method: AttributionMethodName?
 
   @OptionGroup var target: TargetArguments
   @OptionGroup var gradientMethod: GradientMethodArguments

@@ -30,8 +30,9 @@ public enum CAMMethodName: String, Sendable, CaseIterable {
   case guidedGradcamPlusPlus = "guided-gradcam++"
 }
 
-/// The input-gradient methods by the names `kerasvis saliency --method` accepts.
-public enum GradientMethodName: String, Sendable, CaseIterable {
+/// The attribution methods (input gradients and input perturbations) by the names `kerasvis saliency --method`
+/// accepts.
+public enum AttributionMethodName: String, Sendable, CaseIterable {
   case vanilla, smoothgrad
   case integratedGradients = "integrated-gradients"
   case inputXGradient = "input-x-gradient"
@@ -42,8 +43,8 @@ public enum GradientMethodName: String, Sendable, CaseIterable {
 public enum MethodCatalog {
   /// Class activation map methods (they explain through a feature-map layer).
   public static let camMethods = CAMMethodName.allCases.map(\.rawValue)
-  /// Input-gradient methods.
-  public static let gradientMethods = GradientMethodName.allCases.map(\.rawValue)
+  /// Attribution methods (input gradients and perturbations).
+  public static let gradientMethods = AttributionMethodName.allCases.map(\.rawValue)
 
   /// The CAM method `name`, set up with `options`.
   public static func method(_ name: CAMMethodName, options: MethodOptions = MethodOptions()) -> any ExplanationMethod {
@@ -63,7 +64,7 @@ public enum MethodCatalog {
   }
 
   /// The gradient method `name`, set up with `options`.
-  public static func method(_ name: GradientMethodName, options: MethodOptions = MethodOptions())
+  public static func method(_ name: AttributionMethodName, options: MethodOptions = MethodOptions())
     -> any ExplanationMethod
   {
     switch name {
@@ -86,7 +87,7 @@ public enum MethodCatalog {
     let aliases = ["gradcamplusplus": "gradcam++", "saliency": "vanilla", "ig": "integrated-gradients"]
     let canonical = aliases[lowered] ?? lowered
     if let cam = CAMMethodName(rawValue: canonical) { return method(cam, options: options) }
-    if let gradient = GradientMethodName(rawValue: canonical) { return method(gradient, options: options) }
+    if let gradient = AttributionMethodName(rawValue: canonical) { return method(gradient, options: options) }
     throw KerasVisError.invalidArgument(
       "unknown method '\(name)': use one of \((camMethods + gradientMethods).joined(separator: ", "))")
   }
