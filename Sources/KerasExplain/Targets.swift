@@ -43,6 +43,18 @@ public struct ExplanationTarget: Sendable, CustomStringConvertible {
   public var score: Score
   /// The model output (by position in `model.outputs`) the target reads.
   public var output: Int
+  /// The layer whose output the target reads instead of a model output (an address through nested models), nil for
+  /// the model output: keras-vis's `layer_idx`, so that a class (or channel) of any layer can be explained. A
+  /// channel's score of a feature map is its mean over positions, as keras-vis's `ActivationMaximization` loss.
+  public var layer: [Int]?
+
+  /// This target read from the output of the layer at `address` instead of a model output (see `layer`):
+  /// `.category(7).reading(layer: [5])` explains channel 7 of layer 5.
+  public func reading(layer address: [Int]) -> ExplanationTarget {
+    var target = self
+    target.layer = address
+    return target
+  }
 
   /// The score of class `index` (negative counts from the end), `output[:, index]`.
   public static func category(_ index: Int, score: Score = .output, output: Int = 0) -> ExplanationTarget {
@@ -163,29 +175,78 @@ extension Explainer {
     return LayerLocation(path: "\(graph.name) output \(output)", index: -1, className: "output")
   }
 
-  /// How `targets` read the output: which activation to swap, whether softmax is applied here.
-  /// - Throws: `KerasVisError.invalidArgument` when targets disagree on the score or the output, or the output
-  ///   index is out of range.
-  func outputReading(for targets: [ExplanationTarget]) throws -> (reading: OutputReading, output: Int) {
-    guard let first = targets.first else { return (OutputReading(linearLayer: nil, appliesSoftmax: false), 0) }
-    guard targets.allSatisfy({ $0.score == first.score && $0.output == first.output }) else {
+  /// How `targets` read the output: which activation to swap, whether softmax is applied here, and which tensor
+  /// they read.
+  /// - Throws: `KerasVisError.invalidArgument` when targets disagree on the score, the output or the layer, the
+  ///   output index is out of range, or no layer is at the target's layer address.
+  func outputReading(for targets: [ExplanationTarget]) throws -> (reading: OutputReading, source: ScoreSource) {
+    guard let first = targets.first else {
+      return (OutputReading(linearLayer: nil, appliesSoftmax: false), .output(0))
+    }
+    guard targets.allSatisfy({ $0.score == first.score && $0.output == first.output && $0.layer == first.layer })
+    else {
       throw KerasVisError.invalidArgument(
         "the targets of one request must read the same output the same way (got \(targets.map(\.description)))")
     }
-    guard graph.outputs.indices.contains(first.output) else {
-      throw KerasVisError.invalidArgument(
-        "target output \(first.output) is out of range: the model has \(graph.outputs.count) outputs")
+    let source: ScoreSource
+    let address: [Int]?
+    if let layer = first.layer {
+      _ = try layerLocation(layer)
+      (source, address) = (.layer(layer), layer)
+    } else {
+      guard graph.outputs.indices.contains(first.output) else {
+        throw KerasVisError.invalidArgument(
+          "target output \(first.output) is out of range: the model has \(graph.outputs.count) outputs")
+      }
+      (source, address) = (.output(first.output), outputLayerAddress(first.output))
     }
-    let address = outputLayerAddress(first.output)
     let activation = address.flatMap { graph.activation(ofLayerAt: $0) }
     let squashing = activation == .softmax || activation == .sigmoid
     switch first.score {
     case .output:
-      return (OutputReading(linearLayer: nil, appliesSoftmax: false), first.output)
+      return (OutputReading(linearLayer: nil, appliesSoftmax: false), source)
     case .logit:
-      return (OutputReading(linearLayer: squashing ? address : nil, appliesSoftmax: false), first.output)
+      return (OutputReading(linearLayer: squashing ? address : nil, appliesSoftmax: false), source)
     case .probability:
-      return (OutputReading(linearLayer: nil, appliesSoftmax: !squashing), first.output)
+      return (OutputReading(linearLayer: nil, appliesSoftmax: !squashing), source)
+    }
+  }
+
+  /// The location of what `source` names, for messages.
+  func location(of source: ScoreSource) throws -> LayerLocation {
+    switch source {
+    case .output(let index): return outputLocation(index)
+    case .layer(let address): return try layerLocation(address)
+    }
+  }
+}
+
+/// The tensor a request's targets read: a model output, or a layer's output.
+enum ScoreSource: Hashable, Sendable {
+  /// Model output `index`.
+  case output(Int)
+  /// The output of the layer at an address through nested models.
+  case layer([Int])
+
+  /// The layer the compiled model must keep for this source.
+  var keptLayer: LayerOutputKey? {
+    if case .layer(let address) = self { return LayerOutputKey(address: address) }
+    return nil
+  }
+
+  /// The gradient seed's key in a compiled model.
+  var tensor: ModelTensor {
+    switch self {
+    case .output(let index): return .output(index)
+    case .layer(let address): return .layer(LayerOutputKey(address: address))
+    }
+  }
+
+  /// The tensor in a forward result.
+  func value(in forward: ForwardResult) throws -> Tensor {
+    switch self {
+    case .output(let index): return forward.outputs[index]
+    case .layer(let address): return try forward.layer(address)
     }
   }
 }

@@ -53,16 +53,12 @@ struct CamCommand: KerasVisSubcommand {
     let files = try explanation.files(inputs)
     let reference = penultimate.first
     if let method {
-      guard run.explainsModelOutput else {
-        throw ValidationError(
-          "--layer \(explanation.layer): --method explains the model output (choose the class with --filter, "
-            + "--binary, --score); --penultimate names the feature-map layer")
-      }
+      let readsLayer = try run.methodReadsLayer(arguments: target)
       let featureLayer = try reference.map { try run.graph.layerAddress($0, flag: "--penultimate") }
       try run.explainAll(
         files, method: MethodCatalog.method(method, options: MethodOptions(cam: camMethod, gradient: nil)),
         title: method.rawValue, featureLayer: featureLayer, reportsLayer: true, batchSize: target.batchSize,
-        targets: { try run.targets(for: $0, arguments: target) },
+        targets: { try run.targets(for: $0, arguments: target, readsLayer: readsLayer) },
         request: { input, targets in
           ExplanationRequest(input: input, targets: targets, layer: featureLayer, target: target, cam: camMethod)
         })

@@ -42,14 +42,35 @@ struct ExplanationRun {
 
   /// What to explain for `files`: `--classes`'s line for each, else `--filter` (or `--binary`) for all, else nil
   /// (each input's top class).
-  func targets(for files: [String], arguments: TargetArguments) throws -> [ExplanationTarget]? {
+  ///
+  /// With `readsLayer` the targets read `--layer`'s output (its classes or channels) instead of the model output.
+  func targets(for files: [String], arguments: TargetArguments, readsLayer: Bool = false) throws
+    -> [ExplanationTarget]?
+  {
     let linear = options.linear
-    guard let classTable, arguments.binary == nil else {
-      return arguments.targets(filters: options.filters.isEmpty ? nil : options.filters, linear: linear)
+    var targets: [ExplanationTarget]?
+    if let classTable, arguments.binary == nil {
+      targets = try files.flatMap { file in
+        arguments.targets(filters: try classTable.classes(for: file), linear: linear) ?? []
+      }
+    } else {
+      targets = arguments.targets(filters: options.filters.isEmpty ? nil : options.filters, linear: linear)
     }
-    return try files.flatMap { file in
-      arguments.targets(filters: try classTable.classes(for: file), linear: linear) ?? []
+    guard readsLayer else { return targets }
+    return targets?.map { $0.reading(layer: [layer]) }
+  }
+
+  /// For the later methods: whether the targets read `--layer` instead of the model output (a layer other than the
+  /// output, whose classes or channels must be named).
+  /// - Throws: `ValidationError` naming `--layer` when such a layer is given without `--filter` or `--classes`.
+  func methodReadsLayer(arguments: TargetArguments) throws -> Bool {
+    if explainsModelOutput { return false }
+    guard !options.filters.isEmpty || classTable != nil, arguments.binary == nil else {
+      throw ValidationError(
+        "--layer \(options.layer): \(graph.layers[layer].name) (index \(layer)) is not the model output; name its "
+          + "classes or channels with --filter (or --classes)")
     }
+    return true
   }
 
   /// `labels` when they name the classes of `layer` (a model output whose class count they fit), else nil.

@@ -36,15 +36,11 @@ struct SaliencyCommand: KerasVisSubcommand {
     let run = try ExplanationRun(command: "saliency", model: model, options: explanation, images: images)
     let files = try explanation.files(inputs)
     if let method {
-      guard run.explainsModelOutput else {
-        throw ValidationError(
-          "--layer \(explanation.layer): --method explains the model output (choose the class with --filter, "
-            + "--binary, --score)")
-      }
+      let readsLayer = try run.methodReadsLayer(arguments: target)
       try run.explainAll(
         files, method: MethodCatalog.method(method, options: MethodOptions(cam: nil, gradient: gradientMethod)),
         title: method.rawValue, featureLayer: nil, reportsLayer: false, batchSize: target.batchSize,
-        targets: { try run.targets(for: $0, arguments: target) },
+        targets: { try run.targets(for: $0, arguments: target, readsLayer: readsLayer) },
         request: { input, targets in
           ExplanationRequest(input: input, targets: targets, layer: nil, target: target, cam: nil)
         })

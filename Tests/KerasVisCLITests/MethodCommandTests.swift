@@ -64,6 +64,39 @@ struct MethodCommandTests {
     }
   }
 
+  @Test("--layer means the same with --method: the output layer is the default, an inner layer's channel as keras-vis")
+  func layerTargets() throws {
+    let folder = try ScratchFolder("layer")
+    defer { folder.cleanUp() }
+    let model = fixturePath("sequential_cnn.h5")
+    let input = fixturePath("sequential_cnn.input.npy")
+    // Naming the output layer (by name or as -1) is the default.
+    let graph = try KerasModelFile.load(path: model)
+    let outputName = graph.layers[graph.layers.count - 1].name
+    for (name, arguments) in [("default", [String]()), ("named", ["--layer", outputName])] {
+      let result = try kerasvis(
+        ["cam", model, input, "--method", "gradcam", "--filter", "3", "--npy", folder.path("\(name).npy")] + arguments)
+      #expect(result.status == 0, "\(result.error)")
+    }
+    #expect(try NPY.read(path: folder.path("default.npy")) == (try NPY.read(path: folder.path("named.npy"))))
+    // Channel 5 of an inner convolution: vanilla saliency reads it as keras-vis's visualize_saliency does.
+    let inner = try kerasvis([
+      "saliency", model, input, "--method", "vanilla", "--layer", "renamed_conv", "--filter", "5", "--npy",
+      folder.path("inner.npy"),
+    ])
+    #expect(inner.status == 0, "\(inner.error)")
+    let maps = try NPY.read(path: folder.path("inner.npy"))
+    let layer = try graph.resolveLayer("renamed_conv")[0]
+    let explainer = Explainer(graph: graph)
+    let batch = try NPY.read(path: input)
+    for sample in 0..<batch.shape[0] {
+      let seed = try batch.sample(sample)
+      let expected = try explainer.visualizeSaliency(layerIdx: layer, filterIndices: [5], seedInput: seed)
+      // The same gradient (up to keras-vis's objective's sign and scale), both maps scaled to 0...1: float32.
+      expectAllClose(try maps.sample(sample).scalars, expected.scalars, rtol: 0, atol: 1e-5, "sample \(sample)")
+    }
+  }
+
   @Test("binary targets, and bad method arguments give usage errors")
   func errors() throws {
     let binary = try kerasvis([
@@ -83,7 +116,7 @@ struct MethodCommandTests {
     // Refused once the model is loaded: the executable's exit codes.
     let layer = try kerasvis(["cam", model, input, "--method", "gradcam", "--layer", "dense"])
     #expect(layer.status == 64)
-    #expect(layer.error.contains("--penultimate"))
+    #expect(layer.error.contains("is not the model output") && layer.error.contains("--filter"))
     let dense = try kerasvis(["cam", model, input, "--method", "gradcam", "--penultimate", "dense"])
     #expect(dense.status == 1)
     #expect(dense.error.contains("layer 'dense' (index 8, Dense)"))

@@ -23,9 +23,15 @@ extension Explainer {
     guard batchSize > 0 else {
       throw KerasVisError.invalidArgument("the batch size must be positive (got \(batchSize))")
     }
-    let (reading, outputIndex) = try outputReading(for: [target(0)])
-    let compiled = try model ?? self.model(keeping: [], linearLayer: reading.linearLayer, gradients: false)
-    let location = outputLocation(outputIndex)
+    let (reading, source) = try outputReading(for: [target(0)])
+    if model != nil, source.keptLayer != nil {
+      throw KerasVisError.invalidArgument("this method scores model outputs only, not a layer's output")
+    }
+    let compiled =
+      try model
+      ?? self.model(
+        keeping: source.keptLayer.map { [$0] } ?? [], linearLayer: reading.linearLayer, gradients: false)
+    let location = try location(of: source)
     let size = sampleShape.reduce(1, *)
     let chunk = evenChunk(count: count, batchSize: batchSize)
     var scores: [Float] = []
@@ -39,7 +45,7 @@ extension Explainer {
         }
       }
       let extra = try extraInputs?(range, chunk) ?? []
-      let output = try compiled.run([batch] + extra).outputs[outputIndex]
+      let output = try source.value(in: compiled.run([batch] + extra))
       for (slot, index) in range.enumerated() {
         var read = try output.sample(slot).reshaped(Array(output.shape.dropFirst()))
         if softmaxOnTop {

@@ -44,15 +44,18 @@ extension Explainer {
     let batch = try batched(input)
     let count = batch.shape[0]
     let expanded = try expandedTargets(targets, count: count)
-    let (reading, outputIndex) = try outputReading(for: expanded ?? [.category(0, score: defaultScore)])
+    let (reading, source) = try outputReading(for: expanded ?? [.category(0, score: defaultScore)])
+    let outputIndex: Int
+    if case .output(let index) = source { outputIndex = index } else { outputIndex = 0 }
+    let defaultLayer = expanded?.first?.layer
     if let layer { _ = try layerLocation(layer) }
     if gradient == .layer && layer == nil {
       throw KerasVisError.invalidArgument("a gradient with respect to a layer needs the layer")
     }
-    let kept = layer.map { [LayerOutputKey(address: $0)] } ?? []
+    let kept = Array(Set((layer.map { [LayerOutputKey(address: $0)] } ?? []) + (source.keptLayer.map { [$0] } ?? [])))
     let model = try self.model(
       keeping: kept, linearLayer: reading.linearLayer, gradients: gradient != .none, inputGradients: gradient == .input)
-    let location = outputLocation(outputIndex)
+    let location = try location(of: source)
     var seen: Tensor?
     var resolved: [ExplanationTarget] = []
     var scores: [Float] = []
@@ -63,7 +66,8 @@ extension Explainer {
       for sample in 0..<count {
         let raw = try output.sample(sample).reshaped(Array(output.shape.dropFirst()))
         let read = reading.appliesSoftmax ? try squashed(raw) : raw
-        let target = expanded?[sample] ?? .category(topIndex(read), score: defaultScore, output: outputIndex)
+        var target = expanded?[sample] ?? .category(topIndex(read), score: defaultScore, output: outputIndex)
+        if let defaultLayer, target.layer == nil { target = target.reading(layer: defaultLayer) }
         var (value, seed) = try target.evaluate(read, layer: location)
         if reading.appliesSoftmax { seed = try unsquashedGradient(seed, probabilities: read) }
         resolved.append(target)
@@ -79,12 +83,12 @@ extension Explainer {
     var gradients: Tensor?
     if gradient == .none {
       let forward = try model.run([batch])
-      _ = try score(forward.outputs[outputIndex])
+      _ = try score(try source.value(in: forward))
       if let layer { activations = try forward.layer(layer) }
     } else {
       let wrt: ModelTensor = gradient == .input ? .input(0) : .layer(LayerOutputKey(address: layer ?? []))
       let (forward, result) = try model.gradients([batch], targets: [wrt], rule: rule) { forward in
-        [.output(outputIndex): try score(forward.outputs[outputIndex])]
+        [source.tensor: try score(try source.value(in: forward))]
       }
       gradients = result[0]
       if let layer { activations = try forward.layer(layer) }
