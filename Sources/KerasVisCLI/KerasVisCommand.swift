@@ -10,6 +10,7 @@ struct KerasVisCommand: ParsableCommand {
     subcommands: [
       SummaryCommand.self, PredictCommand.self, CamCommand.self, SaliencyCommand.self, ActivationCommand.self,
       LayersCommand.self, FiltersCommand.self, ConvertCommand.self, BenchCommand.self, EvaluateCommand.self,
+      CompareCommand.self, ReportCommand.self,
     ])
 }
 

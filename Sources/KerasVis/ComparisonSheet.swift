@@ -1,0 +1,308 @@
+import Foundation
+import Imaging
+import KerasExplain
+import KerasRuntime
+
+/// The look of a ``ComparisonSheet``.
+public struct ComparisonSheetStyle: Sendable, Equatable {
+  /// The width of every picture on the sheet, in pixels (the height follows the photo's aspect ratio).
+  public var panelWidth: Int
+  /// The heatmaps' colormap.
+  public var colormap: Colormap
+  /// The heatmap's weight in keras-vis's `overlay` (0...1).
+  public var alpha: Double
+  /// The object boxes' outline colour (RGB).
+  public var boxColor: [UInt8]
+
+  /// A style: 320-pixel panels, jet, alpha 0.5, white box outlines.
+  public init(
+    panelWidth: Int = 320, colormap: Colormap = .jet, alpha: Double = 0.5, boxColor: [UInt8] = [255, 255, 255]
+  ) {
+    self.panelWidth = panelWidth
+    self.colormap = colormap
+    self.alpha = alpha
+    self.boxColor = boxColor
+  }
+}
+
+/// Where a ``ComparisonSheet`` puts things: one row per layer, the photo in the first column of the first row and
+/// one column per method after it; every cell is a title block (black text on white) over a picture.
+/// All sizes in pixels; the sheet's background is white.
+public struct ComparisonSheetLayout: Sendable, Equatable {
+  /// Cells per row: 1 (the photo) + the methods.
+  public var columns: Int
+  /// Rows: one per layer.
+  public var rows: Int
+  /// A picture's width (``ComparisonSheetStyle/panelWidth``).
+  public var pictureWidth: Int
+  /// A picture's height: the photo's aspect ratio at ``pictureWidth``.
+  public var pictureHeight: Int
+  /// The bitmap font's pixel size: 2 for pictures 256 pixels wide or more, else 1.
+  public var fontScale: Int
+  /// Space around the sheet and between cells.
+  public var padding: Int
+  /// The lines of text every cell's title block holds.
+  public var titleLines: Int
+  /// The title block's height above each picture.
+  public var titleHeight: Int
+  /// The sheet's width.
+  public var width: Int
+  /// The sheet's height.
+  public var height: Int
+
+  /// The layout for `rows` x `columns` cells of `pictureWidth` pictures of a `photoWidth` x `photoHeight` photo,
+  /// with `titleLines` lines of title each.
+  public init(rows: Int, columns: Int, pictureWidth: Int, photoWidth: Int, photoHeight: Int, titleLines: Int) {
+    self.rows = rows
+    self.columns = columns
+    self.pictureWidth = pictureWidth
+    pictureHeight = max(1, Int((Double(pictureWidth) * Double(photoHeight) / Double(max(photoWidth, 1))).rounded()))
+    fontScale = pictureWidth >= 256 ? 2 : 1
+    padding = 4 * fontScale
+    self.titleLines = titleLines
+    let lineHeight = (BitmapFont.glyphHeight + 3) * fontScale
+    titleHeight = titleLines * lineHeight + padding
+    width = padding + columns * (pictureWidth + padding)
+    height = padding + rows * (titleHeight + pictureHeight + padding)
+  }
+
+  /// The characters of one title line that fit a picture's width.
+  public var charactersPerLine: Int { max(1, (pictureWidth + fontScale) / (BitmapFont.advance * fontScale)) }
+
+  /// The top-left corner of the cell at `row`, `column` (its title block's first line).
+  public func cellOrigin(row: Int, column: Int) -> (x: Int, y: Int) {
+    (padding + column * (pictureWidth + padding), padding + row * (titleHeight + pictureHeight + padding))
+  }
+
+  /// The top-left corner of the picture of the cell at `row`, `column`.
+  public func pictureOrigin(row: Int, column: Int) -> (x: Int, y: Int) {
+    let cell = cellOrigin(row: row, column: column)
+    return (cell.x, cell.y + titleHeight)
+  }
+}
+
+/// One picture answering "which layer (and method) should Grad-CAM use?": the photo and a titled overlay per
+/// (layer, method) pair, each titled with the layer's name and index, the method, the class's name and score, and,
+/// with object boxes, its pointing-game hit and deletion score, the boxes outlined (`kerasvis compare`).
+///
+/// ```swift
+/// let sheet = try ComparisonSheet.make(
+///   explainer: explainer, input: input, photo: photo, photoName: "cat.jpg",
+///   layers: [[299], [310]], methods: [.kerasVisGradCAM], labels: .imageNet)
+/// try sheet.render().writePNG(toFile: "sheet.png")
+/// ```
+public struct ComparisonSheet: Sendable {
+  /// The picture the maps are drawn over (the photo at its own size, or the model-size picture); nil for an
+  /// input that is not a picture (the maps are drawn alone).
+  public var photo: Image?
+  /// The input's name, in the photo's title.
+  public var photoName: String
+  /// The model input's width and height (the boxes' and maps' pixels).
+  public var inputWidth: Int
+  /// The model input's height.
+  public var inputHeight: Int
+  /// The explanations by layer (rows), then method (columns).
+  public var panels: [[ExplainedPanel]]
+  /// The input's object boxes in model-input pixels, or nil.
+  public var boxes: [BoundingBox]?
+  /// The class names used in titles, or nil.
+  public var labels: ClassLabels?
+
+  /// A sheet of explanations already computed.
+  public init(
+    photo: Image?, photoName: String, inputWidth: Int, inputHeight: Int, panels: [[ExplainedPanel]],
+    boxes: [BoundingBox]? = nil, labels: ClassLabels? = nil
+  ) {
+    self.photo = photo
+    self.photoName = photoName
+    self.inputWidth = inputWidth
+    self.inputHeight = inputHeight
+    self.panels = panels
+    self.boxes = boxes
+    self.labels = labels
+  }
+
+  /// Explains `input` with every method at every layer (``Explainer/explainPanel(input:layer:method:classIndex:boxes:metrics:)``;
+  /// a nil layer is the method's automatic one) and collects the sheet; with `boxes`, each panel gets its
+  /// pointing game (15-pixel tolerance) and deletion score.
+  /// - Parameters:
+  ///   - input: the model input, `(1, H, W, C)`.
+  ///   - photo: the picture to draw over (see ``photo``).
+  /// - Throws: what the explanations and metrics throw; `KerasVisError.invalidArgument` for no layers or methods.
+  public static func make(
+    explainer: Explainer, input: Tensor, photo: Image?, photoName: String, layers: [[Int]?], methods: [PanelMethod],
+    classIndex: Int? = nil, boxes: [BoundingBox]? = nil, labels: ClassLabels? = nil
+  ) throws -> ComparisonSheet {
+    guard !layers.isEmpty, !methods.isEmpty else {
+      throw KerasVisError.invalidArgument("a comparison sheet needs at least one layer and one method")
+    }
+    let metrics = boxes == nil ? PanelMetrics.none : PanelMetrics(deletion: true)
+    let panels = try layers.map { layer in
+      try methods.map { method in
+        try explainer.explainPanel(
+          input: input, layer: layer, method: method, classIndex: classIndex, boxes: boxes, metrics: metrics)
+      }
+    }
+    return ComparisonSheet(
+      photo: photo, photoName: photoName, inputWidth: input.shape[input.rank - 2],
+      inputHeight: input.shape[input.rank - 3], panels: panels, boxes: boxes, labels: labels)
+  }
+
+  /// The title of a panel: `conv2d_94 (299)`, the method, `class 281 tabby 0.623`, and with boxes
+  /// `pointing hit, deletion 0.123`.
+  public func title(of panel: ExplainedPanel) -> [String] {
+    var lines = [panel.layerTitle, panel.method]
+    var explained = "class \(panel.classIndex)"
+    if let name = labels?[panel.classIndex] { explained += " \(name)" }
+    if let score = panel.score { explained += " " + String(format: "%.3f", Double(score)) }
+    lines.append(explained)
+    if boxes != nil {
+      var scores: [String] = []
+      if let pointing = panel.pointing { scores.append("pointing " + (pointing > 0 ? "hit" : "miss")) }
+      if let deletion = panel.deletion { scores.append("deletion " + String(format: "%.3f", Double(deletion))) }
+      lines.append(scores.joined(separator: ", "))
+    }
+    return lines
+  }
+
+  /// The photo's title: its name, its size, and the number of boxes.
+  public var photoTitle: [String] {
+    var lines = [photoName]
+    if let photo { lines.append("photo \(photo.width)x\(photo.height)") }
+    lines.append("input \(inputWidth)x\(inputHeight)")
+    if let boxes { lines.append("\(boxes.count) box" + (boxes.count == 1 ? "" : "es")) }
+    return lines
+  }
+
+  /// The layout of the rendered sheet in `style`.
+  public func layout(style: ComparisonSheetStyle = ComparisonSheetStyle()) -> ComparisonSheetLayout {
+    let columns = 1 + (panels.map(\.count).max() ?? 0)
+    let probe = ComparisonSheetLayout(
+      rows: panels.count, columns: columns, pictureWidth: style.panelWidth, photoWidth: photo?.width ?? inputWidth,
+      photoHeight: photo?.height ?? inputHeight, titleLines: 0)
+    let lines =
+      ([photoTitle] + panels.joined().map(title(of:))).map {
+        Self.wrap($0, width: probe.charactersPerLine).count
+      }.max() ?? 0
+    return ComparisonSheetLayout(
+      rows: panels.count, columns: columns, pictureWidth: style.panelWidth, photoWidth: photo?.width ?? inputWidth,
+      photoHeight: photo?.height ?? inputHeight, titleLines: lines)
+  }
+
+  /// The sheet as an RGB picture (see ``ComparisonSheetLayout`` for where things are).
+  /// - Throws: `ImagingError.invalidArgument` for a panel width below 16 or above 4096, an `alpha` outside 0...1,
+  ///   or a sheet too large.
+  public func render(style: ComparisonSheetStyle = ComparisonSheetStyle()) throws -> Image {
+    guard (16...4096).contains(style.panelWidth) else {
+      throw ImagingError.invalidArgument("panel width \(style.panelWidth) is outside 16...4096")
+    }
+    let layout = layout(style: style)
+    let (area, overflow) = layout.width.multipliedReportingOverflow(by: layout.height)
+    guard !overflow, area <= 1 << 28 else {
+      throw ImagingError.invalidArgument("a sheet of \(layout.width)x\(layout.height) pixels is too large")
+    }
+    var canvas = [UInt8](repeating: 255, count: area * 3)
+    let background = try photo.map {
+      try $0.converted(to: .rgb).resized(
+        width: layout.pictureWidth, height: layout.pictureHeight, interpolation: .bilinear)
+    }
+    func paste(_ picture: Image, row: Int, column: Int) {
+      let origin = layout.pictureOrigin(row: row, column: column)
+      let rgb = picture.converted(to: .rgb)
+      for y in 0..<min(rgb.height, layout.pictureHeight) {
+        let source = y * rgb.width * 3
+        let target = ((origin.y + y) * layout.width + origin.x) * 3
+        let count = min(rgb.width, layout.pictureWidth) * 3
+        canvas.replaceSubrange(target..<(target + count), with: rgb.pixels[source..<(source + count)])
+      }
+      outlineBoxes(in: &canvas, layout: layout, origin: origin, color: style.boxColor)
+    }
+    if let background {
+      paste(background, row: 0, column: 0)
+    } else {
+      let gray = try Image(width: layout.pictureWidth, height: layout.pictureHeight, format: .rgb, filledWith: 200)
+      paste(gray, row: 0, column: 0)
+    }
+    let heatmapStyle = HeatmapStyle(colormap: style.colormap, alpha: style.alpha, size: .input)
+    for (row, line) in panels.enumerated() {
+      for (index, panel) in line.enumerated() {
+        let picture: Image
+        if let background {
+          picture = try ExplanationPicture.draw(panel.map, picture: background, style: heatmapStyle)
+        } else {
+          let (values, width, _) = ExplanationPicture.heatmap(of: panel.map)
+          picture = try coloredHeatmap(
+            values, heatmapWidth: width, width: layout.pictureWidth, height: layout.pictureHeight,
+            colormap: style.colormap)
+        }
+        paste(picture, row: row, column: index + 1)
+      }
+    }
+    var sheet = try Image(width: layout.width, height: layout.height, format: .rgb, pixels: canvas)
+    func write(_ lines: [String], row: Int, column: Int) {
+      let origin = layout.cellOrigin(row: row, column: column)
+      let lineHeight = (BitmapFont.glyphHeight + 3) * layout.fontScale
+      for (number, text) in Self.wrap(lines, width: layout.charactersPerLine).enumerated() {
+        sheet.drawText(text, x: origin.x, y: origin.y + number * lineHeight, color: [0], scale: layout.fontScale)
+      }
+    }
+    write(photoTitle, row: 0, column: 0)
+    for (row, line) in panels.enumerated() {
+      for (index, panel) in line.enumerated() { write(title(of: panel), row: row, column: index + 1) }
+    }
+    return sheet
+  }
+
+  /// Draws the boxes' outlines (2 pixels wide, inside the box) over the picture at `origin`, scaled from model-input
+  /// pixels to the picture's.
+  private func outlineBoxes(
+    in canvas: inout [UInt8], layout: ComparisonSheetLayout, origin: (x: Int, y: Int), color: [UInt8]
+  ) {
+    guard let boxes else { return }
+    let scaleX = Double(layout.pictureWidth) / Double(max(inputWidth, 1))
+    let scaleY = Double(layout.pictureHeight) / Double(max(inputHeight, 1))
+    let ink = (0..<3).map { color.isEmpty ? 255 : color[min($0, color.count - 1)] }
+    for box in boxes {
+      let x0 = max(0, min(layout.pictureWidth - 1, Int((Double(box.x0) * scaleX).rounded(.down))))
+      let x1 = max(0, min(layout.pictureWidth - 1, Int((Double(box.x1) * scaleX).rounded(.up)) - 1))
+      let y0 = max(0, min(layout.pictureHeight - 1, Int((Double(box.y0) * scaleY).rounded(.down))))
+      let y1 = max(0, min(layout.pictureHeight - 1, Int((Double(box.y1) * scaleY).rounded(.up)) - 1))
+      guard x0 <= x1, y0 <= y1 else { continue }
+      for y in y0...y1 {
+        for x in x0...x1 where x - x0 < 2 || x1 - x < 2 || y - y0 < 2 || y1 - y < 2 {
+          let base = ((origin.y + y) * layout.width + origin.x + x) * 3
+          canvas.replaceSubrange(base..<(base + 3), with: ink)
+        }
+      }
+    }
+  }
+
+  /// `lines` broken at spaces into lines of at most `width` characters (a longer word is cut).
+  static func wrap(_ lines: [String], width: Int) -> [String] {
+    lines.flatMap { text -> [String] in
+      var result: [String] = []
+      var line = ""
+      for word in text.split(separator: " ").map(String.init) {
+        var word = word
+        while word.count > width {
+          if !line.isEmpty {
+            result.append(line)
+            line = ""
+          }
+          result.append(String(word.prefix(width)))
+          word = String(word.dropFirst(width))
+        }
+        if line.isEmpty {
+          line = word
+        } else if line.count + 1 + word.count <= width {
+          line += " " + word
+        } else {
+          result.append(line)
+          line = word
+        }
+      }
+      if !line.isEmpty || result.isEmpty { result.append(line) }
+      return result
+    }
+  }
+}
