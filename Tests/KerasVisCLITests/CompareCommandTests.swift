@@ -134,6 +134,25 @@ struct CompareCommandTests {
     expectUsageError(["compare", sampleModel, sampleImage, "--panel-width", "4"], mentioning: "--panel-width")
   }
 
+  @Test("a keras.applications model's panels and report name ImageNet classes; --labels names others")
+  func classNames() throws {
+    let folder = try ScratchFolder("compare")
+    defer { folder.cleanUp() }
+    // The tiny ImageNet-named classifier (tools/make_label_fixtures.py), biased towards 281 tabby.
+    let imageNetModel = fixturePath("mobilenet_tiny_imagenet.h5")
+    let sheet = try kerasvis(["compare", imageNetModel, sampleImage, "--out", folder.path("sheet.png")])
+    #expect(sheet.status == 0, "\(sheet.error)")
+    #expect(sheet.output.contains("conv1 (1) | Grad-CAM (keras-vis) | class 281 tabby 0."), "\(sheet.output)")
+    let report = try kerasvis(["report", imageNetModel, sampleImage, "--out", folder.path("report")])
+    #expect(report.status == 0, "\(report.error)")
+    let html = try String(contentsOfFile: folder.path("report/index.html"), encoding: .utf8)
+    #expect(html.contains("<td>281</td><td>tabby</td>") && html.contains("<td>282</td><td>tiger_cat</td>"))
+    let labels = folder.path("labels.txt")
+    try Data("circle\nsquare\ntriangle\n".utf8).write(to: URL(fileURLWithPath: labels))
+    let named = try kerasvis(["compare", sampleModel, sampleImage, "--labels", labels, "--out", folder.path("s.png")])
+    #expect(named.output.contains("| class 2 triangle 0.960"), "\(named.output)")
+  }
+
   @Test("summary --cam-layers points to kerasvis compare")
   func summaryHint() throws {
     let result = try kerasvis(["summary", sampleModel, "--cam-layers"])
