@@ -149,7 +149,7 @@ public struct ComparisonSheet: Sendable {
   }
 
   /// The title of a panel: `conv2d_94 (299)`, the method, `class 281 tabby 0.623`, and with boxes
-  /// `pointing hit, deletion 0.123`.
+  /// `pointing hit` and `deletion 0.123` (smaller is better).
   public func title(of panel: ExplainedPanel) -> [String] {
     var lines = [panel.layerTitle, panel.method]
     var explained = "class \(panel.classIndex)"
@@ -157,10 +157,8 @@ public struct ComparisonSheet: Sendable {
     if let score = panel.score { explained += " " + String(format: "%.3f", Double(score)) }
     lines.append(explained)
     if boxes != nil {
-      var scores: [String] = []
-      if let pointing = panel.pointing { scores.append("pointing " + (pointing > 0 ? "hit" : "miss")) }
-      if let deletion = panel.deletion { scores.append("deletion " + String(format: "%.3f", Double(deletion))) }
-      lines.append(scores.joined(separator: ", "))
+      if let pointing = panel.pointing { lines.append("pointing " + (pointing > 0 ? "hit" : "miss")) }
+      if let deletion = panel.deletion { lines.append("deletion " + String(format: "%.3f", Double(deletion))) }
     }
     return lines
   }

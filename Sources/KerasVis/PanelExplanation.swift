@@ -79,19 +79,22 @@ public struct ExplainedPanel: Sendable {
 }
 
 extension Explainer {
-  /// Explains the first sample of `input` with `method` through feature-map layer `layer` (an address; nil for the
+  /// Explains the sample `input` with `method` through feature-map layer `layer` (an address; nil for the
   /// method's automatic layer), for class `classIndex` (nil: the top class of the model's first output), and
   /// scores the map with `metrics` (the pointing game only when `boxes` are given).
   /// - Parameters:
   ///   - input: `(1, H, W, C)` or `(H, W, C)`.
   ///   - boxes: the input's object boxes in model-input pixels, or nil.
-  /// - Throws: `KerasVisError` for a layer keras-vis's Grad-CAM cannot use (nested, after the output layer, not a
+  /// - Throws: `KerasVisError` for a batch of several samples, a layer keras-vis's Grad-CAM cannot use (nested, after the output layer, not a
   ///   feature map), and what the method or metrics throw.
   public func explainPanel(
     input: Tensor, layer: [Int]?, method: PanelMethod, classIndex: Int? = nil, boxes: [BoundingBox]? = nil,
     metrics: PanelMetrics = .none
   ) throws -> ExplainedPanel {
     let batch = input.rank == 3 ? try input.reshaped([1] + input.shape) : input
+    guard batch.rank == 4, batch.shape[0] == 1 else {
+      throw KerasVisError.invalidInput("a panel explains one sample (1, H, W, C); got \(input.shape)")
+    }
     var map: Tensor
     let address: [Int]
     let explained: Int

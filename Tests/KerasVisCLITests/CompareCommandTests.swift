@@ -100,9 +100,9 @@ struct CompareCommandTests {
       "compare", sampleModel, sampleImage, "--boxes", boxes, "--out", out, "--panel-width", "128",
     ])
     #expect(result.status == 0, "\(result.error)")
-    #expect(result.output.contains("| pointing hit, deletion 0."), "\(result.output)")
+    #expect(result.output.contains("| pointing hit | deletion 0."), "\(result.output)")
     let sheet = try picture(out)
-    // 128-pixel pictures: font scale 1; title lines: layer, method, class, metrics (wrapped to 21 characters).
+    // 128-pixel pictures: font scale 1; title lines: layer, method, class, pointing, deletion.
     let graph = try ModelLoader.load(path: sampleModel)
     let input = try ModelInputLoader(graph: graph).load(path: sampleImage)
     let made = try ComparisonSheet.make(
