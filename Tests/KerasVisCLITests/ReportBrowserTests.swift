@@ -85,6 +85,7 @@ struct ReportBrowserTests {
         "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--force-device-scale-factor=1",
         "--user-data-dir=\(folder.path("profile"))", "--screenshot=\(screenshot)", "--window-size=1200,800", page,
       ])
+    // Chromium 112 and later run the new headless mode for --headless (--headless=new is the same there).
     // A browser that hangs is stopped after two minutes.
     let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
     DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: watchdog)
