@@ -204,22 +204,22 @@ public struct ComparisonSheet: Sendable {
       try $0.converted(to: .rgb).resized(
         width: layout.pictureWidth, height: layout.pictureHeight, interpolation: .bilinear)
     }
-    func paste(_ picture: Image, row: Int, column: Int) {
+    func paste(_ picture: Image, row: Int, column: Int) throws {
       let origin = layout.pictureOrigin(row: row, column: column)
-      let rgb = picture.converted(to: .rgb)
+      let rgb = try ExplanationPicture.outlining(
+        picture, boxes: boxes ?? [], inputWidth: inputWidth, inputHeight: inputHeight, color: style.boxColor)
       for y in 0..<min(rgb.height, layout.pictureHeight) {
         let source = y * rgb.width * 3
         let target = ((origin.y + y) * layout.width + origin.x) * 3
         let count = min(rgb.width, layout.pictureWidth) * 3
         canvas.replaceSubrange(target..<(target + count), with: rgb.pixels[source..<(source + count)])
       }
-      outlineBoxes(in: &canvas, layout: layout, origin: origin, color: style.boxColor)
     }
     if let background {
-      paste(background, row: 0, column: 0)
+      try paste(background, row: 0, column: 0)
     } else {
       let gray = try Image(width: layout.pictureWidth, height: layout.pictureHeight, format: .rgb, filledWith: 200)
-      paste(gray, row: 0, column: 0)
+      try paste(gray, row: 0, column: 0)
     }
     let heatmapStyle = HeatmapStyle(colormap: style.colormap, alpha: style.alpha, size: .input)
     for (row, line) in panels.enumerated() {
@@ -233,7 +233,7 @@ public struct ComparisonSheet: Sendable {
             values, heatmapWidth: width, width: layout.pictureWidth, height: layout.pictureHeight,
             colormap: style.colormap)
         }
-        paste(picture, row: row, column: index + 1)
+        try paste(picture, row: row, column: index + 1)
       }
     }
     var sheet = try Image(width: layout.width, height: layout.height, format: .rgb, pixels: canvas)
@@ -249,30 +249,6 @@ public struct ComparisonSheet: Sendable {
       for (index, panel) in line.enumerated() { write(title(of: panel), row: row, column: index + 1) }
     }
     return sheet
-  }
-
-  /// Draws the boxes' outlines (2 pixels wide, inside the box) over the picture at `origin`, scaled from model-input
-  /// pixels to the picture's.
-  private func outlineBoxes(
-    in canvas: inout [UInt8], layout: ComparisonSheetLayout, origin: (x: Int, y: Int), color: [UInt8]
-  ) {
-    guard let boxes else { return }
-    let scaleX = Double(layout.pictureWidth) / Double(max(inputWidth, 1))
-    let scaleY = Double(layout.pictureHeight) / Double(max(inputHeight, 1))
-    let ink = (0..<3).map { color.isEmpty ? 255 : color[min($0, color.count - 1)] }
-    for box in boxes {
-      let x0 = max(0, min(layout.pictureWidth - 1, Int((Double(box.x0) * scaleX).rounded(.down))))
-      let x1 = max(0, min(layout.pictureWidth - 1, Int((Double(box.x1) * scaleX).rounded(.up)) - 1))
-      let y0 = max(0, min(layout.pictureHeight - 1, Int((Double(box.y0) * scaleY).rounded(.down))))
-      let y1 = max(0, min(layout.pictureHeight - 1, Int((Double(box.y1) * scaleY).rounded(.up)) - 1))
-      guard x0 <= x1, y0 <= y1 else { continue }
-      for y in y0...y1 {
-        for x in x0...x1 where x - x0 < 2 || x1 - x < 2 || y - y0 < 2 || y1 - y < 2 {
-          let base = ((origin.y + y) * layout.width + origin.x + x) * 3
-          canvas.replaceSubrange(base..<(base + 3), with: ink)
-        }
-      }
-    }
   }
 
   /// `lines` broken at spaces into lines of at most `width` characters (a longer word is cut).

@@ -117,7 +117,7 @@ public struct ExplanationReport: Sendable {
   }
 
   /// The pictures of `entry`, with their file names (`1-photo.png`, `1-overlay-1.png`, ..., `1-saliency.png` for
-  /// entry 1) and captions, in page order.
+  /// entry 1) and captions, in page order; the photo and the overlays have the entry's boxes outlined.
   /// - Throws: `ImagingError` when a picture cannot be drawn.
   public func pictures(of entry: ReportEntry, number: Int) throws -> [(file: String, image: Image, caption: [String])] {
     let (width, height) = (pictureWidth, pictureHeight(of: entry))
@@ -130,8 +130,12 @@ public struct ExplanationReport: Sendable {
       let (values, mapWidth, _) = ExplanationPicture.heatmap(of: map)
       return try coloredHeatmap(values, heatmapWidth: mapWidth, width: width, height: height, colormap: colormap)
     }
+    func outlined(_ picture: Image) throws -> Image {
+      try ExplanationPicture.outlining(
+        picture, boxes: entry.boxes ?? [], inputWidth: entry.inputWidth, inputHeight: entry.inputHeight)
+    }
     var result: [(String, Image, [String])] = []
-    let photo = try background ?? Image(width: width, height: height, format: .rgb, filledWith: 200)
+    let photo = try outlined(background ?? Image(width: width, height: height, format: .rgb, filledWith: 200))
     result.append(("\(number)-photo.png", photo, [entry.name, "input \(entry.inputWidth)x\(entry.inputHeight)"]))
     for (index, panel) in entry.panels.enumerated() {
       var explained = "class \(panel.classIndex)"
@@ -139,10 +143,8 @@ public struct ExplanationReport: Sendable {
       if let score = panel.score { explained += " " + String(format: "%.3f", Double(score)) }
       result.append(
         (
-          "\(number)-overlay-\(index + 1).png", try drawn(panel.map, alone: false),
-          [
-            panel.method, panel.layerTitle, explained,
-          ]
+          "\(number)-overlay-\(index + 1).png", try outlined(try drawn(panel.map, alone: false)),
+          [panel.method, panel.layerTitle, explained]
         ))
     }
     result.append(("\(number)-saliency.png", try drawn(entry.saliency, alone: true), ["saliency (keras-vis)"]))

@@ -94,7 +94,9 @@ struct SummaryCommand: ParsableCommand {
     {
       picks = [earlier, first]
     }
-    let example = picks.map(\.name).joined(separator: " ")
-    print("Compare them on a picture: kerasvis compare \(model) IMAGE --penultimate \(example)")
+    if !picks.isEmpty {
+      let example = picks.map(\.name).joined(separator: " ")
+      print("Compare them on a picture: kerasvis compare \(model) IMAGE --penultimate \(example)")
+    }
   }
 }
