@@ -128,15 +128,16 @@ public struct ComparisonSheet: Sendable {
   /// - Parameters:
   ///   - input: the model input, `(1, H, W, C)`.
   ///   - photo: the picture to draw over (see ``photo``).
+  ///   - deletionStep: pixels the deletion metric removes per step (nil: the input's width, as RISE).
   /// - Throws: what the explanations and metrics throw; `KerasVisError.invalidArgument` for no layers or methods.
   public static func make(
     explainer: Explainer, input: Tensor, photo: Image?, photoName: String, layers: [[Int]?], methods: [PanelMethod],
-    classIndex: Int? = nil, boxes: [BoundingBox]? = nil, labels: ClassLabels? = nil
+    classIndex: Int? = nil, boxes: [BoundingBox]? = nil, labels: ClassLabels? = nil, deletionStep: Int? = nil
   ) throws -> ComparisonSheet {
     guard !layers.isEmpty, !methods.isEmpty else {
       throw KerasVisError.invalidArgument("a comparison sheet needs at least one layer and one method")
     }
-    let metrics = boxes == nil ? PanelMetrics.none : PanelMetrics(deletion: true)
+    let metrics = boxes == nil ? PanelMetrics.none : PanelMetrics(deletion: true, step: deletionStep)
     let panels = try layers.map { layer in
       try methods.map { method in
         try explainer.explainPanel(

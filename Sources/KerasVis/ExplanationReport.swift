@@ -82,10 +82,11 @@ public struct ExplanationReport: Sendable {
   /// insertion of each explanation.
   /// - Parameters:
   ///   - input: the model input, `(1, H, W, C)`.
+  ///   - metricStep: pixels deletion and insertion move per step (nil: the input's width, as RISE).
   /// - Throws: what the explanations and metrics throw.
   public static func entry(
     explainer: Explainer, name: String, input: Tensor, photo: Image?, layers: [[Int]?], methods: [PanelMethod],
-    classIndex: Int? = nil, boxes: [BoundingBox]? = nil, topCount: Int = 5
+    classIndex: Int? = nil, boxes: [BoundingBox]? = nil, topCount: Int = 5, metricStep: Int? = nil
   ) throws -> ReportEntry {
     let output = try explainer.layerOutput(layerIdx: -1, seedInput: input)
     var top: [(index: Int, score: Float)] = []
@@ -94,7 +95,7 @@ public struct ExplanationReport: Sendable {
       top = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
         .prefix(max(topCount, 0)).map { ($0, scores[$0]) }
     }
-    let metrics = boxes == nil ? PanelMetrics.none : PanelMetrics(deletion: true, insertion: true)
+    let metrics = boxes == nil ? PanelMetrics.none : PanelMetrics(deletion: true, insertion: true, step: metricStep)
     var panels: [ExplainedPanel] = []
     for layer in layers {
       for method in methods {

@@ -31,6 +31,9 @@ struct PanelOptions: ParsableArguments {
       """, valueName: "file"))
   var boxes: String?
 
+  @Option(help: "With --boxes: pixels deletion (and insertion) move per step (default: the input's width, as RISE).")
+  var step: Int?
+
   @OptionGroup var labels: LabelsOption
 
   func validate() throws {
@@ -40,6 +43,7 @@ struct PanelOptions: ParsableArguments {
         "--method \(name)\(hint): use one of \(MethodCatalog.camMethods.joined(separator: ", "))")
     }
     if let classIndex, classIndex < 0 { throw ValidationError("--filter must not be negative") }
+    if let step, step <= 0 { throw ValidationError("--step must be positive") }
   }
 
   /// What the options name in `graph`: the layers (nil: automatic), the methods, the box file and the class names
@@ -157,7 +161,8 @@ struct CompareCommand: ParsableCommand {
       let boxes = try panels.boxes(of: input, in: table, input: tensor)
       let sheet = try ComparisonSheet.make(
         explainer: explainer, input: tensor, photo: photo, photoName: (input as NSString).lastPathComponent,
-        layers: layers, methods: methods, classIndex: panels.classIndex, boxes: boxes, labels: labels)
+        layers: layers, methods: methods, classIndex: panels.classIndex, boxes: boxes, labels: labels,
+        deletionStep: panels.step)
       let style = ComparisonSheetStyle(panelWidth: panelWidth, colormap: colormap, alpha: alpha)
       try sheet.render(style: style).writePNG(toFile: out)
       for panel in sheet.panels.joined() {

@@ -56,7 +56,8 @@ struct ReportCommand: ParsableCommand {
         entries.append(
           try ExplanationReport.entry(
             explainer: explainer, name: (file as NSString).lastPathComponent, input: input, photo: photo,
-            layers: layers, methods: methods, classIndex: panels.classIndex, boxes: boxes, topCount: top))
+            layers: layers, methods: methods, classIndex: panels.classIndex, boxes: boxes, topCount: top,
+            metricStep: panels.step))
       }
       let report = ExplanationReport(
         title: "kerasvis report: \(graph.name)", entries: entries, labels: labels, pictureWidth: pictureWidth)

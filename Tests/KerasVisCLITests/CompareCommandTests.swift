@@ -132,6 +132,13 @@ struct CompareCommandTests {
     expectUsageError(
       ["compare", sampleModel, sampleImage, "--method", "smoothgrad"], mentioning: "--method smoothgrad")
     expectUsageError(["compare", sampleModel, sampleImage, "--panel-width", "4"], mentioning: "--panel-width")
+    expectUsageError(["compare", sampleModel, sampleImage, "--step", "0"], mentioning: "--step")
+    expectUsageError(
+      ["report", sampleModel, sampleImage, "--out", "x", "--method", "vanilla"], mentioning: "--method vanilla")
+    let missing = try kerasvis([
+      "report", sampleModel, sampleImage, "--out", temporaryPath(""), "--penultimate", "nope",
+    ])
+    #expect(missing.status == 64 && missing.error.contains("--penultimate nope"), "\(missing.error)")
   }
 
   @Test("a keras.applications model's panels and report name ImageNet classes; --labels names others")
