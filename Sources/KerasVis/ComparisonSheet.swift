@@ -26,7 +26,8 @@ public struct ComparisonSheetStyle: Sendable, Equatable {
 }
 
 /// Where a ``ComparisonSheet`` puts things: one row per layer, the photo in the first column of the first row and
-/// one column per method after it; every cell is a title block (black text on white) over a picture.
+/// one column per method after it; every cell is a title block (black text on white) over a picture; under the
+/// cells, the colormap's colour bar from 0 to 1.
 /// All sizes in pixels; the sheet's background is white.
 public struct ComparisonSheetLayout: Sendable, Equatable {
   /// Cells per row: 1 (the photo) + the methods.
@@ -47,7 +48,12 @@ public struct ComparisonSheetLayout: Sendable, Equatable {
   public var titleHeight: Int
   /// The sheet's width.
   public var width: Int
-  /// The sheet's height.
+  /// The colour bar's top row: under the last row of cells, in the first column, ``pictureWidth`` wide (value 0 at
+  /// the left, 1 at the right), with `0`, `0.5` and `1` written under it.
+  public var barY: Int
+  /// The colour bar's height.
+  public var barHeight: Int
+  /// The sheet's height: the cells, then the colour bar and its labels.
   public var height: Int
 
   /// The layout for `rows` x `columns` cells of `pictureWidth` pictures of a `photoWidth` x `photoHeight` photo,
@@ -63,7 +69,9 @@ public struct ComparisonSheetLayout: Sendable, Equatable {
     let lineHeight = (BitmapFont.glyphHeight + 3) * fontScale
     titleHeight = titleLines * lineHeight + padding
     width = padding + columns * (pictureWidth + padding)
-    height = padding + rows * (titleHeight + pictureHeight + padding)
+    barY = padding + rows * (titleHeight + pictureHeight + padding)
+    barHeight = 8 * fontScale
+    height = barY + barHeight + (2 + BitmapFont.glyphHeight) * fontScale + padding
   }
 
   /// The characters of one title line that fit a picture's width.
@@ -237,7 +245,22 @@ public struct ComparisonSheet: Sendable {
         try paste(picture, row: row, column: index + 1)
       }
     }
+    for x in 0..<layout.pictureWidth {
+      let value = Float(x) / Float(max(layout.pictureWidth - 1, 1))
+      let color = style.colormap.color(for: value)
+      for y in layout.barY..<(layout.barY + layout.barHeight) {
+        let base = (y * layout.width + layout.padding + x) * 3
+        canvas.replaceSubrange(base..<(base + 3), with: [color.red, color.green, color.blue])
+      }
+    }
     var sheet = try Image(width: layout.width, height: layout.height, format: .rgb, pixels: canvas)
+    let labelY = layout.barY + layout.barHeight + 2 * layout.fontScale
+    for (value, label) in [(0.0, "0"), (0.5, "0.5"), (1.0, "1")] {
+      let textWidth = BitmapFont.size(of: label, scale: layout.fontScale).width
+      let center = layout.padding + Int(value * Double(layout.pictureWidth - 1))
+      let x = max(layout.padding, min(layout.padding + layout.pictureWidth - textWidth, center - textWidth / 2))
+      sheet.drawText(label, x: x, y: labelY, color: [0], scale: layout.fontScale)
+    }
     func write(_ lines: [String], row: Int, column: Int) {
       let origin = layout.cellOrigin(row: row, column: column)
       let lineHeight = (BitmapFont.glyphHeight + 3) * layout.fontScale

@@ -40,7 +40,16 @@ struct CompareCommandTests {
     let layout = ComparisonSheetLayout(
       rows: 2, columns: 3, pictureWidth: 320, photoWidth: 64, photoHeight: 64, titleLines: 3)
     #expect(sheet.width == layout.width && sheet.height == layout.height, "\(sheet.width)x\(sheet.height)")
-    #expect(layout.width == 8 + 3 * 328 && layout.height == 8 + 2 * (68 + 320 + 8))
+    // Cells, then the colour bar (16 rows) and its labels (2 + 7 rows at font scale 2) and the padding.
+    #expect(layout.width == 8 + 3 * 328 && layout.height == 8 + 2 * (68 + 320 + 8) + 16 + 18 + 8)
+    // The colour bar is jet from 0 (left) to 1 (right).
+    for (x, value) in [(0, Float(0)), (layout.pictureWidth - 1, 1)] {
+      let color = Colormap.jet.color(for: value)
+      #expect(
+        block(sheet, x: layout.padding + x, y: layout.barY + 4, width: 1, height: 1) == [
+          color.red, color.green, color.blue,
+        ])
+    }
     let side = layout.pictureWidth
     // The photo, enlarged to the panel size, in the first cell; the cell under it is blank.
     let photo = try picture(sampleImage).resized(width: side, height: side, interpolation: .bilinear)
