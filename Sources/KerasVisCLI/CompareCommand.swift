@@ -9,7 +9,7 @@ struct PanelOptions: ParsableArguments {
     help: ArgumentHelp(
       """
       Feature-map layers to compare: names or indices into model.layers (with --method also paths into nested \
-      models, model/layer). Default: the automatically chosen layer.
+      models, model/layer; a negative index as --penultimate=-3). Default: the automatically chosen layer.
       """, valueName: "layer"))
   var penultimate: [String] = []
 
@@ -20,7 +20,9 @@ struct PanelOptions: ParsableArguments {
       valueName: "name"))
   var methodNames: [String] = []
 
-  @Option(name: .customLong("filter"), help: "The class to explain (default: the top class).")
+  @Option(
+    name: .customLong("filter"),
+    help: ArgumentHelp("The class to explain (default: the top class).", valueName: "class"))
   var classIndex: Int?
 
   @Option(
