@@ -3,6 +3,8 @@ import KerasVis
 import TestSupport
 import Testing
 
+@testable import KerasVisCLI
+
 private let sampleModel = samplePath("shapes_cnn.h5")
 private let sampleImage = samplePath("images/triangle_0.png")
 
@@ -142,6 +144,10 @@ struct CompareCommandTests {
       ["compare", sampleModel, sampleImage, "--method", "smoothgrad"], mentioning: "--method smoothgrad")
     expectUsageError(["compare", sampleModel, sampleImage, "--panel-width", "4"], mentioning: "--panel-width")
     expectUsageError(["compare", sampleModel, sampleImage, "--step", "0"], mentioning: "--step")
+    // Several layers after one flag; a negative index attached with "=".
+    let parsed = try parseCommand(
+      CompareCommand.self, ["compare", sampleModel, sampleImage, "--penultimate", "conv4", "13", "--penultimate=-3"])
+    #expect(parsed.panels.penultimate == ["conv4", "13", "-3"])
     expectUsageError(
       ["report", sampleModel, sampleImage, "--out", "x", "--method", "vanilla"], mentioning: "--method vanilla")
     let missing = try kerasvis([
