@@ -94,21 +94,18 @@ struct EvaluateCommand: ParsableCommand {
     let graph: Graph
     var layer: [Int]?
     var methodList: [any ExplanationMethod] = []
-    var boxTable: JSONObject = [:]
+    var boxTable: ObjectBoxes?
     do {
       graph = try model.load()
       if let penultimate { layer = try graph.resolveLayer(penultimate) }
       methodList = try methodNames.map { try MethodCatalog.method(named: $0, options: methods.options) }
-      if let boxes {
-        guard let object = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: boxes))).object else {
-          throw ValidationError("--boxes \(boxes): the file must hold a JSON object from input name to boxes")
-        }
-        boxTable = object
-      }
+      if let boxes { boxTable = try ObjectBoxes.load(path: boxes) }
     } catch let error as ValidationError {
       throw error
     } catch let error as LayerLookupError {
       throw ValidationError("--penultimate \(penultimate ?? ""): \(error)")
+    } catch let error as ObjectBoxesError {
+      throw ValidationError("--boxes \(error)")
     } catch {
       throw fail(error)
     }
@@ -125,7 +122,7 @@ struct EvaluateCommand: ParsableCommand {
           FileHandle.standardError.write(Data("\r[\(position + 1)/\(files.count)] \(file)\u{1B}[K".utf8))
         }
         let input = try images.inputs([file], graph: graph)[0]
-        let fileBoxes = try boxesFor(file, table: boxTable, input: input)
+        let fileBoxes = try boxTable?.boxes(for: file, inputWidth: input.shape[2], inputHeight: input.shape[1])
         let targets = methods.targets(filters: filters.isEmpty ? nil : filters, linear: false)
         for (m, method) in methodList.enumerated() {
           let request = methods.request(input: input, targets: targets, layer: method.usesLayer ? layer : nil)
@@ -135,7 +132,7 @@ struct EvaluateCommand: ParsableCommand {
             let message = "kerasvis: \(method.name) uses \(explainer.describeLayer(used)), the last feature map\n"
             FileHandle.standardError.write(Data((clear + message).utf8))
           }
-          let maps = explanation.maps.rank == 4 ? try magnitudeMaps(explanation.maps) : explanation.maps
+          let maps = try MetricInputs.metricMaps(explanation.maps)
           let metricInputs = MetricInputs(
             input: input, maps: maps, targets: explanation.targets,
             boxes: fileBoxes.map { Array(repeating: $0, count: input.shape[0]) })
@@ -146,6 +143,9 @@ struct EvaluateCommand: ParsableCommand {
       }
     } catch let error as ValidationError {
       throw error
+    } catch let error as ObjectBoxesError {
+      if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+      throw ValidationError("--boxes \(error)")
     } catch {
       if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
       throw fail(error)
@@ -167,50 +167,6 @@ struct EvaluateCommand: ParsableCommand {
       return
     }
     printTable(methods: methodList, metrics: metricList, values: values)
-  }
-
-  /// The boxes of `file` from the table (by path or file name), scaled to the input size when the entry gives
-  /// the original's size.
-  func boxesFor(_ file: String, table: JSONObject, input: Tensor) throws -> [BoundingBox]? {
-    guard boxes != nil else { return nil }
-    guard let entry = table[file] ?? table[(file as NSString).lastPathComponent] else {
-      throw ValidationError("--boxes: no entry for \((file as NSString).lastPathComponent)")
-    }
-    // One box `[x0, y0, x1, y1]` or a list of them, alone or under "boxes".
-    var list = entry.array ?? entry["boxes"]?.array ?? []
-    if list.count == 4, list.allSatisfy({ $0.number != nil }) { list = [.array(list)] }
-    let (height, width) = (input.shape[1], input.shape[2])
-    let scaleX = entry["width"]?.number.map { Double(width) / $0 } ?? 1
-    let scaleY = entry["height"]?.number.map { Double(height) / $0 } ?? 1
-    return try list.map { box in
-      let numbers = (box.array ?? []).compactMap { $0.number }
-      guard numbers.count == 4, numbers[0] < numbers[2], numbers[1] < numbers[3] else {
-        throw ValidationError(
-          "--boxes: \(file): expected a box [x0, y0, x1, y1] with x0 < x1 and y0 < y1 (or a list of them), got \(box.jsonText)"
-        )
-      }
-      return BoundingBox(
-        x0: Int((numbers[0] * scaleX).rounded(.down)), y0: Int((numbers[1] * scaleY).rounded(.down)),
-        x1: Int((numbers[2] * scaleX).rounded(.up)), y1: Int((numbers[3] * scaleY).rounded(.up)))
-    }
-  }
-
-  /// `(N, H, W, C)` gradient-valued maps (Guided Grad-CAM) as `(N, H, W)` magnitudes in 0...1: the largest `|v|`
-  /// over channels, scaled per sample.
-  func magnitudeMaps(_ maps: Tensor) throws -> Tensor {
-    let (count, height, width, channels) = (maps.shape[0], maps.shape[1], maps.shape[2], maps.shape[3])
-    let values = maps.scalars
-    var result: [Float] = []
-    for n in 0..<count {
-      var magnitudes = [Float](repeating: 0, count: height * width)
-      for p in 0..<(height * width) {
-        let start = (n * height * width + p) * channels
-        for c in 0..<channels { magnitudes[p] = max(magnitudes[p], abs(values[start + c])) }
-      }
-      let high = magnitudes.max() ?? 0
-      result += magnitudes.map { high > 0 ? $0 / high : 0 }
-    }
-    return try Tensor(shape: [count, height, width], values: result)
   }
 
   func printTable(methods: [any ExplanationMethod], metrics: [any ExplanationMetric], values: [[[Float]]]) {

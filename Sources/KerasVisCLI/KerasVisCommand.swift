@@ -13,5 +13,6 @@ struct KerasVisCommand: ParsableCommand {
     subcommands: [
       SummaryCommand.self, PredictCommand.self, CamCommand.self, SaliencyCommand.self, ActivationCommand.self,
       LayersCommand.self, FiltersCommand.self, ConvertCommand.self, BenchCommand.self, EvaluateCommand.self,
+      CompareCommand.self, ReportCommand.self,
     ])
 }

@@ -87,5 +87,16 @@ struct SummaryCommand: ParsableCommand {
           + candidate.outputShape.description.padding(toLength: 22, withPad: " ", startingAt: 0)
           + notes.joined(separator: "; "))
     }
+    // The two choices, or the choice and the convolution before it.
+    var picks = candidates.filter { $0.isKerasVisChoice || $0.isPaperChoice }
+    if picks.count < 2, let first = picks.first ?? candidates.last,
+      let earlier = candidates.last(where: { $0.index < first.index && $0.className.contains("Conv") })
+    {
+      picks = [earlier, first]
+    }
+    if !picks.isEmpty {
+      let example = picks.map(\.name).joined(separator: " ")
+      print("Compare them on a picture: kerasvis compare \(model) IMAGE --penultimate \(example)")
+    }
   }
 }
