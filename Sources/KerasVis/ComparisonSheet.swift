@@ -96,7 +96,7 @@ public struct ComparisonSheetLayout: Sendable, Equatable {
 /// ```swift
 /// let sheet = try ComparisonSheet.make(
 ///   explainer: explainer, input: input, photo: photo, photoName: "cat.jpg",
-///   layers: [[299], [310]], methods: [.kerasVisGradCAM], labels: .imageNet)
+///   layers: [[299], [310]], methods: [KerasVisGradCAM()], labels: .imageNet)
 /// try sheet.render().writePNG(toFile: "sheet.png")
 /// ```
 public struct ComparisonSheet: Sendable {
@@ -139,7 +139,8 @@ public struct ComparisonSheet: Sendable {
   ///   - deletionStep: pixels the deletion metric removes per step (nil: the input's width, as RISE).
   /// - Throws: what the explanations and metrics throw; `KerasVisError.invalidArgument` for no layers or methods.
   public static func make(
-    explainer: Explainer, input: Tensor, photo: Image?, photoName: String, layers: [[Int]?], methods: [PanelMethod],
+    explainer: Explainer, input: Tensor, photo: Image?, photoName: String, layers: [[Int]?],
+    methods: [any ExplanationMethod],
     classIndex: Int? = nil, boxes: [BoundingBox]? = nil, labels: ClassLabels? = nil, deletionStep: Int? = nil
   ) throws -> ComparisonSheet {
     guard !layers.isEmpty, !methods.isEmpty else {

@@ -85,7 +85,8 @@ public struct ExplanationReport: Sendable {
   ///   - metricStep: pixels deletion and insertion move per step (nil: the input's width, as RISE).
   /// - Throws: what the explanations and metrics throw.
   public static func entry(
-    explainer: Explainer, name: String, input: Tensor, photo: Image?, layers: [[Int]?], methods: [PanelMethod],
+    explainer: Explainer, name: String, input: Tensor, photo: Image?, layers: [[Int]?],
+    methods: [any ExplanationMethod],
     classIndex: Int? = nil, boxes: [BoundingBox]? = nil, topCount: Int = 5, metricStep: Int? = nil
   ) throws -> ReportEntry {
     let output = try explainer.layerOutput(layerIdx: -1, seedInput: input)

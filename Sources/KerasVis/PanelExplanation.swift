@@ -4,24 +4,6 @@ import KerasExplain
 import KerasGraph
 import KerasRuntime
 
-/// How a comparison panel's map is computed: keras-vis's Grad-CAM (`visualize_cam`, what `kerasvis cam` does by
-/// default) or a method of ``MethodCatalog`` (its CAM methods for a feature-map layer).
-public enum PanelMethod: Sendable {
-  /// keras-vis's `visualize_cam` of the model output with the panel's layer as the penultimate layer (top-level
-  /// layers only); without a layer, keras-vis's automatic search (`LayerSearch.penultimateLayerIdx`).
-  case kerasVisGradCAM
-  /// A later method, run through `Explainer.explain(_:with:)` with the panel's layer as the request's layer.
-  case method(any ExplanationMethod)
-
-  /// The name titles use: `Grad-CAM (keras-vis)`, or the method's catalog name (`gradcam++`).
-  public var title: String {
-    switch self {
-    case .kerasVisGradCAM: return "Grad-CAM (keras-vis)"
-    case .method(let method): return method.name
-    }
-  }
-}
-
 /// Which metrics a panel is scored with (all need the object boxes of the input, except deletion and insertion).
 public struct PanelMetrics: Sendable, Equatable {
   /// The pointing game (Zhang et al., arXiv 1608.00507), with this tolerance in pixels; nil for none.
@@ -59,7 +41,7 @@ public struct ExplainedPanel: Sendable {
   public var layer: [Int]
   /// The layer's path of names (`conv2d_94`, `model/out_relu`).
   public var layerName: String
-  /// The method's title (``PanelMethod/title``).
+  /// The method's name (``ExplanationMethod/name``: `Grad-CAM (keras-vis)`, `gradcam++`).
   public var method: String
   /// The explained class.
   public var classIndex: Int
@@ -88,50 +70,22 @@ extension Explainer {
   /// - Throws: `KerasVisError` for a batch of several samples, a layer keras-vis's Grad-CAM cannot use (nested, after the output layer, not a
   ///   feature map), and what the method or metrics throw.
   public func explainPanel(
-    input: Tensor, layer: [Int]?, method: PanelMethod, classIndex: Int? = nil, boxes: [BoundingBox]? = nil,
+    input: Tensor, layer: [Int]?, method: any ExplanationMethod, classIndex: Int? = nil, boxes: [BoundingBox]? = nil,
     metrics: PanelMetrics = .none
   ) throws -> ExplainedPanel {
     let batch = input.rank == 3 ? try input.reshaped([1] + input.shape) : input
     guard batch.rank == 4, batch.shape[0] == 1 else {
       throw KerasVisError.invalidInput("a panel explains one sample (1, H, W, C); got \(input.shape)")
     }
-    var map: Tensor
-    let address: [Int]
-    let explained: Int
-    var score: Float?
-    switch method {
-    case .kerasVisGradCAM:
-      var penultimate: Int?
-      if let layer {
-        guard layer.count == 1 else {
-          throw KerasVisError.invalidArgument(
-            "\(describeLayer(layer)): keras-vis's Grad-CAM takes a top-level layer; a method of the catalog "
-              + "(gradcam, ...) takes one inside a nested model")
-        }
-        penultimate = layer[0]
-      }
-      if let classIndex {
-        map = try visualizeCam(
-          layerIdx: -1, filterIndices: [classIndex], seedInput: batch, penultimateLayerIdx: penultimate)
-        explained = classIndex
-      } else {
-        let top = try visualizeCamOfTopClass(layerIdx: -1, seedInput: batch, penultimateLayerIdx: penultimate)
-        (map, explained) = (top.map, top.topClass)
-      }
-      address = [try LayerSearch.penultimateLayerIdx(graph, layerIdx: -1, penultimateLayerIdx: penultimate)]
-      let output = try layerOutput(layerIdx: -1, seedInput: batch)
-      if output.rank == 2, (0..<output.shape[1]).contains(explained) { score = output.scalars[explained] }
-    case .method(let method):
-      let targets = classIndex.map { [ExplanationTarget.category($0, score: .output)] }
-      let explanation = try explain(ExplanationRequest(input: batch, targets: targets, layer: layer), with: method)
-      map = try MetricInputs.metricMaps(explanation.maps)
-      address = try explanation.layer ?? layer ?? automaticCAMLayer()
-      explained = explanation.targets.first?.classIndices?.first ?? classIndex ?? 0
-      score = explanation.scores.first
-    }
+    let targets = classIndex.map { [ExplanationTarget.category($0, score: .output)] }
+    let explanation = try explain(ExplanationRequest(input: batch, targets: targets, layer: layer), with: method)
+    var map = try MetricInputs.metricMaps(explanation.maps)
+    let address = try explanation.layer ?? layer ?? automaticCAMLayer()
+    let explained = explanation.targets.first?.classIndices?.first ?? classIndex ?? 0
+    let score = explanation.scores.first.flatMap { $0.isFinite ? $0 : nil }
     if map.rank == 3 { map = try map.reshaped(Array(map.shape.dropFirst())) }
     var panel = ExplainedPanel(
-      map: map, layer: address, layerName: graph.path(ofAddress: address) ?? "\(address)", method: method.title,
+      map: map, layer: address, layerName: graph.path(ofAddress: address) ?? "\(address)", method: method.name,
       classIndex: explained, score: score)
     guard metrics != .none else { return panel }
     let inputs = MetricInputs(

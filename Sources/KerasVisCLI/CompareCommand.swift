@@ -15,10 +15,8 @@ struct PanelOptions: ParsableArguments {
 
   @Option(
     name: .customLong("method"), parsing: .upToNextOption,
-    help: ArgumentHelp(
-      "CAM methods (default: keras-vis's Grad-CAM): \(MethodCatalog.camMethods.joined(separator: ", ")).",
-      valueName: "name"))
-  var methodNames: [String] = []
+    help: ArgumentHelp("CAM methods (default: keras-vis's Grad-CAM).", valueName: "name"))
+  var methodNames: [CAMMethodName] = []
 
   @Option(
     name: .customLong("filter"),
@@ -39,11 +37,6 @@ struct PanelOptions: ParsableArguments {
   @OptionGroup var labels: LabelsOption
 
   func validate() throws {
-    for name in methodNames where !MethodCatalog.camMethods.contains(name.lowercased()) {
-      let hint = MethodCatalog.gradientMethods.contains(name.lowercased()) ? " (a gradient method, not a CAM)" : ""
-      throw ValidationError(
-        "--method \(name)\(hint): use one of \(MethodCatalog.camMethods.joined(separator: ", "))")
-    }
     if let classIndex, classIndex < 0 { throw ValidationError("--filter must not be negative") }
     if let step, step <= 0 { throw ValidationError("--step must be positive") }
   }
@@ -52,19 +45,13 @@ struct PanelOptions: ParsableArguments {
   /// (those that fit the model's output).
   /// - Throws: `ValidationError` naming `--penultimate`, `--boxes` or `--labels` and the value at fault.
   func resolve(in graph: Graph) throws -> (
-    layers: [[Int]?], methods: [PanelMethod], boxes: ObjectBoxes?, labels: ClassLabels?
+    layers: [[Int]?], methods: [any ExplanationMethod], boxes: ObjectBoxes?, labels: ClassLabels?
   ) {
-    let methods: [PanelMethod] =
-      methodNames.isEmpty
-      ? [.kerasVisGradCAM] : try methodNames.map { .method(try MethodCatalog.method(named: $0)) }
+    let methods: [any ExplanationMethod] =
+      methodNames.isEmpty ? [KerasVisGradCAM()] : methodNames.map { MethodCatalog.method($0) }
     var layers: [[Int]?] = []
     for reference in penultimate {
-      let address: [Int]
-      do {
-        address = try graph.resolveLayer(reference)
-      } catch {
-        throw ValidationError("--penultimate \(reference): \(error)")
-      }
+      let address = try graph.layerAddress(reference, flag: "--penultimate")
       if methodNames.isEmpty, address.count != 1 {
         throw ValidationError(
           "--penultimate \(reference): keras-vis's Grad-CAM takes a top-level layer; give a --method for a layer inside a nested model"
@@ -109,7 +96,7 @@ struct PanelOptions: ParsableArguments {
 }
 
 /// `kerasvis compare MODEL IMAGE --penultimate L1 L2 [--method M...]`: one sheet comparing layers and methods.
-struct CompareCommand: ParsableCommand {
+struct CompareCommand: KerasVisSubcommand {
   static let configuration = CommandConfiguration(
     commandName: "compare",
     abstract: "One picture comparing Grad-CAM layers (and CAM methods) on an image: which layer should Grad-CAM use?",
@@ -149,32 +136,21 @@ struct CompareCommand: ParsableCommand {
     guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
   }
 
-  func run() throws {
-    let graph: Graph
-    do {
-      graph = try model.load()
-    } catch {
-      throw fail(error)
-    }
+  func execute() throws {
+    let graph = try model.load()
     let (layers, methods, table, labels) = try panels.resolve(in: graph)
-    do {
-      let explainer = Explainer(graph: graph)
-      let (tensor, photo) = try panels.load(input, graph: graph, images: images)
-      let boxes = try panels.boxes(of: input, in: table, input: tensor)
-      let sheet = try ComparisonSheet.make(
-        explainer: explainer, input: tensor, photo: photo, photoName: (input as NSString).lastPathComponent,
-        layers: layers, methods: methods, classIndex: panels.classIndex, boxes: boxes, labels: labels,
-        deletionStep: panels.step)
-      let style = ComparisonSheetStyle(panelWidth: panelWidth, colormap: colormap, alpha: alpha)
-      try sheet.render(style: style).writePNG(toFile: out)
-      for panel in sheet.panels.joined() {
-        print(sheet.title(of: panel).joined(separator: " | "))
-      }
-      print("wrote \(out)")
-    } catch let error as ValidationError {
-      throw error
-    } catch {
-      throw fail(error)
+    let explainer = Explainer(graph: graph)
+    let (tensor, photo) = try panels.load(input, graph: graph, images: images)
+    let boxes = try panels.boxes(of: input, in: table, input: tensor)
+    let sheet = try ComparisonSheet.make(
+      explainer: explainer, input: tensor, photo: photo, photoName: (input as NSString).lastPathComponent,
+      layers: layers, methods: methods, classIndex: panels.classIndex, boxes: boxes, labels: labels,
+      deletionStep: panels.step)
+    let style = ComparisonSheetStyle(panelWidth: panelWidth, colormap: colormap, alpha: alpha)
+    try sheet.render(style: style).writePNG(toFile: out)
+    for panel in sheet.panels.joined() {
+      print(sheet.title(of: panel).joined(separator: " | "))
     }
+    print("wrote \(out)")
   }
 }

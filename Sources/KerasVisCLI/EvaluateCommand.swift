@@ -3,7 +3,7 @@ import Foundation
 import KerasVis
 
 /// `kerasvis evaluate MODEL INPUT... --method M...`: judges explanation methods with metrics.
-struct EvaluateCommand: ParsableCommand {
+struct EvaluateCommand: KerasVisSubcommand {
   static let configuration = CommandConfiguration(
     commandName: "evaluate",
     abstract: "Judge explanation methods: pointing game, deletion/insertion, confidence change, ROAD.",
@@ -24,13 +24,15 @@ struct EvaluateCommand: ParsableCommand {
   @Argument(help: "Images (PNG, JPEG), .npy arrays, or folders of them.")
   var inputs: [String]
 
-  @Option(name: .customLong("method"), parsing: .upToNextOption, help: "Methods to compare (cam and saliency methods).")
-  var methodNames: [String]
+  @Option(
+    name: .customLong("method"), parsing: .upToNextOption,
+    help: ArgumentHelp("Methods to compare (cam and saliency methods).", valueName: "name"))
+  var methodNames: [ExplanationMethodName]
 
   @Option(
     name: .customLong("metric"), parsing: .upToNextOption,
-    help: "Metrics (default: all; pointing only with --boxes).")
-  var metricNames: [String] = []
+    help: ArgumentHelp("Metrics (default: all; pointing only with --boxes).", valueName: "name"))
+  var metricNames: [MetricName] = []
 
   @Option(help: ArgumentHelp("Object boxes per input (JSON), for the pointing game.", valueName: "file"))
   var boxes: String?
@@ -53,61 +55,31 @@ struct EvaluateCommand: ParsableCommand {
   @OptionGroup var methods: MethodArguments
   @OptionGroup var images: ImageInputOptions
 
-  static let allMetrics = [
-    "pointing", "deletion", "insertion", "confidence-drop", "confidence-increase", "road-morf", "road-lerf",
-    "road-combined",
-  ]
-
   func validate() throws {
     guard !inputs.isEmpty else { throw ValidationError("give at least one input") }
     guard !methodNames.isEmpty else { throw ValidationError("give at least one --method") }
-    let known = MethodCatalog.camMethods + MethodCatalog.gradientMethods
-    for name in methodNames where !known.contains(name.lowercased()) {
-      throw ValidationError("--method \(name): use one of \(known.joined(separator: ", "))")
+    if metricNames.contains(where: \.needsBoxes) && boxes == nil {
+      throw ValidationError("--metric pointing needs --boxes")
     }
-    for name in metricNames where !Self.allMetrics.contains(name) {
-      throw ValidationError("--metric \(name): use one of \(Self.allMetrics.joined(separator: ", "))")
-    }
-    if metricNames.contains("pointing") && boxes == nil { throw ValidationError("--metric pointing needs --boxes") }
     if let step, step <= 0 { throw ValidationError("--step must be positive") }
     guard tolerance >= 0 else { throw ValidationError("--tolerance must not be negative") }
   }
 
   /// The metrics to compute.
   func metrics() -> [any ExplanationMetric] {
-    let names = metricNames.isEmpty ? Self.allMetrics.filter { $0 != "pointing" || boxes != nil } : metricNames
-    return names.map { name -> any ExplanationMetric in
-      switch name {
-      case "pointing": return PointingGame(tolerance: tolerance)
-      case "deletion": return CausalMetric(.deletion, step: step, batchSize: methods.batchSize)
-      case "insertion": return CausalMetric(.insertion, step: step, batchSize: methods.batchSize)
-      case "confidence-drop": return ConfidenceChange(.drop)
-      case "confidence-increase": return ConfidenceChange(.increase)
-      case "road-morf": return ROAD(.mostRelevantFirst)
-      case "road-lerf": return ROAD(.leastRelevantFirst)
-      default: return ROAD(.combined)
-      }
-    }
+    let names = metricNames.isEmpty ? MetricName.allCases.filter { !$0.needsBoxes || boxes != nil } : metricNames
+    return names.map { $0.metric(tolerance: tolerance, step: step, batchSize: methods.batchSize) }
   }
 
-  func run() throws {
-    let graph: Graph
-    var layer: [Int]?
-    var methodList: [any ExplanationMethod] = []
+  func execute() throws {
+    let graph = try model.load()
+    let layer = try penultimate.map { try graph.layerAddress($0, flag: "--penultimate") }
+    let methodList = methodNames.map { MethodCatalog.method($0, options: methods.options) }
     var boxTable: ObjectBoxes?
     do {
-      graph = try model.load()
-      if let penultimate { layer = try graph.resolveLayer(penultimate) }
-      methodList = try methodNames.map { try MethodCatalog.method(named: $0, options: methods.options) }
-      if let boxes { boxTable = try ObjectBoxes.load(path: boxes) }
-    } catch let error as ValidationError {
-      throw error
-    } catch let error as LayerLookupError {
-      throw ValidationError("--penultimate \(penultimate ?? ""): \(error)")
-    } catch let error as ObjectBoxesError {
-      throw ValidationError("--boxes \(error)")
+      boxTable = try boxes.map { try ObjectBoxes.load(path: $0) }
     } catch {
-      throw fail(error)
+      throw ValidationError("--boxes \(error)")
     }
     let explainer = Explainer(graph: graph)
     let files = try expandInputs(inputs)

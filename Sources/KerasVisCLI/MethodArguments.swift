@@ -10,6 +10,7 @@ extension OverlaySize: ExpressibleByArgument {}
 extension Colormap: ExpressibleByArgument {}
 extension CAMMethodName: ExpressibleByArgument {}
 extension AttributionMethodName: ExpressibleByArgument {}
+extension ExplanationMethodName: ExpressibleByArgument {}
 extension MetricName: ExpressibleByArgument {}
 
 /// A binary classifier's class, for `--binary`.

@@ -55,7 +55,8 @@ struct ImageInputOptions: ParsableArguments {
         let given = paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
         throw ValidationError(
           "model '\(graph.name)' takes \(graph.inputs.count) inputs (\(graph.inputs.map(\.name).joined(separator: ", "))): "
-            + "expected one .npy file for each, in order; got \(paths.count) file\(paths.count == 1 ? "" : "s") (\(given))")
+            + "expected one .npy file for each, in order; got \(paths.count) file\(paths.count == 1 ? "" : "s") (\(given))"
+        )
       }
       return try zip(paths, graph.inputs).map { try array($0, for: $1) }
     }

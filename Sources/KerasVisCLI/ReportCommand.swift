@@ -3,7 +3,7 @@ import Foundation
 import KerasVis
 
 /// `kerasvis report MODEL IMAGES... --out DIR`: an HTML page of explanations.
-struct ReportCommand: ParsableCommand {
+struct ReportCommand: KerasVisSubcommand {
   static let configuration = CommandConfiguration(
     commandName: "report",
     abstract: "A self-contained HTML page explaining the model's predictions on images (DIR/index.html).",
@@ -37,35 +37,24 @@ struct ReportCommand: ParsableCommand {
     guard (16...4096).contains(pictureWidth) else { throw ValidationError("--picture-width must be in 16...4096") }
   }
 
-  func run() throws {
-    let graph: Graph
-    do {
-      graph = try model.load()
-    } catch {
-      throw fail(error)
-    }
+  func execute() throws {
+    let graph = try model.load()
     let (layers, methods, table, labels) = try panels.resolve(in: graph)
-    let files = expandInputs(inputs)
+    let files = try expandInputs(inputs)
     guard !files.isEmpty else { throw ValidationError("no inputs (a folder holds no PNG, JPEG or .npy files)") }
-    do {
-      let explainer = Explainer(graph: graph)
-      var entries: [ReportEntry] = []
-      for file in files {
-        let (input, photo) = try panels.load(file, graph: graph, images: images)
-        let boxes = try panels.boxes(of: file, in: table, input: input)
-        entries.append(
-          try ExplanationReport.entry(
-            explainer: explainer, name: (file as NSString).lastPathComponent, input: input, photo: photo,
-            layers: layers, methods: methods, classIndex: panels.classIndex, boxes: boxes, topCount: top,
-            metricStep: panels.step))
-      }
-      let report = ExplanationReport(
-        title: "kerasvis report: \(graph.name)", entries: entries, labels: labels, pictureWidth: pictureWidth)
-      print("wrote \(try report.write(to: out))")
-    } catch let error as ValidationError {
-      throw error
-    } catch {
-      throw fail(error)
+    let explainer = Explainer(graph: graph)
+    var entries: [ReportEntry] = []
+    for file in files {
+      let (input, photo) = try panels.load(file, graph: graph, images: images)
+      let boxes = try panels.boxes(of: file, in: table, input: input)
+      entries.append(
+        try ExplanationReport.entry(
+          explainer: explainer, name: (file as NSString).lastPathComponent, input: input, photo: photo,
+          layers: layers, methods: methods, classIndex: panels.classIndex, boxes: boxes, topCount: top,
+          metricStep: panels.step))
     }
+    let report = ExplanationReport(
+      title: "kerasvis report: \(graph.name)", entries: entries, labels: labels, pictureWidth: pictureWidth)
+    print("wrote \(try report.write(to: out))")
   }
 }

@@ -82,15 +82,15 @@ struct CompareCommandTests {
     let explainer = Explainer(graph: graph)
     let input = try ModelInputLoader(graph: graph).load(path: sampleImage)
     let top = try explainer.topClass(layerIdx: -1, seedInput: input)
-    let panel = try explainer.explainPanel(input: input, layer: [13], method: .kerasVisGradCAM)
+    let panel = try explainer.explainPanel(input: input, layer: [13], method: KerasVisGradCAM())
     let reference = try explainer.visualizeCam(
       layerIdx: -1, filterIndices: [top], seedInput: input, penultimateLayerIdx: 13)
     #expect(panel.classIndex == top && panel.layerTitle == "conv4 (13)" && panel.map.shape == [64, 64])
     #expect(panel.map.scalars == reference.scalars)
-    let automatic = try explainer.explainPanel(input: input, layer: nil, method: .kerasVisGradCAM)
+    let automatic = try explainer.explainPanel(input: input, layer: nil, method: KerasVisGradCAM())
     #expect(automatic.layer == [16], "keras-vis's search picks last_conv")
     let method = try MethodCatalog.method(named: "gradcam++")
-    let catalog = try explainer.explainPanel(input: input, layer: [16], method: .method(method))
+    let catalog = try explainer.explainPanel(input: input, layer: [16], method: method)
     let expected = try explainer.explain(ExplanationRequest(input: input, layer: [16]), with: method).maps
     #expect(catalog.map.scalars == expected.scalars && catalog.method == "gradcam++")
     // The score is the model output of the class; the method's forward pass and layerOutput's may compile the
@@ -118,7 +118,7 @@ struct CompareCommandTests {
     let input = try ModelInputLoader(graph: graph).load(path: sampleImage)
     let made = try ComparisonSheet.make(
       explainer: Explainer(graph: graph), input: input, photo: try picture(sampleImage), photoName: "triangle_0.png",
-      layers: [nil], methods: [.kerasVisGradCAM], boxes: [BoundingBox(x0: 16, y0: 16, x1: 48, y1: 48)])
+      layers: [nil], methods: [KerasVisGradCAM()], boxes: [BoundingBox(x0: 16, y0: 16, x1: 48, y1: 48)])
     let layout = made.layout(style: ComparisonSheetStyle(panelWidth: 128))
     #expect(sheet.width == layout.width && sheet.height == layout.height)
     #expect(layout.columns == 2 && layout.rows == 1 && layout.titleLines == 5)
@@ -141,7 +141,8 @@ struct CompareCommandTests {
     #expect(result.error.contains("--penultimate last_cnv"), "\(result.error)")
     #expect(result.error.contains("last_conv"), "the message suggests the closest name: \(result.error)")
     expectUsageError(
-      ["compare", sampleModel, sampleImage, "--method", "smoothgrad"], mentioning: "--method smoothgrad")
+      ["compare", sampleModel, sampleImage, "--method", "smoothgrad"],
+      mentioning: "'smoothgrad' is invalid for '--method", "gradcam++")
     expectUsageError(["compare", sampleModel, sampleImage, "--panel-width", "4"], mentioning: "--panel-width")
     expectUsageError(["compare", sampleModel, sampleImage, "--step", "0"], mentioning: "--step")
     // Several layers after one flag; a negative index attached with "=".
@@ -149,7 +150,8 @@ struct CompareCommandTests {
       CompareCommand.self, ["compare", sampleModel, sampleImage, "--penultimate", "conv4", "13", "--penultimate=-3"])
     #expect(parsed.panels.penultimate == ["conv4", "13", "-3"])
     expectUsageError(
-      ["report", sampleModel, sampleImage, "--out", "x", "--method", "vanilla"], mentioning: "--method vanilla")
+      ["report", sampleModel, sampleImage, "--out", "x", "--method", "vanilla"],
+      mentioning: "'vanilla' is invalid for '--method")
     let missing = try kerasvis([
       "report", sampleModel, sampleImage, "--out", temporaryPath(""), "--penultimate", "nope",
     ])

@@ -186,9 +186,12 @@ struct MethodEvaluateCommandTests {
     let model = fixturePath("sequential_cnn.h5")
     let input = fixturePath("sequential_cnn.input.npy")
     // Refused while the arguments are validated: checked in process.
-    expectUsageError(["evaluate", model, input, "--method", "gradcam+++"], mentioning: "--method gradcam+++")
     expectUsageError(
-      ["evaluate", model, input, "--method", "gradcam", "--metric", "accuracy"], mentioning: "--metric accuracy")
+      ["evaluate", model, input, "--method", "gradcam+++"], mentioning: "'gradcam+++' is invalid for '--method",
+      "smoothgrad")
+    expectUsageError(
+      ["evaluate", model, input, "--method", "gradcam", "--metric", "accuracy"],
+      mentioning: "'accuracy' is invalid for '--metric", "road-combined")
     expectUsageError(["evaluate", model, input, "--method", "gradcam", "--metric", "pointing"], mentioning: "--boxes")
     // Refused once the boxes are read: the executable's exit code.
     let boxes = temporaryPath(".json")

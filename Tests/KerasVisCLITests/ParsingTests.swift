@@ -219,17 +219,17 @@ struct ParsingTests {
   @Test("evaluate: several --method and --metric, --boxes, --filter, --penultimate, --step, --tolerance, --json")
   func evaluate() throws {
     let plain = try parseCommand(EvaluateCommand.self, ["evaluate", model, input, "--method", "gradcam"])
-    #expect(plain.methodNames == ["gradcam"] && plain.metricNames.isEmpty && plain.boxes == nil)
+    #expect(plain.methodNames == [.cam(.gradcam)] && plain.metricNames.isEmpty && plain.boxes == nil)
     #expect(plain.filters.isEmpty && plain.step == nil && plain.tolerance == 15 && !plain.json)
     // Without --boxes every metric but the pointing game.
-    #expect(plain.metrics().map(\.name).count == EvaluateCommand.allMetrics.count - 1)
+    #expect(plain.metrics().map(\.name).count == MetricName.allCases.count - 1)
     let all = try parseCommand(
       EvaluateCommand.self,
       [
         "evaluate", model, input, "--method", "gradcam", "layercam", "--metric", "pointing", "deletion", "--boxes",
         "boxes.json", "--filter", "3", "--penultimate", "conv2d_1", "--step", "28", "--tolerance", "4", "--json",
       ])
-    #expect(all.methodNames == ["gradcam", "layercam"] && all.metricNames == ["pointing", "deletion"])
+    #expect(all.methodNames == [.cam(.gradcam), .cam(.layercam)] && all.metricNames == [.pointing, .deletion])
     #expect(all.boxes == "boxes.json" && all.filters == [3] && all.penultimate == "conv2d_1")
     #expect(all.step == 28 && all.tolerance == 4 && all.json && all.metrics().count == 2)
     expectUsageError(["evaluate", model, input], mentioning: "--method")
@@ -242,5 +242,12 @@ struct ParsingTests {
     expectUsageError(["explode", model], mentioning: "explode")
     #expect(usageError(["--help"]) == nil && usageError(["cam", "--help"]) == nil)
     #expect(KerasVisCommand.helpMessage(for: CamCommand.self).contains("--penultimate"))
+    // Each command's help lists its own method options only.
+    let cam = KerasVisCommand.helpMessage(for: CamCommand.self)
+    let saliency = KerasVisCommand.helpMessage(for: SaliencyCommand.self)
+    #expect(cam.contains("--max-n") && cam.contains("--eigen-smooth") && !cam.contains("--noise-level"))
+    #expect(!cam.contains("--steps") && !cam.contains("--keepdims"))
+    #expect(saliency.contains("--noise-level") && saliency.contains("--steps") && !saliency.contains("--max-n"))
+    #expect(!saliency.contains("--convention") && !saliency.contains("--penultimate"))
   }
 }

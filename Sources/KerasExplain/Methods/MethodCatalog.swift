@@ -39,6 +39,36 @@ public enum AttributionMethodName: String, Sendable, CaseIterable {
   case guidedBackprop = "guided-backprop"
 }
 
+/// Any method of the catalog by name: a CAM method or an attribution method (what `kerasvis evaluate --method`
+/// accepts).
+public enum ExplanationMethodName: Hashable, Sendable, CaseIterable, RawRepresentable {
+  /// A class activation map method.
+  case cam(CAMMethodName)
+  /// An attribution method.
+  case attribution(AttributionMethodName)
+
+  public static var allCases: [ExplanationMethodName] {
+    CAMMethodName.allCases.map(Self.cam) + AttributionMethodName.allCases.map(Self.attribution)
+  }
+
+  public init?(rawValue: String) {
+    if let cam = CAMMethodName(rawValue: rawValue) {
+      self = .cam(cam)
+    } else if let attribution = AttributionMethodName(rawValue: rawValue) {
+      self = .attribution(attribution)
+    } else {
+      return nil
+    }
+  }
+
+  public var rawValue: String {
+    switch self {
+    case .cam(let name): return name.rawValue
+    case .attribution(let name): return name.rawValue
+    }
+  }
+}
+
 /// The methods by the names `kerasvis cam --method` and `kerasvis saliency --method` accept.
 public enum MethodCatalog {
   /// Class activation map methods (they explain through a feature-map layer).
@@ -75,6 +105,16 @@ public enum MethodCatalog {
       return IntegratedGradients(steps: options.steps, baseline: .constant(options.baseline), rule: options.rule)
     case .inputXGradient: return InputXGradient()
     case .guidedBackprop: return GuidedBackpropagation()
+    }
+  }
+
+  /// The method `name`, set up with `options`.
+  public static func method(_ name: ExplanationMethodName, options: MethodOptions = MethodOptions())
+    -> any ExplanationMethod
+  {
+    switch name {
+    case .cam(let cam): return method(cam, options: options)
+    case .attribution(let attribution): return method(attribution, options: options)
     }
   }
 
