@@ -175,43 +175,6 @@ struct ExplanationRun {
     }
   }
 
-  /// An input file loaded as the model takes it, with its pictures for overlays.
-  struct LoadedInput {
-    var file: String
-    var input: Tensor
-    /// The model-size picture (nil for `.npy` inputs).
-    var picture: Image?
-    /// The photo at its own size, when the overlay is drawn on it.
-    var photo: Image?
-  }
-
-  private func load(_ file: String, loader: inout ModelInputLoader?) throws -> LoadedInput {
-    if file.hasSuffix(".npy") { return LoadedInput(file: file, input: try images.inputs([file], graph: graph)[0]) }
-    if loader == nil {
-      loader = try ModelInputLoader(graph: graph, preprocessing: images.preprocess, size: try images.targetSize())
-    }
-    guard let loader else { throw ValidationError("cannot prepare image inputs for this model") }
-    if options.out != nil && options.overlaySize == .photo {
-      let (input, picture, photo) = try loader.loadWithPhoto(path: file)
-      return LoadedInput(file: file, input: input, picture: picture, photo: photo)
-    }
-    let (input, picture) = try loader.loadWithPicture(path: file)
-    return LoadedInput(file: file, input: input, picture: picture)
-  }
-
-  /// Consecutive inputs of the same shape, which one pass can take together.
-  private static func sameShapeGroups(_ inputs: [LoadedInput]) -> [[LoadedInput]] {
-    var groups: [[LoadedInput]] = []
-    for input in inputs {
-      if let last = groups.last?.last, last.input.shape == input.input.shape {
-        groups[groups.count - 1].append(input)
-      } else {
-        groups.append([input])
-      }
-    }
-    return groups
-  }
-
   private func reportTopClass(_ explanation: Explanation) {
     let classes = explanation.targets.compactMap { $0.classIndices?.first }.map { index in
       classNames?[index].map { "\(index) \($0)" } ?? "\(index)"
