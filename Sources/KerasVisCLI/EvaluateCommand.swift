@@ -120,7 +120,7 @@ struct EvaluateCommand: KerasVisSubcommand {
       throw ValidationError("--boxes \(error)")
     } catch {
       if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-      throw fail(error)
+      throw error
     }
     if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     if json {

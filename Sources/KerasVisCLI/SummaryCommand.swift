@@ -3,7 +3,7 @@ import Foundation
 import KerasVis
 
 /// `kerasvis summary MODEL`: the layer table with `model.layers` indices.
-struct SummaryCommand: ParsableCommand {
+struct SummaryCommand: KerasVisSubcommand {
   static let configuration = CommandConfiguration(
     commandName: "summary",
     abstract: "Print the model's layers with their index in model.layers, class, output shape and parameters.")
@@ -29,13 +29,8 @@ struct SummaryCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "With --cam-layers: the explained layer (default -1, the last).")
   var layer = "-1"
 
-  func run() throws {
-    let graph: Graph
-    do {
-      graph = try ModelLoader.load(path: model, topologyPath: topology)
-    } catch {
-      throw fail(error)
-    }
+  func execute() throws {
+    let graph = try ModelLoader.load(path: model, topologyPath: topology)
     if camLayers {
       try printCamLayers(graph)
     } else if json {
@@ -46,20 +41,8 @@ struct SummaryCommand: ParsableCommand {
   }
 
   private func printCamLayers(_ graph: Graph) throws {
-    let index: Int
-    do {
-      let address = try graph.resolveLayer(layer)
-      guard address.count == 1 else { throw ValidationError("--layer: give a top-level layer") }
-      index = address[0]
-    } catch let error as LayerLookupError {
-      throw ValidationError("--layer \(layer): \(error)")
-    }
-    let candidates: [LayerSearch.Candidate]
-    do {
-      candidates = try LayerSearch.camCandidates(graph, layerIdx: index)
-    } catch {
-      throw fail(error)
-    }
+    let index = try graph.topLevelLayer(layer, flag: "--layer")
+    let candidates = try LayerSearch.camCandidates(graph, layerIdx: index)
     if json {
       let rows: [JSONValue] = candidates.map { candidate in
         .object([
