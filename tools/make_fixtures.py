@@ -879,6 +879,99 @@ def make_vis():
     ], "vis/sequential_cnn_activation.seed.npy", seed_input=start)
 
 
+def _conv1d_zoo(keras_module, name):
+    """The conv1d_zoo model in tf-keras or Keras 3, input (N, 16, 3): Conv1D with causal padding and dilation, with
+    stride 2, 'same' padding and groups, SeparableConv1D, DepthwiseConv1D, Conv1DTranspose (inferred size and
+    output_padding), Max/AveragePooling1D ('same' with stride), ZeroPadding1D, Cropping1D, UpSampling1D and both
+    global poolings (keepdims). Activations are smooth (no relu ties before the max poolings)."""
+    L = keras_module.layers
+    series = keras_module.Input((16, 3), name="series")
+    causal = L.Conv1D(4, 3, padding="causal", dilation_rate=2, activation="tanh", name="causal")(series)
+    grouped = L.Conv1D(6, 3, strides=2, padding="same", groups=2, activation="elu", name="grouped")(causal)  # 8
+    separable = L.SeparableConv1D(5, 3, depth_multiplier=2, padding="same", activation="tanh", name="separable")(grouped)
+    depthwise = L.DepthwiseConv1D(3, depth_multiplier=2, name="depthwise")(separable)  # 6, 10 channels
+    transposed = L.Conv1DTranspose(4, 3, strides=2, padding="same", name="transposed")(depthwise)  # 12
+    padded_transpose = L.Conv1DTranspose(4, 3, strides=2, output_padding=1, name="transposed_output_padding")(depthwise)  # 14
+    cropped = L.Cropping1D((1, 1))(padded_transpose)  # 12
+    merged = L.Add()([transposed, cropped])
+    padded = L.ZeroPadding1D((1, 2))(merged)  # 15
+    maxed = L.MaxPooling1D(2)(padded)  # 7
+    averaged = L.AveragePooling1D(3, strides=2, padding="same")(padded)  # 8
+    upsampled = L.UpSampling1D(2)(maxed)  # 14
+    gap = L.GlobalAveragePooling1D()(upsampled)
+    gmp = L.GlobalMaxPooling1D(keepdims=True)(averaged)
+    head = L.Concatenate()([gap, L.Flatten()(gmp)])
+    outputs = L.Dense(3, activation="softmax", name="predictions")(head)
+    return keras_module.Model(series, outputs, name=name)
+
+
+def _conv3d_zoo(keras_module, name):
+    """The conv3d_zoo model in tf-keras or Keras 3, input (N, 6, 6, 6, 2): Conv3D ('same'; grouped with
+    anisotropic strides; dilated), Conv3DTranspose, Max/AveragePooling3D ('same' with stride 1), ZeroPadding3D,
+    Cropping3D, UpSampling3D and both global poolings (keepdims)."""
+    L = keras_module.layers
+    volume = keras_module.Input((6, 6, 6, 2), name="volume")
+    same = L.Conv3D(4, 3, padding="same", activation="tanh", name="same")(volume)
+    grouped = L.Conv3D(4, (2, 3, 1), strides=(1, 2, 1), groups=2, activation="elu", name="grouped")(same)  # 5,2,6
+    dilated = L.Conv3D(3, 2, dilation_rate=2, padding="same", name="dilated")(same)  # 6,6,6
+    transposed = L.Conv3DTranspose(3, 2, strides=2, activation="tanh", name="transposed")(grouped)  # 10,4,12
+    cropped = L.Cropping3D(((1, 0), (0, 1), (1, 1)))(transposed)  # 9,3,10
+    padded = L.ZeroPadding3D(((1, 0), (0, 1), (1, 1)))(dilated)  # 7,7,8
+    maxed = L.MaxPooling3D(2)(padded)  # 3,3,4
+    averaged = L.AveragePooling3D(2, strides=1, padding="same")(cropped)  # 9,3,10
+    upsampled = L.UpSampling3D((1, 2, 1))(maxed)  # 3,6,4
+    gap = L.GlobalAveragePooling3D()(upsampled)
+    gmp = L.GlobalMaxPooling3D(keepdims=True)(averaged)
+    head = L.Concatenate()([gap, L.Flatten()(gmp)])
+    outputs = L.Dense(3, activation="softmax", name="predictions")(head)
+    return keras_module.Model(volume, outputs, name=name)
+
+
+def _dims_fixture_k2(name, build, shape, seed, taps):
+    """A tf-keras fixture: the .h5, Keras's report, outputs and gradients with respect to the input and `taps`."""
+    fresh_k2(seed)
+    model = build(k2, name)
+    randomize(model, seed)
+    path = os.path.join(MODELS, f"{name}.h5")
+    model.save(path)
+    write_json(name, k2_report(model))
+    x = seeded_input(shape, seed + 1)
+    write_io(name, model, x, reload=lambda: k2.models.load_model(path, compile=False))
+    write_gradients(name, model, x, taps, seed + 2)
+
+
+def _dims_fixture_k3(name, build, shape, seed, taps):
+    """A Keras 3 fixture as .keras only (the .h5 twin would add 40-50 KB of HDF5 overhead per model)."""
+    fresh_k3(seed)
+    model = build(k3, name)
+    randomize(model, seed)
+    model.save(os.path.join(MODELS, f"{name}.keras"))
+    write_json(name, k3_report(model))
+    x = seeded_input(shape, seed + 1)
+    write_io(name, model, x, reload=lambda: k3.models.load_model(os.path.join(MODELS, f"{name}.keras"), compile=False))
+    write_gradients(name, model, x, taps, seed + 2)
+
+
+def conv1d_zoo_k2():
+    """tf-keras 1-D layers (see _conv1d_zoo)."""
+    _dims_fixture_k2("conv1d_zoo_k2", _conv1d_zoo, (2, 16, 3), 61, ["grouped", "depthwise", "zero_padding1d"])
+
+
+def conv1d_zoo_k3():
+    """Keras 3 1-D layers (see _conv1d_zoo)."""
+    _dims_fixture_k3("conv1d_zoo_k3", _conv1d_zoo, (2, 16, 3), 64, ["grouped", "depthwise", "zero_padding1d"])
+
+
+def conv3d_zoo_k2():
+    """tf-keras 3-D layers (see _conv3d_zoo)."""
+    _dims_fixture_k2("conv3d_zoo_k2", _conv3d_zoo, (2, 6, 6, 6, 2), 67, ["same", "transposed", "zero_padding3d"])
+
+
+def conv3d_zoo_k3():
+    """Keras 3 3-D layers (see _conv3d_zoo)."""
+    _dims_fixture_k3("conv3d_zoo_k3", _conv3d_zoo, (2, 6, 6, 6, 2), 70, ["same", "transposed", "zero_padding3d"])
+
+
 SMALL_BUILDERS = {
     # name (a function's, for --only): the step of make_small, in order
     "inception_v3_narrow": inception_v3_narrow,
@@ -900,6 +993,10 @@ SMALL_BUILDERS = {
     "ops_zoo_k3": ops_zoo_k3,
     "preprocessing_k2": preprocessing_k2,
     "preprocessing_k3": preprocessing_k3,
+    "conv1d_zoo_k2": conv1d_zoo_k2,
+    "conv1d_zoo_k3": conv1d_zoo_k3,
+    "conv3d_zoo_k2": conv3d_zoo_k2,
+    "conv3d_zoo_k3": conv3d_zoo_k3,
     "make_vis": make_vis,  # reads the saved inception_v3_narrow.h5 and sequential_cnn.h5
 }
 

@@ -37,7 +37,7 @@ struct LayerKindTests {
     #expect(
       conv
         == Conv2D(
-          filters: 4, window: Window2D(kernelSize: [3, 3], strides: [2, 1], padding: .same), groups: 2, useBias: false))
+          filters: 4, window: Window(kernelSize: [3, 3], strides: [2, 1], padding: .same), groups: 2, useBias: false))
     #expect(decoded.activation == .relu)
     let op = try LayerKinds.encodeNative(conv, activation: decoded.activation)
     #expect(op["op"]?.string == "conv2d")
@@ -136,7 +136,7 @@ struct SampleKind: CustomTestStringConvertible, Sendable {
 }
 
 private func sampleKinds() -> [SampleKind] {
-  let window = Window2D(kernelSize: [3, 2], strides: [2, 2], padding: .same, dilation: [1, 2])
+  let window = Window(kernelSize: [3, 2], strides: [2, 2], padding: .same, dilation: [1, 2])
   let kinds: [any LayerKind] = [
     InputLayer(), Conv2D(filters: 8, window: window, groups: 2, useBias: false),
     DepthwiseConv2D(window: window, depthMultiplier: 3), SeparableConv2D(filters: 5, window: window),
@@ -145,12 +145,12 @@ private func sampleKinds() -> [SampleKind] {
     GroupNormalization(groups: -1, epsilon: 1e-5, scale: false), UnitNormalization(axis: [1, 2]),
     Normalization(axis: [], mean: [0.5], variance: [2]), Activation(.hardSigmoidKeras2),
     ReLU(maxValue: 6, negativeSlope: 0.1, threshold: 0.5), LeakyReLU(negativeSlope: 0.2), PReLU(sharedAxes: [1, 2]),
-    ELU(alpha: 0.7), Softmax(axis: [1, 2]), MaxPooling2D(window: Window2D(kernelSize: [3, 3], strides: [2, 2])),
-    AveragePooling2D(window: Window2D(kernelSize: [2, 2], strides: [1, 1], padding: .same)),
+    ELU(alpha: 0.7), Softmax(axis: [1, 2]), MaxPooling2D(window: Window(kernelSize: [3, 3], strides: [2, 2])),
+    AveragePooling2D(window: Window(kernelSize: [2, 2], strides: [1, 1], padding: .same)),
     GlobalAveragePooling2D(keepDims: true), GlobalMaxPooling2D(), Flatten(), Reshape(targetShape: [-1, 4]),
     Permute(dims: [2, 1, 3]), Identity(), Concatenate(axis: 1), Merge(.average), Merge(.minimum),
-    ZeroPadding2D(edges: Edges2D(top: 1, bottom: 2, left: 3, right: 4)),
-    Cropping2D(edges: Edges2D(top: 0, bottom: 1, left: 1, right: 0)),
+    ZeroPadding2D(edges: Edges(top: 1, bottom: 2, left: 3, right: 4)),
+    Cropping2D(edges: Edges(top: 0, bottom: 1, left: 1, right: 0)),
     UpSampling2D(size: [2, 3], interpolation: "bilinear"),
     Resizing(height: 5, width: 7, interpolation: .nearest, padToAspectRatio: true, fillValue: 0.5),
     Resizing(height: 4, width: 4, cropToAspectRatio: true), CenterCrop(height: 3, width: 2),
