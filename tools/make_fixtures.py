@@ -889,18 +889,20 @@ def _conv1d_zoo(keras_module, name):
     causal = L.Conv1D(4, 3, padding="causal", dilation_rate=2, activation="tanh", name="causal")(series)
     grouped = L.Conv1D(6, 3, strides=2, padding="same", groups=2, activation="elu", name="grouped")(causal)  # 8
     separable = L.SeparableConv1D(5, 3, depth_multiplier=2, padding="same", activation="tanh", name="separable")(grouped)
-    depthwise = L.DepthwiseConv1D(3, depth_multiplier=2, name="depthwise")(separable)  # 6, 10 channels
-    transposed = L.Conv1DTranspose(4, 3, strides=2, padding="same", name="transposed")(depthwise)  # 12
-    padded_transpose = L.Conv1DTranspose(4, 3, strides=2, output_padding=1, name="transposed_output_padding")(depthwise)  # 14
-    cropped = L.Cropping1D((1, 1))(padded_transpose)  # 12
+    # A zero padding read only by a convolution (kerasvis folds it into the convolution's padding).
+    padded_separable = L.ZeroPadding1D((1, 0), name="pad_depthwise")(separable)  # 9
+    depthwise = L.DepthwiseConv1D(3, depth_multiplier=2, name="depthwise")(padded_separable)  # 7, 10 channels
+    transposed = L.Conv1DTranspose(4, 3, strides=2, padding="same", name="transposed")(depthwise)  # 14
+    padded_transpose = L.Conv1DTranspose(4, 3, strides=2, output_padding=1, name="transposed_output_padding")(depthwise)  # 16
+    cropped = L.Cropping1D((1, 1))(padded_transpose)  # 14
     merged = L.Add()([transposed, cropped])
-    padded = L.ZeroPadding1D((1, 2))(merged)  # 15
-    maxed = L.MaxPooling1D(2)(padded)  # 7
-    averaged = L.AveragePooling1D(3, strides=2, padding="same")(padded)  # 8
-    upsampled = L.UpSampling1D(2)(maxed)  # 14
+    padded = L.ZeroPadding1D((1, 2))(merged)  # 17
+    maxed = L.MaxPooling1D(2)(padded)  # 8
+    averaged = L.AveragePooling1D(3, strides=2, padding="same")(padded)  # 9
+    upsampled = L.UpSampling1D(2)(maxed)  # 16, flattened so that the order of the copies matters
     gap = L.GlobalAveragePooling1D()(upsampled)
     gmp = L.GlobalMaxPooling1D(keepdims=True)(averaged)
-    head = L.Concatenate()([gap, L.Flatten()(gmp)])
+    head = L.Concatenate()([gap, L.Flatten()(gmp), L.Flatten()(upsampled)])
     outputs = L.Dense(3, activation="softmax", name="predictions")(head)
     return keras_module.Model(series, outputs, name=name)
 
@@ -908,7 +910,8 @@ def _conv1d_zoo(keras_module, name):
 def _conv3d_zoo(keras_module, name):
     """The conv3d_zoo model in tf-keras or Keras 3, input (N, 6, 6, 6, 2): Conv3D ('same'; grouped with
     anisotropic strides; dilated), Conv3DTranspose, Max/AveragePooling3D ('same' with stride 1), ZeroPadding3D,
-    Cropping3D, UpSampling3D and both global poolings (keepdims)."""
+    Cropping3D, UpSampling3D and both global poolings (keepdims). The max pooling sees ties (the padding's zeros),
+    whose gradient MaxPool3DGrad gives to each of them."""
     L = keras_module.layers
     volume = keras_module.Input((6, 6, 6, 2), name="volume")
     same = L.Conv3D(4, 3, padding="same", activation="tanh", name="same")(volume)
@@ -919,10 +922,12 @@ def _conv3d_zoo(keras_module, name):
     padded = L.ZeroPadding3D(((1, 0), (0, 1), (1, 1)))(dilated)  # 7,7,8
     maxed = L.MaxPooling3D(2)(padded)  # 3,3,4
     averaged = L.AveragePooling3D(2, strides=1, padding="same")(cropped)  # 9,3,10
-    upsampled = L.UpSampling3D((1, 2, 1))(maxed)  # 3,6,4
+    upsampled = L.UpSampling3D((1, 2, 1))(maxed)  # 3,6,4, flattened so that the order of the copies matters
+    # A zero padding read only by a convolution (kerasvis folds it into the convolution's padding).
+    folded = L.Conv3D(2, 2, name="after_padding")(L.ZeroPadding3D(1, name="pad_conv")(grouped))  # 6,3,7
     gap = L.GlobalAveragePooling3D()(upsampled)
     gmp = L.GlobalMaxPooling3D(keepdims=True)(averaged)
-    head = L.Concatenate()([gap, L.Flatten()(gmp)])
+    head = L.Concatenate()([gap, L.Flatten()(gmp), L.Flatten()(upsampled), L.GlobalAveragePooling3D()(folded)])
     outputs = L.Dense(3, activation="softmax", name="predictions")(head)
     return keras_module.Model(volume, outputs, name=name)
 
