@@ -103,6 +103,52 @@ struct LayerKindTests {
     }
   }
 
+  @Test("1-D and 3-D kinds read Keras's forms: causal padding, paddings and croppings per axis, shapes and weights")
+  func dimensionConfigs() throws {
+    func decode(_ className: String, _ text: String, input: [Int?]) throws -> any LayerKind {
+      try LayerKinds.decodeKeras(
+        className: className, registeredName: nil, config: try keras(text),
+        context: LayerDecodingContext(file: "m.h5", source: .keras(major: 2), inputShapes: [TensorShape(input)])
+      ).kind
+    }
+    let causal = try decode(
+      "Conv1D", #"{"filters": 4, "kernel_size": [3], "padding": "causal", "dilation_rate": [2], "groups": 2}"#,
+      input: [nil, 10, 6])
+    #expect(try causal.outputShapes(inputs: [TensorShape([nil, 10, 6])]) == [TensorShape([nil, 10, 4])])
+    #expect(try causal.weightSpecifications(inputs: [TensorShape([nil, 10, 6])]).map(\.shape) == [[3, 3, 4], [4]])
+    // Causal padding is Conv1D's alone.
+    #expect(throws: LayerConfigError.self) {
+      try decode("Conv2D", #"{"filters": 4, "kernel_size": 3, "padding": "causal"}"#, input: [nil, 8, 8, 3])
+    }
+    #expect(throws: LayerConfigError.self) {
+      try decode("MaxPooling1D", #"{"pool_size": 2, "padding": "causal"}"#, input: [nil, 8, 3])
+    }
+    // A 1-D pair is (before, after); 2-D and 3-D lists of ints are symmetric per axis.
+    let pad1 = try #require(try decode("ZeroPadding1D", #"{"padding": [1, 2]}"#, input: [nil, 8, 3]) as? ZeroPadding1D)
+    #expect(pad1.edges == Edges(before: [1], after: [2]))
+    let pad3 = try #require(
+      try decode("ZeroPadding3D", #"{"padding": [1, 2, 3]}"#, input: [nil, 4, 4, 4, 3]) as? ZeroPadding3D)
+    #expect(pad3.edges == Edges(before: [1, 2, 3], after: [1, 2, 3]))
+    let crop3 = try #require(
+      try decode("Cropping3D", #"{"cropping": [[1, 0], [0, 1], [2, 1]]}"#, input: [nil, 4, 4, 4, 3]) as? Cropping3D)
+    #expect(try crop3.outputShapes(inputs: [TensorShape([nil, 4, 4, 4, 3])]) == [TensorShape([nil, 3, 3, 1, 3])])
+    #expect(throws: LayerConfigError.self) {
+      try decode("Cropping1D", #"{"cropping": [1, 2, 3]}"#, input: [nil, 8, 3])
+    }
+    let transposed = try decode(
+      "Conv3DTranspose", #"{"filters": 2, "kernel_size": 2, "strides": 2, "output_padding": null}"#,
+      input: [nil, 3, 4, 5, 6])
+    #expect(try transposed.outputShapes(inputs: [TensorShape([nil, 3, 4, 5, 6])]) == [TensorShape([nil, 6, 8, 10, 2])])
+    #expect(try transposed.weightSpecifications(inputs: [TensorShape([nil, 3, 4, 5, 6])])[0].shape == [2, 2, 2, 2, 6])
+    let separable = try decode(
+      "SeparableConv1D", #"{"filters": 5, "kernel_size": 3, "depth_multiplier": 2}"#, input: [nil, 8, 3])
+    #expect(
+      try separable.weightSpecifications(inputs: [TensorShape([nil, 8, 3])]).map(\.shape) == [[3, 3, 2], [1, 6, 5], [5]])
+    let global = try decode("GlobalMaxPooling3D", #"{"keepdims": true}"#, input: [nil, 2, 3, 4, 5])
+    #expect(try global.outputShapes(inputs: [TensorShape([nil, 2, 3, 4, 5])]) == [TensorShape([nil, 1, 1, 1, 5])])
+    #expect(throws: ShapeProblem.self) { try global.outputShapes(inputs: [TensorShape([nil, 4, 4, 5])]) }
+  }
+
   @Test("GroupNormalization and UnitNormalization read Keras 2 and Keras 3 configs")
   func normalizationConfigs() throws {
     let group = try LayerKinds.decodeKeras(
@@ -159,6 +205,20 @@ private func sampleKinds() -> [SampleKind] {
     Reduce(.max, axis: [1, -1], keepdims: true), Reduce(.mean, axis: [2]),
     Elementwise(.clip, minimum: -0.5, maximum: 0.25),
     Elementwise(.clip, maximum: 6), Elementwise(.geluTanh), Elementwise(.log),
+    Conv1D(filters: 3, window: Window(kernelSize: [5], padding: .causal, dilation: [2]), groups: 3),
+    Conv3D(filters: 2, window: Window(kernelSize: [1, 2, 3], strides: [1, 2, 1], padding: .same), useBias: false),
+    DepthwiseConv1D(window: Window(kernelSize: [3], strides: [2]), depthMultiplier: 2),
+    SeparableConv1D(filters: 4, window: Window(kernelSize: [3], padding: .same), depthMultiplier: 3),
+    Conv1DTranspose(filters: 2, window: Window(kernelSize: [3], strides: [2]), outputPadding: [1]),
+    Conv3DTranspose(filters: 2, window: Window(kernelSize: [2, 2, 2], strides: [2, 2, 2], padding: .same)),
+    MaxPooling1D(window: Window(kernelSize: [3], strides: [2], padding: .same)),
+    MaxPooling3D(window: Window(kernelSize: [2, 2, 2], strides: [2, 2, 2])),
+    AveragePooling1D(window: Window(kernelSize: [2], strides: [1])),
+    AveragePooling3D(window: Window(kernelSize: [1, 2, 2], strides: [1, 1, 1], padding: .same)),
+    GlobalAveragePooling1D(keepDims: true), GlobalMaxPooling1D(), GlobalAveragePooling3D(),
+    GlobalMaxPooling3D(keepDims: true), ZeroPadding1D(edges: Edges(before: [1], after: [2])),
+    ZeroPadding3D(edges: Edges(before: [1, 0, 2], after: [0, 1, 1])), Cropping1D(edges: Edges(before: [0], after: [3])),
+    Cropping3D(edges: Edges(before: [1, 1, 1], after: [0, 0, 2])), UpSampling1D(size: [3]), UpSampling3D(size: [1, 2, 3]),
   ]
   return kinds.map(SampleKind.init)
 }
