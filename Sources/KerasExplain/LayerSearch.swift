@@ -125,7 +125,9 @@ public enum LayerSearch {
     let rank = featureMapRank(of: graph)
     return (0..<layer).compactMap { index in
       let candidate = graph.layers[index]
-      guard isSpatialFeatureMap(candidate, rank: rank) || index == kerasVis, let shape = candidate.outputShape else { return nil }
+      guard isSpatialFeatureMap(candidate, rank: rank) || index == kerasVis, let shape = candidate.outputShape else {
+        return nil
+      }
       return Candidate(
         index: index, name: candidate.name, className: candidate.className, outputShape: shape,
         isKerasVisChoice: index == kerasVis, isPaperChoice: index == paper)

@@ -72,7 +72,9 @@ struct DimensionExplanationTests {
     }
   }
 
-  @Test("every method explains a 1-D and a 3-D model with maps of the input's length or volume", arguments: DimensionCase.all)
+  @Test(
+    "every method explains a 1-D and a 3-D model with maps of the input's length or volume",
+    arguments: DimensionCase.all)
   func everyMethodRuns(_ reference: DimensionCase) throws {
     let explainer = try reference.explainer()
     let input = try reference.input()

@@ -138,12 +138,15 @@ struct LayerKindTests {
     let transposed = try decode(
       "Conv3DTranspose", #"{"filters": 2, "kernel_size": 2, "strides": 2, "output_padding": null}"#,
       input: [nil, 3, 4, 5, 6])
-    #expect(try transposed.outputShapes(inputs: [TensorShape([nil, 3, 4, 5, 6])]) == [TensorShape([nil, 6, 8, 10, 2])])
+    #expect(
+      try transposed.outputShapes(inputs: [TensorShape([nil, 3, 4, 5, 6])]) == [TensorShape([nil, 6, 8, 10, 2])])
     #expect(try transposed.weightSpecifications(inputs: [TensorShape([nil, 3, 4, 5, 6])])[0].shape == [2, 2, 2, 2, 6])
     let separable = try decode(
       "SeparableConv1D", #"{"filters": 5, "kernel_size": 3, "depth_multiplier": 2}"#, input: [nil, 8, 3])
     #expect(
-      try separable.weightSpecifications(inputs: [TensorShape([nil, 8, 3])]).map(\.shape) == [[3, 3, 2], [1, 6, 5], [5]])
+      try separable.weightSpecifications(inputs: [TensorShape([nil, 8, 3])]).map(\.shape) == [
+        [3, 3, 2], [1, 6, 5], [5],
+      ])
     let global = try decode("GlobalMaxPooling3D", #"{"keepdims": true}"#, input: [nil, 2, 3, 4, 5])
     #expect(try global.outputShapes(inputs: [TensorShape([nil, 2, 3, 4, 5])]) == [TensorShape([nil, 1, 1, 1, 5])])
     #expect(throws: ShapeProblem.self) { try global.outputShapes(inputs: [TensorShape([nil, 4, 4, 5])]) }
@@ -218,7 +221,8 @@ private func sampleKinds() -> [SampleKind] {
     GlobalAveragePooling1D(keepDims: true), GlobalMaxPooling1D(), GlobalAveragePooling3D(),
     GlobalMaxPooling3D(keepDims: true), ZeroPadding1D(edges: Edges(before: [1], after: [2])),
     ZeroPadding3D(edges: Edges(before: [1, 0, 2], after: [0, 1, 1])), Cropping1D(edges: Edges(before: [0], after: [3])),
-    Cropping3D(edges: Edges(before: [1, 1, 1], after: [0, 0, 2])), UpSampling1D(size: [3]), UpSampling3D(size: [1, 2, 3]),
+    Cropping3D(edges: Edges(before: [1, 1, 1], after: [0, 0, 2])), UpSampling1D(size: [3]),
+    UpSampling3D(size: [1, 2, 3]),
   ]
   return kinds.map(SampleKind.init)
 }

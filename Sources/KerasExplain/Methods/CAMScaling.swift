@@ -122,7 +122,8 @@ extension Convention {
         throw KerasVisError.invalidArgument("cannot resize the \(shape) map to \(target): \(error)")
       }
       guard zoomed.count == target.reduce(1, *) else {
-        throw KerasVisError.invalidArgument("scipy's zoom turns the \(shape) map into \(zoomed.count) values, not \(target)")
+        throw KerasVisError.invalidArgument(
+          "scipy's zoom turns the \(shape) map into \(zoomed.count) values, not \(target)")
       }
       return self == .pytorchGradCAM ? shiftedToUnitRange(zoomed.map { max($0, 0) }) : minMaxNormalized(zoomed)
     default:

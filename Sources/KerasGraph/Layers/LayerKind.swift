@@ -141,7 +141,10 @@ func requireInputs(_ inputs: [TensorShape], count: Int = 1, rank: Int? = nil) th
     throw ShapeProblem(detail: "expects \(count) input\(count == 1 ? "" : "s"), got \(inputs.count)")
   }
   if let rank, let bad = inputs.first(where: { $0.rank != rank }) {
-    let axes = [3: "(batch, steps, channels)", 4: "(batch, height, width, channels)", 5: "(batch, depth, height, width, channels)"]
+    let axes = [
+      3: "(batch, steps, channels)", 4: "(batch, height, width, channels)",
+      5: "(batch, depth, height, width, channels)",
+    ]
     throw ShapeProblem(detail: "expects a rank-\(rank) input\(axes[rank].map { " \($0)" } ?? ""), got \(bad)")
   }
 }

@@ -144,9 +144,12 @@ public struct Edges: Sendable, Equatable {
         return
       }
     }
-    let forms =
-      rank == 1 ? "n or [before, after]" : rank == 2 ? "n, [rows, columns] or [[top, bottom], [left, right]]"
-      : "n, \(rank) integers or \(rank) [before, after] pairs"
+    let forms: String
+    switch rank {
+    case 1: forms = "n or [before, after]"
+    case 2: forms = "n, [rows, columns] or [[top, bottom], [left, right]]"
+    default: forms = "n, \(rank) integers or \(rank) [before, after] pairs"
+    }
     throw LayerConfigError(field: field, detail: "expected \(forms), found \(value.jsonText)")
   }
 
