@@ -103,6 +103,22 @@ struct DimensionExplanationTests {
     #expect(try explainer.visualizeSaliency(layerIdx: -1, filterIndices: [1], seedInput: input).shape == spatial)
   }
 
+  // keras-vis's references (tools/kerasvis_reference.py, float32): the same float32 round-off as above.
+  @Test("keras-vis's visualize_cam and visualize_saliency equal the reference's", arguments: DimensionCase.all)
+  func kerasVisMatches(_ reference: DimensionCase) throws {
+    let explainer = try reference.explainer()
+    let sample = try reference.input().sample(0)
+    let cam = try explainer.visualizeCam(
+      layerIdx: -1, filterIndices: [1], seedInput: sample, penultimateLayerIdx: reference.address[0])
+    let expectedCam = try array("\(reference.model).kv.cam.npy")
+    #expect(cam.shape == expectedCam.shape)
+    expectAllClose(cam, expectedCam, rtol: 0, atol: 1e-4, "\(reference.model) visualize_cam")
+    let saliency = try explainer.visualizeSaliency(layerIdx: -1, filterIndices: [1], seedInput: sample)
+    let expectedSaliency = try array("\(reference.model).kv.saliency.npy")
+    #expect(saliency.shape == expectedSaliency.shape)
+    expectAllClose(saliency, expectedSaliency, rtol: 0, atol: 1e-4, "\(reference.model) visualize_saliency")
+  }
+
   @Test("Score-CAM refuses a 1-D or 3-D feature map, naming the layer", arguments: DimensionCase.all)
   func scoreCAMRefuses(_ reference: DimensionCase) throws {
     let explainer = try reference.explainer()
