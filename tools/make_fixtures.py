@@ -978,6 +978,124 @@ def conv3d_zoo_k3():
     _dims_fixture_k3("conv3d_zoo_k3", _conv3d_zoo, (2, 6, 6, 6, 2), 70, ["same"])
 
 
+def _channels_first_zoo(keras_module, name, data_format):
+    """The channels_first model (and, with data_format="channels_last", its twin with the same weights): three
+    inputs, an image (N, 3, 8, 8), a series (N, 3, 12) and a volume (N, 2, 4, 4, 4) in `data_format`, through 1-D,
+    2-D and 3-D convolutions (plain, depthwise, separable, transposed), BatchNormalization over the channel axis,
+    poolings, global poolings (keepdims), paddings, croppings, upsamplings (nearest and bilinear) and Flatten (which
+    Keras makes channels-last before flattening)."""
+    L = keras_module.layers
+    fmt = data_format
+    first = fmt == "channels_first"
+
+    def shape(channels, *spatial):
+        return (channels,) + spatial if first else spatial + (channels,)
+
+    image = keras_module.Input(shape(3, 8, 8), name="image")
+    x = L.Conv2D(4, 3, padding="same", data_format=fmt, activation="tanh", name="conv")(image)
+    x = L.BatchNormalization(axis=1 if first else -1, name="bn")(x)
+    x = L.DepthwiseConv2D(3, data_format=fmt, name="depthwise")(x)  # 6x6
+    x = L.SeparableConv2D(4, 3, padding="same", data_format=fmt, activation="elu", name="separable")(x)
+    x = L.Conv2DTranspose(3, 2, strides=2, data_format=fmt, name="transposed")(x)  # 12x12
+    x = L.ZeroPadding2D(((1, 0), (0, 1)), data_format=fmt)(x)  # 13x13
+    x = L.Cropping2D(((0, 1), (1, 0)), data_format=fmt)(x)  # 12x12
+    x = L.MaxPooling2D(2, data_format=fmt)(x)  # 6x6
+    x = L.AveragePooling2D(2, strides=1, padding="same", data_format=fmt)(x)
+    x = L.UpSampling2D(2, data_format=fmt)(x)  # 12x12
+    bilinear = L.UpSampling2D(2, interpolation="bilinear", data_format=fmt)(L.MaxPooling2D(3, data_format=fmt)(x))
+    gap = L.GlobalAveragePooling2D(data_format=fmt)(x)
+    gmp = L.GlobalMaxPooling2D(data_format=fmt, keepdims=True)(x)
+    flat = L.Flatten(data_format=fmt)(L.MaxPooling2D(2, data_format=fmt)(bilinear))  # 4x4x3
+    series = keras_module.Input(shape(3, 12), name="series")
+    s = L.Conv1D(4, 3, data_format=fmt, activation="tanh", name="conv1d")(series)  # 10
+    if keras_module is k3:  # tf-keras's ZeroPadding1D has no data_format
+        s = L.ZeroPadding1D((1, 0), data_format=fmt)(s)  # 11
+    s = L.MaxPooling1D(2, data_format=fmt)(s)  # 5
+    s = L.AveragePooling1D(2, strides=1, data_format=fmt)(s)  # 4
+    gs = L.GlobalAveragePooling1D(data_format=fmt)(s)
+    fs = L.Flatten(data_format=fmt)(s)
+    volume = keras_module.Input(shape(2, 4, 4, 4), name="volume")
+    v = L.Conv3D(3, 2, data_format=fmt, activation="tanh", name="conv3d")(volume)  # 3x3x3
+    v = L.ZeroPadding3D(1, data_format=fmt)(v)  # 5x5x5
+    v = L.Cropping3D(((1, 0), (0, 0), (0, 1)), data_format=fmt)(v)  # 4x5x4
+    v = L.MaxPooling3D(2, data_format=fmt)(v)  # 2x2x2
+    v = L.UpSampling3D((2, 1, 2), data_format=fmt)(v)  # 4x2x4
+    v = L.Conv3DTranspose(2, 2, strides=2, data_format=fmt, name="transposed3d")(v)  # 8x4x8
+    v = L.AveragePooling3D(2, data_format=fmt)(v)  # 4x2x4
+    gv = L.GlobalMaxPooling3D(data_format=fmt)(v)
+    fv = L.Flatten(data_format=fmt)(v)
+    head = L.Concatenate()([gap, L.Flatten(data_format=fmt)(gmp), flat, gs, fs, gv, fv])
+    outputs = L.Dense(3, activation="softmax", name="predictions")(head)
+    return keras_module.Model([image, series, volume], outputs, name=name)
+
+
+def _channels_first_fixture(keras_module, name, seed, path, load):
+    """Saves the channels_first model with random weights; its outputs and gradients come from the channels_last
+    twin (the same layers and weights), which TensorFlow runs on CPU, with inputs and layer gradients transposed.
+    For tf-keras, XLA (`jit_compile=True`, which runs channels_first convolutions on CPU) checks the saved file's
+    outputs. Not for Keras 3: its TensorFlow backend's channels_first Conv3D under XLA is off by up to 0.14 from a
+    direct NumPy sum of the layer, which the twin's Conv3D equals to 2e-7 (every 1-D and 2-D layer agrees)."""
+    fresh = fresh_k2 if keras_module is k2 else fresh_k3
+    fresh(seed)
+    model = _channels_first_zoo(keras_module, name, "channels_first")
+    randomize(model, seed)
+    fresh(seed)
+    twin = _channels_first_zoo(keras_module, name, "channels_last")
+    twin.set_weights(model.get_weights())
+    model.save(path)
+    write_json(name, (k2_report if keras_module is k2 else k3_report)(model))
+    rng = np.random.default_rng(seed + 1)
+    inputs = [rng.uniform(-1, 1, s).astype(np.float32) for s in [(2, 3, 8, 8), (2, 3, 12), (2, 2, 4, 4, 4)]]
+
+    def to_last(x):
+        return np.transpose(x, (0,) + tuple(range(2, x.ndim)) + (1,))
+
+    def to_first(x):
+        return np.transpose(x, (0, x.ndim - 1) + tuple(range(1, x.ndim - 1)))
+
+    last_inputs = [to_last(x) for x in inputs]
+    for position, x in enumerate(inputs):
+        np.save(os.path.join(MODELS, f"{name}.input_{position}.npy"), x)
+    expected = np.asarray(twin(last_inputs, training=False), dtype=np.float32)
+    loaded = load(path)
+    if keras_module is k2:
+        xla = np.asarray(tf.function(lambda *xs: loaded(list(xs), training=False), jit_compile=True)(*inputs))
+        assert np.allclose(xla, expected, rtol=1e-5, atol=1e-6), f"{name}: XLA on the saved file differs from the twin"
+    np.save(os.path.join(MODELS, f"{name}.output_0.npy"), expected)
+    taps = ["conv", "transposed", "conv1d", "conv3d"]
+    functional = k3.Model if keras_module is k3 else k2.Model
+    probe = functional(twin.inputs, [twin.get_layer(n).output for n in taps] + list(twin.outputs))
+    grng = np.random.default_rng(seed + 2)
+    xs = [tf.constant(x) for x in last_inputs]
+    with tf.GradientTape(watch_accessed_variables=False, persistent=True) as tape:
+        for x in xs:
+            tape.watch(x)
+        results = probe(xs, training=False)
+        layer_outputs, output = results[:len(taps)], results[len(taps)]
+        seed_values = grng.normal(0, 1, tuple(output.shape)).astype(np.float32)
+        loss = tf.reduce_sum(seed_values * output)
+    np.save(os.path.join(MODELS, f"{name}.seed_0.npy"), seed_values)
+    for position, g in enumerate(tape.gradient(loss, xs)):
+        np.save(os.path.join(MODELS, f"{name}.grad_input_{position}.npy"), to_first(np.asarray(g, dtype=np.float32)))
+    for position, g in enumerate(tape.gradient(loss, layer_outputs)):
+        np.save(os.path.join(MODELS, f"{name}.grad_layer_{position}.npy"), to_first(np.asarray(g, dtype=np.float32)))
+    names = [layer.name for layer in model.layers]
+    with open(os.path.join(MODELS, f"{name}.grad.json"), "w") as file:
+        json.dump({"layers": [names.index(n) for n in taps]}, file)
+
+
+def channels_first_k2():
+    """tf-keras channels_first layers (see _channels_first_zoo), as .h5."""
+    path = os.path.join(MODELS, "channels_first_k2.h5")
+    _channels_first_fixture(k2, "channels_first_k2", 81, path, lambda p: k2.models.load_model(p, compile=False))
+
+
+def channels_first_k3():
+    """Keras 3 channels_first layers (see _channels_first_zoo), as .keras."""
+    path = os.path.join(MODELS, "channels_first_k3.keras")
+    _channels_first_fixture(k3, "channels_first_k3", 84, path, lambda p: k3.models.load_model(p, compile=False))
+
+
 SMALL_BUILDERS = {
     # name (a function's, for --only): the step of make_small, in order
     "inception_v3_narrow": inception_v3_narrow,
@@ -1003,6 +1121,8 @@ SMALL_BUILDERS = {
     "conv1d_zoo_k3": conv1d_zoo_k3,
     "conv3d_zoo_k2": conv3d_zoo_k2,
     "conv3d_zoo_k3": conv3d_zoo_k3,
+    "channels_first_k2": channels_first_k2,
+    "channels_first_k3": channels_first_k3,
     "make_vis": make_vis,  # reads the saved inception_v3_narrow.h5 and sequential_cnn.h5
 }
 

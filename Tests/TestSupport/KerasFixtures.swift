@@ -52,4 +52,6 @@ public let kerasFixtures: [KerasFixture] = [
   KerasFixture("conv1d_zoo_k3.keras", name: "conv1d_zoo_k3"),
   KerasFixture("conv3d_zoo_k2.h5", name: "conv3d_zoo_k2"),
   KerasFixture("conv3d_zoo_k3.keras", name: "conv3d_zoo_k3"),
+  KerasFixture("channels_first_k2.h5", name: "channels_first_k2"),
+  KerasFixture("channels_first_k3.keras", name: "channels_first_k3"),
 ]

@@ -12,7 +12,7 @@ enum ConvolutionCodingKeys: String, CodingKey {
 
 /// A convolution: `filters` kernels over `groups` channel groups, `y = x * kernel + bias` (the activation is the
 /// layer's own node). Kernel `(k..., in / groups, filters)`, bias `(filters)`; input and output channels-last.
-public protocol ConvolutionKind: LayerKind {
+public protocol ConvolutionKind: ChannelsLastLayout {
   /// The number of spatial axes (1, 2 or 3).
   static var spatialRank: Int { get }
   var filters: Int { get }
@@ -59,7 +59,7 @@ extension ConvolutionKind {
 
 /// A depthwise convolution: one kernel per input channel and multiplier. Kernel `(k..., in, multiplier)`, bias
 /// `(in * multiplier)`; output channel `c * multiplier + m` reads input channel `c`.
-public protocol DepthwiseConvolutionKind: LayerKind {
+public protocol DepthwiseConvolutionKind: ChannelsLastLayout {
   /// The number of spatial axes (1 or 2).
   static var spatialRank: Int { get }
   var window: Window { get }
@@ -100,7 +100,7 @@ extension DepthwiseConvolutionKind {
 
 /// A separable convolution: a depthwise convolution, then a pointwise (window 1) convolution to `filters`
 /// channels. Kernels `(k..., in, multiplier)` and `(1..., in * multiplier, filters)`, bias `(filters)`.
-public protocol SeparableConvolutionKind: LayerKind {
+public protocol SeparableConvolutionKind: ChannelsLastLayout {
   /// The number of spatial axes (1 or 2).
   static var spatialRank: Int { get }
   var filters: Int { get }
@@ -148,7 +148,7 @@ extension SeparableConvolutionKind {
 
 /// A transposed convolution: the gradient of a convolution with respect to its input. Kernel
 /// `(k..., filters, in)`, bias `(filters)`. Output length along an axis: Keras's `deconv_output_length`.
-public protocol TransposedConvolutionKind: LayerKind {
+public protocol TransposedConvolutionKind: ChannelsLastLayout {
   /// The number of spatial axes (1, 2 or 3).
   static var spatialRank: Int { get }
   var filters: Int { get }

@@ -118,7 +118,14 @@ public enum LayerKinds {
   private static func decode(
     _ kind: any LayerKind.Type, config: JSONValue, name: String, context: LayerDecodingContext
   ) throws -> Decoded {
-    let decoded = try kind.init(config: config, name: name, context: context)
+    let decoded: any LayerKind
+    if kind is any ChannelsLastLayout.Type, config["data_format"]?.string == "channels_first" {
+      // Computed channels-last between transposes (see `ChannelsFirst`).
+      decoded = ChannelsFirst(
+        inner: try kind.init(config: ChannelsFirst.channelsLast(config), name: name, context: context))
+    } else {
+      decoded = try kind.init(config: config, name: name, context: context)
+    }
     var activation: ActivationFunction?
     if kind.splitsActivation {
       activation = try LayerKinds.activation(in: config, context: context)

@@ -1,6 +1,6 @@
 /// What UpSampling1D and UpSampling3D share: each spatial axis's elements repeated `size` times (Keras's
 /// `repeat_elements`, which equals nearest-neighbour resizing by an integer factor).
-public protocol RepeatingUpSamplingKind: LayerKind {
+public protocol RepeatingUpSamplingKind: ChannelsLastLayout {
   /// The number of spatial axes (1 or 3).
   static var spatialRank: Int { get }
   /// The repetitions along each spatial axis.

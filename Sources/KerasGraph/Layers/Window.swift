@@ -158,7 +158,7 @@ public struct Edges: Sendable, Equatable {
 }
 
 /// What max and average pooling of every rank share: a window over channels-last input, channels kept, no weights.
-public protocol PoolingKind: LayerKind {
+public protocol PoolingKind: ChannelsLastLayout {
   /// The number of spatial axes (1, 2 or 3).
   static var spatialRank: Int { get }
   /// Whether the window's maximum (rather than its mean) is taken.
@@ -184,7 +184,7 @@ extension PoolingKind {
 
 /// What the global average and max poolings of every rank share: `(N, spatial..., C)` to `(N, C)`, or
 /// `(N, 1..., C)` with `keepdims`.
-public protocol GlobalPoolingKind: LayerKind {
+public protocol GlobalPoolingKind: ChannelsLastLayout {
   /// The number of spatial axes (1, 2 or 3).
   static var spatialRank: Int { get }
   /// Whether the maximum (rather than the mean) is taken.
@@ -219,7 +219,7 @@ extension GlobalPoolingKind {
 
 /// What ZeroPadding1D/2D/3D and Cropping1D/2D/3D share: elements per side of each spatial axis, read from one
 /// config field (`padding` or `cropping`) in Keras's forms.
-public protocol EdgesKind: LayerKind {
+public protocol EdgesKind: ChannelsLastLayout {
   /// The number of spatial axes (1, 2 or 3).
   static var spatialRank: Int { get }
   /// The config field that holds the edges.

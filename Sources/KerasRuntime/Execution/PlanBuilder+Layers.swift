@@ -322,6 +322,9 @@ extension PlanBuilder {
     case let config as Elementwise:
       return [try PlainKernels.elementwise(config, label: label, input: inputs[0], builder: self)]
 
+    case let wrapped as ChannelsFirst:
+      return try lowerChannelsFirst(wrapped, index, call: call, inputs: inputs, outputShapes: outputShapes)
+
     case let registered as RegisteredLayer:
       return [
         try PlainKernels.custom(

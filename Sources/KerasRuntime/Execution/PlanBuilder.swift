@@ -29,6 +29,9 @@ final class PlanBuilder {
   /// Zero paddings folded into the convolution that alone reads them: the convolution's call and the edges it
   /// adds to its own padding.
   private(set) var foldedPaddings: [Int: Edges] = [:]
+  /// Set while a channels_first layer's channels-last computation is lowered (`lowerChannelsFirst`): its output is
+  /// transposed before anything reads it, so nothing after it may be fused into it.
+  var fusionSuspended = false
 
   private init(flat: FlatGraph, gradients: Bool, inputGradients: Bool, precision: ConvolutionPrecision) throws {
     let shared = try DNNLEngine.shared()
@@ -159,7 +162,7 @@ final class PlanBuilder {
 
   /// The call (and its activation) that can be fused after call `call`'s output, marking it fused.
   func fusableActivation(after call: Int) -> (call: Int, activation: DNNLActivation)? {
-    guard let next = soleConsumer(of: .call(call, tensor: 0)),
+    guard !fusionSuspended, let next = soleConsumer(of: .call(call, tensor: 0)),
       let activation = dnnlActivation(of: flat.calls[next].layer.kind)
     else { return nil }
     if gradients && activation.gradientFromOutput == nil { return nil }
@@ -169,7 +172,7 @@ final class PlanBuilder {
 
   /// The inference BatchNormalization reading call `call`'s output alone, if one can be folded into it.
   func foldableBatchNormalization(after call: Int, channels: Int) -> (call: Int, scale: [Float], shift: [Float])? {
-    guard let next = soleConsumer(of: .call(call, tensor: 0)),
+    guard !fusionSuspended, let next = soleConsumer(of: .call(call, tensor: 0)),
       let norm = flat.calls[next].layer.kind as? BatchNormalization,
       (try? norm.normalizedAxis(rank: flat.calls[call].layer.nodes[flat.calls[call].node].outputShapes[0].rank))
         == flat.calls[call].layer.nodes[flat.calls[call].node].outputShapes[0].rank - 1,
@@ -183,7 +186,7 @@ final class PlanBuilder {
   /// its own: a convolution or depthwise convolution of the same rank (their windows pad with zeros too), recorded
   /// so that it does.
   func foldablePaddingConsumer(of call: Int, edges: Edges) -> Int? {
-    guard let next = soleConsumer(of: .call(call, tensor: 0)) else { return nil }
+    guard !fusionSuspended, let next = soleConsumer(of: .call(call, tensor: 0)) else { return nil }
     let kind = flat.calls[next].layer.kind
     let window = (kind as? any ConvolutionKind)?.window ?? (kind as? any DepthwiseConvolutionKind)?.window
     guard let window, window.rank == edges.rank else { return nil }
@@ -215,7 +218,8 @@ final class PlanBuilder {
       }
       guard reached else { continue }
       downstream.insert(call)
-      let kind = flat.calls[call].layer.kind
+      let layerKind = flat.calls[call].layer.kind
+      let kind = (layerKind as? ChannelsFirst)?.inner ?? layerKind
       let merge = (kind as? Merge)?.operation
       let pooling = (kind as? any PoolingKind).map { type(of: $0).takesMaximum } ?? false
       let globalPooling = (kind as? any GlobalPoolingKind).map { type(of: $0).takesMaximum } ?? false
