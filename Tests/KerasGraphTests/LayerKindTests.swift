@@ -152,6 +152,38 @@ struct LayerKindTests {
     #expect(throws: ShapeProblem.self) { try global.outputShapes(inputs: [TensorShape([nil, 4, 4, 5])]) }
   }
 
+  @Test("channels_first layers decode as their channels-last kind between transposes; others are still refused")
+  func channelsFirstConfigs() throws {
+    let context = LayerDecodingContext(
+      file: "m.h5", source: .keras(major: 2), inputShapes: [TensorShape([nil, 3, 8, 8])])
+    let decoded = try LayerKinds.decodeKeras(
+      className: "Conv2D", registeredName: nil,
+      config: try keras(
+        #"{"filters": 4, "kernel_size": 3, "padding": "same", "data_format": "channels_first", "activation": "tanh"}"#),
+      context: context)
+    let wrapped = try #require(decoded.kind as? ChannelsFirst)
+    #expect(wrapped.inner as? Conv2D == Conv2D(filters: 4, window: Window(kernelSize: [3, 3], padding: .same)))
+    #expect(decoded.activation == .tanh)
+    #expect(try wrapped.outputShapes(inputs: [TensorShape([nil, 3, 8, 8])]) == [TensorShape([nil, 4, 8, 8])])
+    #expect(try wrapped.weightSpecifications(inputs: [TensorShape([nil, 3, 8, 8])]).map(\.shape) == [[3, 3, 3, 4], [4]])
+    let op = try LayerKinds.encodeNative(wrapped, activation: nil)
+    #expect(op["op"]?.string == "conv2d" && op["data_format"]?.string == "channels_first")
+    // Flatten flattens in channels-last order; a keepdims global pooling keeps (N, C, 1, 1).
+    let flatten = try LayerKinds.decodeKeras(
+      className: "Flatten", registeredName: nil, config: try keras(#"{"data_format": "channels_first"}"#),
+      context: context)
+    #expect(try flatten.kind.outputShapes(inputs: [TensorShape([nil, 3, 4, 5])]) == [TensorShape([nil, 60])])
+    let pooling = try LayerKinds.decodeKeras(
+      className: "GlobalAveragePooling2D", registeredName: nil,
+      config: try keras(#"{"data_format": "channels_first", "keepdims": true}"#), context: context)
+    #expect(try pooling.kind.outputShapes(inputs: [TensorShape([nil, 3, 4, 5])]) == [TensorShape([nil, 3, 1, 1])])
+    #expect(throws: LayerConfigError.self) {
+      try LayerKinds.decodeKeras(
+        className: "Resizing", registeredName: nil,
+        config: try keras(#"{"height": 4, "width": 4, "data_format": "channels_first"}"#), context: context)
+    }
+  }
+
   @Test("GroupNormalization and UnitNormalization read Keras 2 and Keras 3 configs")
   func normalizationConfigs() throws {
     let group = try LayerKinds.decodeKeras(
@@ -223,6 +255,8 @@ private func sampleKinds() -> [SampleKind] {
     ZeroPadding3D(edges: Edges(before: [1, 0, 2], after: [0, 1, 1])), Cropping1D(edges: Edges(before: [0], after: [3])),
     Cropping3D(edges: Edges(before: [1, 1, 1], after: [0, 0, 2])), UpSampling1D(size: [3]),
     UpSampling3D(size: [1, 2, 3]),
+    ChannelsFirst(inner: Conv2D(filters: 2, window: Window(kernelSize: [3, 3]))), ChannelsFirst(inner: Flatten()),
+    ChannelsFirst(inner: GlobalMaxPooling3D(keepDims: true)),
   ]
   return kinds.map(SampleKind.init)
 }
