@@ -165,7 +165,8 @@ struct LayerKindTests {
     #expect(wrapped.inner as? Conv2D == Conv2D(filters: 4, window: Window(kernelSize: [3, 3], padding: .same)))
     #expect(decoded.activation == .tanh)
     #expect(try wrapped.outputShapes(inputs: [TensorShape([nil, 3, 8, 8])]) == [TensorShape([nil, 4, 8, 8])])
-    #expect(try wrapped.weightSpecifications(inputs: [TensorShape([nil, 3, 8, 8])]).map(\.shape) == [[3, 3, 3, 4], [4]])
+    #expect(
+      try wrapped.weightSpecifications(inputs: [TensorShape([nil, 3, 8, 8])]).map(\.shape) == [[3, 3, 3, 4], [4]])
     let op = try LayerKinds.encodeNative(wrapped, activation: nil)
     #expect(op["op"]?.string == "conv2d" && op["data_format"]?.string == "channels_first")
     // Flatten flattens in channels-last order; a keepdims global pooling keeps (N, C, 1, 1).
