@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import sys
+import zipfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # TF's oneDNN graph rewrites have crashed here on some gradient kernels; the reference uses TF's own kernels.
@@ -879,6 +880,237 @@ def make_vis():
     ], "vis/sequential_cnn_activation.seed.npy", seed_input=start)
 
 
+def _conv1d_zoo(keras_module, name):
+    """The conv1d_zoo model in tf-keras or Keras 3, input (N, 16, 3): Conv1D with causal padding and dilation, with
+    stride 2, 'same' padding and groups, SeparableConv1D, DepthwiseConv1D, Conv1DTranspose (inferred size and
+    output_padding), Max/AveragePooling1D ('same' with stride), ZeroPadding1D, Cropping1D, UpSampling1D and both
+    global poolings (keepdims). Activations are smooth (no relu ties before the max poolings)."""
+    L = keras_module.layers
+    series = keras_module.Input((16, 3), name="series")
+    causal = L.Conv1D(4, 3, padding="causal", dilation_rate=2, activation="tanh", name="causal")(series)
+    grouped = L.Conv1D(6, 3, strides=2, padding="same", groups=2, activation="elu", name="grouped")(causal)  # 8
+    separable = L.SeparableConv1D(5, 3, depth_multiplier=2, padding="same", activation="tanh", name="separable")(grouped)
+    # A zero padding read only by a convolution (kerasvis folds it into the convolution's padding).
+    padded_separable = L.ZeroPadding1D((1, 0), name="pad_depthwise")(separable)  # 9
+    depthwise = L.DepthwiseConv1D(3, depth_multiplier=2, name="depthwise")(padded_separable)  # 7, 10 channels
+    transposed = L.Conv1DTranspose(4, 3, strides=2, padding="same", name="transposed")(depthwise)  # 14
+    padded_transpose = L.Conv1DTranspose(4, 3, strides=2, output_padding=1, name="transposed_output_padding")(depthwise)  # 16
+    cropped = L.Cropping1D((1, 1))(padded_transpose)  # 14
+    merged = L.Add()([transposed, cropped])
+    padded = L.ZeroPadding1D((1, 2))(merged)  # 17
+    maxed = L.MaxPooling1D(2)(padded)  # 8
+    averaged = L.AveragePooling1D(3, strides=2, padding="same")(padded)  # 9
+    upsampled = L.UpSampling1D(2)(maxed)  # 16, flattened so that the order of the copies matters
+    gap = L.GlobalAveragePooling1D()(upsampled)
+    gmp = L.GlobalMaxPooling1D(keepdims=True)(averaged)
+    head = L.Concatenate()([gap, L.Flatten()(gmp), L.Flatten()(upsampled)])
+    outputs = L.Dense(3, activation="softmax", name="predictions")(head)
+    return keras_module.Model(series, outputs, name=name)
+
+
+def _conv3d_zoo(keras_module, name):
+    """The conv3d_zoo model in tf-keras or Keras 3, input (N, 6, 6, 6, 2): Conv3D ('same'; grouped with
+    anisotropic strides; dilated), Conv3DTranspose, Max/AveragePooling3D ('same' with stride 1), ZeroPadding3D,
+    Cropping3D, UpSampling3D and both global poolings (keepdims). The max pooling sees ties (the padding's zeros),
+    whose gradient MaxPool3DGrad gives to each of them."""
+    L = keras_module.layers
+    volume = keras_module.Input((6, 6, 6, 2), name="volume")
+    same = L.Conv3D(4, 3, padding="same", activation="tanh", name="same")(volume)
+    grouped = L.Conv3D(4, (2, 3, 1), strides=(1, 2, 1), groups=2, activation="elu", name="grouped")(same)  # 5,2,6
+    dilated = L.Conv3D(3, 2, dilation_rate=2, padding="same", name="dilated")(same)  # 6,6,6
+    transposed = L.Conv3DTranspose(3, 2, strides=2, activation="tanh", name="transposed")(grouped)  # 10,4,12
+    cropped = L.Cropping3D(((1, 0), (0, 1), (1, 1)))(transposed)  # 9,3,10
+    padded = L.ZeroPadding3D(((1, 0), (0, 1), (1, 1)))(dilated)  # 7,7,8
+    maxed = L.MaxPooling3D(2)(padded)  # 3,3,4
+    averaged = L.AveragePooling3D(2, strides=1, padding="same")(cropped)  # 9,3,10
+    upsampled = L.UpSampling3D((1, 2, 1))(maxed)  # 3,6,4, flattened so that the order of the copies matters
+    # A zero padding read only by a convolution (kerasvis folds it into the convolution's padding).
+    folded = L.Conv3D(2, 2, name="after_padding")(L.ZeroPadding3D(1, name="pad_conv")(grouped))  # 6,3,7
+    gap = L.GlobalAveragePooling3D()(upsampled)
+    gmp = L.GlobalMaxPooling3D(keepdims=True)(averaged)
+    head = L.Concatenate()([gap, L.Flatten()(gmp), L.Flatten()(upsampled), L.GlobalAveragePooling3D()(folded)])
+    outputs = L.Dense(3, activation="softmax", name="predictions")(head)
+    return keras_module.Model(volume, outputs, name=name)
+
+
+def deflate_keras(path):
+    """Rewrites a .keras archive (which Keras stores uncompressed) with deflate: the same members, a tenth of the size
+    for these small models (their weights file is mostly HDF5 headers). Keras and kerasvis read both."""
+    with zipfile.ZipFile(path) as source:
+        members = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for info, data in members:
+            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+
+
+def _dims_fixture_k2(name, build, shape, seed, taps):
+    """A tf-keras fixture: the .h5, Keras's report, outputs and gradients with respect to the input and `taps`."""
+    fresh_k2(seed)
+    model = build(k2, name)
+    randomize(model, seed)
+    path = os.path.join(MODELS, f"{name}.h5")
+    model.save(path)
+    write_json(name, k2_report(model))
+    x = seeded_input(shape, seed + 1)
+    write_io(name, model, x, reload=lambda: k2.models.load_model(path, compile=False))
+    write_gradients(name, model, x, taps, seed + 2)
+
+
+def _dims_fixture_k3(name, build, shape, seed, taps):
+    """A Keras 3 fixture as a deflated .keras only (the .h5 twin would add 40-50 KB of HDF5 overhead), with the
+    gradient of one layer besides the input's (the tf-keras twin checks more; this keeps the fixtures small)."""
+    fresh_k3(seed)
+    model = build(k3, name)
+    randomize(model, seed)
+    model.save(os.path.join(MODELS, f"{name}.keras"))
+    deflate_keras(os.path.join(MODELS, f"{name}.keras"))
+    write_json(name, k3_report(model))
+    x = seeded_input(shape, seed + 1)
+    write_io(name, model, x, reload=lambda: k3.models.load_model(os.path.join(MODELS, f"{name}.keras"), compile=False))
+    write_gradients(name, model, x, taps, seed + 2)
+
+
+def conv1d_zoo_k2():
+    """tf-keras 1-D layers (see _conv1d_zoo)."""
+    _dims_fixture_k2("conv1d_zoo_k2", _conv1d_zoo, (2, 16, 3), 61, ["grouped", "depthwise", "zero_padding1d"])
+
+
+def conv1d_zoo_k3():
+    """Keras 3 1-D layers (see _conv1d_zoo)."""
+    _dims_fixture_k3("conv1d_zoo_k3", _conv1d_zoo, (2, 16, 3), 64, ["grouped"])
+
+
+def conv3d_zoo_k2():
+    """tf-keras 3-D layers (see _conv3d_zoo)."""
+    _dims_fixture_k2("conv3d_zoo_k2", _conv3d_zoo, (2, 6, 6, 6, 2), 67, ["same", "zero_padding3d"])
+
+
+def conv3d_zoo_k3():
+    """Keras 3 3-D layers (see _conv3d_zoo)."""
+    _dims_fixture_k3("conv3d_zoo_k3", _conv3d_zoo, (2, 6, 6, 6, 2), 70, ["same"])
+
+
+def _channels_first_zoo(keras_module, name, data_format):
+    """The channels_first model (and, with data_format="channels_last", its twin with the same weights): three
+    inputs, an image (N, 3, 8, 8), a series (N, 3, 12) and a volume (N, 2, 4, 4, 4) in `data_format`, through 1-D,
+    2-D and 3-D convolutions (plain, depthwise, separable, transposed), BatchNormalization over the channel axis,
+    poolings, global poolings (keepdims), paddings, croppings, upsamplings (nearest and bilinear) and Flatten (which
+    Keras makes channels-last before flattening)."""
+    L = keras_module.layers
+    fmt = data_format
+    first = fmt == "channels_first"
+
+    def shape(channels, *spatial):
+        return (channels,) + spatial if first else spatial + (channels,)
+
+    image = keras_module.Input(shape(3, 8, 8), name="image")
+    x = L.Conv2D(4, 3, padding="same", data_format=fmt, activation="tanh", name="conv")(image)
+    x = L.BatchNormalization(axis=1 if first else -1, name="bn")(x)
+    x = L.DepthwiseConv2D(3, data_format=fmt, name="depthwise")(x)  # 6x6
+    x = L.SeparableConv2D(4, 3, padding="same", data_format=fmt, activation="elu", name="separable")(x)
+    x = L.Conv2DTranspose(3, 2, strides=2, data_format=fmt, name="transposed")(x)  # 12x12
+    x = L.ZeroPadding2D(((1, 0), (0, 1)), data_format=fmt)(x)  # 13x13
+    x = L.Cropping2D(((0, 1), (1, 0)), data_format=fmt)(x)  # 12x12
+    x = L.MaxPooling2D(2, data_format=fmt)(x)  # 6x6
+    x = L.AveragePooling2D(2, strides=1, padding="same", data_format=fmt)(x)
+    x = L.UpSampling2D(2, data_format=fmt)(x)  # 12x12
+    bilinear = L.UpSampling2D(2, interpolation="bilinear", data_format=fmt)(L.MaxPooling2D(3, data_format=fmt)(x))
+    gap = L.GlobalAveragePooling2D(data_format=fmt)(x)
+    gmp = L.GlobalMaxPooling2D(data_format=fmt, keepdims=True)(x)
+    flat = L.Flatten(data_format=fmt)(L.MaxPooling2D(2, data_format=fmt)(bilinear))  # 4x4x3
+    series = keras_module.Input(shape(3, 12), name="series")
+    s = L.Conv1D(4, 3, data_format=fmt, activation="tanh", name="conv1d")(series)  # 10
+    if keras_module is k3:  # tf-keras's ZeroPadding1D has no data_format
+        s = L.ZeroPadding1D((1, 0), data_format=fmt)(s)  # 11
+    s = L.MaxPooling1D(2, data_format=fmt)(s)  # 5
+    s = L.AveragePooling1D(2, strides=1, data_format=fmt)(s)  # 4
+    gs = L.GlobalAveragePooling1D(data_format=fmt)(s)
+    fs = L.Flatten(data_format=fmt)(s)
+    volume = keras_module.Input(shape(2, 4, 4, 4), name="volume")
+    v = L.Conv3D(3, 2, data_format=fmt, activation="tanh", name="conv3d")(volume)  # 3x3x3
+    v = L.ZeroPadding3D(1, data_format=fmt)(v)  # 5x5x5
+    v = L.Cropping3D(((1, 0), (0, 0), (0, 1)), data_format=fmt)(v)  # 4x5x4
+    v = L.MaxPooling3D(2, data_format=fmt)(v)  # 2x2x2
+    v = L.UpSampling3D((2, 1, 2), data_format=fmt)(v)  # 4x2x4
+    v = L.Conv3DTranspose(2, 2, strides=2, data_format=fmt, name="transposed3d")(v)  # 8x4x8
+    v = L.AveragePooling3D(2, data_format=fmt)(v)  # 4x2x4
+    gv = L.GlobalMaxPooling3D(data_format=fmt)(v)
+    fv = L.Flatten(data_format=fmt)(v)
+    head = L.Concatenate()([gap, L.Flatten(data_format=fmt)(gmp), flat, gs, fs, gv, fv])
+    outputs = L.Dense(3, activation="softmax", name="predictions")(head)
+    return keras_module.Model([image, series, volume], outputs, name=name)
+
+
+def _channels_first_fixture(keras_module, name, seed, path, load):
+    """Saves the channels_first model with random weights; its outputs and gradients come from the channels_last
+    twin (the same layers and weights), which TensorFlow runs on CPU, with inputs and layer gradients transposed.
+    For tf-keras, XLA (`jit_compile=True`, which runs channels_first convolutions on CPU) checks the saved file's
+    outputs. Not for Keras 3: its TensorFlow backend's channels_first Conv3D under XLA is off by up to 0.14 from a
+    direct NumPy sum of the layer, which the twin's Conv3D equals to 2e-7 (every 1-D and 2-D layer agrees)."""
+    fresh = fresh_k2 if keras_module is k2 else fresh_k3
+    fresh(seed)
+    model = _channels_first_zoo(keras_module, name, "channels_first")
+    randomize(model, seed)
+    fresh(seed)
+    twin = _channels_first_zoo(keras_module, name, "channels_last")
+    twin.set_weights(model.get_weights())
+    model.save(path)
+    if keras_module is k3:
+        deflate_keras(path)
+    write_json(name, (k2_report if keras_module is k2 else k3_report)(model))
+    rng = np.random.default_rng(seed + 1)
+    inputs = [rng.uniform(-1, 1, s).astype(np.float32) for s in [(2, 3, 8, 8), (2, 3, 12), (2, 2, 4, 4, 4)]]
+
+    def to_last(x):
+        return np.transpose(x, (0,) + tuple(range(2, x.ndim)) + (1,))
+
+    def to_first(x):
+        return np.transpose(x, (0, x.ndim - 1) + tuple(range(1, x.ndim - 1)))
+
+    last_inputs = [to_last(x) for x in inputs]
+    for position, x in enumerate(inputs):
+        np.save(os.path.join(MODELS, f"{name}.input_{position}.npy"), x)
+    expected = np.asarray(twin(last_inputs, training=False), dtype=np.float32)
+    loaded = load(path)
+    assert all(np.array_equal(a, b) for a, b in zip(loaded.get_weights(), twin.get_weights())), f"{name}: weights"
+    if keras_module is k2:
+        xla = np.asarray(tf.function(lambda *xs: loaded(list(xs), training=False), jit_compile=True)(*inputs))
+        assert np.allclose(xla, expected, rtol=1e-5, atol=1e-6), f"{name}: XLA on the saved file differs from the twin"
+    np.save(os.path.join(MODELS, f"{name}.output_0.npy"), expected)
+    taps = ["conv", "transposed", "conv1d", "conv3d"]
+    functional = k3.Model if keras_module is k3 else k2.Model
+    probe = functional(twin.inputs, [twin.get_layer(n).output for n in taps] + list(twin.outputs))
+    grng = np.random.default_rng(seed + 2)
+    xs = [tf.constant(x) for x in last_inputs]
+    with tf.GradientTape(watch_accessed_variables=False, persistent=True) as tape:
+        for x in xs:
+            tape.watch(x)
+        results = probe(xs, training=False)
+        layer_outputs, output = results[:len(taps)], results[len(taps)]
+        seed_values = grng.normal(0, 1, tuple(output.shape)).astype(np.float32)
+        loss = tf.reduce_sum(seed_values * output)
+    np.save(os.path.join(MODELS, f"{name}.seed_0.npy"), seed_values)
+    for position, g in enumerate(tape.gradient(loss, xs)):
+        np.save(os.path.join(MODELS, f"{name}.grad_input_{position}.npy"), to_first(np.asarray(g, dtype=np.float32)))
+    for position, g in enumerate(tape.gradient(loss, layer_outputs)):
+        np.save(os.path.join(MODELS, f"{name}.grad_layer_{position}.npy"), to_first(np.asarray(g, dtype=np.float32)))
+    names = [layer.name for layer in model.layers]
+    with open(os.path.join(MODELS, f"{name}.grad.json"), "w") as file:
+        json.dump({"layers": [names.index(n) for n in taps]}, file)
+
+
+def channels_first_k2():
+    """tf-keras channels_first layers (see _channels_first_zoo), as .h5."""
+    path = os.path.join(MODELS, "channels_first_k2.h5")
+    _channels_first_fixture(k2, "channels_first_k2", 81, path, lambda p: k2.models.load_model(p, compile=False))
+
+
+def channels_first_k3():
+    """Keras 3 channels_first layers (see _channels_first_zoo), as .keras."""
+    path = os.path.join(MODELS, "channels_first_k3.keras")
+    _channels_first_fixture(k3, "channels_first_k3", 84, path, lambda p: k3.models.load_model(p, compile=False))
+
+
 SMALL_BUILDERS = {
     # name (a function's, for --only): the step of make_small, in order
     "inception_v3_narrow": inception_v3_narrow,
@@ -900,6 +1132,12 @@ SMALL_BUILDERS = {
     "ops_zoo_k3": ops_zoo_k3,
     "preprocessing_k2": preprocessing_k2,
     "preprocessing_k3": preprocessing_k3,
+    "conv1d_zoo_k2": conv1d_zoo_k2,
+    "conv1d_zoo_k3": conv1d_zoo_k3,
+    "conv3d_zoo_k2": conv3d_zoo_k2,
+    "conv3d_zoo_k3": conv3d_zoo_k3,
+    "channels_first_k2": channels_first_k2,
+    "channels_first_k3": channels_first_k3,
     "make_vis": make_vis,  # reads the saved inception_v3_narrow.h5 and sequential_cnn.h5
 }
 

@@ -6,12 +6,13 @@ extension Explainer {
   /// penultimate layer and `g` the gradient of the activation of `filterIndices` in `layerIdx` with respect to
   /// it (through `backpropModifier`, then `gradModifier`), `g /= max(g) + 1e-7`, `w_c = mean(g[..., c])` over
   /// the batch and spatial axes, `heatmap = relu(sum_c w_c A[0, :, :, c])`, resized to the input size with
-  /// `scipy.ndimage.zoom` (cubic spline) and normalized to 0...1.
+  /// `scipy.ndimage.zoom` (cubic spline) and normalized to 0...1. A 1-D model's heatmap `(L)` is resized to the
+  /// input length, a 3-D model's `(D, H, W)` to the input volume (keras-vis zooms over the feature map's axes).
   /// - Parameters:
   ///   - penultimateLayerIdx: the feature-map layer; nil for keras-vis's automatic search (see
   ///     `LayerSearch.penultimateLayerIdx`, which for InceptionV3 picks `conv2d_94`, not `mixed10`).
   ///   - linear: swap the layer's softmax to linear first.
-  /// - Returns: `(H, W)` of the model input, values in 0...1.
+  /// - Returns: `(H, W)` of the model input (`(L)`, `(D, H, W)` for 1-D and 3-D models), values in 0...1.
   /// - Throws: `KerasVisError` for a bad index, a penultimate layer after `layerIdx`, or a non-spatial one.
   public func visualizeCam(
     layerIdx: Int, filterIndices: [Int]?, seedInput: Tensor, penultimateLayerIdx: Int? = nil,
@@ -49,27 +50,37 @@ extension Explainer {
       seedInput: input, layerIdx: layer, filterIndices: filterIndices, wrtLayer: penultimate, linear: linear,
       rule: backpropModifier?.rule ?? .standard, topClass: topClass, chosen: chosen)
     let features = try forward.layer([penultimate])
-    guard features.rank == 4 else {
+    let rank = input.rank
+    guard features.rank == rank, (3...5).contains(rank) else {
       throw KerasVisError.unsuitableLayer(
         layer: LayerSearch.location(graph, penultimate),
-        detail: "Grad-CAM needs a feature map (N, H, W, C); its output is \(features.shape)")
+        detail:
+          "Grad-CAM needs a feature map with the input's spatial axes (\(FeatureMaps.axesDescription(rank: rank))); its output is \(features.shape)"
+      )
     }
     if let gradModifier { gradient = gradModifier.apply(gradient) }
     let heatmap = camHeatmap(gradient: gradient, features: features)
-    let (height, width, inputHeight, inputWidth) = (
-      features.shape[1], features.shape[2], input.shape[1], input.shape[2]
-    )
+    let spatial = Array(features.shape.dropFirst().dropLast())
+    let target = Array(input.shape.dropFirst().dropLast())
+    let factors = zip(spatial, target).map { Double($1) / Double($0) }
     let zoomed: [Float]
     do {
-      zoomed = try splineZoom(
-        heatmap, height: height, width: width,
-        factors: (Double(inputHeight) / Double(height), Double(inputWidth) / Double(width))
-      ).values
+      switch rank {
+      case 3:
+        zoomed = try splineZoom(heatmap, height: 1, width: spatial[0], factors: (1, factors[0])).values
+      case 4:
+        zoomed = try splineZoom(heatmap, height: spatial[0], width: spatial[1], factors: (factors[0], factors[1]))
+          .values
+      default:
+        zoomed = try splineZoom(
+          volume: heatmap, depth: spatial[0], height: spatial[1], width: spatial[2],
+          factors: (factors[0], factors[1], factors[2])
+        ).values
+      }
     } catch {
-      throw KerasVisError.invalidArgument(
-        "cannot resize the \(height)x\(width) map to \(inputHeight)x\(inputWidth): \(error)")
+      throw KerasVisError.invalidArgument("cannot resize the \(spatial) map to \(target): \(error)")
     }
-    let shape = zoomed.count == inputHeight * inputWidth ? [inputHeight, inputWidth] : [zoomed.count]
+    let shape = zoomed.count == target.reduce(1, *) ? target : [zoomed.count]
     return normalize(try Tensor(shape: shape, values: zoomed))
   }
 
@@ -86,7 +97,7 @@ extension Explainer {
     }
     for c in 0..<channels { weights[c] /= Float(positions) }
     let a = features.scalars
-    let pixels = features.shape[1] * features.shape[2]
+    let pixels = FeatureMaps(features).positions
     var heatmap = [Float](repeating: 0, count: pixels)
     for c in 0..<channels {
       let w = weights[c]

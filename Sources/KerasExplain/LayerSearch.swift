@@ -78,18 +78,27 @@ public enum LayerSearch {
   }
 
   /// The layer the Grad-CAM paper (Selvaraju et al., arXiv 1610.02391) advises: the last layer before `layerIdx`
-  /// whose output is a spatial feature map `(N, H, W, C)` with H or W above 1 (InceptionV3: `mixed10`).
+  /// whose output is a spatial feature map `(N, H, W, C)` with H or W above 1 (InceptionV3: `mixed10`); for a 1-D
+  /// or 3-D model, `(N, L, C)` or `(N, D, H, W, C)` (see `featureMapRank`).
   public static func lastFeatureMapIdx(_ graph: Graph, before layerIdx: Int) throws -> Int? {
     let layer = try normalizedIndex(layerIdx, in: graph)
-    return (0..<layer).last { index in isSpatialFeatureMap(graph.layers[index]) }
+    let rank = featureMapRank(of: graph)
+    return (0..<layer).last { index in isSpatialFeatureMap(graph.layers[index], rank: rank) }
   }
 
-  /// Whether a layer outputs `(N, H, W, C)` with a spatial size above 1x1.
-  public static func isSpatialFeatureMap(_ layer: Layer) -> Bool {
-    guard let shape = layer.outputShape, shape.rank == 4, layer.nodes.first?.outputShapes.count == 1 else {
-      return false
-    }
-    return (shape.dimensions[1] ?? 2) > 1 || (shape.dimensions[2] ?? 2) > 1
+  /// The rank of the model's feature maps: its first input's, `(N, L, C)`, `(N, H, W, C)` or `(N, D, H, W, C)`
+  /// (4 for other inputs, such as a vector).
+  public static func featureMapRank(of graph: Graph) -> Int {
+    guard let rank = graph.inputs.first?.shape.rank, (3...5).contains(rank) else { return 4 }
+    return rank
+  }
+
+  /// Whether a layer outputs a channels-last feature map of `rank` (`(N, H, W, C)` by default) with a spatial
+  /// axis above 1.
+  public static func isSpatialFeatureMap(_ layer: Layer, rank: Int = 4) -> Bool {
+    guard let shape = layer.outputShape, shape.rank == rank, rank >= 3, layer.nodes.first?.outputShapes.count == 1
+    else { return false }
+    return shape.dimensions[1..<(rank - 1)].contains { ($0 ?? 2) > 1 }
   }
 
   /// A candidate layer for Grad-CAM's penultimate layer.
@@ -113,9 +122,12 @@ public enum LayerSearch {
     let layer = try normalizedIndex(layerIdx, in: graph)
     let kerasVis = try? penultimateLayerIdx(graph, layerIdx: layerIdx)
     let paper = try lastFeatureMapIdx(graph, before: layerIdx)
+    let rank = featureMapRank(of: graph)
     return (0..<layer).compactMap { index in
       let candidate = graph.layers[index]
-      guard isSpatialFeatureMap(candidate) || index == kerasVis, let shape = candidate.outputShape else { return nil }
+      guard isSpatialFeatureMap(candidate, rank: rank) || index == kerasVis, let shape = candidate.outputShape else {
+        return nil
+      }
       return Candidate(
         index: index, name: candidate.name, className: candidate.className, outputShape: shape,
         isKerasVisChoice: index == kerasVis, isPaperChoice: index == paper)

@@ -14,13 +14,10 @@ public struct FilterKernel: Sendable, Equatable {
   public var weight: Weight
 }
 
-/// The kinds whose kernel Keras stores as `(..., filters, inputs)` (the transposed convolutions).
-public protocol TransposedConvolutionKind: LayerKind {}
-
 extension Layer {
-  /// The layer's kernel as `(height, width, inputs, filters)`: a convolution's `kernel` (a 1-D convolution's
-  /// `(width, inputs, filters)` as height 1; a transposed convolution's `(height, width, filters, inputs)`
-  /// transposed), or a depthwise convolution's `depthwise_kernel` `(height, width, inputs, multiplier)` as one input
+  /// The layer's kernel as `(height, width, inputs, filters)`: a 2-D convolution's `kernel` (a 1-D convolution's
+  /// `(width, inputs, filters)` as height 1; a transposed convolution's (`TransposedConvolutionKind`)
+  /// `(height, width, filters, inputs)` transposed), or a depthwise convolution's `depthwise_kernel` `(height, width, inputs, multiplier)` as one input
   /// per filter; nil when the layer has neither.
   public var filterKernel: FilterKernel? {
     if let weight = weight(named: "kernel"), weight.shape.count == 4 || weight.shape.count == 3 {

@@ -40,6 +40,18 @@ public struct HeatmapStyle: Sendable, Equatable {
 /// Explanation maps drawn as pictures: coloured, resized to the photo, blended over it, and optionally titled with
 /// a colour bar.
 public enum ExplanationPicture {
+  /// A 3-D model's volume map `(D, H, W)` as one picture: its D depth slices side by side, `(H, D * W)`, so that
+  /// ``draw(_:picture:photo:style:title:)`` shows every slice (a volume has no photo underneath).
+  public static func volumeMontage(_ map: Tensor) throws -> Tensor {
+    guard map.rank == 3 else { return map }
+    let (depth, height, width) = (map.shape[0], map.shape[1], map.shape[2])
+    let values = map.scalars
+    return try Tensor(shape: [height, depth * width]) { position in
+      let (y, x) = (position / (depth * width), position % (depth * width))
+      return values[((x / width) * height + y) * width + x % width]
+    }
+  }
+
   /// The values drawn for a map: `(H, W)` as it is, `(H, W, C)` the maximum over channels (a saliency map kept with
   /// `keepdims`, Guided Grad-CAM); any other shape as one row.
   public static func heatmap(of map: Tensor) -> (values: [Float], width: Int, height: Int) {

@@ -186,6 +186,14 @@ struct ExplanationRun {
         : "explaining the top class of each sample: \(classes.joined(separator: ", "))")
   }
 
+  /// The map drawn for one sample `(1, ...)`: as it is, or for a 3-D model (input `(N, D, H, W, C)`) its volume as
+  /// slices side by side.
+  private func pictureMap(_ sample: Tensor) throws -> Tensor {
+    let map = try sample.reshaped(Array(sample.shape.dropFirst()))
+    if graph.inputs.first?.shape.rank == 5, map.rank == 3 { return try ExplanationPicture.volumeMontage(map) }
+    return map
+  }
+
   /// Writes the maps of `samples` (one input file's samples) of `explanation` as `--npy`, `--out` (or a one-line
   /// summary): `(H, W)` for a file of one sample, `(n, H, W)` for a `.npy` batch.
   private func write(
@@ -210,7 +218,7 @@ struct ExplanationRun {
           method: title, layer: layerName)
       }
       try ExplanationPicture.draw(
-        try maps[0].reshaped(Array(maps[0].shape.dropFirst())), picture: item.picture, photo: item.photo,
+        try pictureMap(maps[0]), picture: item.picture, photo: item.photo,
         style: options.style, title: lines
       )
       .writePNG(toFile: try outputPath(out, for: item.file, suffix: "\(command).png", single: single))

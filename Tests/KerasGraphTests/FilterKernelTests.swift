@@ -10,7 +10,7 @@ struct FilterKernelTests {
   @Test(
     "a convolution's kernel as stored, a 1-D kernel with height 1, a transposed one transposed, depthwise per channel")
   func layouts() throws {
-    let window = Window2D(kernelSize: [1, 2], strides: [1, 1])
+    let window = Window(kernelSize: [1, 2], strides: [1, 1])
     let values = (0..<12).map(Float.init)
     // (1, 2, 2 inputs, 3 filters)
     let conv = try #require(

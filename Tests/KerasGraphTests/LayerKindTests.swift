@@ -37,7 +37,7 @@ struct LayerKindTests {
     #expect(
       conv
         == Conv2D(
-          filters: 4, window: Window2D(kernelSize: [3, 3], strides: [2, 1], padding: .same), groups: 2, useBias: false))
+          filters: 4, window: Window(kernelSize: [3, 3], strides: [2, 1], padding: .same), groups: 2, useBias: false))
     #expect(decoded.activation == .relu)
     let op = try LayerKinds.encodeNative(conv, activation: decoded.activation)
     #expect(op["op"]?.string == "conv2d")
@@ -103,6 +103,88 @@ struct LayerKindTests {
     }
   }
 
+  @Test("1-D and 3-D kinds read Keras's forms: causal padding, paddings and croppings per axis, shapes and weights")
+  func dimensionConfigs() throws {
+    func decode(_ className: String, _ text: String, input: [Int?]) throws -> any LayerKind {
+      try LayerKinds.decodeKeras(
+        className: className, registeredName: nil, config: try keras(text),
+        context: LayerDecodingContext(file: "m.h5", source: .keras(major: 2), inputShapes: [TensorShape(input)])
+      ).kind
+    }
+    let causal = try decode(
+      "Conv1D", #"{"filters": 4, "kernel_size": [3], "padding": "causal", "dilation_rate": [2], "groups": 2}"#,
+      input: [nil, 10, 6])
+    #expect(try causal.outputShapes(inputs: [TensorShape([nil, 10, 6])]) == [TensorShape([nil, 10, 4])])
+    #expect(try causal.weightSpecifications(inputs: [TensorShape([nil, 10, 6])]).map(\.shape) == [[3, 3, 4], [4]])
+    // Causal padding is Conv1D's alone.
+    #expect(throws: LayerConfigError.self) {
+      try decode("Conv2D", #"{"filters": 4, "kernel_size": 3, "padding": "causal"}"#, input: [nil, 8, 8, 3])
+    }
+    #expect(throws: LayerConfigError.self) {
+      try decode("MaxPooling1D", #"{"pool_size": 2, "padding": "causal"}"#, input: [nil, 8, 3])
+    }
+    // A 1-D pair is (before, after); 2-D and 3-D lists of ints are symmetric per axis.
+    let pad1 = try #require(try decode("ZeroPadding1D", #"{"padding": [1, 2]}"#, input: [nil, 8, 3]) as? ZeroPadding1D)
+    #expect(pad1.edges == Edges(before: [1], after: [2]))
+    let pad3 = try #require(
+      try decode("ZeroPadding3D", #"{"padding": [1, 2, 3]}"#, input: [nil, 4, 4, 4, 3]) as? ZeroPadding3D)
+    #expect(pad3.edges == Edges(before: [1, 2, 3], after: [1, 2, 3]))
+    let crop3 = try #require(
+      try decode("Cropping3D", #"{"cropping": [[1, 0], [0, 1], [2, 1]]}"#, input: [nil, 4, 4, 4, 3]) as? Cropping3D)
+    #expect(try crop3.outputShapes(inputs: [TensorShape([nil, 4, 4, 4, 3])]) == [TensorShape([nil, 3, 3, 1, 3])])
+    #expect(throws: LayerConfigError.self) {
+      try decode("Cropping1D", #"{"cropping": [1, 2, 3]}"#, input: [nil, 8, 3])
+    }
+    let transposed = try decode(
+      "Conv3DTranspose", #"{"filters": 2, "kernel_size": 2, "strides": 2, "output_padding": null}"#,
+      input: [nil, 3, 4, 5, 6])
+    #expect(
+      try transposed.outputShapes(inputs: [TensorShape([nil, 3, 4, 5, 6])]) == [TensorShape([nil, 6, 8, 10, 2])])
+    #expect(try transposed.weightSpecifications(inputs: [TensorShape([nil, 3, 4, 5, 6])])[0].shape == [2, 2, 2, 2, 6])
+    let separable = try decode(
+      "SeparableConv1D", #"{"filters": 5, "kernel_size": 3, "depth_multiplier": 2}"#, input: [nil, 8, 3])
+    #expect(
+      try separable.weightSpecifications(inputs: [TensorShape([nil, 8, 3])]).map(\.shape) == [
+        [3, 3, 2], [1, 6, 5], [5],
+      ])
+    let global = try decode("GlobalMaxPooling3D", #"{"keepdims": true}"#, input: [nil, 2, 3, 4, 5])
+    #expect(try global.outputShapes(inputs: [TensorShape([nil, 2, 3, 4, 5])]) == [TensorShape([nil, 1, 1, 1, 5])])
+    #expect(throws: ShapeProblem.self) { try global.outputShapes(inputs: [TensorShape([nil, 4, 4, 5])]) }
+  }
+
+  @Test("channels_first layers decode as their channels-last kind between transposes; others are still refused")
+  func channelsFirstConfigs() throws {
+    let context = LayerDecodingContext(
+      file: "m.h5", source: .keras(major: 2), inputShapes: [TensorShape([nil, 3, 8, 8])])
+    let decoded = try LayerKinds.decodeKeras(
+      className: "Conv2D", registeredName: nil,
+      config: try keras(
+        #"{"filters": 4, "kernel_size": 3, "padding": "same", "data_format": "channels_first", "activation": "tanh"}"#),
+      context: context)
+    let wrapped = try #require(decoded.kind as? ChannelsFirst)
+    #expect(wrapped.inner as? Conv2D == Conv2D(filters: 4, window: Window(kernelSize: [3, 3], padding: .same)))
+    #expect(decoded.activation == .tanh)
+    #expect(try wrapped.outputShapes(inputs: [TensorShape([nil, 3, 8, 8])]) == [TensorShape([nil, 4, 8, 8])])
+    #expect(
+      try wrapped.weightSpecifications(inputs: [TensorShape([nil, 3, 8, 8])]).map(\.shape) == [[3, 3, 3, 4], [4]])
+    let op = try LayerKinds.encodeNative(wrapped, activation: nil)
+    #expect(op["op"]?.string == "conv2d" && op["data_format"]?.string == "channels_first")
+    // Flatten flattens in channels-last order; a keepdims global pooling keeps (N, C, 1, 1).
+    let flatten = try LayerKinds.decodeKeras(
+      className: "Flatten", registeredName: nil, config: try keras(#"{"data_format": "channels_first"}"#),
+      context: context)
+    #expect(try flatten.kind.outputShapes(inputs: [TensorShape([nil, 3, 4, 5])]) == [TensorShape([nil, 60])])
+    let pooling = try LayerKinds.decodeKeras(
+      className: "GlobalAveragePooling2D", registeredName: nil,
+      config: try keras(#"{"data_format": "channels_first", "keepdims": true}"#), context: context)
+    #expect(try pooling.kind.outputShapes(inputs: [TensorShape([nil, 3, 4, 5])]) == [TensorShape([nil, 3, 1, 1])])
+    #expect(throws: LayerConfigError.self) {
+      try LayerKinds.decodeKeras(
+        className: "Resizing", registeredName: nil,
+        config: try keras(#"{"height": 4, "width": 4, "data_format": "channels_first"}"#), context: context)
+    }
+  }
+
   @Test("GroupNormalization and UnitNormalization read Keras 2 and Keras 3 configs")
   func normalizationConfigs() throws {
     let group = try LayerKinds.decodeKeras(
@@ -136,7 +218,7 @@ struct SampleKind: CustomTestStringConvertible, Sendable {
 }
 
 private func sampleKinds() -> [SampleKind] {
-  let window = Window2D(kernelSize: [3, 2], strides: [2, 2], padding: .same, dilation: [1, 2])
+  let window = Window(kernelSize: [3, 2], strides: [2, 2], padding: .same, dilation: [1, 2])
   let kinds: [any LayerKind] = [
     InputLayer(), Conv2D(filters: 8, window: window, groups: 2, useBias: false),
     DepthwiseConv2D(window: window, depthMultiplier: 3), SeparableConv2D(filters: 5, window: window),
@@ -145,12 +227,12 @@ private func sampleKinds() -> [SampleKind] {
     GroupNormalization(groups: -1, epsilon: 1e-5, scale: false), UnitNormalization(axis: [1, 2]),
     Normalization(axis: [], mean: [0.5], variance: [2]), Activation(.hardSigmoidKeras2),
     ReLU(maxValue: 6, negativeSlope: 0.1, threshold: 0.5), LeakyReLU(negativeSlope: 0.2), PReLU(sharedAxes: [1, 2]),
-    ELU(alpha: 0.7), Softmax(axis: [1, 2]), MaxPooling2D(window: Window2D(kernelSize: [3, 3], strides: [2, 2])),
-    AveragePooling2D(window: Window2D(kernelSize: [2, 2], strides: [1, 1], padding: .same)),
+    ELU(alpha: 0.7), Softmax(axis: [1, 2]), MaxPooling2D(window: Window(kernelSize: [3, 3], strides: [2, 2])),
+    AveragePooling2D(window: Window(kernelSize: [2, 2], strides: [1, 1], padding: .same)),
     GlobalAveragePooling2D(keepDims: true), GlobalMaxPooling2D(), Flatten(), Reshape(targetShape: [-1, 4]),
     Permute(dims: [2, 1, 3]), Identity(), Concatenate(axis: 1), Merge(.average), Merge(.minimum),
-    ZeroPadding2D(edges: Edges2D(top: 1, bottom: 2, left: 3, right: 4)),
-    Cropping2D(edges: Edges2D(top: 0, bottom: 1, left: 1, right: 0)),
+    ZeroPadding2D(edges: Edges(top: 1, bottom: 2, left: 3, right: 4)),
+    Cropping2D(edges: Edges(top: 0, bottom: 1, left: 1, right: 0)),
     UpSampling2D(size: [2, 3], interpolation: "bilinear"),
     Resizing(height: 5, width: 7, interpolation: .nearest, padToAspectRatio: true, fillValue: 0.5),
     Resizing(height: 4, width: 4, cropToAspectRatio: true), CenterCrop(height: 3, width: 2),
@@ -159,6 +241,23 @@ private func sampleKinds() -> [SampleKind] {
     Reduce(.max, axis: [1, -1], keepdims: true), Reduce(.mean, axis: [2]),
     Elementwise(.clip, minimum: -0.5, maximum: 0.25),
     Elementwise(.clip, maximum: 6), Elementwise(.geluTanh), Elementwise(.log),
+    Conv1D(filters: 3, window: Window(kernelSize: [5], padding: .causal, dilation: [2]), groups: 3),
+    Conv3D(filters: 2, window: Window(kernelSize: [1, 2, 3], strides: [1, 2, 1], padding: .same), useBias: false),
+    DepthwiseConv1D(window: Window(kernelSize: [3], strides: [2]), depthMultiplier: 2),
+    SeparableConv1D(filters: 4, window: Window(kernelSize: [3], padding: .same), depthMultiplier: 3),
+    Conv1DTranspose(filters: 2, window: Window(kernelSize: [3], strides: [2]), outputPadding: [1]),
+    Conv3DTranspose(filters: 2, window: Window(kernelSize: [2, 2, 2], strides: [2, 2, 2], padding: .same)),
+    MaxPooling1D(window: Window(kernelSize: [3], strides: [2], padding: .same)),
+    MaxPooling3D(window: Window(kernelSize: [2, 2, 2], strides: [2, 2, 2])),
+    AveragePooling1D(window: Window(kernelSize: [2], strides: [1])),
+    AveragePooling3D(window: Window(kernelSize: [1, 2, 2], strides: [1, 1, 1], padding: .same)),
+    GlobalAveragePooling1D(keepDims: true), GlobalMaxPooling1D(), GlobalAveragePooling3D(),
+    GlobalMaxPooling3D(keepDims: true), ZeroPadding1D(edges: Edges(before: [1], after: [2])),
+    ZeroPadding3D(edges: Edges(before: [1, 0, 2], after: [0, 1, 1])), Cropping1D(edges: Edges(before: [0], after: [3])),
+    Cropping3D(edges: Edges(before: [1, 1, 1], after: [0, 0, 2])), UpSampling1D(size: [3]),
+    UpSampling3D(size: [1, 2, 3]),
+    ChannelsFirst(inner: Conv2D(filters: 2, window: Window(kernelSize: [3, 3]))), ChannelsFirst(inner: Flatten()),
+    ChannelsFirst(inner: GlobalMaxPooling3D(keepDims: true)),
   ]
   return kinds.map(SampleKind.init)
 }

@@ -115,6 +115,42 @@ struct PhotoPictureTests {
     expectUsageError(["cam", sampleModel, sampleImage, "--out", zoomed, "--zoom", "17"], mentioning: "--zoom")
   }
 
+  @Test("a 3-D model's volume map is drawn as its depth slices side by side; a 1-D map as a strip")
+  func volumesAndSequences() throws {
+    let folder = try ScratchFolder("volume")
+    defer { folder.cleanUp() }
+    for name in ["conv3d_zoo_k2", "conv1d_zoo_k2"] {
+      let out = folder.path("\(name).png")
+      let npy = folder.path("\(name).npy")
+      let result = try kerasvis([
+        "cam", fixturePath("\(name).h5"), fixturePath("\(name).input.npy"), "--out", out, "--npy", npy,
+      ])
+      #expect(result.status == 0, "\(result.error)")
+      let map = try NPY.read(path: npy)
+      let first = map.rank == 4 || (name.hasPrefix("conv1d") && map.rank == 2) ? try map.sample(0) : map
+      let drawn = try picture(out)
+      if name.hasPrefix("conv3d") {
+        let shape = Array(first.shape.suffix(3))
+        #expect(
+          drawn.width == shape[0] * shape[2] && drawn.height == shape[1], "\(shape) -> \(drawn.width)x\(drawn.height)")
+        // Slice d of the montage is slice d of the volume: the brightest column block is the brightest slice.
+        let montage = try ExplanationPicture.volumeMontage(try first.reshaped(shape))
+        let values = first.scalars
+        let sliceSize = shape[1] * shape[2]
+        for d in 0..<shape[0] {
+          for y in 0..<shape[1] {
+            for x in 0..<shape[2] {
+              #expect(
+                montage.scalars[y * shape[0] * shape[2] + d * shape[2] + x] == values[d * sliceSize + y * shape[2] + x])
+            }
+          }
+        }
+      } else {
+        #expect(drawn.height == 1 && drawn.width == first.shape.last)
+      }
+    }
+  }
+
   @Test("a .npy input has no photo: the picture stays at the input's size")
   func arrayInput() throws {
     let folder = try ScratchFolder("photo")

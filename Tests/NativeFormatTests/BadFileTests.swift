@@ -259,7 +259,7 @@ struct BadFileTests {
       (["model", "layers", 0, "op", "kernel_size"], .array([.number(3)]), "model.layers[0].op.kernel_size"),
       (["model", "layers", 0, "op", "padding"], .string("full"), "model.layers[0].op.padding"),
       (["model", "layers", 0, "op", "activation"], .string("relu7"), "model.layers[0].op.activation"),
-      (["model", "layers", 0, "op", "op"], .string("conv3d"), "model.layers[0].op.op"),
+      (["model", "layers", 0, "op", "op"], .string("conv4d"), "model.layers[0].op.op"),
       (["model", "layers", 3, "op", "epsilon"], nil, "model.layers[3].op.epsilon"),
       (["model", "layers", 2, "index"], .number(7), "model.layers[2].index"),
       (["model", "layers", 6, "nodes"], .array([]), "model.layers[6].nodes"),

@@ -35,6 +35,12 @@ let fixtureModels: [FixtureModel] = [
   FixtureModel(file: "ops_zoo_k3.keras", outputs: "ops_zoo_k3"),
   FixtureModel(file: "preprocessing_k2.h5", outputs: "preprocessing_k2"),
   FixtureModel(file: "preprocessing_k3.keras", outputs: "preprocessing_k3"),
+  FixtureModel(file: "conv1d_zoo_k2.h5", outputs: "conv1d_zoo_k2"),
+  FixtureModel(file: "conv1d_zoo_k3.keras", outputs: "conv1d_zoo_k3"),
+  FixtureModel(file: "conv3d_zoo_k2.h5", outputs: "conv3d_zoo_k2"),
+  FixtureModel(file: "conv3d_zoo_k3.keras", outputs: "conv3d_zoo_k3"),
+  FixtureModel(file: "channels_first_k2.h5", outputs: "channels_first_k2"),
+  FixtureModel(file: "channels_first_k3.keras", outputs: "channels_first_k3"),
   FixtureModel(file: "long_names.h5"),
   FixtureModel(file: "float16_dense.h5"),
 ]

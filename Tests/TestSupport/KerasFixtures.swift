@@ -48,4 +48,10 @@ public let kerasFixtures: [KerasFixture] = [
   KerasFixture("preprocessing_k2.h5", name: "preprocessing_k2"),
   KerasFixture("preprocessing_k3.h5", name: "preprocessing_k3"),
   KerasFixture("preprocessing_k3.keras", name: "preprocessing_k3"),
+  KerasFixture("conv1d_zoo_k2.h5", name: "conv1d_zoo_k2"),
+  KerasFixture("conv1d_zoo_k3.keras", name: "conv1d_zoo_k3"),
+  KerasFixture("conv3d_zoo_k2.h5", name: "conv3d_zoo_k2"),
+  KerasFixture("conv3d_zoo_k3.keras", name: "conv3d_zoo_k3"),
+  KerasFixture("channels_first_k2.h5", name: "channels_first_k2"),
+  KerasFixture("channels_first_k3.keras", name: "channels_first_k3"),
 ]

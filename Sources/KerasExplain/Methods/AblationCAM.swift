@@ -26,7 +26,9 @@ public struct AblationCAM: ClassActivationMapping {
     }
     let shape = FeatureMaps(activations)
     let (reading, _) = try explainer.outputReading(for: pass.targets)
-    let model = try explainer.ablationModel(layer: layer, channels: shape.channels, linearLayer: reading.linearLayer)
+    let model = try explainer.ablationModel(
+      layer: layer, channels: shape.channels, spatialRank: shape.spatial.count, linearLayer: reading.linearLayer)
+    let maskShape = [Int](repeating: 1, count: shape.spatial.count) + [shape.channels]
     let input = pass.input
     let sampleShape = Array(input.shape.dropFirst())
     let size = sampleShape.reduce(1, *)
@@ -49,8 +51,8 @@ public struct AblationCAM: ClassActivationMapping {
             offset[slot * shape.channels + channel] = ablated
           }
           return [
-            try Tensor(shape: [chunk, 1, 1, shape.channels], values: mask),
-            try Tensor(shape: [chunk, 1, 1, shape.channels], values: offset),
+            try Tensor(shape: [chunk] + maskShape, values: mask),
+            try Tensor(shape: [chunk] + maskShape, values: offset),
           ]
         }
       ) { _, buffer in
@@ -67,30 +69,34 @@ public struct AblationCAM: ClassActivationMapping {
 
 extension Explainer {
   /// The model with the output of the layer at `layer` replaced by `A * mask + offset` (two extra inputs of shape
-  /// `(N, 1, 1, channels)`), compiled forward-only once per layer and output reading.
-  func ablationModel(layer: [Int], channels: Int, linearLayer: [Int]?) throws -> CompiledModel {
-    let key = "ablation \(layer) \(channels) \(linearLayer.map { "\($0)" } ?? "-")"
+  /// `(N, 1, 1, channels)`, one 1 per spatial axis), compiled forward-only once per layer and output reading.
+  func ablationModel(layer: [Int], channels: Int, spatialRank: Int, linearLayer: [Int]?) throws -> CompiledModel {
+    let key = "ablation \(layer) \(channels) \(spatialRank) \(linearLayer.map { "\($0)" } ?? "-")"
     return try cachedModel(key: key) {
       var target = graph
       if let linearLayer { target = try target.replacingActivation(ofLayerAt: linearLayer, with: .linear) }
-      let masked = try maskingLayerOutput(of: target, at: layer, channels: channels, location: try layerLocation(layer))
+      let masked = try maskingLayerOutput(
+        of: target, at: layer, channels: channels, spatialRank: spatialRank, location: try layerLocation(layer))
       return CompiledModel(graph: masked, gradients: false, precision: precision)
     }
   }
 }
 
 /// `graph` with the first output of the layer at `address` (through nested models) replaced by
-/// `output * mask + offset`, where `mask` and `offset` are two new model inputs of shape `(N, 1, 1, channels)`,
+/// `output * mask + offset`, where `mask` and `offset` are two new model inputs of shape `(N, 1, 1, channels)` (one
+/// 1 per of the `spatialRank` spatial axes),
 /// appended after the model's inputs (and after a nested model's, which its callers pass along).
 /// - Throws: `KerasVisError.unsuitableLayer` when the address does not lead to a layer.
-func maskingLayerOutput(of graph: Graph, at address: [Int], channels: Int, location: LayerLocation) throws -> Graph {
+func maskingLayerOutput(
+  of graph: Graph, at address: [Int], channels: Int, spatialRank: Int, location: LayerLocation
+) throws -> Graph {
   guard let first = address.first, graph.layers.indices.contains(first) else {
     throw KerasVisError.unsuitableLayer(layer: location, detail: "it cannot be ablated: no such layer")
   }
   var result = graph
   let maskInput = graph.inputs.count
   let offsetInput = maskInput + 1
-  let shape = TensorShape([nil, 1, 1, channels])
+  let shape = TensorShape([nil] + [Int?](repeating: 1, count: spatialRank) + [channels])
   result.inputs.append(GraphInput(name: "kerasvis_ablation_mask", shape: shape, layerIndex: nil))
   result.inputs.append(GraphInput(name: "kerasvis_ablation_offset", shape: shape, layerIndex: nil))
   if address.count > 1 {
@@ -99,7 +105,8 @@ func maskingLayerOutput(of graph: Graph, at address: [Int], channels: Int, locat
         layer: location, detail: "it cannot be ablated: \(address) is not inside a model")
     }
     result.layers[first].nestedGraph =
-      (try maskingLayerOutput(of: inner, at: Array(address.dropFirst()), channels: channels, location: location))
+      (try maskingLayerOutput(
+        of: inner, at: Array(address.dropFirst()), channels: channels, spatialRank: spatialRank, location: location))
     for node in result.layers[first].nodes.indices {
       result.layers[first].nodes[node].inputs += [.graphInput(maskInput), .graphInput(offsetInput)]
     }

@@ -2,7 +2,8 @@ import KerasGraph
 
 extension Explainer {
   /// The layer a CAM method uses when none is named: the last layer, in execution order and through nested
-  /// models, whose output is a spatial feature map `(N, H, W, C)` with H or W above 1 (InceptionV3: `mixed10`;
+  /// models, whose output is a spatial feature map `(N, H, W, C)` with H or W above 1 (`(N, L, C)` or
+  /// `(N, D, H, W, C)` for a 1-D or 3-D model) (InceptionV3: `mixed10`;
   /// `Sequential([MobileNetV2, GlobalAveragePooling2D, Dense])`: the MobileNetV2's `out_relu`). Input layers and
   /// the nested models themselves are skipped (their layers are searched instead).
   ///
@@ -12,13 +13,15 @@ extension Explainer {
   /// - Returns: the layer's address (`[310]`, `[0, 151]`).
   /// - Throws: `KerasVisError.unsuitableLayer` naming the output layer when no layer outputs a feature map.
   public func automaticCAMLayer() throws -> [Int] {
+    let rank = LayerSearch.featureMapRank(of: graph)
     let candidate = graph.allLayerPaths().last { entry in
       if entry.layer.isInput || entry.layer.nestedGraph != nil { return false }
-      return LayerSearch.isSpatialFeatureMap(entry.layer)
+      return LayerSearch.isSpatialFeatureMap(entry.layer, rank: rank)
     }
     guard let candidate else {
       throw KerasVisError.unsuitableLayer(
-        layer: outputLocation(0), detail: "no layer of the model outputs a spatial feature map (N, H, W, C)")
+        layer: outputLocation(0),
+        detail: "no layer of the model outputs a spatial feature map (\(FeatureMaps.axesDescription(rank: rank)))")
     }
     return candidate.address
   }

@@ -93,6 +93,44 @@ func minMaxNormalized(_ values: [Float]) -> [Float] {
 }
 
 extension Convention {
+  /// Resizes one ReLU'd map over the spatial axes `shape` (a length; height and width; depth, height and width)
+  /// to `target` and scales it to 0...1 the way the convention's library does. A 1-D map is the 2-D map of one row
+  /// (tf-keras-vis's 1-D zoom; pytorch-grad-cam has no 1-D maps, this is its `cv2.resize` of that row). A 3-D map
+  /// is zoomed as both libraries do: tf-keras-vis `zoom(cam, factors, order=1)`, then `normalize`;
+  /// pytorch-grad-cam's `scale_cam_image`: `scipy.ndimage.zoom(x, factors)` (cubic) of the map scaled to 0...1,
+  /// then ReLU and 0...1 again.
+  /// - Throws: `KerasVisError.invalidArgument` when the ranks differ or the zoom cannot produce the size.
+  func scaledMap(_ map: [Float], shape: [Int], to target: [Int]) throws -> [Float] {
+    guard shape.count == target.count else {
+      throw KerasVisError.invalidArgument("cannot resize a map over \(shape) to \(target)")
+    }
+    switch shape.count {
+    case 1: return try scaledMap(map, height: 1, width: shape[0], toHeight: 1, toWidth: target[0])
+    case 2: return try scaledMap(map, height: shape[0], width: shape[1], toHeight: target[0], toWidth: target[1])
+    case 3:
+      let factors = (
+        Double(target[0]) / Double(shape[0]), Double(target[1]) / Double(shape[1]), Double(target[2]) / Double(shape[2])
+      )
+      let source = self == .pytorchGradCAM ? shiftedToUnitRange(map) : map
+      let zoomed: [Float]
+      do {
+        zoomed = try splineZoom(
+          volume: source, depth: shape[0], height: shape[1], width: shape[2], factors: factors,
+          order: self == .pytorchGradCAM ? 3 : 1
+        ).values
+      } catch {
+        throw KerasVisError.invalidArgument("cannot resize the \(shape) map to \(target): \(error)")
+      }
+      guard zoomed.count == target.reduce(1, *) else {
+        throw KerasVisError.invalidArgument(
+          "scipy's zoom turns the \(shape) map into \(zoomed.count) values, not \(target)")
+      }
+      return self == .pytorchGradCAM ? shiftedToUnitRange(zoomed.map { max($0, 0) }) : minMaxNormalized(zoomed)
+    default:
+      throw KerasVisError.invalidArgument("maps over \(shape.count) spatial axes cannot be resized")
+    }
+  }
+
   /// Resizes one ReLU'd map `(height, width)` to the input size and scales it to 0...1 the way the convention's
   /// library does (see `Convention`).
   /// - Throws: `KerasVisError.invalidArgument` when scipy's zoom cannot produce the size.

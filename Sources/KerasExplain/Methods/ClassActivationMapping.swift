@@ -3,7 +3,9 @@ import KerasRuntime
 
 /// A class activation map method: it weights a feature map `A` `(N, h, w, C)` (channel weights, or position-wise
 /// weights), and the map is `relu(sum_c (w * A)[..., c])` (or, with eigen smoothing, the first principal component
-/// of `w * A`), resized to the input and scaled to 0...1 as the request's `Convention` says.
+/// of `w * A`), resized to the input and scaled to 0...1 as the request's `Convention` says. A 1-D model's feature
+/// map is `(N, steps, C)` and its map is resized to the input length; a 3-D model's is `(N, d, h, w, C)` and its
+/// map is a volume.
 ///
 /// Conforming types implement `weightedActivations`; `explain` runs the shared pipeline (target resolution, the
 /// automatic layer, batches, test-time augmentation, eigen smoothing, resizing).
@@ -13,7 +15,7 @@ public protocol ClassActivationMapping: ExplanationMethod {
   /// Whether the map is always the first principal component of the weighted activations (Eigen-CAM), whatever
   /// the request's `eigenSmooth`.
   var alwaysProjects: Bool { get }
-  /// `w * A`, `(N, h, w, C)`, from a pass holding `A` (and `d score / d A` when `usesGradients`).
+  /// `w * A`, shaped as `A` (`(N, h, w, C)` for an image model), from a pass holding `A` (and `d score / d A` when `usesGradients`).
   func weightedActivations(
     _ pass: TargetedPass, request: ExplanationRequest, explainer: Explainer
   ) throws -> Tensor
@@ -40,12 +42,12 @@ extension Explainer {
     var plain: Explanation?
     for flip in [false, true] {
       for factor: Float in [0.9, 1, 1.1] {
-        var augmented = flip ? try horizontallyFlipped(input) : input
+        var augmented = flip ? try flipped(input, axis: input.rank - 2) : input
         augmented.withUnsafeMutableBufferPointer { values in
           for i in values.indices { values[i] *= factor }
         }
         var explanation = try singleCAM(method, request, input: augmented, layer: layer)
-        if flip { explanation.maps = try horizontallyFlipped(explanation.maps) }
+        if flip { explanation.maps = try flipped(explanation.maps, axis: explanation.maps.rank - 1) }
         if !flip && factor == 1 { plain = explanation }
         let maps = explanation.maps.scalars
         total = total.map { zip($0, maps).map { $0 + $1 } } ?? maps
@@ -63,33 +65,36 @@ extension Explainer {
     let pass = try targetedPass(
       input: input, targets: request.targets, defaultScore: request.defaultScore, layer: layer,
       gradient: method.usesGradients ? .layer : .none)
-    guard let activations = pass.activations, activations.rank == 4 else {
+    let rank = input.rank
+    guard let activations = pass.activations, activations.rank == rank, (3...5).contains(rank) else {
       throw KerasVisError.unsuitableLayer(
         layer: try layerLocation(layer),
-        detail: "class activation maps need a feature map (N, H, W, C); its output is \(pass.activations?.shape ?? [])")
+        detail:
+          "class activation maps need a feature map with the input's spatial axes (\(FeatureMaps.axesDescription(rank: rank))); its output is \(pass.activations?.shape ?? [])"
+      )
     }
     let weighted = try method.weightedActivations(pass, request: request, explainer: self)
-    let (count, height, width, channels) = (weighted.shape[0], weighted.shape[1], weighted.shape[2], weighted.shape[3])
-    let (inputHeight, inputWidth) = (input.shape[1], input.shape[2])
+    let shape = FeatureMaps(weighted)
+    let (count, channels, positions) = (shape.count, shape.channels, shape.positions)
+    let inputSpatial = Array(input.shape.dropFirst().dropLast())
     let project = method.alwaysProjects || request.eigenSmooth
     var low: [Float] = []
     var maps: [Float] = []
     try weighted.withUnsafeBufferPointer { values in
       for sample in 0..<count {
-        let start = sample * height * width * channels
-        let slice = UnsafeBufferPointer(rebasing: values[start..<(start + height * width * channels)])
+        let start = sample * positions * channels
+        let slice = UnsafeBufferPointer(rebasing: values[start..<(start + positions * channels)])
         let map =
           (project
-          ? principalComponentProjection(slice, positions: height * width, channels: channels)
+          ? principalComponentProjection(slice, positions: positions, channels: channels)
           : channelSums(slice, channels: channels)).map { max($0, 0) }
         low += map
-        maps += try request.convention.scaledMap(
-          map, height: height, width: width, toHeight: inputHeight, toWidth: inputWidth)
+        maps += try request.convention.scaledMap(map, shape: shape.spatial, to: inputSpatial)
       }
     }
     return Explanation(
-      maps: try Tensor(shape: [count, inputHeight, inputWidth], values: maps),
-      lowResolutionMaps: try Tensor(shape: [count, height, width], values: low), layer: layer,
+      maps: try Tensor(shape: [count] + inputSpatial, values: maps),
+      lowResolutionMaps: try Tensor(shape: [count] + shape.spatial, values: low), layer: layer,
       targets: pass.targets, scores: pass.scores)
   }
 }
@@ -104,33 +109,42 @@ func channelSums(_ values: UnsafeBufferPointer<Float>, channels: Int) -> [Float]
   }
 }
 
-/// The batch flipped left to right (the width axis of `(N, H, W, ...)`).
-func horizontallyFlipped(_ tensor: Tensor) throws -> Tensor {
-  guard tensor.rank >= 3 else { return tensor }
-  let (count, height, width) = (tensor.shape[0], tensor.shape[1], tensor.shape[2])
-  let inner = tensor.count / max(count * height * width, 1)
+/// The batch flipped along `axis` (left to right: the width axis, the last spatial one, of an `(N, ..., W, C)`
+/// input or an `(N, ..., W)` map).
+func flipped(_ tensor: Tensor, axis: Int) throws -> Tensor {
+  guard tensor.shape.indices.contains(axis), axis > 0 else { return tensor }
+  let size = tensor.shape[axis]
+  let inner = tensor.shape[(axis + 1)...].reduce(1, *)
   let values = tensor.scalars
   return try Tensor(shape: tensor.shape) { index in
     let rest = index % inner
-    let x = (index / inner) % width
-    let row = index / (inner * width)
-    return values[(row * width + (width - 1 - x)) * inner + rest]
+    let position = (index / inner) % size
+    let outer = index / (inner * size)
+    return values[(outer * size + (size - 1 - position)) * inner + rest]
   }
 }
 
-/// Per-channel view helpers for `(N, h, w, C)` feature maps.
+/// Per-channel view helpers for channels-last feature maps `(N, spatial..., C)`.
 struct FeatureMaps {
   let count: Int
-  let height: Int
-  let width: Int
+  /// The sizes of the spatial axes (steps; height and width; depth, height and width).
+  let spatial: [Int]
   let channels: Int
-  var positions: Int { height * width }
+  var positions: Int { spatial.reduce(1, *) }
 
   init(_ tensor: Tensor) {
     count = tensor.shape[0]
-    height = tensor.shape[1]
-    width = tensor.shape[2]
-    channels = tensor.shape[3]
+    spatial = Array(tensor.shape.dropFirst().dropLast())
+    channels = tensor.shape.last ?? 1
+  }
+
+  /// The axes of a feature map of `rank`, for messages: `N, H, W, C` (and the 1-D and 3-D forms).
+  static func axesDescription(rank: Int) -> String {
+    switch rank {
+    case 3: return "N, L, C"
+    case 5: return "N, D, H, W, C"
+    default: return "N, H, W, C"
+    }
   }
 
   /// The flat index of (sample, position, channel).

@@ -40,6 +40,11 @@ public struct ScoreCAM: ClassActivationMapping {
     }
     let shape = FeatureMaps(activations)
     let input = pass.input
+    guard shape.spatial.count == 2, input.rank == 4 else {
+      throw KerasVisError.unsuitableLayer(
+        layer: try explainer.layerLocation(pass.layer ?? []),
+        detail: "scorecam upsamples 2-D feature maps (N, H, W, C) only; its output is \(activations.shape)")
+    }
     let (inputHeight, inputWidth, inputChannels) = (input.shape[1], input.shape[2], input.shape[3])
     let pixels = inputHeight * inputWidth
     let channels = try selectedChannels(activations)
@@ -62,7 +67,8 @@ public struct ScoreCAM: ClassActivationMapping {
         // The zero mask (and a map that upsamples to a constant) leaves the input zeros.
         guard runs[run] >= 0,
           let mask = try normalizedMask(
-            maps[runs[run]], height: shape.height, width: shape.width, toHeight: inputHeight, toWidth: inputWidth)
+            maps[runs[run]], height: shape.spatial[0], width: shape.spatial[1], toHeight: inputHeight,
+            toWidth: inputWidth)
         else { return }
         for p in 0..<pixels {
           for c in 0..<inputChannels {

@@ -129,11 +129,12 @@ extension KeyedDecodingContainer {
     return raw
   }
 
-  /// `valid` or `same` (any letter case).
-  func padding(_ key: Key) throws -> Padding {
+  /// `valid` or `same` (any letter case), and `causal` where `allowsCausal` (Conv1D).
+  func padding(_ key: Key, allowsCausal: Bool = false) throws -> Padding {
     let text = try string(key, default: "valid").lowercased()
-    guard let padding = Padding(rawValue: text) else {
-      throw failure(key, "'\(text)' is not supported (expected 'valid' or 'same')")
+    guard let padding = Padding(rawValue: text), allowsCausal || padding != .causal else {
+      throw failure(
+        key, "'\(text)' is not supported (expected 'valid'\(allowsCausal ? ", 'same' or 'causal'" : " or 'same'"))")
     }
     return padding
   }
@@ -165,10 +166,12 @@ extension KeyedDecodingContainer {
   }
 }
 
-/// Padding mode of convolutions and pooling, with TensorFlow's meaning (`same` puts the odd pixel after).
+/// Padding mode of convolutions and pooling, with TensorFlow's meaning (`same` puts the odd pixel after; Conv1D's
+/// `causal` pads `(k - 1) * dilation` zeros before the sequence only, so that output `t` reads inputs up to `t`).
 public enum Padding: String, Sendable, Codable {
   case valid
   case same
+  case causal
 }
 
 extension ActivationFunction: Codable {

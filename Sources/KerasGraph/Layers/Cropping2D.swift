@@ -1,17 +1,14 @@
-/// Cropping2D: rows and columns removed on each side of an NHWC input (`cropping`).
-public struct Cropping2D: Edges2DKind, Equatable {
+/// Cropping2D: elements removed before and after each spatial axis of NHWC input (`cropping`).
+public struct Cropping2D: EdgesKind, Equatable {
   public static let kerasClassNames = ["Cropping2D"]
   public static let operationNames = ["cropping2d"]
+  public static let spatialRank = 2
   public static let edgesField = "cropping"
+  public static let crops = true
 
-  public var edges: Edges2D
+  public var edges: Edges
 
-  public init(edges: Edges2D) {
+  public init(edges: Edges) {
     self.edges = edges
-  }
-
-  public func outputShapes(inputs: [TensorShape]) throws -> [TensorShape] {
-    try requireInputs(inputs, rank: 4)
-    return [try shape(inputs[0], sign: -1)]
   }
 }

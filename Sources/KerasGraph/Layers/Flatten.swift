@@ -1,5 +1,5 @@
 /// Flatten: `(N, d1, d2, ...)` to `(N, d1 * d2 * ...)` in row-major (channels-last) order.
-public struct Flatten: LayerKind, Equatable {
+public struct Flatten: ChannelsLastLayout, Equatable {
   public static let kerasClassNames = ["Flatten"]
   public static let operationNames = ["flatten"]
 

@@ -141,7 +141,11 @@ func requireInputs(_ inputs: [TensorShape], count: Int = 1, rank: Int? = nil) th
     throw ShapeProblem(detail: "expects \(count) input\(count == 1 ? "" : "s"), got \(inputs.count)")
   }
   if let rank, let bad = inputs.first(where: { $0.rank != rank }) {
-    throw ShapeProblem(detail: "expects a rank-\(rank) input (batch, height, width, channels), got \(bad)")
+    let axes = [
+      3: "(batch, steps, channels)", 4: "(batch, height, width, channels)",
+      5: "(batch, depth, height, width, channels)",
+    ]
+    throw ShapeProblem(detail: "expects a rank-\(rank) input\(axes[rank].map { " \($0)" } ?? ""), got \(bad)")
   }
 }
 
@@ -169,13 +173,14 @@ public func normalizedAxis(_ axis: Int, rank: Int) throws -> Int {
   return normalized
 }
 
-/// A rank-4 NHWC shape with height and width transformed by `transform(axis, length)` and the given channels.
+/// A channels-last shape `(N, spatial..., C)` with each spatial axis `k` (0-based) transformed by
+/// `transform(k, length)` and the given channels.
 func spatialShape(
   _ input: TensorShape, channels: Int?, _ transform: (Int, Int?) throws -> Int?
 ) rethrows -> TensorShape {
-  TensorShape([
-    input.dimensions[0], try transform(0, input.dimensions[1]), try transform(1, input.dimensions[2]), channels,
-  ])
+  let spatial = input.dimensions.dropFirst().dropLast()
+  return TensorShape(
+    [input.dimensions[0]] + (try spatial.enumerated().map { axis, length in try transform(axis, length) }) + [channels])
 }
 
 /// NumPy broadcasting of two shapes of equal rank (Keras merge layers).

@@ -10,6 +10,11 @@ public enum LayerKinds {
     Reshape.self, Permute.self, Identity.self, Concatenate.self, Merge.self, ZeroPadding2D.self, Cropping2D.self,
     UpSampling2D.self, Resizing.self, CenterCrop.self, RandomCrop.self, Rescaling.self, CustomScaleLayer.self,
     LayerScale.self, Reduce.self, Elementwise.self, NestedModel.self, RegisteredLayer.self,
+    // 1-D and 3-D convolutions, poolings, paddings, croppings and upsamplings.
+    Conv1D.self, Conv3D.self, DepthwiseConv1D.self, SeparableConv1D.self, Conv1DTranspose.self, Conv3DTranspose.self,
+    MaxPooling1D.self, MaxPooling3D.self, AveragePooling1D.self, AveragePooling3D.self, GlobalAveragePooling1D.self,
+    GlobalAveragePooling3D.self, GlobalMaxPooling1D.self, GlobalMaxPooling3D.self, ZeroPadding1D.self,
+    ZeroPadding3D.self, Cropping1D.self, Cropping3D.self, UpSampling1D.self, UpSampling3D.self,
   ]
 
   private static let byClassName: [String: any LayerKind.Type] = {
@@ -113,7 +118,14 @@ public enum LayerKinds {
   private static func decode(
     _ kind: any LayerKind.Type, config: JSONValue, name: String, context: LayerDecodingContext
   ) throws -> Decoded {
-    let decoded = try kind.init(config: config, name: name, context: context)
+    let decoded: any LayerKind
+    if kind is any ChannelsLastLayout.Type, config["data_format"]?.string == "channels_first" {
+      // Computed channels-last between transposes (see `ChannelsFirst`).
+      decoded = ChannelsFirst(
+        inner: try kind.init(config: ChannelsFirst.channelsLast(config), name: name, context: context))
+    } else {
+      decoded = try kind.init(config: config, name: name, context: context)
+    }
     var activation: ActivationFunction?
     if kind.splitsActivation {
       activation = try LayerKinds.activation(in: config, context: context)

@@ -1,11 +1,13 @@
-/// MaxPooling2D: the maximum of each window (TensorFlow's padding: `same` pads after, padded cells never win).
-public struct MaxPooling2D: Pooling2DKind, Equatable {
+/// MaxPooling2D: the maximum of each window (TensorFlow's padding: `same` pads after, padded cells never win), over NHWC input.
+public struct MaxPooling2D: PoolingKind, Equatable {
   public static let kerasClassNames = ["MaxPooling2D", "MaxPool2D"]
   public static let operationNames = ["max_pooling2d"]
+  public static let spatialRank = 2
+  public static let takesMaximum = true
 
-  public var window: Window2D
+  public var window: Window
 
-  public init(window: Window2D) {
+  public init(window: Window) {
     self.window = window
   }
 }

@@ -1,6 +1,6 @@
 /// UpSampling2D: height and width multiplied by `size`, repeating rows and columns (`nearest`) or interpolating
 /// (`bilinear`, half-pixel centers as `tf.image.resize`).
-public struct UpSampling2D: LayerKind, Equatable {
+public struct UpSampling2D: ChannelsLastLayout, Equatable {
   public static let kerasClassNames = ["UpSampling2D"]
   public static let operationNames = ["up_sampling2d"]
 

@@ -203,30 +203,66 @@ enum PlainKernels {
     return step.outputs[0]
   }
 
-  /// ZeroPadding2D (zeros added) or Cropping2D (rows and columns removed).
-  static func pad(_ edges: Edges2D, crop: Bool, label: String, input: Int, outputShape: [Int], builder: PlanBuilder)
+  /// Zero padding (zeros added) or cropping (elements removed) before and after each spatial axis of a
+  /// channels-last input of any rank.
+  static func pad(_ edges: Edges, crop: Bool, label: String, input: Int, outputShape: [Int], builder: PlanBuilder)
     throws -> Int
   {
     let inputShape = builder.values[input].shape
-    let (height, width, channels) = (inputShape[1], inputShape[2], inputShape[3])
     let sign = crop ? -1 : 1
-    var gather = [Int](repeating: -1, count: outputShape.reduce(1, *))
-    var i = 0
-    for n in 0..<outputShape[0] {
-      for y in 0..<outputShape[1] {
-        for x in 0..<outputShape[2] {
-          let sourceY = y - sign * edges.top
-          let sourceX = x - sign * edges.left
-          for c in 0..<channels {
-            if sourceY >= 0, sourceY < height, sourceX >= 0, sourceX < width {
-              gather[i] = ((n * height + sourceY) * width + sourceX) * channels + c
-            }
-            i += 1
-          }
-        }
+    let offsets = [0] + edges.before.map { -sign * $0 } + [0]
+    return try gatherStep(
+      spatialGather(inputShape: inputShape, outputShape: outputShape) { axis, position in position + offsets[axis] },
+      label: label, input: input, outputShape: outputShape, builder: builder)
+  }
+
+  /// UpSampling1D and UpSampling3D: each element repeated `size[k]` times along spatial axis `k` (Keras's
+  /// `repeat_elements`); the gradient of an input element is the sum over its copies.
+  static func repeatElements(_ size: [Int], label: String, input: Int, outputShape: [Int], builder: PlanBuilder)
+    throws -> Int
+  {
+    let inputShape = builder.values[input].shape
+    let factors = [1] + size + [1]
+    return try gatherStep(
+      spatialGather(inputShape: inputShape, outputShape: outputShape) { axis, position in position / factors[axis] },
+      label: label, input: input, outputShape: outputShape, builder: builder)
+  }
+
+  /// For each element of a tensor of `outputShape` (row-major), the offset of the input element at
+  /// `source(axis, position)` along each axis, or -1 where that falls outside the input.
+  static func spatialGather(inputShape: [Int], outputShape: [Int], source: (Int, Int) -> Int) -> [Int] {
+    let inputStrides = strides(inputShape)
+    let rank = outputShape.count
+    // Per axis, the input offset each output coordinate reads (-1 outside).
+    let axisOffsets = (0..<rank).map { axis in
+      (0..<outputShape[axis]).map { position -> Int in
+        let sourcePosition = source(axis, position)
+        return sourcePosition >= 0 && sourcePosition < inputShape[axis] ? sourcePosition * inputStrides[axis] : -1
       }
     }
-    return try gatherStep(gather, label: label, input: input, outputShape: outputShape, builder: builder)
+    var gather = [Int](repeating: -1, count: outputShape.reduce(1, *))
+    var position = [Int](repeating: 0, count: rank)
+    for i in gather.indices {
+      var offset = 0
+      var inside = true
+      for axis in 0..<rank {
+        let axisOffset = axisOffsets[axis][position[axis]]
+        if axisOffset < 0 {
+          inside = false
+          break
+        }
+        offset += axisOffset
+      }
+      if inside { gather[i] = offset }
+      var axis = rank - 1
+      while axis >= 0 {
+        position[axis] += 1
+        if position[axis] < outputShape[axis] { break }
+        position[axis] = 0
+        axis -= 1
+      }
+    }
+    return gather
   }
 
   /// UpSampling2D: `tf.image.resize` of the whole input to `size` times its height and width (`nearest` repeats

@@ -70,72 +70,74 @@ extension PlanBuilder {
     case is NestedModel:
       throw unsupported("nested models are inlined before lowering")
 
-    case let conv as Conv2D:
+    case let conv as any ConvolutionKind:
       let kernel = ConvolutionKernel(
-        values: try weight("kernel", of: call), height: conv.window.kernelSize[0], width: conv.window.kernelSize[1],
-        inputChannelsPerGroup: inputShape[3] / conv.groups, outputChannels: conv.filters, groups: conv.groups)
+        values: try weight("kernel", of: call), size: conv.window.kernelSize,
+        inputChannelsPerGroup: inputShape[inputShape.count - 1] / conv.groups, outputChannels: conv.filters,
+        groups: conv.groups)
       return [
         try convolution(
           index, call: call, input: inputs[0], kernel: kernel, bias: try bias(conv.useBias), window: conv.window,
           outputShape: outputShape)
       ]
 
-    case let conv as DepthwiseConv2D:
-      let inChannels = inputShape[3]
+    case let conv as any DepthwiseConvolutionKind:
+      let inChannels = inputShape[inputShape.count - 1]
       let kernel = ConvolutionKernel(
-        values: try weight("depthwise_kernel", of: call), height: conv.window.kernelSize[0],
-        width: conv.window.kernelSize[1], inputChannelsPerGroup: 1, outputChannels: inChannels * conv.depthMultiplier,
-        groups: inChannels)
+        values: try weight("depthwise_kernel", of: call), size: conv.window.kernelSize, inputChannelsPerGroup: 1,
+        outputChannels: inChannels * conv.depthMultiplier, groups: inChannels)
       return [
         try convolution(
           index, call: call, input: inputs[0], kernel: kernel, bias: try bias(conv.useBias), window: conv.window,
           outputShape: outputShape)
       ]
 
-    case let conv as SeparableConv2D:
-      let inChannels = inputShape[3]
+    case let conv as any SeparableConvolutionKind:
+      let inChannels = inputShape[inputShape.count - 1]
       let middle = inChannels * conv.depthMultiplier
-      let depthwiseShape = [outputShape[0], outputShape[1], outputShape[2], middle]
+      let depthwiseShape = Array(outputShape.dropLast()) + [middle]
       let depthwise = ConvolutionKernel(
-        values: try weight("depthwise_kernel", of: call), height: conv.window.kernelSize[0],
-        width: conv.window.kernelSize[1], inputChannelsPerGroup: 1, outputChannels: middle, groups: inChannels)
-      let geometry = WindowGeometry.tensorflow(
-        input: [inputShape[1], inputShape[2]], kernel: conv.window.kernelSize, strides: conv.window.strides,
-        dilation: conv.window.dilation, same: conv.window.padding == .same)
+        values: try weight("depthwise_kernel", of: call), size: conv.window.kernelSize, inputChannelsPerGroup: 1,
+        outputChannels: middle, groups: inChannels)
+      let geometry = WindowGeometry.tensorflow(window: conv.window, input: Array(inputShape.dropFirst().dropLast()))
       let depthwiseStep = try ConvolutionStep(
         label: label + " depthwise", kind: .convolution, input: inputs[0], kernel: depthwise, biasValues: nil,
         outputShape: depthwiseShape, geometry: geometry, activation: nil, builder: self)
       steps.append(depthwiseStep)
+      let ones = conv.window.kernelSize.map { _ in 1 }
       let pointwise = ConvolutionKernel(
-        values: try weight("pointwise_kernel", of: call), height: 1, width: 1, inputChannelsPerGroup: middle,
+        values: try weight("pointwise_kernel", of: call), size: ones, inputChannelsPerGroup: middle,
         outputChannels: conv.filters, groups: 1)
       return [
         try convolution(
           index, call: call, input: depthwiseStep.outputs[0], kernel: pointwise, bias: try bias(conv.useBias),
-          window: Window2D(kernelSize: [1, 1]), outputShape: outputShape)
+          window: Window(kernelSize: ones), outputShape: outputShape)
       ]
 
-    case let conv as Conv2DTranspose:
+    case let conv as any TransposedConvolutionKind:
       let kernel = try weight("kernel", of: call)
-      let (kh, kw) = (conv.window.kernelSize[0], conv.window.kernelSize[1])
-      let inChannels = inputShape[3]
+      let size = conv.window.kernelSize
+      let spatial = size.indices
+      let inChannels = inputShape[inputShape.count - 1]
       let out = conv.filters
       // The transposed convolution is the gradient of a convolution from the output size to the input size.
-      var geometry = WindowGeometry.tensorflow(
-        input: [outputShape[1], outputShape[2]], kernel: conv.window.kernelSize, strides: conv.window.strides,
-        dilation: conv.window.dilation, same: conv.window.padding == .same)
-      for axis in 0..<2 {
-        let effective = (conv.window.kernelSize[axis] - 1) * conv.window.dilation[axis] + 1
+      var geometry = WindowGeometry.tensorflow(window: conv.window, input: spatial.map { outputShape[$0 + 1] })
+      for axis in spatial {
+        let effective = (size[axis] - 1) * conv.window.dilation[axis] + 1
         geometry.paddingAfter[axis] =
           (inputShape[axis + 1] - 1) * conv.window.strides[axis] + effective - geometry.paddingBefore[axis]
           - outputShape[axis + 1]
       }
+      // Keras's kernel is row-major `(k..., filters, in)`; oneDNN's weights are `(filters, in, k...)`.
+      var spatialStrides = [Int](repeating: out * inChannels, count: size.count)
+      for axis in stride(from: size.count - 2, through: 0, by: -1) {
+        spatialStrides[axis] = spatialStrides[axis + 1] * size[axis + 1]
+      }
       let next = fusableActivation(after: index)
       let step = try ConvolutionStep(
-        label: label, kind: .deconvolution, input: inputs[0], weightDims: [out, inChannels, kh, kw],
-        weightStrides: [inChannels, 1, kw * out * inChannels, out * inChannels], weightValues: kernel,
-        biasValues: try bias(conv.useBias), outputShape: outputShape, geometry: geometry,
-        activation: next?.activation, builder: self)
+        label: label, kind: .deconvolution, input: inputs[0], weightDims: [out, inChannels] + size,
+        weightStrides: [inChannels, 1] + spatialStrides, weightValues: kernel, biasValues: try bias(conv.useBias),
+        outputShape: outputShape, geometry: geometry, activation: next?.activation, builder: self)
       steps.append(step)
       if let next { assign(step.outputs[0], toFused: next.call) }
       return step.outputs
@@ -240,20 +242,17 @@ extension PlanBuilder {
     case let config as UnitNormalization:
       return [try PlainKernels.unitNormalization(config, call: call, input: inputs[0], builder: self)]
 
-    case let pool as MaxPooling2D:
-      return [try pooling(pool.window, maximum: true, label: label, input: inputs[0], outputShape: outputShape)]
-    case let pool as AveragePooling2D:
-      return [try pooling(pool.window, maximum: false, label: label, input: inputs[0], outputShape: outputShape)]
-
-    case let pool as GlobalAveragePooling2D:
+    case let pool as any PoolingKind:
       return [
-        try globalPooling(
-          maximum: false, keepDims: pool.keepDims, label: label, input: inputs[0], outputShape: outputShape)
+        try pooling(
+          pool.window, maximum: type(of: pool).takesMaximum, label: label, input: inputs[0], outputShape: outputShape)
       ]
-    case let pool as GlobalMaxPooling2D:
+
+    case let pool as any GlobalPoolingKind:
       return [
         try globalPooling(
-          maximum: true, keepDims: pool.keepDims, label: label, input: inputs[0], outputShape: outputShape)
+          maximum: type(of: pool).takesMaximum, keepDims: pool.keepDims, label: label, input: inputs[0],
+          outputShape: outputShape)
       ]
 
     case is Flatten, is Reshape:
@@ -290,21 +289,22 @@ extension PlanBuilder {
           .add, label: label, lhs: inputs[0], rhs: product, outputShape: outputShape, builder: self)
       ]
 
-    case let padding as ZeroPadding2D:
+    case let edges as any EdgesKind:
+      let crops = type(of: edges).crops
       // Zero padding read only by a convolution becomes part of the convolution's own padding: no copy.
-      if foldablePaddingConsumer(of: index, edges: padding.edges) != nil { return [inputs[0]] }
+      if !crops, foldablePaddingConsumer(of: index, edges: edges.edges) != nil { return [inputs[0]] }
       return [
         try PlainKernels.pad(
-          padding.edges, crop: false, label: label, input: inputs[0], outputShape: outputShape, builder: self)
-      ]
-    case let cropping as Cropping2D:
-      return [
-        try PlainKernels.pad(
-          cropping.edges, crop: true, label: label, input: inputs[0], outputShape: outputShape, builder: self)
+          edges.edges, crop: crops, label: label, input: inputs[0], outputShape: outputShape, builder: self)
       ]
     case let config as UpSampling2D:
       return [
         try PlainKernels.upSampling(config, label: label, input: inputs[0], outputShape: outputShape, builder: self)
+      ]
+    case let config as any RepeatingUpSamplingKind:
+      return [
+        try PlainKernels.repeatElements(
+          config.size, label: label, input: inputs[0], outputShape: outputShape, builder: self)
       ]
     case let config as any ImageResizingKind:
       return [
@@ -322,6 +322,9 @@ extension PlanBuilder {
     case let config as Elementwise:
       return [try PlainKernels.elementwise(config, label: label, input: inputs[0], builder: self)]
 
+    case let wrapped as ChannelsFirst:
+      return try lowerChannelsFirst(wrapped, index, call: call, inputs: inputs, outputShapes: outputShapes)
+
     case let registered as RegisteredLayer:
       return [
         try PlainKernels.custom(
@@ -333,29 +336,34 @@ extension PlanBuilder {
     }
   }
 
-  /// MaxPooling2D or AveragePooling2D over `window`.
-  private func pooling(_ window: Window2D, maximum: Bool, label: String, input: Int, outputShape: [Int]) throws -> Int {
+  /// Max or average pooling over `window` (1-D, 2-D or 3-D). TensorFlow's 1-D and 2-D max pooling gradients go to
+  /// the first of tied maxima, its 3-D one to every tied maximum.
+  private func pooling(_ window: Window, maximum: Bool, label: String, input: Int, outputShape: [Int]) throws -> Int {
     let inputShape = values[input].shape
-    let geometry = WindowGeometry.tensorflow(
-      input: [inputShape[1], inputShape[2]], kernel: window.kernelSize, strides: window.strides, dilation: [1, 1],
-      same: window.padding == .same)
+    let geometry = WindowGeometry.tensorflow(window: window, input: Array(inputShape.dropFirst().dropLast()))
     let step = try PoolingStep(
       label: label, input: input, maximum: maximum, kernel: window.kernelSize, geometry: geometry,
-      outputShape: outputShape, builder: self)
+      outputShape: outputShape, tieRule: maximum && window.rank == 3 ? .every : .first, builder: self)
     steps.append(step)
     return step.outputs[0]
   }
 
-  /// GlobalAveragePooling2D or GlobalMaxPooling2D (ties share the gradient, as `reduce_max`).
+  /// Global average or max pooling (ties share the gradient, as `reduce_max`): a window over the whole image on
+  /// oneDNN for 2-D inputs, a reduction over the spatial axes otherwise.
   private func globalPooling(maximum: Bool, keepDims: Bool, label: String, input: Int, outputShape: [Int]) throws
     -> Int
   {
     let inputShape = values[input].shape
+    guard inputShape.count == 4 else {
+      return try PlainKernels.reduce(
+        maximum ? .max : .mean, axes: Array(1..<(inputShape.count - 1)), label: label, input: input,
+        outputShape: outputShape, builder: self)
+    }
     let pooledShape = [inputShape[0], 1, 1, inputShape[3]]
     let geometry = WindowGeometry(strides: [1, 1], dilation: [1, 1], paddingBefore: [0, 0], paddingAfter: [0, 0])
     let step = try PoolingStep(
       label: label, input: input, maximum: maximum, kernel: [inputShape[1], inputShape[2]], geometry: geometry,
-      outputShape: pooledShape, splitsTies: true, builder: self)
+      outputShape: pooledShape, tieRule: .split, builder: self)
     steps.append(step)
     let pooled = try plain(step.outputs[0], label: label)
     if keepDims { return pooled }
@@ -365,7 +373,7 @@ extension PlanBuilder {
   /// A convolution with a following BatchNormalization folded in and a following activation fused, where the
   /// graph allows.
   private func convolution(
-    _ index: Int, call: FlatCall, input: Int, kernel: ConvolutionKernel, bias: [Float]?, window: Window2D,
+    _ index: Int, call: FlatCall, input: Int, kernel: ConvolutionKernel, bias: [Float]?, window: Window,
     outputShape: [Int]
   ) throws -> Int {
     var kernel = kernel
@@ -380,17 +388,18 @@ extension PlanBuilder {
     }
     let next = fusableActivation(after: fusedFrom)
     let inputShape = values[input].shape
-    // A folded ZeroPadding2D (see `foldablePaddingConsumer`): the window sees the padded size, and the padding's
-    // rows and columns are added to the window's own.
-    let folded = foldedPaddings[index] ?? Edges2D(top: 0, bottom: 0, left: 0, right: 0)
+    // A folded zero padding (see `foldablePaddingConsumer`): the window sees the padded size, and the padding's
+    // elements are added to the window's own.
+    let spatial = kernel.size.indices
+    let folded = foldedPaddings[index] ?? Edges.zero(rank: kernel.size.count)
     var geometry = WindowGeometry.tensorflow(
-      input: [inputShape[1] + folded.top + folded.bottom, inputShape[2] + folded.left + folded.right],
-      kernel: [kernel.height, kernel.width], strides: window.strides, dilation: window.dilation,
-      same: window.padding == .same)
-    geometry.paddingBefore[0] += folded.top
-    geometry.paddingAfter[0] += folded.bottom
-    geometry.paddingBefore[1] += folded.left
-    geometry.paddingAfter[1] += folded.right
+      window: Window(
+        kernelSize: kernel.size, strides: window.strides, padding: window.padding, dilation: window.dilation),
+      input: spatial.map { inputShape[$0 + 1] + folded.before[$0] + folded.after[$0] })
+    for axis in spatial {
+      geometry.paddingBefore[axis] += folded.before[axis]
+      geometry.paddingAfter[axis] += folded.after[axis]
+    }
     let step = try ConvolutionStep(
       label: call.location.description, kind: .convolution, input: input, kernel: kernel, biasValues: bias,
       outputShape: outputShape, geometry: geometry, activation: next?.activation,

@@ -28,7 +28,10 @@ final class PlanBuilder {
   private var fused: Set<Int> = []
   /// Zero paddings folded into the convolution that alone reads them: the convolution's call and the edges it
   /// adds to its own padding.
-  private(set) var foldedPaddings: [Int: Edges2D] = [:]
+  private(set) var foldedPaddings: [Int: Edges] = [:]
+  /// Set while a channels_first layer's channels-last computation is lowered (`lowerChannelsFirst`): its output is
+  /// transposed before anything reads it, so nothing after it may be fused into it.
+  var fusionSuspended = false
 
   private init(flat: FlatGraph, gradients: Bool, inputGradients: Bool, precision: ConvolutionPrecision) throws {
     let shared = try DNNLEngine.shared()
@@ -159,7 +162,7 @@ final class PlanBuilder {
 
   /// The call (and its activation) that can be fused after call `call`'s output, marking it fused.
   func fusableActivation(after call: Int) -> (call: Int, activation: DNNLActivation)? {
-    guard let next = soleConsumer(of: .call(call, tensor: 0)),
+    guard !fusionSuspended, let next = soleConsumer(of: .call(call, tensor: 0)),
       let activation = dnnlActivation(of: flat.calls[next].layer.kind)
     else { return nil }
     if gradients && activation.gradientFromOutput == nil { return nil }
@@ -169,7 +172,7 @@ final class PlanBuilder {
 
   /// The inference BatchNormalization reading call `call`'s output alone, if one can be folded into it.
   func foldableBatchNormalization(after call: Int, channels: Int) -> (call: Int, scale: [Float], shift: [Float])? {
-    guard let next = soleConsumer(of: .call(call, tensor: 0)),
+    guard !fusionSuspended, let next = soleConsumer(of: .call(call, tensor: 0)),
       let norm = flat.calls[next].layer.kind as? BatchNormalization,
       (try? norm.normalizedAxis(rank: flat.calls[call].layer.nodes[flat.calls[call].node].outputShapes[0].rank))
         == flat.calls[call].layer.nodes[flat.calls[call].node].outputShapes[0].rank - 1,
@@ -179,12 +182,14 @@ final class PlanBuilder {
     return (next, scale, shift)
   }
 
-  /// The convolution that alone reads call `call`'s output (a ZeroPadding2D's), when it can take the padding into
-  /// its own: a Conv2D or DepthwiseConv2D (their windows pad with zeros too), recorded so that it does.
-  func foldablePaddingConsumer(of call: Int, edges: Edges2D) -> Int? {
-    guard let next = soleConsumer(of: .call(call, tensor: 0)) else { return nil }
+  /// The convolution that alone reads call `call`'s output (a zero padding's), when it can take the padding into
+  /// its own: a convolution or depthwise convolution of the same rank (their windows pad with zeros too), recorded
+  /// so that it does.
+  func foldablePaddingConsumer(of call: Int, edges: Edges) -> Int? {
+    guard !fusionSuspended, let next = soleConsumer(of: .call(call, tensor: 0)) else { return nil }
     let kind = flat.calls[next].layer.kind
-    guard kind is Conv2D || kind is DepthwiseConv2D else { return nil }
+    let window = (kind as? any ConvolutionKind)?.window ?? (kind as? any DepthwiseConvolutionKind)?.window
+    guard let window, window.rank == edges.rank else { return nil }
     foldedPaddings[next] = edges
     return next
   }
@@ -213,9 +218,12 @@ final class PlanBuilder {
       }
       guard reached else { continue }
       downstream.insert(call)
-      let kind = flat.calls[call].layer.kind
+      let layerKind = flat.calls[call].layer.kind
+      let kind = (layerKind as? ChannelsFirst)?.inner ?? layerKind
       let merge = (kind as? Merge)?.operation
-      if kind is MaxPooling2D || kind is GlobalMaxPooling2D || merge == .maximum || merge == .minimum {
+      let pooling = (kind as? any PoolingKind).map { type(of: $0).takesMaximum } ?? false
+      let globalPooling = (kind as? any GlobalPoolingKind).map { type(of: $0).takesMaximum } ?? false
+      if pooling || globalPooling || merge == .maximum || merge == .minimum {
         comparisons.append(call)
       }
     }
@@ -239,10 +247,9 @@ final class PlanBuilder {
       return id
     }
     var inputShapes = inputs.map { values[$0].shape }
-    if let folded = foldedPaddings[index], inputShapes.first?.count == 4 {
-      // The convolution reads the tensor before its folded ZeroPadding2D; its shape rule sees the padded one.
-      inputShapes[0][1] += folded.top + folded.bottom
-      inputShapes[0][2] += folded.left + folded.right
+    if let folded = foldedPaddings[index], inputShapes.first?.count == folded.rank + 2 {
+      // The convolution reads the tensor before its folded zero padding; its shape rule sees the padded one.
+      for axis in 0..<folded.rank { inputShapes[0][axis + 1] += folded.before[axis] + folded.after[axis] }
     }
     let outputShapes: [[Int]]
     do {

@@ -1,6 +1,7 @@
 import CDNNL
 import CDNNLShim
 import Glibc
+import KerasGraph
 
 /// Window geometry of a convolution or pooling in oneDNN's terms: strides, dilation (Keras's rate; oneDNN's
 /// `dilates` is rate - 1), and the padding before and after along each spatial axis.
@@ -28,9 +29,24 @@ struct WindowGeometry {
     }
     return WindowGeometry(strides: strides, dilation: dilation, paddingBefore: before, paddingAfter: after)
   }
+
+  /// TensorFlow's padding for `window` over spatial sizes `input`: `valid` and `same` as above; `causal` (Conv1D)
+  /// pads `(k - 1) d` before and nothing after.
+  static func tensorflow(window: Window, input: [Int]) -> WindowGeometry {
+    var geometry = tensorflow(
+      input: input, kernel: window.kernelSize, strides: window.strides, dilation: window.dilation,
+      same: window.padding == .same)
+    if window.padding == .causal {
+      geometry.paddingBefore = window.kernelSize.indices.map { (window.kernelSize[$0] - 1) * window.dilation[$0] }
+    }
+    return geometry
+  }
+
+  /// The number of spatial axes.
+  var rank: Int { strides.count }
 }
 
-/// A 2-D convolution (grouped and depthwise included) or transposed convolution on oneDNN, with an optional
+/// A 1-D, 2-D or 3-D convolution (grouped and depthwise included) or transposed convolution on oneDNN, with an optional
 /// fused element-wise activation. Weights are given in a user layout and reordered once into the layout the
 /// primitive prefers.
 final class ConvolutionStep: Step {
@@ -69,9 +85,10 @@ final class ConvolutionStep: Step {
   private var backwardInputGradient: (buffer: AlignedBuffer, memory: DNNLMemory)?
 
   /// - Parameters:
-  ///   - weightDims: oneDNN weight dimensions: `(O, I, KH, KW)`, or `(G, O/G, I/G, KH, KW)` grouped.
-  ///   - weightStrides: where element `(o, i, kh, kw)` sits in `weightValues` (Keras's kernel layout).
-  ///   - outputShape: the Keras shape `(N, H, W, C)` of the output.
+  ///   - weightDims: oneDNN weight dimensions: `(O, I, k...)`, or `(G, O/G, I/G, k...)` grouped (one `k` per
+  ///     spatial axis of `geometry`).
+  ///   - weightStrides: where element `(o, i, k...)` sits in `weightValues` (Keras's kernel layout).
+  ///   - outputShape: the Keras shape `(N, spatial..., C)` of the output.
   init(
     label: String, kind: Kind, input: Int, weightDims: [Int], weightStrides: [Int], weightValues: [Float],
     biasValues: [Float]?, outputShape: [Int], geometry: WindowGeometry, activation: DNNLActivation?,
@@ -85,7 +102,8 @@ final class ConvolutionStep: Step {
     let engine = builder.engine
     let inputValue = builder.values[input]
     // bfloat16: inputs and weights (reordered once) in bfloat16, the output and bias in float32.
-    bfloat16 = builder.precision == .bfloat16 && kind == .convolution && weightDims.count == 4
+    bfloat16 =
+      builder.precision == .bfloat16 && kind == .convolution && geometry.rank == 2 && weightDims.count == 4
     let operandType = bfloat16 ? dnnl_bf16 : dnnl_f32
     let srcAny = try Desc.tagged(dims: Desc.dims(inputValue.desc), tag: dnnl_format_tag_any, dataType: operandType)
     let dstAny = try Desc.tagged(dims: Desc.dnnlDims(keras: outputShape), tag: dnnl_format_tag_any)
@@ -166,7 +184,8 @@ final class ConvolutionStep: Step {
   ) throws -> DNNLPrimitive {
     let weightDims = Desc.dims(weights)
     let winogradShape =
-      weightDims.count == 4 && weightDims[2] == 3 && weightDims[3] == 3 && geometry.strides.allSatisfy { $0 == 1 }
+      geometry.rank == 2 && weightDims.count == 4 && weightDims[2] == 3 && weightDims[3] == 3
+      && geometry.strides.allSatisfy { $0 == 1 }
       && geometry.dilation.allSatisfy { $0 == 1 }
     if allowsWinograd && winogradEnabled && winogradShape,
       let winograd = try? makeConvolution(
@@ -188,8 +207,7 @@ final class ConvolutionStep: Step {
   /// but slower than direct for 64 -> 32 at 147x147, where oneDNN picks its F(4x4, 3x3) kernel). Gradients only
   /// carry values, never decide routing, so the rounding difference is harmless here.
   static func winogradForBackward(kernel: ConvolutionKernel, geometry: WindowGeometry) -> Bool {
-    winogradEnabled && kernel.height == 3 && kernel.width == 3 && kernel.layout.dims.count == 4
-      && kernel.outputChannels >= 64 && geometry.dilation.allSatisfy { $0 == 1 }
+    winogradEnabled && kernel.isUngrouped3x3 && kernel.outputChannels >= 64 && geometry.dilation.allSatisfy { $0 == 1 }
       && geometry.strides.allSatisfy { $0 == 1 }
   }
 
@@ -225,7 +243,8 @@ final class ConvolutionStep: Step {
     // few channels (an image's 3) its choice pads the channels to 16 and needs reorders both ways; channels-last
     // runs the same kernel without them (InceptionV3's conv2d: 1.00 -> 0.78 ms).
     let operandType = bfloat16 ? dnnl_bf16 : dnnl_f32
-    let gradientTag = weightDims.count == 4 && weightDims[1] < 8 ? dnnl_acdb : dnnl_format_tag_any
+    let gradientTag =
+      geometry.rank == 2 && weightDims.count == 4 && weightDims[1] < 8 ? dnnl_acdb : dnnl_format_tag_any
     let diffSrc = try Desc.tagged(dims: Desc.dims(plan.values[inputs[0]].desc), tag: gradientTag)
     let diffDst = try Desc.tagged(
       dims: Desc.dims(plan.values[outputs[0]].desc), tag: gradientTag, dataType: operandType)
@@ -244,9 +263,13 @@ final class ConvolutionStep: Step {
       // dx = conv(dy, flipped kernel) with padding (k - 1) d - p before and after.
       let layout = backwardKernel.layout
       let flippedAny = try Desc.tagged(dims: layout.dims, tag: dnnl_format_tag_any, dataType: operandType)
-      let kernelSize = [backwardKernel.height, backwardKernel.width]
-      var flippedBefore = (0..<2).map { (kernelSize[$0] - 1) * geometry.dilation[$0] - geometry.paddingBefore[$0] }
-      var flippedAfter = (0..<2).map { (kernelSize[$0] - 1) * geometry.dilation[$0] - geometry.paddingAfter[$0] }
+      let kernelSize = backwardKernel.size
+      var flippedBefore = kernelSize.indices.map {
+        (kernelSize[$0] - 1) * geometry.dilation[$0] - geometry.paddingBefore[$0]
+      }
+      var flippedAfter = kernelSize.indices.map {
+        (kernelSize[$0] - 1) * geometry.dilation[$0] - geometry.paddingAfter[$0]
+      }
       var winograd: DNNLPrimitive?
       if !bfloat16 && Self.winogradForBackward(kernel: backwardKernel, geometry: geometry) {
         // oneDNN's Winograd kernels pad by at most 1: the rest (a valid convolution's 2) is written into a

@@ -4,29 +4,41 @@ import CDNNLShim
 /// Max or average pooling on oneDNN (global pooling is a window over the whole image). Average pooling with
 /// `same` padding excludes the padded cells from the count, as TensorFlow does.
 ///
-/// Max pooling's gradient follows TensorFlow rather than oneDNN where the maximum is tied: MaxPooling2D gives the
-/// whole gradient to the first maximum in the window (row by row), GlobalMaxPooling2D (`reduce_max`) splits it
-/// evenly between the tied maxima. It is computed in Swift on plain copies.
+/// Max pooling's gradient follows TensorFlow rather than oneDNN where the maximum is tied: MaxPooling1D and
+/// MaxPooling2D give the whole gradient to the first maximum in the window (row by row, as oneDNN does),
+/// GlobalMaxPooling2D (`reduce_max`) splits it evenly between the tied maxima (`TieRule.split`), and MaxPooling3D
+/// (TensorFlow's `MaxPool3DGrad`, an equality mask) gives the whole gradient to every tied maximum
+/// (`TieRule.every`). The last two are computed in Swift on plain copies.
 final class PoolingStep: Step {
+  /// Which of a window's tied maxima receive its gradient.
+  enum TieRule {
+    /// The first in the window (oneDNN's backward primitive).
+    case first
+    /// Each an equal share.
+    case split
+    /// Each the whole gradient.
+    case every
+  }
+
   private let primitive: DNNLPrimitive
   private let algorithm: dnnl_alg_kind_t
   private let geometry: WindowGeometry
   private let kernel: [Int]
-  private let splitsTies: Bool
+  private let tieRule: TieRule
   private let workspace: (buffer: AlignedBuffer, memory: DNNLMemory)?
   private var backwardPrimitive: DNNLPrimitive?
   private var plainInput: (buffer: AlignedBuffer, memory: DNNLMemory)?
   private var plainOutputGradient: (buffer: AlignedBuffer, memory: DNNLMemory)?
   private var plainInputGradient: (buffer: AlignedBuffer, memory: DNNLMemory)?
 
-  /// `splitsTies`: a global max pooling, whose gradient TensorFlow splits between tied maxima.
+  /// `tieRule`: who gets the gradient of a max pooling window whose maximum is tied.
   init(
     label: String, input: Int, maximum: Bool, kernel: [Int], geometry: WindowGeometry, outputShape: [Int],
-    splitsTies: Bool = false, builder: PlanBuilder
+    tieRule: TieRule = .first, builder: PlanBuilder
   ) throws {
     let inputValue = builder.values[input]
     self.kernel = kernel
-    self.splitsTies = splitsTies
+    self.tieRule = tieRule
     self.geometry = geometry
     algorithm = maximum ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding
     let src = inputValue.desc
@@ -63,7 +75,7 @@ final class PoolingStep: Step {
   }
 
   override func prepareBackward(_ plan: ExecutionPlan) throws {
-    if algorithm == dnnl_pooling_max && splitsTies {
+    if algorithm == dnnl_pooling_max && tieRule != .first {
       func plainBuffer(_ id: Int) throws -> (AlignedBuffer, DNNLMemory) {
         let desc = try Desc.plain(keras: plan.values[id].shape)
         let buffer = AlignedBuffer(byteCount: Desc.byteSize(desc))
@@ -92,9 +104,16 @@ final class PoolingStep: Step {
       try plan.reorder(plan.values[inputs[0]].memory, to: plainInput.memory)
       try plan.reorder(gradient, to: plainOutputGradient.memory)
       plainInputGradient.buffer.zero()
-      maxPoolingGradient(
-        x: plainInput.buffer.floats, dy: plainOutputGradient.buffer.floats, dx: plainInputGradient.buffer.floats,
-        inputShape: plan.values[inputs[0]].shape, outputShape: plan.values[outputs[0]].shape)
+      let (inputShape, outputShape) = (plan.values[inputs[0]].shape, plan.values[outputs[0]].shape)
+      if tieRule == .every {
+        everyTieGradient(
+          x: plainInput.buffer.floats, dy: plainOutputGradient.buffer.floats, dx: plainInputGradient.buffer.floats,
+          inputShape: inputShape, outputShape: outputShape)
+      } else {
+        maxPoolingGradient(
+          x: plainInput.buffer.floats, dy: plainOutputGradient.buffer.floats, dx: plainInputGradient.buffer.floats,
+          inputShape: inputShape, outputShape: outputShape)
+      }
       try plan.accumulateGradient(into: inputs[0]) { target in try plan.reorder(plainInputGradient.memory, to: target) }
       return
     }
@@ -146,7 +165,7 @@ final class PoolingStep: Step {
               }
             }
           }
-          if !splitsTies {
+          if tieRule == .first {
             for c in 0..<channels { dx[bestIndex[c]] += gradient[c] }
             continue
           }
@@ -164,6 +183,49 @@ final class PoolingStep: Step {
               for c in 0..<channels where x[base + c] == best[c] { dx[base + c] += gradient[c] / tieCount[c] }
             }
           }
+        }
+      }
+    }
+  }
+
+  /// TensorFlow's `MaxPool3DGrad` on plain channels-last buffers of any spatial rank: the window's gradient goes, whole,
+  /// to every element equal to the window's maximum.
+  private func everyTieGradient(
+    x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, inputShape: [Int],
+    outputShape: [Int]
+  ) {
+    let rank = kernel.count
+    let channels = inputShape[rank + 1]
+    let spatialInput = Array(inputShape[1...rank])
+    let spatialOutput = Array(outputShape[1...rank])
+    let inputStrides = PlainKernels.strides(spatialInput)
+    let inputPositions = spatialInput.reduce(1, *)
+    let outputPositions = spatialOutput.reduce(1, *)
+    var best = [Float](repeating: 0, count: channels)
+    var window: [Int] = []
+    for n in 0..<inputShape[0] {
+      for output in 0..<outputPositions {
+        // The input positions (row-major over the spatial axes) of this output's window, clipped to the input.
+        window = [0]
+        var remainder = output
+        for axis in stride(from: rank - 1, through: 0, by: -1) {
+          let coordinate = remainder % spatialOutput[axis]
+          remainder /= spatialOutput[axis]
+          let start = coordinate * geometry.strides[axis] - geometry.paddingBefore[axis]
+          let range = max(start, 0)..<min(start + kernel[axis], spatialInput[axis])
+          window = window.flatMap { position in range.map { position + $0 * inputStrides[axis] } }
+        }
+        guard let first = window.first else { continue }
+        let gradient = dy + (n * outputPositions + output) * channels
+        let base = n * inputPositions
+        for c in 0..<channels { best[c] = x[(base + first) * channels + c] }
+        for position in window.dropFirst() {
+          let row = x + (base + position) * channels
+          for c in 0..<channels where row[c] > best[c] { best[c] = row[c] }
+        }
+        for position in window {
+          let offset = (base + position) * channels
+          for c in 0..<channels where x[offset + c] == best[c] { dx[offset + c] += gradient[c] }
         }
       }
     }
