@@ -43,6 +43,13 @@ struct BenchCommand: KerasVisSubcommand {
       valueName: "HxW"))
   var size: String?
 
+  @Option(
+    help: """
+      Requests run at once on this many threads (each timed run is one request per thread, all sharing one \
+      compiled model); the JSON adds peak RSS with them.
+      """)
+  var threads = 1
+
   @Flag(help: "Time loading the model file instead (each run opens it again); prints load times as JSON.")
   var loadOnly = false
 
@@ -50,6 +57,7 @@ struct BenchCommand: KerasVisSubcommand {
 
   func validate() throws {
     guard batch > 0, runs > 0, warmup >= 0 else { throw ValidationError("--batch and --runs must be positive") }
+    guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256") }
     if let size { _ = try ImageInputOptions.parseSize(size) }
   }
 
@@ -92,12 +100,13 @@ struct BenchCommand: KerasVisSubcommand {
     var times: [Double] = []
     for _ in 0..<runs {
       let start = Date()
-      try work()
+      try concurrently(threads, work)
       times.append(Date().timeIntervalSince(start) * 1000)
     }
     let sorted = times.sorted()
     let report: JSONValue = .object([
       "model": .string(graph.name), "task": .string(task.rawValue), "batch": .double(Double(batch)),
+      "threads": .double(Double(threads)),
       "precision": .string(arithmetic.precision.rawValue),
       "runs": .double(Double(runs)),
       "load_ms": .double(loadSeconds * 1000), "first_run_ms": .double(firstSeconds * 1000),
@@ -114,9 +123,29 @@ struct BenchCommand: KerasVisSubcommand {
   }
 }
 
+/// Runs `work` once on each of `count` threads at the same time, rethrowing the first failure.
+func concurrently(_ count: Int, _ work: @escaping @Sendable () throws -> Void) throws {
+  guard count > 1 else { return try work() }
+  final class FirstFailure: @unchecked Sendable {
+    let lock = NSLock()
+    var error: Error?
+  }
+  let failure = FirstFailure()
+  DispatchQueue.concurrentPerform(iterations: count) { _ in
+    do {
+      try work()
+    } catch {
+      failure.lock.lock()
+      if failure.error == nil { failure.error = error }
+      failure.lock.unlock()
+    }
+  }
+  if let error = failure.error { throw error }
+}
+
 extension BenchCommand {
   /// The timed work: a forward pass, or one keras-vis explanation of the first input.
-  func makeWork(graph: Graph, inputs: [Tensor]) throws -> () throws -> Void {
+  func makeWork(graph: Graph, inputs: [Tensor]) throws -> @Sendable () throws -> Void {
     if task == .forward {
       let compiled = CompiledModel(graph: graph, precision: arithmetic.precision)
       return { _ = try compiled.predict(inputs) }

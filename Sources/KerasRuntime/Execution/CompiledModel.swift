@@ -59,23 +59,43 @@ public final class CompiledModel: @unchecked Sendable {
   /// The convolutions' arithmetic.
   public let precision: ConvolutionPrecision
 
-  private let lock = NSLock()
+  /// How many plans of one input shape may exist at once: as many requests run at the same time, the others wait
+  /// for a plan to come free. Each plan holds its own activations (and gradients), so this bounds the memory of
+  /// many concurrent requests; oneDNN already spreads one request over every core.
+  public let maximumConcurrentPlans: Int
+
+  private let condition = NSCondition()
   private var idlePlans: [[[Int]]: [ExecutionPlan]] = [:]
+  private var planCounts: [[[Int]]: Int] = [:]
+  /// The weights every plan shares, each prepared once per layout.
+  private let weightStore = WeightStore()
 
   /// Compiles `graph`. Layers in `keeping` keep their own outputs (no fusion hides them); `gradients` enables
   /// backward passes, with respect to the inputs and the kept layers, or with `inputGradients: false` to the kept
   /// layers only (which lets more convolutions use the faster Winograd kernels: only those whose outputs decide
   /// a max pooling's routing in some backward pass must sum as TensorFlow does).
-  /// `precision: .bfloat16` trades exactness for speed (see `ConvolutionPrecision`).
+  /// `precision: .bfloat16` trades exactness for speed (see `ConvolutionPrecision`). At most
+  /// `maximumConcurrentPlans` requests of one input shape run at once (default: the number of cores, at least 2).
   public init(
     graph: Graph, keeping: [LayerOutputKey] = [], gradients: Bool = false, inputGradients: Bool = true,
-    precision: ConvolutionPrecision = .float32
+    precision: ConvolutionPrecision = .float32, maximumConcurrentPlans: Int? = nil
   ) {
     self.graph = graph
     keptLayers = keeping
     supportsGradients = gradients
     supportsInputGradients = gradients && inputGradients
     self.precision = precision
+    self.maximumConcurrentPlans = max(maximumConcurrentPlans ?? max(ProcessInfo.processInfo.activeProcessorCount, 2), 1)
+  }
+
+  /// The bytes of prepared weights the model's plans share (for measurements).
+  public var preparedWeightBytes: Int { weightStore.byteCount }
+
+  /// How many plans the model holds, over every input shape (for measurements).
+  public var planCount: Int {
+    condition.lock()
+    defer { condition.unlock() }
+    return planCounts.values.reduce(0, +)
   }
 
   /// Runs the model on `inputs` (one tensor per model input, batch first) and returns its outputs.
@@ -135,22 +155,37 @@ public final class CompiledModel: @unchecked Sendable {
     ForwardResult(outputs: try plan.outputValues.map(plan.read), layers: try plan.taps.mapValues(plan.read))
   }
 
-  /// Runs `body` with an idle plan for the input shapes (building one if none is idle), returning it after.
+  /// Runs `body` with an idle plan for the input shapes (building one if none is idle and fewer than
+  /// `maximumConcurrentPlans` exist, else waiting for one), returning it after.
   private func withPlan<Result>(for inputs: [Tensor], _ body: (ExecutionPlan) throws -> Result) throws -> Result {
     let shapes = inputs.map(\.shape)
-    lock.lock()
+    condition.lock()
     var plan = idlePlans[shapes]?.popLast()
-    lock.unlock()
+    while plan == nil && planCounts[shapes, default: 0] >= maximumConcurrentPlans {
+      condition.wait()
+      plan = idlePlans[shapes]?.popLast()
+    }
+    if plan == nil { planCounts[shapes, default: 0] += 1 }
+    condition.unlock()
     if plan == nil {
-      plan = try PlanBuilder.build(
-        graph: graph, inputShapes: shapes, keep: keptLayers, gradients: supportsGradients,
-        inputGradients: supportsInputGradients, precision: precision)
+      do {
+        plan = try PlanBuilder.build(
+          graph: graph, inputShapes: shapes, keep: keptLayers, gradients: supportsGradients,
+          inputGradients: supportsInputGradients, precision: precision, weightStore: weightStore)
+      } catch {
+        condition.lock()
+        planCounts[shapes, default: 1] -= 1
+        condition.signal()
+        condition.unlock()
+        throw error
+      }
     }
     guard let plan else { throw TensorError.invalidInput(detail: "no plan") }
     defer {
-      lock.lock()
+      condition.lock()
       idlePlans[shapes, default: []].append(plan)
-      lock.unlock()
+      condition.signal()
+      condition.unlock()
     }
     return try body(plan)
   }

@@ -76,6 +76,8 @@ final class ExecutionPlan {
   /// The value of every kept layer output, by the key the caller used.
   let taps: [LayerOutputKey: Int]
   let supportsGradients: Bool
+  /// The compiled model's prepared weights, shared with its other plans.
+  let weightStore: WeightStore
   var reluRule: ReLUGradientRule = .standard
   /// Which steps have created their backward primitives (made on a step's first backward pass, so that a
   /// gradient that stops early, as Grad-CAM's does, never pays for the rest).
@@ -86,7 +88,7 @@ final class ExecutionPlan {
 
   init(
     engine: dnnl_engine_t, stream: DNNLStream, values: [PlanValue], steps: [Step], inputValues: [Int],
-    outputValues: [Int], taps: [LayerOutputKey: Int], supportsGradients: Bool
+    outputValues: [Int], taps: [LayerOutputKey: Int], supportsGradients: Bool, weightStore: WeightStore
   ) {
     self.engine = engine
     self.stream = stream
@@ -96,6 +98,7 @@ final class ExecutionPlan {
     self.outputValues = outputValues
     self.taps = taps
     self.supportsGradients = supportsGradients
+    self.weightStore = weightStore
   }
 
   /// Copies `inputs` into the input values and runs every step.

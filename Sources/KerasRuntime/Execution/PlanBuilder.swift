@@ -14,6 +14,8 @@ final class PlanBuilder {
   let inputGradients: Bool
   /// The convolutions' arithmetic.
   let precision: ConvolutionPrecision
+  /// Where prepared weights are shared with the compiled model's other plans.
+  let weightStore: WeightStore
   /// Convolutions that must sum directly, as TensorFlow does: those whose outputs decide, by comparison, where a
   /// backward pass routes gradients (see `comparisonSources`).
   private(set) var directConvolutionCalls: Set<Int> = []
@@ -33,7 +35,9 @@ final class PlanBuilder {
   /// transposed before anything reads it, so nothing after it may be fused into it.
   var fusionSuspended = false
 
-  private init(flat: FlatGraph, gradients: Bool, inputGradients: Bool, precision: ConvolutionPrecision) throws {
+  private init(
+    flat: FlatGraph, gradients: Bool, inputGradients: Bool, precision: ConvolutionPrecision, weightStore: WeightStore
+  ) throws {
     let shared = try DNNLEngine.shared()
     engine = shared.engine
     stream = try shared.makeStream()
@@ -41,13 +45,14 @@ final class PlanBuilder {
     self.gradients = gradients
     self.inputGradients = inputGradients
     self.precision = precision
+    self.weightStore = weightStore
   }
 
   /// Builds the plan for `graph` with inputs of `inputShapes` (batch included), keeping the outputs of the
   /// layers in `keep` readable; `inputGradients: false` promises that backward passes only target kept layers.
   static func build(
     graph: Graph, inputShapes: [[Int]], keep: [LayerOutputKey], gradients: Bool, inputGradients: Bool = true,
-    precision: ConvolutionPrecision = .float32
+    precision: ConvolutionPrecision = .float32, weightStore: WeightStore = WeightStore()
   ) throws
     -> ExecutionPlan
   {
@@ -63,7 +68,8 @@ final class PlanBuilder {
       }
     }
     let builder = try PlanBuilder(
-      flat: try FlatGraph(graph), gradients: gradients, inputGradients: inputGradients, precision: precision)
+      flat: try FlatGraph(graph), gradients: gradients, inputGradients: inputGradients, precision: precision,
+      weightStore: weightStore)
     return try builder.lower(inputShapes: inputShapes, keep: keep)
   }
 
@@ -111,7 +117,8 @@ final class PlanBuilder {
     }
     return ExecutionPlan(
       engine: engine, stream: stream, values: values, steps: steps, inputValues: inputValues,
-      outputValues: try flat.outputs.map(value), taps: try tapTensors.mapValues(value), supportsGradients: gradients)
+      outputValues: try flat.outputs.map(value), taps: try tapTensors.mapValues(value), supportsGradients: gradients,
+      weightStore: weightStore)
   }
 
   // MARK: Values
@@ -148,6 +155,25 @@ final class PlanBuilder {
       stream, [(DNNL_ARG_FROM, sourceMemory), (DNNL_ARG_TO, targetMemory)])
     try stream.wait()
     return (target, targetMemory)
+  }
+
+  /// Step `label`'s weights `values` (laid out as `source`) in `destination` layout, prepared once per compiled
+  /// model and shared by its plans (the values are those of the same call of the same graph in every plan).
+  func sharedWeights(_ values: [Float], label: String, from source: MemoryDesc, to destination: MemoryDesc) throws
+    -> (buffer: AlignedBuffer, memory: DNNLMemory)
+  {
+    let buffer = try weightStore.buffer(for: WeightStore.Key(label: label, role: "forward", desc: destination)) {
+      try reordered(AlignedBuffer(copying: values), from: source, to: destination).buffer
+    }
+    return (buffer, try DNNLMemory(desc: destination, engine: engine, pointer: buffer.pointer))
+  }
+
+  /// Step `label`'s weights `values` in their user layout `desc`, shared by the compiled model's plans (kept for
+  /// backward passes, which reorder them into the layouts their primitives choose).
+  func sharedUserWeights(_ values: [Float], label: String, desc: MemoryDesc) -> AlignedBuffer {
+    weightStore.buffer(for: WeightStore.Key(label: label, role: "user", desc: desc)) {
+      AlignedBuffer(copying: values)
+    }
   }
 
   // MARK: Fusion

@@ -135,9 +135,9 @@ final class ConvolutionStep: Step {
     else { throw TensorError.dnnl(operation: label, status: "no memory descriptors") }
     // Weights: user layout -> the primitive's layout, once.
     let userDesc = try Desc.strided(dims: weightDims, strides: weightStrides)
-    let userBuffer = AlignedBuffer(copying: weightValues)
-    userWeights = builder.gradients ? (userBuffer, userDesc) : nil
-    weights = try builder.reordered(userBuffer, from: userDesc, to: chosenWeights)
+    userWeights =
+      builder.gradients ? (builder.sharedUserWeights(weightValues, label: label, desc: userDesc), userDesc) : nil
+    weights = try builder.sharedWeights(weightValues, label: label, from: userDesc, to: chosenWeights)
     if let biasValues, let biasDesc {
       bias = try constantMemory(biasValues, desc: biasDesc, engine: engine)
     } else {
@@ -347,10 +347,16 @@ final class ConvolutionStep: Step {
     if !Desc.equal(chosenDiffSrc, plan.values[gradientInput].gradientDesc) {
       backwardInputGradient = try scratch(chosenDiffSrc)
     }
-    let buffer = AlignedBuffer(byteCount: Desc.byteSize(chosenWeights))
+    let role = backwardIsForwardConvolution ? "backward (flipped)" : "backward"
+    let buffer = try plan.weightStore.buffer(for: WeightStore.Key(label: label, role: role, desc: chosenWeights)) {
+      let buffer = AlignedBuffer(byteCount: Desc.byteSize(chosenWeights))
+      let memory = try DNNLMemory(desc: chosenWeights, engine: plan.engine, pointer: buffer.pointer)
+      let user = try DNNLMemory(desc: userWeights.desc, engine: plan.engine, pointer: userWeights.buffer.pointer)
+      try plan.reorder(user, to: memory)
+      try plan.stream.wait()
+      return buffer
+    }
     let memory = try DNNLMemory(desc: chosenWeights, engine: plan.engine, pointer: buffer.pointer)
-    let user = try DNNLMemory(desc: userWeights.desc, engine: plan.engine, pointer: userWeights.buffer.pointer)
-    try plan.reorder(user, to: memory)
     backwardPrimitive = created
     backwardWeights = memory
     backwardWeightsBuffer = buffer

@@ -49,9 +49,8 @@ final class InnerProductStep: Step {
     }
     // Keras's kernel (in, units) is oneDNN's weights (units, in) with strides (1, units).
     let userDesc = try Desc.strided(dims: [units, inner], strides: [1, units])
-    let userBuffer = AlignedBuffer(copying: kernel)
-    userWeights = builder.gradients ? (userBuffer, userDesc) : nil
-    weights = try builder.reordered(userBuffer, from: userDesc, to: chosenWeights)
+    userWeights = builder.gradients ? (builder.sharedUserWeights(kernel, label: label, desc: userDesc), userDesc) : nil
+    weights = try builder.sharedWeights(kernel, label: label, from: userDesc, to: chosenWeights)
     if let biasValues, let biasDesc {
       bias = try constantMemory(biasValues, desc: biasDesc, engine: engine)
     } else {
@@ -94,10 +93,15 @@ final class InnerProductStep: Step {
       throw TensorError.dnnl(operation: label, status: "no backward weights descriptor")
     }
     let transposedDesc = try Desc.strided(dims: [inner, units], strides: [units, 1])
-    let buffer = AlignedBuffer(byteCount: Desc.byteSize(chosen))
+    let buffer = try plan.weightStore.buffer(for: WeightStore.Key(label: label, role: "backward", desc: chosen)) {
+      let buffer = AlignedBuffer(byteCount: Desc.byteSize(chosen))
+      let memory = try DNNLMemory(desc: chosen, engine: plan.engine, pointer: buffer.pointer)
+      try plan.reorder(
+        try DNNLMemory(desc: transposedDesc, engine: plan.engine, pointer: userWeights.buffer.pointer), to: memory)
+      try plan.stream.wait()
+      return buffer
+    }
     let memory = try DNNLMemory(desc: chosen, engine: plan.engine, pointer: buffer.pointer)
-    try plan.reorder(
-      try DNNLMemory(desc: transposedDesc, engine: plan.engine, pointer: userWeights.buffer.pointer), to: memory)
     backwardPrimitive = created
     backwardWeights = memory
     backwardWeightsBuffer = buffer

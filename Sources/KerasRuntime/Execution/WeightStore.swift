@@ -1,0 +1,36 @@
+import Foundation
+
+/// The weights of one compiled model, prepared once in each layout a primitive asks for and shared by every plan
+/// (every input shape and every concurrent request): read-only while primitives run, so plans on several threads
+/// read the same buffers.
+final class WeightStore: @unchecked Sendable {
+  /// What a prepared weight is: the step it belongs to, its role there, and its layout.
+  struct Key: Hashable {
+    /// The step's label (the call's location in the graph, unique per call).
+    var label: String
+    /// `forward`, `backward`, `user`: which of the step's copies.
+    var role: String
+    /// The layout (and data type) of the copy.
+    var desc: MemoryDesc
+  }
+
+  private let lock = NSLock()
+  private var buffers: [Key: AlignedBuffer] = [:]
+
+  /// The buffer for `key`, made by `make` the first time it is asked for.
+  func buffer(for key: Key, make: () throws -> AlignedBuffer) rethrows -> AlignedBuffer {
+    lock.lock()
+    defer { lock.unlock() }
+    if let existing = buffers[key] { return existing }
+    let made = try make()
+    buffers[key] = made
+    return made
+  }
+
+  /// The bytes held, for measurements.
+  var byteCount: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return buffers.values.reduce(0) { $0 + $1.byteCount }
+  }
+}
