@@ -35,6 +35,10 @@ let fixtureModels: [FixtureModel] = [
   FixtureModel(file: "ops_zoo_k3.keras", outputs: "ops_zoo_k3"),
   FixtureModel(file: "preprocessing_k2.h5", outputs: "preprocessing_k2"),
   FixtureModel(file: "preprocessing_k3.keras", outputs: "preprocessing_k3"),
+  FixtureModel(file: "rnn_zoo_k2.h5", outputs: "rnn_zoo_k2"),
+  FixtureModel(file: "rnn_zoo_k3.keras", outputs: "rnn_zoo_k3"),
+  FixtureModel(file: "text_zoo_k2.h5", outputs: "text_zoo_k2"),
+  FixtureModel(file: "text_zoo_k3.keras", outputs: "text_zoo_k3"),
   FixtureModel(file: "long_names.h5"),
   FixtureModel(file: "float16_dense.h5"),
 ]

@@ -48,4 +48,8 @@ public let kerasFixtures: [KerasFixture] = [
   KerasFixture("preprocessing_k2.h5", name: "preprocessing_k2"),
   KerasFixture("preprocessing_k3.h5", name: "preprocessing_k3"),
   KerasFixture("preprocessing_k3.keras", name: "preprocessing_k3"),
+  KerasFixture("rnn_zoo_k2.h5", name: "rnn_zoo_k2"),
+  KerasFixture("rnn_zoo_k3.keras", name: "rnn_zoo_k3"),
+  KerasFixture("text_zoo_k2.h5", name: "text_zoo_k2"),
+  KerasFixture("text_zoo_k3.keras", name: "text_zoo_k3"),
 ]

@@ -10,6 +10,8 @@ public enum LayerKinds {
     Reshape.self, Permute.self, Identity.self, Concatenate.self, Merge.self, ZeroPadding2D.self, Cropping2D.self,
     UpSampling2D.self, Resizing.self, CenterCrop.self, RandomCrop.self, Rescaling.self, CustomScaleLayer.self,
     LayerScale.self, Reduce.self, Elementwise.self, NestedModel.self, RegisteredLayer.self,
+    Embedding.self, Masking.self, SimpleRNN.self, LSTM.self, GRU.self, Bidirectional.self, TimeDistributed.self,
+    RepeatVector.self, MaskOperation.self,
   ]
 
   private static let byClassName: [String: any LayerKind.Type] = {

@@ -19,6 +19,8 @@ final class PlanBuilder {
   private(set) var directConvolutionCalls: Set<Int> = []
   var values: [PlanValue] = []
   var steps: [Step] = []
+  /// The mask value `(N, T)` of each masked value (see `propagateMasks`).
+  var masks: [Int: Int] = [:]
   private var conversions: [Int: [(desc: MemoryDesc, id: Int)]] = [:]
 
   private let flat: FlatGraph
@@ -258,6 +260,8 @@ final class PlanBuilder {
     } catch let problem as ShapeProblem {
       throw TensorError.unsupportedLayer(layer: call.location, detail: "input shapes \(inputShapes): \(problem.detail)")
     }
-    return try lowerLayer(index, call: call, inputs: inputs, outputShapes: outputShapes)
+    let results = try lowerLayer(index, call: call, inputs: inputs, outputShapes: outputShapes)
+    try propagateMasks(call: call, inputs: inputs, outputs: results)
+    return results
   }
 }
