@@ -49,7 +49,8 @@ public struct Bidirectional: LayerKind, ArchiveVariableGroups, Equatable {
       }
       guard let recurrent = kind as? any RecurrentKind else {
         throw LayerConfigError(
-          field: container.fieldName(key), detail: "Bidirectional wraps SimpleRNN, LSTM or GRU, found \(type(of: kind))")
+          field: container.fieldName(key), detail: "Bidirectional wraps SimpleRNN, LSTM or GRU, found \(type(of: kind))"
+        )
       }
       return recurrent.recurrence
     }
@@ -89,7 +90,11 @@ public struct Bidirectional: LayerKind, ArchiveVariableGroups, Equatable {
     }
     try container.encode(try operation(forward), forKey: .layer)
     try container.encode(try operation(backward), forKey: .backwardLayer)
-    if let mergeMode { try container.encode(mergeMode, forKey: .mergeMode) } else { try container.encodeNil(forKey: .mergeMode) }
+    if let mergeMode {
+      try container.encode(mergeMode, forKey: .mergeMode)
+    } else {
+      try container.encodeNil(forKey: .mergeMode)
+    }
   }
 
   public func outputShapes(inputs: [TensorShape]) throws -> [TensorShape] {

@@ -36,7 +36,8 @@ public struct TimeDistributed: LayerKind, ArchiveVariableGroups {
         className: className, registeredName: value["registered_name"]?.string, config: config, context: context)
     }
     guard !(decoded.kind is NestedModel), !(decoded.kind is TimeDistributed) else {
-      throw LayerConfigError(field: "layer", detail: "TimeDistributed of a model or of TimeDistributed is not supported")
+      throw LayerConfigError(
+        field: "layer", detail: "TimeDistributed of a model or of TimeDistributed is not supported")
     }
     layer = decoded.kind
     activation = decoded.activation

@@ -250,7 +250,9 @@ extension PlainKernels {
     let step = try PlainStep(
       label: label, inputs: [input, mask], outputShape: shape, builder: builder,
       forward: { inputs, output in
-        for r in 0..<rows { for j in 0..<features { output[r * features + j] = inputs[0][r * features + j] * inputs[1][r] } }
+        for r in 0..<rows {
+          for j in 0..<features { output[r * features + j] = inputs[0][r * features + j] * inputs[1][r] }
+        }
       },
       backward: { inputs, _, dy, dx in
         for r in 0..<rows { for j in 0..<features { dx[0][r * features + j] = dy[r * features + j] * inputs[1][r] } }

@@ -24,7 +24,8 @@ extension PlanBuilder {
 
     case let config as RepeatVector:
       return [
-        try PlainKernels.repeatVector(config, label: label, input: inputs[0], outputShape: outputShapes[0], builder: self)
+        try PlainKernels.repeatVector(
+          config, label: label, input: inputs[0], outputShape: outputShapes[0], builder: self)
       ]
 
     case let recurrent as any RecurrentKind:
@@ -79,8 +80,9 @@ extension PlanBuilder {
       return [output]
 
     case let config as MaskOperation:
-      guard values[inputs.last ?? inputs[0]].shape == inputShape || config.operation == .notEqual
-        || config.operation == .any
+      guard
+        values[inputs.last ?? inputs[0]].shape == inputShape || config.operation == .notEqual
+          || config.operation == .any
       else { throw unsupported("\(config.operation.rawValue) of tensors of different shapes") }
       return [
         try PlainKernels.maskOperation(

@@ -74,7 +74,8 @@ struct RecurrentDirection {
     var trace = Trace(
       batch: batch, steps: steps,
       order: (0..<steps).map { recurrence.goBackwards ? steps - 1 - $0 : $0 },
-      h: [Float](repeating: 0, count: (steps + 1) * batch * u), c: [], o: [Float](repeating: 0, count: (steps + 1) * batch * u),
+      h: [Float](repeating: 0, count: (steps + 1) * batch * u), c: [],
+      o: [Float](repeating: 0, count: (steps + 1) * batch * u),
       xm: [Float](repeating: 0, count: steps * batch * width), hm: [Float](repeating: 0, count: steps * batch * width),
       mask: [Float](repeating: 1, count: steps * batch))
     if cell == .lstm { trace.c = [Float](repeating: 0, count: (steps + 1) * batch * u) }
