@@ -928,6 +928,52 @@ def text_zoo_k3():
     write_gradients("text_zoo_k3", model, _text_zoo_input(), ["embedding", "bi_lstm"], 78, input_gradients=False)
 
 
+def _seq2seq(keras_module, name):
+    """The seq2seq model in tf-keras or Keras 3: an encoder (Embedding with mask_zero, LSTM with return_state) whose
+    final states start a decoder LSTM (`initial_state=[h, c]`) over its own embedded tokens, a GRU started from a
+    Dense of the encoder state, and a TimeDistributed softmax over a vocabulary of 12."""
+    L = keras_module.layers
+    source = keras_module.Input((5,), dtype="int32", name="source")
+    target = keras_module.Input((4,), dtype="int32", name="target")
+    encoded = L.Embedding(12, 4, mask_zero=True, name="source_embedding")(source)
+    _, h, c = L.LSTM(3, return_state=True, name="encoder")(encoded)
+    decoded = L.Embedding(12, 4, mask_zero=True, name="target_embedding")(target)
+    sequence = L.LSTM(3, return_sequences=True, name="decoder")(decoded, initial_state=[h, c])
+    start = L.Dense(3, activation="tanh", name="bridge")(h)
+    refined = L.GRU(3, return_sequences=True, go_backwards=True, name="refiner")(sequence, initial_state=[start])
+    outputs = L.TimeDistributed(L.Dense(12, activation="softmax"), name="vocabulary")(refined)
+    return keras_module.Model([source, target], outputs, name=name)
+
+
+def _seq2seq_inputs():
+    """Two source and target sequences, padded with 0 after the tokens."""
+    return [np.array([[4, 9, 2, 0, 0], [1, 3, 5, 7, 11]], dtype=np.float32),
+            np.array([[2, 6, 0, 0], [8, 1, 10, 3]], dtype=np.float32)]
+
+
+def seq2seq_k2():
+    """tf-keras encoder-decoder with initial_state (see _seq2seq); gradients at both embedding outputs."""
+    fresh_k2(79)
+    model = _seq2seq(k2, "seq2seq_k2")
+    randomize(model, 79)
+    model.save(os.path.join(MODELS, "seq2seq_k2.h5"))
+    write_json("seq2seq_k2", k2_report(model))
+    write_io("seq2seq_k2", model, _seq2seq_inputs(), reload=lambda: k2.models.load_model(os.path.join(MODELS, "seq2seq_k2.h5"), compile=False))
+    write_gradients("seq2seq_k2", model, _seq2seq_inputs(), ["source_embedding", "target_embedding", "bridge"], 80, input_gradients=False)
+
+
+def seq2seq_k3():
+    """Keras 3 encoder-decoder with initial_state (see _seq2seq), as .keras; gradients at both embedding outputs."""
+    fresh_k3(81)
+    model = _seq2seq(k3, "seq2seq_k3")
+    randomize(model, 81)
+    model.save(os.path.join(MODELS, "seq2seq_k3.keras"))
+    deflate_archive(os.path.join(MODELS, "seq2seq_k3.keras"))
+    write_json("seq2seq_k3", k3_report(model))
+    write_io("seq2seq_k3", model, _seq2seq_inputs(), reload=lambda: k3.models.load_model(os.path.join(MODELS, "seq2seq_k3.keras"), compile=False))
+    write_gradients("seq2seq_k3", model, _seq2seq_inputs(), ["source_embedding", "target_embedding", "bridge"], 82, input_gradients=False)
+
+
 # ----------------------------------------------------------------------------------------------- keras-vis
 
 def write_vis_cases(name, model_file, cases, seed_file, seed_input=None):
@@ -1029,6 +1075,8 @@ SMALL_BUILDERS = {
     "rnn_zoo_k3": rnn_zoo_k3,
     "text_zoo_k2": text_zoo_k2,
     "text_zoo_k3": text_zoo_k3,
+    "seq2seq_k2": seq2seq_k2,
+    "seq2seq_k3": seq2seq_k3,
     "make_vis": make_vis,  # reads the saved inception_v3_narrow.h5 and sequential_cnn.h5
 }
 

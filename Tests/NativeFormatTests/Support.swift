@@ -39,6 +39,8 @@ let fixtureModels: [FixtureModel] = [
   FixtureModel(file: "rnn_zoo_k3.keras", outputs: "rnn_zoo_k3"),
   FixtureModel(file: "text_zoo_k2.h5", outputs: "text_zoo_k2"),
   FixtureModel(file: "text_zoo_k3.keras", outputs: "text_zoo_k3"),
+  FixtureModel(file: "seq2seq_k2.h5", outputs: "seq2seq_k2"),
+  FixtureModel(file: "seq2seq_k3.keras", outputs: "seq2seq_k3"),
   FixtureModel(file: "long_names.h5"),
   FixtureModel(file: "float16_dense.h5"),
 ]

@@ -52,4 +52,6 @@ public let kerasFixtures: [KerasFixture] = [
   KerasFixture("rnn_zoo_k3.keras", name: "rnn_zoo_k3"),
   KerasFixture("text_zoo_k2.h5", name: "text_zoo_k2"),
   KerasFixture("text_zoo_k3.keras", name: "text_zoo_k3"),
+  KerasFixture("seq2seq_k2.h5", name: "seq2seq_k2"),
+  KerasFixture("seq2seq_k3.keras", name: "seq2seq_k3"),
 ]

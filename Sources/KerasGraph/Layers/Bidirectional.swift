@@ -97,9 +97,23 @@ public struct Bidirectional: LayerKind, ArchiveVariableGroups, Equatable {
     }
   }
 
+  /// The inputs of each direction: the sequence, then (when the call passed `initial_state`) the first half of
+  /// the states for the forward layer and the second half for the backward layer.
+  public func directionInputs<Value>(_ inputs: [Value]) throws -> (forward: [Value], backward: [Value]) {
+    guard let sequence = inputs.first else { throw ShapeProblem(detail: "expects an input") }
+    let count = forward.cell.stateCount
+    guard inputs.count == 1 || inputs.count == 1 + 2 * count else {
+      throw ShapeProblem(
+        detail: "expects an input and optionally \(2 * count) initial states, got \(inputs.count) inputs")
+    }
+    if inputs.count == 1 { return ([sequence], [sequence]) }
+    return ([sequence] + inputs[1...count], [sequence] + inputs[(count + 1)...])
+  }
+
   public func outputShapes(inputs: [TensorShape]) throws -> [TensorShape] {
-    let forwardShapes = try forward.outputShapes(inputs: inputs)
-    let backwardShapes = try backward.outputShapes(inputs: inputs)
+    let (forwardInputs, backwardInputs) = try directionInputs(inputs)
+    let forwardShapes = try forward.outputShapes(inputs: forwardInputs)
+    let backwardShapes = try backward.outputShapes(inputs: backwardInputs)
     var output = forwardShapes[0]
     let outputs: [TensorShape]
     switch mergeMode {

@@ -47,11 +47,15 @@ public struct Recurrence: Sendable, Equatable {
   public var goBackwards: Bool
   /// Whether a masked step outputs zeros (otherwise the previous step's output; states always carry over).
   public var zeroOutputForMask: Bool
+  /// Whether the layer reads the mask reaching its input. Always in tf.keras; in Keras 3 only where the file
+  /// records a `mask` argument for the call: Keras 3 passes no mask to a call with several tensor arguments
+  /// (`initial_state=`), though the mask still flows on to the outputs.
+  public var appliesMask: Bool
 
   public init(
     cell: RecurrentCell, units: Int, activation: ActivationFunction = .tanh,
     recurrentActivation: ActivationFunction = .sigmoid, useBias: Bool = true, returnSequences: Bool = false,
-    returnState: Bool = false, goBackwards: Bool = false, zeroOutputForMask: Bool = false
+    returnState: Bool = false, goBackwards: Bool = false, zeroOutputForMask: Bool = false, appliesMask: Bool = true
   ) {
     self.cell = cell
     self.units = units
@@ -62,6 +66,7 @@ public struct Recurrence: Sendable, Equatable {
     self.returnState = returnState
     self.goBackwards = goBackwards
     self.zeroOutputForMask = zeroOutputForMask
+    self.appliesMask = appliesMask
   }
 
   enum CodingKeys: String, CodingKey {
@@ -73,6 +78,7 @@ public struct Recurrence: Sendable, Equatable {
     case goBackwards = "go_backwards"
     case zeroOutputForMask = "zero_output_for_mask"
     case resetAfter = "reset_after"
+    case appliesMask = "applies_mask"
   }
 
   /// Decodes the fields of `cell`'s layer (`gru` reads `reset_after`, default true, into `gruResetBefore`).
@@ -98,6 +104,11 @@ public struct Recurrence: Sendable, Equatable {
     returnState = try container.bool(.returnState, default: false)
     goBackwards = try container.bool(.goBackwards, default: false)
     zeroOutputForMask = try container.bool(.zeroOutputForMask, default: false)
+    if case .keras(let major)? = context?.source, major >= 3 {
+      appliesMask = (context?.arguments["mask"]).map { $0 != .null } ?? false
+    } else {
+      appliesMask = try container.bool(.appliesMask, default: true)
+    }
   }
 
   /// Writes the fields in Keras's form (the cell is implied by the op, `reset_after` written for a GRU).
@@ -112,11 +123,19 @@ public struct Recurrence: Sendable, Equatable {
     try container.encode(goBackwards, forKey: .goBackwards)
     try container.encode(zeroOutputForMask, forKey: .zeroOutputForMask)
     if cell == .gru || cell == .gruResetBefore { try container.encode(cell == .gru, forKey: .resetAfter) }
+    try container.encode(appliesMask, forKey: .appliesMask)
   }
 
-  /// The output shapes for an input `(N, T, F)`: the output, then the states with `returnState`.
+  /// The output shapes for an input `(N, T, F)` (followed by the initial states, `(N, units)` each, when the
+  /// call passed `initial_state`): the output, then the states with `returnState`.
   public func outputShapes(inputs: [TensorShape]) throws -> [TensorShape] {
-    try requireInputs(inputs)
+    guard inputs.count == 1 || inputs.count == 1 + cell.stateCount else {
+      throw ShapeProblem(
+        detail: "expects an input and optionally \(cell.stateCount) initial state(s), got \(inputs.count) inputs")
+    }
+    for state in inputs.dropFirst() where state.rank != 2 || (state.last != nil && state.last != units) {
+      throw ShapeProblem(detail: "an initial state of shape \(state) does not fit \(units) units")
+    }
     guard inputs[0].rank == 3 else {
       throw ShapeProblem(detail: "a recurrent layer needs a rank-3 input (batch, steps, features), got \(inputs[0])")
     }

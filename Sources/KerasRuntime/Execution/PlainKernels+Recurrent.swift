@@ -10,10 +10,11 @@ extension PlainKernels {
   ///   - directions: the directions with, for each, whether its sequence output is flipped back to time order
   ///     (Bidirectional's backward layer).
   ///   - mask: the `(N, T)` mask value reaching the layer, if any.
+  ///   - initialStates: for each direction, the values of its initial states (none: zeros).
   ///   - outputShapes: the Keras outputs' shapes (batch first), checked against the packing.
   static func recurrent(
     _ directions: [(direction: RecurrentDirection, flips: Bool)], mergeMode: Bidirectional.MergeMode?,
-    label: String, input: Int, mask: Int?, outputShapes: [[Int]], builder: PlanBuilder
+    label: String, input: Int, mask: Int?, initialStates: [[Int]] = [], outputShapes: [[Int]], builder: PlanBuilder
   ) throws -> [Int] {
     let shape = builder.values[input].shape
     guard shape.count == 3 else {
@@ -63,11 +64,31 @@ extension PlainKernels {
       }
       return result
     }
+    // The step's inputs: the sequence, the mask, then every direction's initial states.
+    let inputIDs = [input] + (mask.map { [$0] } ?? []) + initialStates.flatMap { $0 }
+    let stateStart = mask == nil ? 1 : 2
+    let stateSlots = directions.indices.map { d -> Range<Int> in
+      let start = stateStart + initialStates.prefix(d).reduce(0) { $0 + $1.count }
+      return start..<(start + (initialStates.indices.contains(d) ? initialStates[d].count : 0))
+    }
+    for (d, states) in initialStates.enumerated() {
+      let units = directions[d].direction.units
+      guard states.isEmpty || states.count == directions[d].direction.recurrence.cell.stateCount,
+        states.allSatisfy({ builder.values[$0].shape == [batch, units] })
+      else {
+        throw TensorError.invalidShape(
+          shape: states.first.map { builder.values[$0].shape } ?? [],
+          detail: "initial states do not fit \(units) units and batch \(batch) in \(label)")
+      }
+    }
     func run(_ inputs: [UnsafePointer<Float>]) -> [RecurrentDirection.Trace] {
-      directions.map { $0.direction.run(inputs[0], mask: mask == nil ? nil : inputs[1], batch: batch, steps: steps) }
+      directions.indices.map { d in
+        directions[d].direction.run(
+          inputs[0], mask: mask == nil ? nil : inputs[1], initialStates: stateSlots[d].map { inputs[$0] },
+          batch: batch, steps: steps)
+      }
     }
 
-    let inputIDs = [input] + (mask.map { [$0] } ?? [])
     let step = try PlainStep(
       label: label, inputs: inputIDs, outputShape: [batch, total], builder: builder,
       forward: { inputs, output in
@@ -173,9 +194,13 @@ extension PlainKernels {
               for j in 0..<u { outputGradient[(s * batch + n) * u + j] += dys[d][(n * length + position) * u + j] }
             }
           }
-          entry.direction.backpropagate(
+          let initial = entry.direction.backpropagate(
             trace, outputGradient: outputGradient, stateGradient: stateGradients[0],
             carryGradient: stateGradients[1], inputGradient: dx[0])
+          for (position, slot) in stateSlots[d].enumerated() {
+            let gradient = position == 0 ? initial.state : initial.carry
+            for i in 0..<(batch * u) { dx[slot][i] += gradient[i] }
+          }
         }
       })
     builder.steps.append(step)

@@ -29,24 +29,29 @@ extension PlanBuilder {
       ]
 
     case let recurrent as any RecurrentKind:
-      guard inputs.count == 1 else { throw unsupported("initial_state inputs are not supported") }
       let direction = try RecurrentDirection(
         recurrent.recurrence, features: inputShape[2], prefix: "", call: call, builder: self)
       let outputs = try PlainKernels.recurrent(
-        [(direction, false)], mergeMode: nil, label: label, input: inputs[0], mask: masks[inputs[0]],
-        outputShapes: outputShapes, builder: self)
+        [(direction, false)], mergeMode: nil, label: label, input: inputs[0],
+        mask: recurrent.recurrence.appliesMask ? masks[inputs[0]] : nil,
+        initialStates: [Array(inputs.dropFirst())], outputShapes: outputShapes, builder: self)
       if recurrent.recurrence.returnSequences, let mask = masks[inputs[0]] { masks[outputs[0]] = mask }
       return outputs
 
     case let config as Bidirectional:
-      guard inputs.count == 1 else { throw unsupported("initial_state inputs are not supported") }
+      let split: (forward: [Int], backward: [Int])
+      do { split = try config.directionInputs(inputs) } catch let problem as ShapeProblem {
+        throw unsupported(problem.detail)
+      }
       let forward = try RecurrentDirection(
         config.forward, features: inputShape[2], prefix: "forward_", call: call, builder: self)
       let backward = try RecurrentDirection(
         config.backward, features: inputShape[2], prefix: "backward_", call: call, builder: self)
       let outputs = try PlainKernels.recurrent(
         [(forward, false), (backward, true)], mergeMode: config.mergeMode, label: label, input: inputs[0],
-        mask: masks[inputs[0]], outputShapes: outputShapes, builder: self)
+        mask: config.forward.appliesMask ? masks[inputs[0]] : nil,
+        initialStates: [Array(split.forward.dropFirst()), Array(split.backward.dropFirst())],
+        outputShapes: outputShapes, builder: self)
       if config.forward.returnSequences, let mask = masks[inputs[0]] {
         for position in 0..<(config.mergeMode == nil ? 2 : 1) { masks[outputs[position]] = mask }
       }

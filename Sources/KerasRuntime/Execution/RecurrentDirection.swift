@@ -64,8 +64,12 @@ struct RecurrentDirection {
     var mask: [Float]
   }
 
-  /// Runs the recurrence over `x` `(N, T, F)` with an optional mask `(N, T)`.
-  func run(_ x: UnsafePointer<Float>, mask: UnsafePointer<Float>?, batch: Int, steps: Int) -> Trace {
+  /// Runs the recurrence over `x` `(N, T, F)` with an optional mask `(N, T)`, from zero states or the given
+  /// `initialStates` (`h`, and `c` for an LSTM, `(N, units)` each).
+  func run(
+    _ x: UnsafePointer<Float>, mask: UnsafePointer<Float>?, initialStates: [UnsafePointer<Float>] = [], batch: Int,
+    steps: Int
+  ) -> Trace {
     let (u, width, f) = (units, width, features)
     let cell = recurrence.cell
     let act = recurrence.activation
@@ -79,6 +83,8 @@ struct RecurrentDirection {
       xm: [Float](repeating: 0, count: steps * batch * width), hm: [Float](repeating: 0, count: steps * batch * width),
       mask: [Float](repeating: 1, count: steps * batch))
     if cell == .lstm { trace.c = [Float](repeating: 0, count: (steps + 1) * batch * u) }
+    if initialStates.count >= 1 { for i in 0..<(batch * u) { trace.h[i] = initialStates[0][i] } }
+    if initialStates.count >= 2, cell == .lstm { for i in 0..<(batch * u) { trace.c[i] = initialStates[1][i] } }
     var candidate = [Float](repeating: 0, count: u)
     var carry = [Float](repeating: 0, count: u)
     for s in 0..<steps {
@@ -149,11 +155,12 @@ struct RecurrentDirection {
 
   /// Backpropagation through time: given the gradients of the outputs after each processing step
   /// (`outputGradient`, `(T, N, units)`) and of the final states (`stateGradient`, `carryGradient`, `(N, units)`),
-  /// adds the gradient of `x` `(N, T, F)` to `inputGradient`.
+  /// adds the gradient of `x` `(N, T, F)` to `inputGradient` and returns those of the initial states (`h`, `c`).
+  @discardableResult
   func backpropagate(
     _ trace: Trace, outputGradient: [Float], stateGradient: [Float], carryGradient: [Float],
     inputGradient: UnsafeMutablePointer<Float>
-  ) {
+  ) -> (state: [Float], carry: [Float]) {
     let (u, width, f) = (units, width, features)
     let (batch, steps) = (trace.batch, trace.steps)
     let cell = recurrence.cell
@@ -263,5 +270,6 @@ struct RecurrentDirection {
       dh = nextDh
       dc = nextDc
     }
+    return (dh, dc)
   }
 }
