@@ -48,7 +48,8 @@ struct SequenceTests {
     }
   }
 
-  @Test("Keras 3 masks: the recorded mask operations import, a padded sample gives Keras's output, a later token counts")
+  @Test(
+    "Keras 3 masks: the recorded mask operations import, a padded sample gives Keras's output, a later token counts")
   func maskedStepsCarry() throws {
     // With mask_zero, appending padding (id 0) after the tokens must not change a final-state model's output.
     let graph = try KerasModelFile.load(path: fixturePath("text_zoo_k3.keras"))

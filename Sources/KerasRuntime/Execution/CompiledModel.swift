@@ -58,6 +58,10 @@ public final class CompiledModel: @unchecked Sendable {
   public let supportsInputGradients: Bool
   /// The convolutions' arithmetic.
   public let precision: ConvolutionPrecision
+  /// Layer outputs replaced by inputs given after the model's own (`.input(graph.inputs.count + k)` is
+  /// `substitutes[k]`): the model runs from the given values there (their masks still come from the layers'
+  /// inputs), so a text model can be explained at its Embedding output.
+  public let substitutes: [LayerOutputKey]
 
   private let lock = NSLock()
   private var idlePlans: [[[Int]]: [ExecutionPlan]] = [:]
@@ -66,11 +70,13 @@ public final class CompiledModel: @unchecked Sendable {
   /// backward passes, with respect to the inputs and the kept layers, or with `inputGradients: false` to the kept
   /// layers only (which lets more convolutions use the faster Winograd kernels: only those whose outputs decide
   /// a max pooling's routing in some backward pass must sum as TensorFlow does).
-  /// `precision: .bfloat16` trades exactness for speed (see `ConvolutionPrecision`).
+  /// `precision: .bfloat16` trades exactness for speed (see `ConvolutionPrecision`). The outputs of
+  /// `substituting` are replaced by extra inputs (see `substitutes`).
   public init(
     graph: Graph, keeping: [LayerOutputKey] = [], gradients: Bool = false, inputGradients: Bool = true,
-    precision: ConvolutionPrecision = .float32
+    precision: ConvolutionPrecision = .float32, substituting: [LayerOutputKey] = []
   ) {
+    substitutes = substituting
     self.graph = graph
     keptLayers = keeping
     supportsGradients = gradients
@@ -144,7 +150,7 @@ public final class CompiledModel: @unchecked Sendable {
     if plan == nil {
       plan = try PlanBuilder.build(
         graph: graph, inputShapes: shapes, keep: keptLayers, gradients: supportsGradients,
-        inputGradients: supportsInputGradients, precision: precision)
+        inputGradients: supportsInputGradients, precision: precision, substitutes: substitutes)
     }
     guard let plan else { throw TensorError.invalidInput(detail: "no plan") }
     defer {
