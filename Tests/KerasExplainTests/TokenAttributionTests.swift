@@ -88,4 +88,15 @@ struct TokenAttributionTests {
     let image = Explainer(graph: try KerasModelFile.load(path: fixturePath("sequential_cnn.h5")))
     #expect(throws: KerasVisError.self) { try image.tokenAttributions(tokens: tokens) }
   }
+
+  @Test("an input-gradient method on token ids is refused, pointing at the embedding output")
+  func inputGradientRefused() throws {
+    let explainer = Explainer(graph: graph)
+    do {
+      _ = try explainer.explain(ExplanationRequest(input: tokens), with: VanillaSaliency())
+      Issue.record("saliency with respect to token ids ran")
+    } catch let error as TensorError {
+      #expect("\(error)".contains("tokenAttributions"))
+    }
+  }
 }

@@ -213,7 +213,8 @@ extension PlainKernels {
   }
 
   /// Embedding: rows of `embeddings` `(V, D)` by the rounded ids; an id outside `0..<V` is an error naming the
-  /// layer. The ids get no gradient (an integer input has none; attribute at the embedding output instead).
+  /// layer. A backward pass to the ids is an error (an integer input has no gradient): gradients are taken at the
+  /// embedding output instead.
   static func embedding(
     _ config: Embedding, table: [Float], label: String, input: Int, outputShape: [Int], builder: PlanBuilder
   ) throws -> Int {
@@ -235,7 +236,12 @@ extension PlainKernels {
           for j in 0..<width { output[i * width + j] = table[row + j] }
         }
       },
-      backward: { _, _, _, _ in })
+      backward: { _, _, _, _ in
+        throw TensorError.invalidInput(
+          detail:
+            "\(label): token ids have no gradient; attribute at the Embedding output instead (Explainer.tokenAttributions, or a gradient with respect to the layer)"
+        )
+      })
     builder.steps.append(step)
     return step.outputs[0]
   }
