@@ -974,6 +974,48 @@ def seq2seq_k3():
     write_gradients("seq2seq_k3", model, _seq2seq_inputs(), ["source_embedding", "target_embedding", "bridge"], 82, input_gradients=False)
 
 
+def _time_distributed(keras_module, name):
+    """The time_distributed model in tf-keras or Keras 3: frames (3, 6, 6, 2) through TimeDistributed Conv2D,
+    BatchNormalization, MaxPooling2D, Flatten and GlobalAveragePooling2D into recurrent layers."""
+    L = keras_module.layers
+    frames = keras_module.Input((3, 6, 6, 2), name="frames")
+    conv = L.TimeDistributed(L.Conv2D(3, 3, padding="same", activation="tanh"), name="td_conv")(frames)
+    norm = L.TimeDistributed(L.BatchNormalization(), name="td_norm")(conv)
+    pooled = L.TimeDistributed(L.MaxPooling2D(2), name="td_pool")(norm)
+    flat = L.TimeDistributed(L.Flatten(), name="td_flatten")(pooled)
+    summary = L.TimeDistributed(L.GlobalAveragePooling2D(), name="td_gap")(norm)
+    gru = L.GRU(4, name="gru")(flat)
+    simple = L.SimpleRNN(3, go_backwards=True, name="simple")(summary)
+    merged = L.Concatenate(name="merged")([gru, simple])
+    outputs = L.Dense(2, activation="softmax", name="predictions")(merged)
+    return keras_module.Model(frames, outputs, name=name)
+
+
+def time_distributed_k2():
+    """tf-keras TimeDistributed around image layers (see _time_distributed)."""
+    fresh_k2(83)
+    model = _time_distributed(k2, "time_distributed_k2")
+    randomize(model, 83)
+    model.save(os.path.join(MODELS, "time_distributed_k2.h5"))
+    write_json("time_distributed_k2", k2_report(model))
+    inputs = seeded_input((2, 3, 6, 6, 2), 84)
+    write_io("time_distributed_k2", model, inputs, reload=lambda: k2.models.load_model(os.path.join(MODELS, "time_distributed_k2.h5"), compile=False))
+    write_gradients("time_distributed_k2", model, inputs, ["td_conv", "td_flatten"], 85)
+
+
+def time_distributed_k3():
+    """Keras 3 TimeDistributed around image layers (see _time_distributed), as .keras."""
+    fresh_k3(86)
+    model = _time_distributed(k3, "time_distributed_k3")
+    randomize(model, 86)
+    model.save(os.path.join(MODELS, "time_distributed_k3.keras"))
+    deflate_archive(os.path.join(MODELS, "time_distributed_k3.keras"))
+    write_json("time_distributed_k3", k3_report(model))
+    inputs = seeded_input((2, 3, 6, 6, 2), 87)
+    write_io("time_distributed_k3", model, inputs, reload=lambda: k3.models.load_model(os.path.join(MODELS, "time_distributed_k3.keras"), compile=False))
+    write_gradients("time_distributed_k3", model, inputs, ["td_conv", "td_flatten"], 88)
+
+
 # ----------------------------------------------------------------------------------------------- keras-vis
 
 def write_vis_cases(name, model_file, cases, seed_file, seed_input=None):
@@ -1077,6 +1119,8 @@ SMALL_BUILDERS = {
     "text_zoo_k3": text_zoo_k3,
     "seq2seq_k2": seq2seq_k2,
     "seq2seq_k3": seq2seq_k3,
+    "time_distributed_k2": time_distributed_k2,
+    "time_distributed_k3": time_distributed_k3,
     "make_vis": make_vis,  # reads the saved inception_v3_narrow.h5 and sequential_cnn.h5
 }
 

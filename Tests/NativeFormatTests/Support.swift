@@ -41,6 +41,8 @@ let fixtureModels: [FixtureModel] = [
   FixtureModel(file: "text_zoo_k3.keras", outputs: "text_zoo_k3"),
   FixtureModel(file: "seq2seq_k2.h5", outputs: "seq2seq_k2"),
   FixtureModel(file: "seq2seq_k3.keras", outputs: "seq2seq_k3"),
+  FixtureModel(file: "time_distributed_k2.h5", outputs: "time_distributed_k2"),
+  FixtureModel(file: "time_distributed_k3.keras", outputs: "time_distributed_k3"),
   FixtureModel(file: "long_names.h5"),
   FixtureModel(file: "float16_dense.h5"),
 ]

@@ -54,4 +54,6 @@ public let kerasFixtures: [KerasFixture] = [
   KerasFixture("text_zoo_k3.keras", name: "text_zoo_k3"),
   KerasFixture("seq2seq_k2.h5", name: "seq2seq_k2"),
   KerasFixture("seq2seq_k3.keras", name: "seq2seq_k3"),
+  KerasFixture("time_distributed_k2.h5", name: "time_distributed_k2"),
+  KerasFixture("time_distributed_k3.keras", name: "time_distributed_k3"),
 ]
