@@ -888,15 +888,17 @@ def rnn_zoo_k3():
 
 
 def _text_zoo(keras_module, name):
-    """The text_zoo model in tf-keras or Keras 3: integer token ids (6,) from a vocabulary of 20, Embedding with
-    mask_zero, a Bidirectional LSTM over the masked sequence, a GRU reading it, and a softmax head."""
+    """The text_zoo model in tf-keras or Keras 3, a Sequential model (its calls record no masks: Keras fills them
+    in): integer token ids (6,) from a vocabulary of 20, Embedding with mask_zero, a Bidirectional LSTM over the
+    masked sequence, a GRU reading it, and a softmax head."""
     L = keras_module.layers
-    tokens = keras_module.Input((6,), dtype="int32", name="tokens")
-    embedded = L.Embedding(20, 5, mask_zero=True, name="embedding")(tokens)
-    bi = L.Bidirectional(L.LSTM(4, return_sequences=True), name="bi_lstm")(embedded)
-    gru = L.GRU(4, name="gru")(bi)
-    outputs = L.Dense(3, activation="softmax", name="predictions")(gru)
-    return keras_module.Model(tokens, outputs, name=name)
+    return keras_module.Sequential([
+        keras_module.Input((6,), dtype="int32", name="tokens"),
+        L.Embedding(20, 5, mask_zero=True, name="embedding"),
+        L.Bidirectional(L.LSTM(4, return_sequences=True), name="bi_lstm"),
+        L.GRU(4, name="gru"),
+        L.Dense(3, activation="softmax", name="predictions"),
+    ], name=name)
 
 
 def _text_zoo_input():

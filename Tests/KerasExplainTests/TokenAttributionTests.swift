@@ -3,23 +3,27 @@ import KerasVis
 import TestSupport
 import Testing
 
-/// Token attributions at the Embedding output of `text_zoo_k2` (Embedding(mask_zero) -> Bidirectional LSTM -> GRU
-/// -> softmax; its stored inputs hold a full, a post-padded and a pre-padded sequence).
+/// Token attributions at the Embedding output of `text_zoo_k2` (a Sequential Embedding(mask_zero) -> Bidirectional
+/// LSTM -> GRU -> softmax; its stored inputs hold a full, a post-padded and a pre-padded sequence).
 @Suite("Token attributions at the embedding output")
 struct TokenAttributionTests {
   let graph: Graph
   let tokens: Tensor
+  /// The Embedding layer's index and output key.
+  let embedding: Int
+  let key: LayerOutputKey
 
   init() throws {
     graph = try KerasModelFile.load(path: fixturePath("text_zoo_k2.h5"))
     tokens = try fixtureInputs("text_zoo_k2")[0]
+    embedding = try #require(graph.layerIndex(named: "embedding"))
+    key = LayerOutputKey(address: [embedding])
   }
 
   @Test("a model run from substituted embeddings equals the model; padded steps still masked")
   func substitutionKeepsMasks() throws {
-    let key = LayerOutputKey(address: [1])
     let model = CompiledModel(graph: graph, keeping: [key], substituting: [key])
-    let embedded = try CompiledModel(graph: graph, keeping: [key]).run([tokens]).layer([1])
+    let embedded = try CompiledModel(graph: graph, keeping: [key]).run([tokens]).layer([embedding])
     // Same embeddings: Keras's outputs, within the forward suite's tolerance.
     let outputs = try model.predict([tokens, embedded])
     expectAllClose(outputs[0], try fixtureOutputs("text_zoo_k2")[0], rtol: 1e-4, atol: 1e-5, "substituted run")
@@ -39,7 +43,6 @@ struct TokenAttributionTests {
       tokens: tokens, method: .inputXGradient, targets: [.category(2)])
     #expect(result.tokens.shape == [3, 6])
     #expect(result.embeddings.shape == [3, 6, 5])
-    let key = LayerOutputKey(address: [1])
     let model = CompiledModel(graph: graph, keeping: [key], gradients: true)
     let (forward, gradients) = try model.gradients([tokens], targets: [.layer(key)]) { forward in
       let probabilities = forward.outputs[0]
@@ -47,7 +50,7 @@ struct TokenAttributionTests {
       for sample in 0..<3 { seed[sample * 3 + 2] = 1 }
       return [.output(0): try Tensor(shape: probabilities.shape, values: seed)]
     }
-    let e = try forward.layer([1]).scalars
+    let e = try forward.layer([embedding]).scalars
     let g = gradients[0].scalars
     // The same graph and arithmetic: equal up to the order of float sums.
     expectAllClose(
@@ -65,7 +68,6 @@ struct TokenAttributionTests {
     let integrated = IntegratedGradients(steps: 64, baseline: .constant(0), rule: .gaussLegendre)
     let result = try explainer.tokenAttributions(
       tokens: tokens, method: .integratedGradients(integrated), targets: [.category(0)])
-    let key = LayerOutputKey(address: [1])
     let model = CompiledModel(graph: graph, keeping: [key], substituting: [key])
     let embedded = try model.run([tokens, try Tensor(zeros: [3, 6, 5])])
     let atBaseline = embedded.outputs[0].scalars

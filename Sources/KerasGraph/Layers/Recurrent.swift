@@ -47,9 +47,9 @@ public struct Recurrence: Sendable, Equatable {
   public var goBackwards: Bool
   /// Whether a masked step outputs zeros (otherwise the previous step's output; states always carry over).
   public var zeroOutputForMask: Bool
-  /// Whether the layer reads the mask reaching its input. Always in tf.keras; in Keras 3 only where the file
-  /// records a `mask` argument for the call: Keras 3 passes no mask to a call with several tensor arguments
-  /// (`initial_state=`), though the mask still flows on to the outputs.
+  /// Whether the layer reads the mask reaching its input. Always in tf.keras; in Keras 3 not for a call with
+  /// `initial_state=` tensors and no explicit `mask=`: Keras 3 fills in the mask only for a call with one tensor
+  /// argument, though the mask still flows on to the outputs.
   public var appliesMask: Bool
 
   public init(
@@ -96,16 +96,21 @@ public struct Recurrence: Sendable, Equatable {
     if cell == .gru, try !container.bool(.resetAfter, default: true) { cell = .gruResetBefore }
     self.cell = cell
     units = try container.positiveInt(.units)
-    activation = try container.activation(.activation, context: context)
+    // Keras's defaults where the field is missing (a null activation is linear, as Keras reads it).
+    activation = container.contains(.activation) ? try container.activation(.activation, context: context) : .tanh
     recurrentActivation =
-      cell == .simple ? .sigmoid : try container.activation(.recurrentActivation, context: context)
+      cell == .simple || !container.contains(.recurrentActivation)
+      ? .sigmoid : try container.activation(.recurrentActivation, context: context)
     useBias = try container.bool(.useBias, default: true)
     returnSequences = try container.bool(.returnSequences, default: false)
     returnState = try container.bool(.returnState, default: false)
     goBackwards = try container.bool(.goBackwards, default: false)
     zeroOutputForMask = try container.bool(.zeroOutputForMask, default: false)
     if case .keras(let major)? = context?.source, major >= 3 {
-      appliesMask = (context?.arguments["mask"]).map { $0 != .null } ?? false
+      // Keras 3 fills in the mask only for a call with one tensor argument, unless one was passed.
+      let explicitMask = (context?.arguments["mask"]).map { $0 != .null } ?? false
+      let initialState = (context?.arguments["initial_state"]).map { $0 != .null } ?? false
+      appliesMask = explicitMask || !initialState
     } else {
       appliesMask = try container.bool(.appliesMask, default: true)
     }
