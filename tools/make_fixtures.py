@@ -830,8 +830,9 @@ def deflate_archive(path):
 def _rnn_zoo(keras_module, name):
     """The rnn_zoo model in tf-keras or Keras 3 (float sequences (6, 3)): Masking (steps of all zeros), LSTM, GRU
     with and without reset_after, SimpleRNN, go_backwards, Bidirectional with every merge_mode (None's two outputs
-    added: Add ANDs their masks), return_state (LSTM's h and c, GRU's h), TimeDistributed(Dense), RepeatVector into
-    a GRU, an unmasked branch, and the masks flowing through Dense and TimeDistributed. Three outputs."""
+    added: Add ANDs their masks), return_state (LSTM's h and c, GRU's h with hard_sigmoid gates, which differ
+    between the Kerases), TimeDistributed(Dense), RepeatVector into a GRU, an unmasked branch without bias, and the
+    masks flowing through Dense and TimeDistributed. Three outputs."""
     L = keras_module.layers
     sequence = keras_module.Input((6, 3), name="sequence")
     masked = L.Masking(mask_value=0.0, name="masking")(sequence)
@@ -846,9 +847,9 @@ def _rnn_zoo(keras_module, name):
     both = L.Add(name="add_directions")([forward_seq, backward_seq])
     steps = L.TimeDistributed(L.Dense(3, activation="sigmoid"), name="time_dense")(both)
     out, h, c = L.LSTM(4, return_state=True, name="lstm_state")(steps)
-    gru_last, gru_h = L.GRU(3, return_state=True, go_backwards=True, name="gru_state")(masked)
+    gru_last, gru_h = L.GRU(3, return_state=True, go_backwards=True, recurrent_activation="hard_sigmoid", name="gru_state")(masked)
     bi_last = L.Bidirectional(L.LSTM(2, return_state=True), name="bi_state")(masked)
-    plain = L.SimpleRNN(3, activation="relu", name="simple_unmasked")(sequence)
+    plain = L.SimpleRNN(3, activation="relu", use_bias=False, name="simple_unmasked")(sequence)
     repeated = L.RepeatVector(3, name="repeat")(plain)
     decoded = L.GRU(2, return_sequences=True, name="gru_decoder")(repeated)
     summary = L.Concatenate(name="summary")([out, h, c, gru_last, gru_h] + list(bi_last))
