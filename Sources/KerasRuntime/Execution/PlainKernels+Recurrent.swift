@@ -292,20 +292,6 @@ extension PlainKernels {
     return (step.outputs[0], mask)
   }
 
-  /// The product of masks of one shape (merge layers AND their inputs' masks; no gradient).
-  static func maskProduct(_ masks: [Int], label: String, builder: PlanBuilder) throws -> Int {
-    let shape = builder.values[masks[0]].shape
-    let count = shape.reduce(1, *)
-    let step = try PlainStep(
-      label: label + " mask", inputs: masks, outputShape: shape, builder: builder,
-      forward: { inputs, output in
-        for i in 0..<count { output[i] = inputs.reduce(Float(1)) { $0 * $1[i] } }
-      },
-      backward: { _, _, _, _ in })
-    builder.steps.append(step)
-    return step.outputs[0]
-  }
-
   /// RepeatVector: `(N, F)` -> `(N, n, F)`.
   static func repeatVector(_ config: RepeatVector, label: String, input: Int, outputShape: [Int], builder: PlanBuilder)
     throws -> Int

@@ -14,7 +14,12 @@ extension PlanBuilder {
       let output = try PlainKernels.embedding(
         config, table: try weight("embeddings", of: call), label: label, input: inputs[0],
         outputShape: outputShapes[0], builder: self)
-      if config.maskZero { masks[output] = try PlainKernels.nonzeroMask(label: label, input: inputs[0], builder: self) }
+      if config.maskZero {
+        if tokenMasks[inputs[0]] == nil {
+          tokenMasks[inputs[0]] = try PlainKernels.nonzeroMask(label: label, input: inputs[0], builder: self)
+        }
+        masks[output] = tokenMasks[inputs[0]]
+      }
       return [output]
 
     case let config as Masking:
@@ -33,7 +38,7 @@ extension PlanBuilder {
         recurrent.recurrence, features: inputShape[2], prefix: "", call: call, builder: self)
       let outputs = try PlainKernels.recurrent(
         [(direction, false)], mergeMode: nil, label: label, input: inputs[0],
-        mask: recurrent.recurrence.appliesMask ? masks[inputs[0]] : nil,
+        mask: recurrent.recurrence.appliesMask ? try mask(of: inputs[0], call: call) : nil,
         initialStates: [Array(inputs.dropFirst())], outputShapes: outputShapes, builder: self)
       if recurrent.recurrence.returnSequences, let mask = masks[inputs[0]] { masks[outputs[0]] = mask }
       return outputs
@@ -49,7 +54,7 @@ extension PlanBuilder {
         config.backward, features: inputShape[2], prefix: "backward_", call: call, builder: self)
       let outputs = try PlainKernels.recurrent(
         [(forward, false), (backward, true)], mergeMode: config.mergeMode, label: label, input: inputs[0],
-        mask: config.forward.appliesMask ? masks[inputs[0]] : nil,
+        mask: config.forward.appliesMask ? try mask(of: inputs[0], call: call) : nil,
         initialStates: [Array(split.forward.dropFirst()), Array(split.backward.dropFirst())],
         outputShapes: outputShapes, builder: self)
       if config.forward.returnSequences, let mask = masks[inputs[0]] {
@@ -99,11 +104,29 @@ extension PlanBuilder {
     }
   }
 
+  /// The mask marking a merge of differently masked inputs, which tf.keras and Keras 3 combine differently.
+  static let ambiguousMask = -1
+
+  /// The mask value reaching `value` for `call` to read, or nil.
+  /// - Throws: `TensorError.unsupportedLayer` when the mask is ambiguous (see `propagateMasks`).
+  func mask(of value: Int, call: FlatCall) throws -> Int? {
+    guard let mask = masks[value] else { return nil }
+    guard mask != PlanBuilder.ambiguousMask else {
+      throw TensorError.unsupportedLayer(
+        layer: call.location,
+        detail:
+          "its input's mask comes from merging differently masked (or masked and unmasked) tensors, which tf.keras and Keras 3 combine differently (AND, OR); mask the merged tensor explicitly or merge tensors under one mask"
+      )
+    }
+    return mask
+  }
+
   /// Carries masks to a call's outputs as Keras does: layers that support masking without changing the steps
-  /// (Dense, activations, Dropout, normalizations, TimeDistributed) pass the input's mask on; merge layers AND
-  /// their inputs' masks; layers that would read a mask kerasvis does not apply (Softmax, 1-D global average
-  /// pooling, attention) refuse a masked input; every other layer drops the mask. Recurrent layers, Embedding and
-  /// Masking set their outputs' masks when lowered.
+  /// (Dense, activations, Dropout, normalizations, TimeDistributed) pass the input's mask on; merge layers keep
+  /// the mask their inputs share (inputs under different masks, or masked and unmasked, give `ambiguousMask`);
+  /// layers that would read a mask kerasvis does not apply (Softmax, 1-D global average pooling, attention)
+  /// refuse a masked input; every other layer drops the mask. Recurrent layers, Embedding and Masking set their
+  /// outputs' masks when lowered.
   func propagateMasks(call: FlatCall, inputs: [Int], outputs: [Int]) throws {
     let inputMasks = inputs.compactMap { masks[$0] }
     guard !inputMasks.isEmpty, let first = outputs.first, masks[first] == nil else { return }
@@ -113,17 +136,17 @@ extension PlanBuilder {
       is BatchNormalization, is TimeDistributed:
       if let mask = masks[inputs[0]] { masks[first] = mask }
     case is Merge, is Concatenate:
+      // Inputs under one mask keep it. Otherwise tf.keras ANDs the masks (an unmasked input counting as all
+      // steps), Keras 3 ORs them (and its Add, Multiply, ... drop the mask when an input has none): which Keras
+      // wrote the file is not known here, so a layer that reads such a mask refuses it (`mask(of:call:)`).
+      let all = inputs.map { masks[$0] }
+      let distinct = inputMasks.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
+      var sameAxis = true
       if let concatenate = kind as? Concatenate {
         let rank = values[inputs[0]].shape.count
-        guard (try? concatenate.normalizedAxis(rank: rank)) == rank - 1 else {
-          throw TensorError.unsupportedLayer(
-            layer: call.location, detail: "masked inputs concatenated along an axis other than the last")
-        }
+        sameAxis = (try? concatenate.normalizedAxis(rank: rank)) == rank - 1
       }
-      let distinct = inputMasks.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
-      masks[first] =
-        distinct.count == 1
-        ? distinct[0] : try PlainKernels.maskProduct(distinct, label: call.location.description, builder: self)
+      masks[first] = sameAxis && distinct.count == 1 && !all.contains(nil) ? distinct[0] : PlanBuilder.ambiguousMask
     case is Embedding, is Masking, is RepeatVector, is Bidirectional, is any RecurrentKind, is MaskOperation:
       return
     default:

@@ -19,8 +19,11 @@ final class PlanBuilder {
   private(set) var directConvolutionCalls: Set<Int> = []
   var values: [PlanValue] = []
   var steps: [Step] = []
-  /// The mask value `(N, T)` of each masked value (see `propagateMasks`).
+  /// The mask value `(N, T)` of each masked value (see `propagateMasks`; `ambiguousMask` where tf.keras and
+  /// Keras 3 would differ).
   var masks: [Int: Int] = [:]
+  /// Embedding `mask_zero` masks by the token value they read (Embeddings of the same tokens share one).
+  var tokenMasks: [Int: Int] = [:]
   /// Layer outputs replaced by inputs of the plan (see `CompiledModel.substitutes`), with their values.
   private var substituteValues: [FlatTensor: Int] = [:]
   private var conversions: [Int: [(desc: MemoryDesc, id: Int)]] = [:]
