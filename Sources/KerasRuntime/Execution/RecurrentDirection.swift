@@ -31,8 +31,17 @@ struct RecurrentDirection {
     let width = recurrence.cell.gateCount * recurrence.units
     var inputBias = [Float](repeating: 0, count: width)
     var recurrentBias = [Float](repeating: 0, count: width)
+    for function in [recurrence.activation, recurrence.recurrentActivation]
+    where !ActivationMath.isElementwise(function) {
+      throw TensorError.unsupportedLayer(
+        layer: call.location, detail: "the recurrent activation '\(function.rawValue)' is not element-wise")
+    }
     if recurrence.useBias {
       let bias = try builder.weight(prefix + "bias", of: call)
+      guard bias.count == (recurrence.cell == .gru ? 2 : 1) * width else {
+        throw TensorError.unsupportedLayer(
+          layer: call.location, detail: "its bias has \(bias.count) values, not those of \(recurrence.units) units")
+      }
       for j in 0..<width { inputBias[j] = bias[j] }
       if recurrence.cell == .gru { for j in 0..<width { recurrentBias[j] = bias[width + j] } }
     }
@@ -87,6 +96,7 @@ struct RecurrentDirection {
     if initialStates.count >= 2, cell == .lstm { for i in 0..<(batch * u) { trace.c[i] = initialStates[1][i] } }
     var candidate = [Float](repeating: 0, count: u)
     var carry = [Float](repeating: 0, count: u)
+    var reset = [Float](repeating: 0, count: u)
     for s in 0..<steps {
       let t = trace.order[s]
       for n in 0..<batch {
@@ -125,7 +135,6 @@ struct RecurrentDirection {
             candidate[j] = o * ActivationMath.value(act, carry[j])
           }
         case .gru, .gruResetBefore:
-          var reset = [Float](repeating: 0, count: u)
           for j in 0..<u { reset[j] = ActivationMath.value(gate, trace.xm[gates + u + j] + trace.hm[gates + u + j]) }
           if cell == .gruResetBefore {
             for j in 0..<u { trace.hm[gates + 2 * u + j] = 0 }
@@ -173,6 +182,8 @@ struct RecurrentDirection {
     var dxm = [Float](repeating: 0, count: width)
     var dhm = [Float](repeating: 0, count: width)
     var dCandidate = [Float](repeating: 0, count: u)
+    var reset = [Float](repeating: 0, count: u)
+    var dReset = [Float](repeating: 0, count: u)
     for s in (0..<steps).reversed() {
       let t = trace.order[s]
       var nextDh = [Float](repeating: 0, count: batch * u)
@@ -216,8 +227,6 @@ struct RecurrentDirection {
           }
           for j in 0..<width { dhm[j] = dxm[j] }
         case .gru, .gruResetBefore:
-          var reset = [Float](repeating: 0, count: u)
-          var dReset = [Float](repeating: 0, count: u)
           for j in 0..<u {
             let pz = trace.xm[gates + j] + trace.hm[gates + j]
             let pr = trace.xm[gates + u + j] + trace.hm[gates + u + j]
