@@ -2,10 +2,11 @@ import Foundation
 import KerasGraph
 
 extension PlainKernels {
-  /// A recurrent layer (one direction) or a Bidirectional (two, merged by `mergeMode`) as one `PlainStep` whose
-  /// output packs every Keras output of the layer per sample (the output or outputs, then each direction's final
-  /// states), followed by one gather per Keras output. The backward pass runs the recurrence again and
-  /// backpropagates through time (gradients to the input only: weights are constants here).
+  /// A recurrent layer (one direction) or a Bidirectional (two, merged by `mergeMode`): each direction's input
+  /// projection `x W + b` for all steps at once on oneDNN's inner product, then one `PlainStep` running the
+  /// recurrences whose output packs every Keras output of the layer per sample (the output or outputs, then each
+  /// direction's final states), followed by one gather per Keras output. The backward pass runs the recurrence
+  /// again and backpropagates through time (gradients to the input and states only: weights are constants here).
   /// - Parameters:
   ///   - directions: the directions with, for each, whether its sequence output is flipped back to time order
   ///     (Bidirectional's backward layer).
@@ -64,9 +65,18 @@ extension PlainKernels {
       }
       return result
     }
-    // The step's inputs: the sequence, the mask, then every direction's initial states.
-    let inputIDs = [input] + (mask.map { [$0] } ?? []) + initialStates.flatMap { $0 }
-    let stateStart = mask == nil ? 1 : 2
+    // Each direction's x W + b, (N, T, G units).
+    let projections = try directions.map { entry in
+      let step = try InnerProductStep(
+        label: label + " input projection", input: input, kernel: entry.direction.kernel,
+        bias: entry.direction.inputBias, units: entry.direction.width, activation: nil, builder: builder)
+      builder.steps.append(step)
+      return step.outputs[0]
+    }
+    // The step's inputs: the projections, the mask, then every direction's initial states.
+    let maskSlot = directions.count
+    let inputIDs = projections + (mask.map { [$0] } ?? []) + initialStates.flatMap { $0 }
+    let stateStart = maskSlot + (mask == nil ? 0 : 1)
     let stateSlots = directions.indices.map { d -> Range<Int> in
       let start = stateStart + initialStates.prefix(d).reduce(0) { $0 + $1.count }
       return start..<(start + (initialStates.indices.contains(d) ? initialStates[d].count : 0))
@@ -84,8 +94,8 @@ extension PlainKernels {
     func run(_ inputs: [UnsafePointer<Float>]) -> [RecurrentDirection.Trace] {
       directions.indices.map { d in
         directions[d].direction.run(
-          inputs[0], mask: mask == nil ? nil : inputs[1], initialStates: stateSlots[d].map { inputs[$0] },
-          batch: batch, steps: steps)
+          projected: inputs[d], mask: mask == nil ? nil : inputs[maskSlot],
+          initialStates: stateSlots[d].map { inputs[$0] }, batch: batch, steps: steps)
       }
     }
 
@@ -196,7 +206,7 @@ extension PlainKernels {
           }
           let initial = entry.direction.backpropagate(
             trace, outputGradient: outputGradient, stateGradient: stateGradients[0],
-            carryGradient: stateGradients[1], inputGradient: dx[0])
+            carryGradient: stateGradients[1], projectionGradient: dx[d])
           for (position, slot) in stateSlots[d].enumerated() {
             let gradient = position == 0 ? initial.state : initial.carry
             for i in 0..<(batch * u) { dx[slot][i] += gradient[i] }

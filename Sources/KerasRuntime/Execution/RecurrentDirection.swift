@@ -3,7 +3,8 @@ import KerasGraph
 
 /// One direction of a recurrent layer (SimpleRNN, LSTM, GRU, or one half of a Bidirectional) with its weights: the
 /// forward recurrence over a batch of sequences, which records what backpropagation through time needs, and that
-/// backpropagation. Keras's semantics: gates in Keras's order (LSTM i, f, c, o; GRU z, r, h), zero initial
+/// backpropagation. The input projection `x W + b` of every step is computed beforehand (on oneDNN, see
+/// `PlainKernels.recurrent`); the recurrence reads it and returns its gradient. Keras's semantics: gates in Keras's order (LSTM i, f, c, o; GRU z, r, h), zero initial
 /// states, `go_backwards` reading the steps last to first, and at a masked step the states carried over and the
 /// output either the previous step's output or zeros (`zero_output_for_mask`), as `keras.backend.rnn` does.
 struct RecurrentDirection {
@@ -73,13 +74,13 @@ struct RecurrentDirection {
     var mask: [Float]
   }
 
-  /// Runs the recurrence over `x` `(N, T, F)` with an optional mask `(N, T)`, from zero states or the given
-  /// `initialStates` (`h`, and `c` for an LSTM, `(N, units)` each).
+  /// Runs the recurrence over the input projections `x W + b` `(N, T, G units)` with an optional mask `(N, T)`,
+  /// from zero states or the given `initialStates` (`h`, and `c` for an LSTM, `(N, units)` each).
   func run(
-    _ x: UnsafePointer<Float>, mask: UnsafePointer<Float>?, initialStates: [UnsafePointer<Float>] = [], batch: Int,
-    steps: Int
+    projected: UnsafePointer<Float>, mask: UnsafePointer<Float>?, initialStates: [UnsafePointer<Float>] = [],
+    batch: Int, steps: Int
   ) -> Trace {
-    let (u, width, f) = (units, width, features)
+    let (u, width) = (units, width)
     let cell = recurrence.cell
     let act = recurrence.activation
     let gate = recurrence.recurrentActivation
@@ -105,15 +106,10 @@ struct RecurrentDirection {
         let gates = (s * batch + n) * width
         let previous = (s * batch + n) * u
         let next = ((s + 1) * batch + n) * u
-        let row = x + (n * steps + t) * f
+        let row = projected + (n * steps + t) * width
         for j in 0..<width {
-          trace.xm[gates + j] = inputBias[j]
+          trace.xm[gates + j] = row[j]
           trace.hm[gates + j] = recurrentBias[j]
-        }
-        for k in 0..<f {
-          let value = row[k]
-          if value == 0 { continue }
-          for j in 0..<width { trace.xm[gates + j] += value * kernel[k * width + j] }
         }
         let recurrentColumns = cell == .gruResetBefore ? 2 * u : width
         for k in 0..<u {
@@ -164,13 +160,14 @@ struct RecurrentDirection {
 
   /// Backpropagation through time: given the gradients of the outputs after each processing step
   /// (`outputGradient`, `(T, N, units)`) and of the final states (`stateGradient`, `carryGradient`, `(N, units)`),
-  /// adds the gradient of `x` `(N, T, F)` to `inputGradient` and returns those of the initial states (`h`, `c`).
+  /// adds the gradient of the input projections `(N, T, G units)` to `projectionGradient` and returns those of the
+  /// initial states (`h`, `c`).
   @discardableResult
   func backpropagate(
     _ trace: Trace, outputGradient: [Float], stateGradient: [Float], carryGradient: [Float],
-    inputGradient: UnsafeMutablePointer<Float>
+    projectionGradient: UnsafeMutablePointer<Float>
   ) -> (state: [Float], carry: [Float]) {
-    let (u, width, f) = (units, width, features)
+    let (u, width) = (units, width)
     let (batch, steps) = (trace.batch, trace.steps)
     let cell = recurrence.cell
     let act = recurrence.activation
@@ -264,12 +261,8 @@ struct RecurrentDirection {
             dhm[u + j] = dxm[u + j]
           }
         }
-        let row = inputGradient + (n * steps + t) * f
-        for k in 0..<f {
-          var sum: Float = 0
-          for j in 0..<width { sum += dxm[j] * kernel[k * width + j] }
-          row[k] += sum
-        }
+        let row = projectionGradient + (n * steps + t) * width
+        for j in 0..<width { row[j] += dxm[j] }
         for k in 0..<u {
           var sum: Float = 0
           for j in 0..<width { sum += dhm[j] * recurrentKernel[k * width + j] }
