@@ -32,6 +32,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras as k2  # noqa: E402
 import keras as k3  # noqa: E402
+from keras import tree  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(ROOT, "Tests", "Fixtures", "models")
@@ -83,7 +84,9 @@ def k2_report(model):
 def k3_report(model):
     """What Keras 3 says about `model.layers` (operations such as `x + y` are not layers but may feed them)."""
     def describe(node):
-        return ([t._keras_history.operation.name for t in node.input_tensors],
+        # A mask Keras 3 recorded as the `mask` argument (kerasvis propagates masks itself) is not an input.
+        masks = {id(t) for t in tree.flatten(node.arguments.kwargs.get("mask"))} if "mask" in node.arguments.kwargs else set()
+        return ([t._keras_history.operation.name for t in node.input_tensors if id(t) not in masks],
                 [_shape_json(t.shape) for t in node.outputs])
     functional = model if hasattr(model, "_nodes") else model._functional  # a Sequential wraps a Functional
     node_keys = functional._nodes
@@ -195,9 +198,11 @@ def _outer_output(model, layer):
     return layer.output
 
 
-def write_gradients(name, model, inputs, layer_names, seed, folder=MODELS):
+def write_gradients(name, model, inputs, layer_names, seed, folder=MODELS, input_gradients=True):
     """Stores TensorFlow's gradients of `L = sum_k sum(seed_k * output_k)` (seeds random, stored) with respect to
-    every model input and to the outputs of `layer_names` (`NAME.grad.json` lists their indices in model.layers)."""
+    every model input and to the outputs of `layer_names` (`NAME.grad.json` lists their indices in model.layers).
+    With `input_gradients=False` (integer token inputs, which have no gradient) only the layers' are stored, and
+    `NAME.grad.json` says so (`"inputs": []`)."""
     inputs = [tf.constant(np.asarray(x, dtype=np.float32)) for x in (inputs if isinstance(inputs, list) else [inputs])]
     names = [layer.name for layer in model.layers]
     layers = [model.get_layer(n) for n in layer_names]
@@ -207,6 +212,10 @@ def write_gradients(name, model, inputs, layer_names, seed, folder=MODELS):
     with tf.GradientTape(watch_accessed_variables=False, persistent=True) as tape:
         for x in inputs:
             tape.watch(x)
+        if not input_gradients:
+            # Integer inputs start no recorded computation: the weights do (the embedding table).
+            for variable in model.trainable_variables:
+                tape.watch(variable.value if isinstance(model, k3.Model) else variable)
         results = probe(inputs if len(inputs) > 1 else inputs[0], training=False)
         results = results if isinstance(results, (list, tuple)) else [results]
         taps, outputs = results[:len(layers)], results[len(layers):]
@@ -214,12 +223,16 @@ def write_gradients(name, model, inputs, layer_names, seed, folder=MODELS):
         loss = tf.add_n([tf.reduce_sum(s * y) for s, y in zip(seeds, outputs)])
     for position, s in enumerate(seeds):
         np.save(os.path.join(folder, f"{name}.seed_{position}.npy"), s)
-    for position, g in enumerate(tape.gradient(loss, inputs)):
-        np.save(os.path.join(folder, f"{name}.grad_input_{position}.npy"), np.asarray(g, dtype=np.float32))
+    if input_gradients:
+        for position, g in enumerate(tape.gradient(loss, inputs)):
+            np.save(os.path.join(folder, f"{name}.grad_input_{position}.npy"), np.asarray(g, dtype=np.float32))
     for position, g in enumerate(tape.gradient(loss, taps)):
         np.save(os.path.join(folder, f"{name}.grad_layer_{position}.npy"), np.asarray(g, dtype=np.float32))
     with open(os.path.join(folder, f"{name}.grad.json"), "w") as file:
-        json.dump({"layers": [names.index(n) for n in layer_names]}, file)
+        report = {"layers": [names.index(n) for n in layer_names]}
+        if not input_gradients:
+            report["inputs"] = []
+        json.dump(report, file)
 
 
 def seeded_input(shape, seed, low=-1.0, high=1.0):
@@ -804,6 +817,209 @@ def preprocessing_k3():
     write_gradients("preprocessing_k3", model, inputs, ["resize", "center_crop"], 61)
 
 
+def deflate_archive(path):
+    """Rewrites a `.keras` zip with its entries deflated (Keras stores them uncompressed; the weights' HDF5 file is
+    mostly padding), so that the committed fixture stays small. Keras and kerasvis read both."""
+    import zipfile
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for filename, data in entries:
+            target.writestr(filename, data)
+
+
+def _rnn_zoo(keras_module, name):
+    """The rnn_zoo model in tf-keras or Keras 3 (float sequences (6, 3)): Masking (steps of all zeros), LSTM, GRU
+    with and without reset_after, SimpleRNN, go_backwards, Bidirectional with every merge_mode (None's two outputs
+    added: Add ANDs their masks), return_state (LSTM's h and c, GRU's h with hard_sigmoid gates, which differ
+    between the Kerases), TimeDistributed(Dense), RepeatVector into a GRU, an unmasked branch without bias, and the
+    masks flowing through Dense and TimeDistributed. Three outputs."""
+    L = keras_module.layers
+    sequence = keras_module.Input((6, 3), name="sequence")
+    masked = L.Masking(mask_value=0.0, name="masking")(sequence)
+    lstm = L.LSTM(4, return_sequences=True, name="lstm_seq")(masked)
+    gru_before = L.GRU(4, return_sequences=True, go_backwards=True, reset_after=False, name="gru_reset_before")(lstm)
+    dense = L.Dense(4, activation="tanh", name="dense_steps")(gru_before)
+    bi_concat = L.Bidirectional(L.LSTM(3, return_sequences=True), merge_mode="concat", name="bi_concat")(dense)
+    bi_sum = L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode="sum", name="bi_sum")(bi_concat)
+    bi_mul = L.Bidirectional(L.SimpleRNN(3, return_sequences=True), merge_mode="mul", name="bi_mul")(bi_sum)
+    bi_ave = L.Bidirectional(L.GRU(3, return_sequences=True, reset_after=False), merge_mode="ave", name="bi_ave")(bi_mul)
+    forward_seq, backward_seq = L.Bidirectional(L.SimpleRNN(3, return_sequences=True), merge_mode=None, name="bi_none")(bi_ave)
+    both = L.Add(name="add_directions")([forward_seq, backward_seq])
+    steps = L.TimeDistributed(L.Dense(3, activation="sigmoid"), name="time_dense")(both)
+    out, h, c = L.LSTM(4, return_state=True, name="lstm_state")(steps)
+    gru_last, gru_h = L.GRU(3, return_state=True, go_backwards=True, recurrent_activation="hard_sigmoid", name="gru_state")(masked)
+    bi_last = L.Bidirectional(L.LSTM(2, return_state=True), name="bi_state")(masked)
+    plain = L.SimpleRNN(3, activation="relu", use_bias=False, name="simple_unmasked")(sequence)
+    repeated = L.RepeatVector(3, name="repeat")(plain)
+    decoded = L.GRU(2, return_sequences=True, name="gru_decoder")(repeated)
+    summary = L.Concatenate(name="summary")([out, h, c, gru_last, gru_h] + list(bi_last))
+    head = L.Dense(3, activation="softmax", name="predictions")(summary)
+    return keras_module.Model(sequence, [head, decoded, steps], name=name)
+
+
+def _rnn_zoo_input():
+    """Two sequences of (6, 3): the second padded with all-zero steps at its end and one in the middle."""
+    x = seeded_input((2, 6, 3), 71)
+    x[1, 4:] = 0
+    x[1, 1] = 0
+    return x
+
+
+def rnn_zoo_k2():
+    """tf-keras recurrent layers, masking and wrappers (see _rnn_zoo)."""
+    fresh_k2(70)
+    model = _rnn_zoo(k2, "rnn_zoo_k2")
+    randomize(model, 70)
+    model.save(os.path.join(MODELS, "rnn_zoo_k2.h5"))
+    write_json("rnn_zoo_k2", k2_report(model))
+    write_io("rnn_zoo_k2", model, _rnn_zoo_input(), reload=lambda: k2.models.load_model(os.path.join(MODELS, "rnn_zoo_k2.h5"), compile=False))
+    write_gradients("rnn_zoo_k2", model, _rnn_zoo_input(), ["lstm_seq", "bi_sum", "time_dense"], 72)
+
+
+def rnn_zoo_k3():
+    """Keras 3 recurrent layers, masking and wrappers (see _rnn_zoo), as .keras."""
+    fresh_k3(73)
+    model = _rnn_zoo(k3, "rnn_zoo_k3")
+    randomize(model, 73)
+    model.save(os.path.join(MODELS, "rnn_zoo_k3.keras"))
+    deflate_archive(os.path.join(MODELS, "rnn_zoo_k3.keras"))
+    write_json("rnn_zoo_k3", k3_report(model))
+    write_io("rnn_zoo_k3", model, _rnn_zoo_input(), reload=lambda: k3.models.load_model(os.path.join(MODELS, "rnn_zoo_k3.keras"), compile=False))
+    write_gradients("rnn_zoo_k3", model, _rnn_zoo_input(), ["lstm_seq", "bi_sum", "time_dense"], 74)
+
+
+def _text_zoo(keras_module, name):
+    """The text_zoo model in tf-keras or Keras 3, a Sequential model (its calls record no masks: Keras fills them
+    in): integer token ids (6,) from a vocabulary of 20, Embedding with mask_zero, a Bidirectional LSTM over the
+    masked sequence, a GRU reading it, and a softmax head."""
+    L = keras_module.layers
+    return keras_module.Sequential([
+        keras_module.Input((6,), dtype="int32", name="tokens"),
+        L.Embedding(20, 5, mask_zero=True, name="embedding"),
+        L.Bidirectional(L.LSTM(4, return_sequences=True), name="bi_lstm"),
+        L.GRU(4, name="gru"),
+        L.Dense(3, activation="softmax", name="predictions"),
+    ], name=name)
+
+
+def _text_zoo_input():
+    """Three token sequences: one full, one padded after, one padded before (ids 1..19, 0 the padding)."""
+    return np.array([[3, 7, 1, 19, 4, 2], [5, 11, 8, 0, 0, 0], [0, 0, 13, 6, 9, 17]], dtype=np.float32)
+
+
+def text_zoo_k2():
+    """tf-keras Embedding(mask_zero) into recurrent layers (see _text_zoo); gradients at the embedding output."""
+    fresh_k2(75)
+    model = _text_zoo(k2, "text_zoo_k2")
+    randomize(model, 75)
+    model.save(os.path.join(MODELS, "text_zoo_k2.h5"))
+    write_json("text_zoo_k2", k2_report(model))
+    write_io("text_zoo_k2", model, _text_zoo_input(), reload=lambda: k2.models.load_model(os.path.join(MODELS, "text_zoo_k2.h5"), compile=False))
+    write_gradients("text_zoo_k2", model, _text_zoo_input(), ["embedding", "bi_lstm"], 76, input_gradients=False)
+
+
+def text_zoo_k3():
+    """Keras 3 Embedding(mask_zero) into recurrent layers (see _text_zoo), as .keras; gradients at the embedding
+    output."""
+    fresh_k3(77)
+    model = _text_zoo(k3, "text_zoo_k3")
+    randomize(model, 77)
+    model.save(os.path.join(MODELS, "text_zoo_k3.keras"))
+    deflate_archive(os.path.join(MODELS, "text_zoo_k3.keras"))
+    write_json("text_zoo_k3", k3_report(model))
+    write_io("text_zoo_k3", model, _text_zoo_input(), reload=lambda: k3.models.load_model(os.path.join(MODELS, "text_zoo_k3.keras"), compile=False))
+    write_gradients("text_zoo_k3", model, _text_zoo_input(), ["embedding", "bi_lstm"], 78, input_gradients=False)
+
+
+def _seq2seq(keras_module, name):
+    """The seq2seq model in tf-keras or Keras 3: an encoder (Embedding with mask_zero, LSTM with return_state) whose
+    final states start a decoder LSTM (`initial_state=[h, c]`) over its own embedded tokens, a GRU started from a
+    Dense of the encoder state, and a TimeDistributed softmax over a vocabulary of 12."""
+    L = keras_module.layers
+    source = keras_module.Input((5,), dtype="int32", name="source")
+    target = keras_module.Input((4,), dtype="int32", name="target")
+    encoded = L.Embedding(12, 4, mask_zero=True, name="source_embedding")(source)
+    _, h, c = L.LSTM(3, return_state=True, name="encoder")(encoded)
+    decoded = L.Embedding(12, 4, mask_zero=True, name="target_embedding")(target)
+    sequence = L.LSTM(3, return_sequences=True, name="decoder")(decoded, initial_state=[h, c])
+    start = L.Dense(3, activation="tanh", name="bridge")(h)
+    refined = L.GRU(3, return_sequences=True, go_backwards=True, name="refiner")(sequence, initial_state=[start])
+    outputs = L.TimeDistributed(L.Dense(12, activation="softmax"), name="vocabulary")(refined)
+    return keras_module.Model([source, target], outputs, name=name)
+
+
+def _seq2seq_inputs():
+    """Two source and target sequences, padded with 0 after the tokens."""
+    return [np.array([[4, 9, 2, 0, 0], [1, 3, 5, 7, 11]], dtype=np.float32),
+            np.array([[2, 6, 0, 0], [8, 1, 10, 3]], dtype=np.float32)]
+
+
+def seq2seq_k2():
+    """tf-keras encoder-decoder with initial_state (see _seq2seq); gradients at both embedding outputs."""
+    fresh_k2(79)
+    model = _seq2seq(k2, "seq2seq_k2")
+    randomize(model, 79)
+    model.save(os.path.join(MODELS, "seq2seq_k2.h5"))
+    write_json("seq2seq_k2", k2_report(model))
+    write_io("seq2seq_k2", model, _seq2seq_inputs(), reload=lambda: k2.models.load_model(os.path.join(MODELS, "seq2seq_k2.h5"), compile=False))
+    write_gradients("seq2seq_k2", model, _seq2seq_inputs(), ["source_embedding", "target_embedding", "bridge"], 80, input_gradients=False)
+
+
+def seq2seq_k3():
+    """Keras 3 encoder-decoder with initial_state (see _seq2seq), as .keras; gradients at both embedding outputs."""
+    fresh_k3(81)
+    model = _seq2seq(k3, "seq2seq_k3")
+    randomize(model, 81)
+    model.save(os.path.join(MODELS, "seq2seq_k3.keras"))
+    deflate_archive(os.path.join(MODELS, "seq2seq_k3.keras"))
+    write_json("seq2seq_k3", k3_report(model))
+    write_io("seq2seq_k3", model, _seq2seq_inputs(), reload=lambda: k3.models.load_model(os.path.join(MODELS, "seq2seq_k3.keras"), compile=False))
+    write_gradients("seq2seq_k3", model, _seq2seq_inputs(), ["source_embedding", "target_embedding", "bridge"], 82, input_gradients=False)
+
+
+def _time_distributed(keras_module, name):
+    """The time_distributed model in tf-keras or Keras 3: frames (3, 6, 6, 2) through TimeDistributed Conv2D,
+    BatchNormalization, MaxPooling2D, Flatten and GlobalAveragePooling2D into recurrent layers."""
+    L = keras_module.layers
+    frames = keras_module.Input((3, 6, 6, 2), name="frames")
+    conv = L.TimeDistributed(L.Conv2D(3, 3, padding="same", activation="tanh"), name="td_conv")(frames)
+    norm = L.TimeDistributed(L.BatchNormalization(), name="td_norm")(conv)
+    pooled = L.TimeDistributed(L.MaxPooling2D(2), name="td_pool")(norm)
+    flat = L.TimeDistributed(L.Flatten(), name="td_flatten")(pooled)
+    summary = L.TimeDistributed(L.GlobalAveragePooling2D(), name="td_gap")(norm)
+    gru = L.GRU(4, name="gru")(flat)
+    simple = L.SimpleRNN(3, go_backwards=True, name="simple")(summary)
+    merged = L.Concatenate(name="merged")([gru, simple])
+    outputs = L.Dense(2, activation="softmax", name="predictions")(merged)
+    return keras_module.Model(frames, outputs, name=name)
+
+
+def time_distributed_k2():
+    """tf-keras TimeDistributed around image layers (see _time_distributed)."""
+    fresh_k2(83)
+    model = _time_distributed(k2, "time_distributed_k2")
+    randomize(model, 83)
+    model.save(os.path.join(MODELS, "time_distributed_k2.h5"))
+    write_json("time_distributed_k2", k2_report(model))
+    inputs = seeded_input((2, 3, 6, 6, 2), 84)
+    write_io("time_distributed_k2", model, inputs, reload=lambda: k2.models.load_model(os.path.join(MODELS, "time_distributed_k2.h5"), compile=False))
+    write_gradients("time_distributed_k2", model, inputs, ["td_conv", "td_flatten"], 85)
+
+
+def time_distributed_k3():
+    """Keras 3 TimeDistributed around image layers (see _time_distributed), as .keras."""
+    fresh_k3(86)
+    model = _time_distributed(k3, "time_distributed_k3")
+    randomize(model, 86)
+    model.save(os.path.join(MODELS, "time_distributed_k3.keras"))
+    deflate_archive(os.path.join(MODELS, "time_distributed_k3.keras"))
+    write_json("time_distributed_k3", k3_report(model))
+    inputs = seeded_input((2, 3, 6, 6, 2), 87)
+    write_io("time_distributed_k3", model, inputs, reload=lambda: k3.models.load_model(os.path.join(MODELS, "time_distributed_k3.keras"), compile=False))
+    write_gradients("time_distributed_k3", model, inputs, ["td_conv", "td_flatten"], 88)
+
+
 # ----------------------------------------------------------------------------------------------- keras-vis
 
 def write_vis_cases(name, model_file, cases, seed_file, seed_input=None):
@@ -1138,6 +1354,14 @@ SMALL_BUILDERS = {
     "conv3d_zoo_k3": conv3d_zoo_k3,
     "channels_first_k2": channels_first_k2,
     "channels_first_k3": channels_first_k3,
+    "rnn_zoo_k2": rnn_zoo_k2,
+    "rnn_zoo_k3": rnn_zoo_k3,
+    "text_zoo_k2": text_zoo_k2,
+    "text_zoo_k3": text_zoo_k3,
+    "seq2seq_k2": seq2seq_k2,
+    "seq2seq_k3": seq2seq_k3,
+    "time_distributed_k2": time_distributed_k2,
+    "time_distributed_k3": time_distributed_k3,
     "make_vis": make_vis,  # reads the saved inception_v3_narrow.h5 and sequential_cnn.h5
 }
 

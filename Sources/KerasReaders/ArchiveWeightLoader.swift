@@ -27,6 +27,10 @@ struct ArchiveWeightLoader {
       }
       let targets = try graph.weightTargets(ofLayer: index, file: file)
       guard !targets.isEmpty else { continue }
+      if let groups = (layer.kind as? any ArchiveVariableGroups)?.archiveVariableGroups {
+        try loadSubgroups(groups, under: path, targets: targets, into: &graph)
+        continue
+      }
       var varsPath = path + "/vars"
       let nameMatches =
         root.contains(varsPath) && ((try? root.group(varsPath).stringAttribute("name")) ?? layer.name) == layer.name
@@ -60,6 +64,41 @@ struct ArchiveWeightLoader {
         graph.appendWeight(
           try makeWeight(try dataset.readFloats(), shape: dataset.shape, for: target, file: file), at: target.address)
       }
+    }
+  }
+
+  /// Loads a layer whose variables Keras 3 keeps in sub-groups (a recurrent layer's `cell/vars`, a wrapper's
+  /// `forward_layer/cell/vars`): the groups' datasets in the order given, each group's numbered `0`, `1`, ...
+  private func loadSubgroups(_ groups: [String], under path: String, targets: [WeightTarget], into graph: inout Graph)
+    throws
+  {
+    var datasets: [(group: HDF5.Group, name: String)] = []
+    for relative in groups {
+      let groupPath = path + "/" + relative
+      guard root.contains(groupPath) else {
+        throw KerasImportError.missingWeights(
+          file: file, layer: targets[0].location, detail: "model.weights.h5 has no variables at '\(groupPath)'")
+      }
+      let group = try root.group(groupPath)
+      let names = try group.memberNames().compactMap(Int.init).sorted().map(String.init)
+      datasets += names.map { (group, $0) }
+    }
+    guard datasets.count == targets.count else {
+      throw KerasImportError.missingWeights(
+        file: file, layer: targets[0].location,
+        detail:
+          "the config implies \(targets.count) weights (\(targets.map(\.specification.name).joined(separator: ", "))) but '\(path)' holds \(datasets.count) in \(groups.joined(separator: ", "))"
+      )
+    }
+    for (entry, target) in zip(datasets, targets) {
+      let dataset = try entry.group.dataset(entry.name)
+      if dataset.shape != target.specification.shape {
+        throw KerasImportError.weightShapeMismatch(
+          file: file, layer: target.location, weight: target.specification.name,
+          expected: target.specification.shape, found: dataset.shape)
+      }
+      graph.appendWeight(
+        try makeWeight(try dataset.readFloats(), shape: dataset.shape, for: target, file: file), at: target.address)
     }
   }
 

@@ -195,6 +195,10 @@ struct ModelConfigParser {
     if let arguments = node["args"] {
       var references: [RawReference] = []
       try collectKerasTensors(arguments, into: &references, layer: layer, depth: 0)
+      // A recurrent layer's `initial_state=` tensors follow its input, as tf.keras records them.
+      if let states = node["kwargs"]?["initial_state"] {
+        try collectKerasTensors(states, into: &references, layer: layer, depth: 0)
+      }
       let positional = (arguments.array ?? []).map(PositionalArgument.init(keras:))
       return RawNode(inputs: references, arguments: node["kwargs"] ?? .object([:]), positional: positional)
     }

@@ -54,4 +54,12 @@ public let kerasFixtures: [KerasFixture] = [
   KerasFixture("conv3d_zoo_k3.keras", name: "conv3d_zoo_k3"),
   KerasFixture("channels_first_k2.h5", name: "channels_first_k2"),
   KerasFixture("channels_first_k3.keras", name: "channels_first_k3"),
+  KerasFixture("rnn_zoo_k2.h5", name: "rnn_zoo_k2"),
+  KerasFixture("rnn_zoo_k3.keras", name: "rnn_zoo_k3"),
+  KerasFixture("text_zoo_k2.h5", name: "text_zoo_k2"),
+  KerasFixture("text_zoo_k3.keras", name: "text_zoo_k3"),
+  KerasFixture("seq2seq_k2.h5", name: "seq2seq_k2"),
+  KerasFixture("seq2seq_k3.keras", name: "seq2seq_k3"),
+  KerasFixture("time_distributed_k2.h5", name: "time_distributed_k2"),
+  KerasFixture("time_distributed_k3.keras", name: "time_distributed_k3"),
 ]

@@ -15,6 +15,8 @@ public enum LayerKinds {
     MaxPooling1D.self, MaxPooling3D.self, AveragePooling1D.self, AveragePooling3D.self, GlobalAveragePooling1D.self,
     GlobalAveragePooling3D.self, GlobalMaxPooling1D.self, GlobalMaxPooling3D.self, ZeroPadding1D.self,
     ZeroPadding3D.self, Cropping1D.self, Cropping3D.self, UpSampling1D.self, UpSampling3D.self,
+    Embedding.self, Masking.self, SimpleRNN.self, LSTM.self, GRU.self, Bidirectional.self, TimeDistributed.self,
+    RepeatVector.self, MaskOperation.self,
   ]
 
   private static let byClassName: [String: any LayerKind.Type] = {

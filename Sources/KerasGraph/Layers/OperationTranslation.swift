@@ -108,6 +108,9 @@ public enum OperationTranslation {
   private static func kerasOperationKind(
     className: String, config: JSONValue, arguments: [PositionalArgument], inputShapes: [TensorShape]
   ) throws -> (any LayerKind)? {
+    if let mask = try MaskOperation.translate(className: className, config: config, arguments: arguments) {
+      return mask
+    }
     let merge: [String: MergeOperation] = [
       "Add": .add, "Subtract": .subtract, "Multiply": .multiply, "Maximum": .maximum, "Minimum": .minimum,
     ]

@@ -58,6 +58,10 @@ public final class CompiledModel: @unchecked Sendable {
   public let supportsInputGradients: Bool
   /// The convolutions' arithmetic.
   public let precision: ConvolutionPrecision
+  /// Layer outputs replaced by inputs given after the model's own (`.input(graph.inputs.count + k)` is
+  /// `substitutes[k]`): the model runs from the given values there (their masks still come from the layers'
+  /// inputs), so a text model can be explained at its Embedding output.
+  public let substitutes: [LayerOutputKey]
 
   /// How many plans of one input shape may exist at once: as many requests run at the same time, the others wait
   /// for a plan to come free. Each plan holds its own activations (and gradients), so this bounds the memory of
@@ -74,12 +78,14 @@ public final class CompiledModel: @unchecked Sendable {
   /// backward passes, with respect to the inputs and the kept layers, or with `inputGradients: false` to the kept
   /// layers only (which lets more convolutions use the faster Winograd kernels: only those whose outputs decide
   /// a max pooling's routing in some backward pass must sum as TensorFlow does).
-  /// `precision: .bfloat16` trades exactness for speed (see `ConvolutionPrecision`). At most
+  /// `precision: .bfloat16` trades exactness for speed (see `ConvolutionPrecision`). The outputs of
+  /// `substituting` are replaced by extra inputs (see `substitutes`). At most
   /// `maximumConcurrentPlans` requests of one input shape run at once (default: the number of cores, at least 2).
   public init(
     graph: Graph, keeping: [LayerOutputKey] = [], gradients: Bool = false, inputGradients: Bool = true,
-    precision: ConvolutionPrecision = .float32, maximumConcurrentPlans: Int? = nil
+    precision: ConvolutionPrecision = .float32, substituting: [LayerOutputKey] = [], maximumConcurrentPlans: Int? = nil
   ) {
+    substitutes = substituting
     self.graph = graph
     keptLayers = keeping
     supportsGradients = gradients
@@ -171,7 +177,8 @@ public final class CompiledModel: @unchecked Sendable {
       do {
         plan = try PlanBuilder.build(
           graph: graph, inputShapes: shapes, keep: keptLayers, gradients: supportsGradients,
-          inputGradients: supportsInputGradients, precision: precision, weightStore: weightStore)
+          inputGradients: supportsInputGradients, precision: precision, substitutes: substitutes,
+          weightStore: weightStore)
       } catch {
         condition.lock()
         planCounts[shapes, default: 1] -= 1

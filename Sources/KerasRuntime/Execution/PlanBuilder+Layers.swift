@@ -331,6 +331,10 @@ extension PlanBuilder {
           registered.implementation, call: call, inputs: inputs, outputShape: outputShape, builder: self)
       ]
 
+    case is Embedding, is Masking, is RepeatVector, is any RecurrentKind, is Bidirectional, is TimeDistributed,
+      is MaskOperation:
+      return try lowerSequenceLayer(index, call: call, inputs: inputs, outputShapes: outputShapes)
+
     default:
       throw unsupported("the layer kind \(type(of: call.layer.kind)) has no lowering in the runtime")
     }

@@ -21,6 +21,13 @@ final class PlanBuilder {
   private(set) var directConvolutionCalls: Set<Int> = []
   var values: [PlanValue] = []
   var steps: [Step] = []
+  /// The mask value `(N, T)` of each masked value (see `propagateMasks`; `ambiguousMask` where tf.keras and
+  /// Keras 3 would differ).
+  var masks: [Int: Int] = [:]
+  /// Embedding `mask_zero` masks by the token value they read (Embeddings of the same tokens share one).
+  var tokenMasks: [Int: Int] = [:]
+  /// Layer outputs replaced by inputs of the plan (see `CompiledModel.substitutes`), with their values.
+  private var substituteValues: [FlatTensor: Int] = [:]
   private var conversions: [Int: [(desc: MemoryDesc, id: Int)]] = [:]
 
   private let flat: FlatGraph
@@ -52,12 +59,15 @@ final class PlanBuilder {
   /// layers in `keep` readable; `inputGradients: false` promises that backward passes only target kept layers.
   static func build(
     graph: Graph, inputShapes: [[Int]], keep: [LayerOutputKey], gradients: Bool, inputGradients: Bool = true,
-    precision: ConvolutionPrecision = .float32, weightStore: WeightStore = WeightStore()
+    precision: ConvolutionPrecision = .float32, substitutes: [LayerOutputKey] = [],
+    weightStore: WeightStore = WeightStore()
   ) throws
     -> ExecutionPlan
   {
-    guard inputShapes.count == graph.inputs.count else {
-      throw TensorError.invalidInput(detail: "the model takes \(graph.inputs.count) inputs, got \(inputShapes.count)")
+    guard inputShapes.count == graph.inputs.count + substitutes.count else {
+      let extra = substitutes.isEmpty ? "" : " and \(substitutes.count) substituted layer outputs"
+      throw TensorError.invalidInput(
+        detail: "the model takes \(graph.inputs.count) inputs\(extra), got \(inputShapes.count)")
     }
     for (shape, input) in zip(inputShapes, graph.inputs) {
       let expected = input.shape.dimensions
@@ -70,10 +80,21 @@ final class PlanBuilder {
     let builder = try PlanBuilder(
       flat: try FlatGraph(graph), gradients: gradients, inputGradients: inputGradients, precision: precision,
       weightStore: weightStore)
-    return try builder.lower(inputShapes: inputShapes, keep: keep)
+    return try builder.lower(
+      inputShapes: Array(inputShapes.prefix(graph.inputs.count)), keep: keep, substitutes: substitutes,
+      substituteShapes: Array(inputShapes.dropFirst(graph.inputs.count)))
   }
 
-  private func lower(inputShapes: [[Int]], keep: [LayerOutputKey]) throws -> ExecutionPlan {
+  private func lower(
+    inputShapes: [[Int]], keep: [LayerOutputKey], substitutes: [LayerOutputKey] = [], substituteShapes: [[Int]] = []
+  ) throws -> ExecutionPlan {
+    var substituted: [FlatTensor] = []
+    for key in substitutes {
+      guard let tensors = flat.layerOutputs[key.address], tensors.indices.contains(key.tensor) else {
+        throw TensorError.unknownTap(detail: "\(key) is not a layer output of the model (to substitute)")
+      }
+      substituted.append(tensors[key.tensor])
+    }
     var tapTensors: [LayerOutputKey: FlatTensor] = [:]
     for key in keep {
       guard let tensors = flat.layerOutputs[key.address] else {
@@ -84,7 +105,7 @@ final class PlanBuilder {
       }
       tapTensors[key] = tensors[key.tensor]
     }
-    external = Set(flat.outputs).union(tapTensors.values)
+    external = Set(flat.outputs).union(tapTensors.values).union(substituted)
     // Keep only the calls some requested tensor depends on.
     var needed = Set<Int>()
     var pending = Array(external)
@@ -105,18 +126,25 @@ final class PlanBuilder {
       valueOf[.modelInput(position)] = id
       return id
     }
+    let substituteInputs = try zip(substituted, substituteShapes).enumerated().map { position, entry in
+      let id = try newValue(
+        shape: entry.1, desc: try Desc.plain(keras: entry.1), label: "substituted \(substitutes[position])")
+      substituteValues[entry.0] = id
+      return id
+    }
     for call in needed.sorted() where !fused.contains(call) {
       let results = try lower(call: call)
       for (position, id) in results.enumerated() { valueOf[.call(call, tensor: position)] = id }
     }
     func value(_ tensor: FlatTensor) throws -> Int {
+      if let id = substituteValues[tensor] { return id }
       guard let id = valueOf[tensor] else {
         throw TensorError.unknownTap(detail: "internal: no value for \(tensor)")
       }
       return id
     }
     return ExecutionPlan(
-      engine: engine, stream: stream, values: values, steps: steps, inputValues: inputValues,
+      engine: engine, stream: stream, values: values, steps: steps, inputValues: inputValues + substituteInputs,
       outputValues: try flat.outputs.map(value), taps: try tapTensors.mapValues(value), supportsGradients: gradients,
       weightStore: weightStore)
   }
@@ -270,7 +298,16 @@ final class PlanBuilder {
       guard let id = valueOf[tensor] else {
         throw TensorError.unsupportedLayer(layer: call.location, detail: "its input \(tensor) was not computed")
       }
-      return id
+      guard let substitute = substituteValues[tensor] else { return id }
+      // A substituted tensor: the plan's input of that shape replaces it, and carries its mask.
+      guard values[substitute].shape == values[id].shape else {
+        throw TensorError.invalidInput(
+          detail:
+            "the substitute for \(call.location)'s input has shape \(values[substitute].shape), not \(values[id].shape)"
+        )
+      }
+      if let mask = masks[id] { masks[substitute] = mask }
+      return substitute
     }
     var inputShapes = inputs.map { values[$0].shape }
     if let folded = foldedPaddings[index], inputShapes.first?.count == folded.rank + 2 {
@@ -291,6 +328,8 @@ final class PlanBuilder {
     } catch let problem as ShapeProblem {
       throw TensorError.unsupportedLayer(layer: call.location, detail: "input shapes \(inputShapes): \(problem.detail)")
     }
-    return try lowerLayer(index, call: call, inputs: inputs, outputShapes: outputShapes)
+    let results = try lowerLayer(index, call: call, inputs: inputs, outputShapes: outputShapes)
+    try propagateMasks(call: call, inputs: inputs, outputs: results)
+    return results
   }
 }
