@@ -190,7 +190,9 @@ final class PlanBuilder {
   func sharedWeights(_ values: [Float], label: String, from source: MemoryDesc, to destination: MemoryDesc) throws
     -> (buffer: AlignedBuffer, memory: DNNLMemory)
   {
-    let buffer = try weightStore.buffer(for: WeightStore.Key(label: label, role: "forward", desc: destination)) {
+    let fingerprint = values.withUnsafeBufferPointer(WeightStore.fingerprint)
+    let key = WeightStore.Key(label: label, role: "forward", desc: destination, fingerprint: fingerprint)
+    let buffer = try weightStore.buffer(for: key) {
       try reordered(AlignedBuffer(copying: values), from: source, to: destination).buffer
     }
     return (buffer, try DNNLMemory(desc: destination, engine: engine, pointer: buffer.pointer))
@@ -199,7 +201,8 @@ final class PlanBuilder {
   /// Step `label`'s weights `values` in their user layout `desc`, shared by the compiled model's plans (kept for
   /// backward passes, which reorder them into the layouts their primitives choose).
   func sharedUserWeights(_ values: [Float], label: String, desc: MemoryDesc) -> AlignedBuffer {
-    weightStore.buffer(for: WeightStore.Key(label: label, role: "user", desc: desc)) {
+    let fingerprint = values.withUnsafeBufferPointer(WeightStore.fingerprint)
+    return weightStore.buffer(for: WeightStore.Key(label: label, role: "user", desc: desc, fingerprint: fingerprint)) {
       AlignedBuffer(copying: values)
     }
   }

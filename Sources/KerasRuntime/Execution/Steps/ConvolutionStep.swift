@@ -348,7 +348,10 @@ final class ConvolutionStep: Step {
       backwardInputGradient = try scratch(chosenDiffSrc)
     }
     let role = backwardIsForwardConvolution ? "backward (flipped)" : "backward"
-    let buffer = try plan.weightStore.buffer(for: WeightStore.Key(label: label, role: role, desc: chosenWeights)) {
+    let fingerprint = WeightStore.fingerprint(
+      of: UnsafeBufferPointer(start: userWeights.buffer.floats, count: userWeights.buffer.floatCount))
+    let key = WeightStore.Key(label: label, role: role, desc: chosenWeights, fingerprint: fingerprint)
+    let buffer = try plan.weightStore.buffer(for: key) {
       let buffer = AlignedBuffer(byteCount: Desc.byteSize(chosenWeights))
       let memory = try DNNLMemory(desc: chosenWeights, engine: plan.engine, pointer: buffer.pointer)
       let user = try DNNLMemory(desc: userWeights.desc, engine: plan.engine, pointer: userWeights.buffer.pointer)

@@ -93,7 +93,10 @@ final class InnerProductStep: Step {
       throw TensorError.dnnl(operation: label, status: "no backward weights descriptor")
     }
     let transposedDesc = try Desc.strided(dims: [inner, units], strides: [units, 1])
-    let buffer = try plan.weightStore.buffer(for: WeightStore.Key(label: label, role: "backward", desc: chosen)) {
+    let fingerprint = WeightStore.fingerprint(
+      of: UnsafeBufferPointer(start: userWeights.buffer.floats, count: userWeights.buffer.floatCount))
+    let key = WeightStore.Key(label: label, role: "backward", desc: chosen, fingerprint: fingerprint)
+    let buffer = try plan.weightStore.buffer(for: key) {
       let buffer = AlignedBuffer(byteCount: Desc.byteSize(chosen))
       let memory = try DNNLMemory(desc: chosen, engine: plan.engine, pointer: buffer.pointer)
       try plan.reorder(
