@@ -27,7 +27,7 @@ struct CamCommand: KerasVisSubcommand {
     parsing: .unconditionalSingleValue,
     help: """
       The penultimate (feature map) layer: a name or index; with --method also a path into nested models \
-      (model/layer).
+      (model/layer), and given several times, one multi-layer CAM (pytorch-grad-cam's aggregate of the layers).
       """)
   var penultimate: [String] = []
 
@@ -39,11 +39,12 @@ struct CamCommand: KerasVisSubcommand {
 
   func validate() throws {
     guard !inputs.isEmpty || explanation.inputsFrom != nil else { throw ValidationError("give at least one input") }
-    if penultimate.count > 1 {
+    if penultimate.count > 1 && (method == nil || camMethod.convention != .pytorchGradCAM) {
       throw ValidationError(
-        "--penultimate given \(penultimate.count) times (\(penultimate.joined(separator: ", "))): cam explains one "
-          + "feature map; `kerasvis compare MODEL IMAGE --penultimate \(penultimate.joined(separator: " "))` shows each"
-      )
+        "--penultimate given \(penultimate.count) times (\(penultimate.joined(separator: ", "))): keras-vis's "
+          + "Grad-CAM and tf-keras-vis explain one feature map (with --method, several layers make one "
+          + "multi-layer CAM); `kerasvis compare MODEL IMAGE --penultimate \(penultimate.joined(separator: " "))` "
+          + "shows each")
     }
     if method == nil && target.binary != nil { throw ValidationError("--binary needs --method") }
   }
@@ -54,13 +55,17 @@ struct CamCommand: KerasVisSubcommand {
     let reference = penultimate.first
     if let method {
       let readsLayer = try run.methodReadsLayer(arguments: target)
-      let featureLayer = try reference.map { try run.graph.layerAddress($0, flag: "--penultimate") }
+      let featureLayers = try penultimate.map { try run.graph.layerAddress($0, flag: "--penultimate") }
+      let featureLayer = featureLayers.first
       try run.explainAll(
         files, method: MethodCatalog.method(method, options: MethodOptions(cam: camMethod, gradient: nil)),
         title: method.rawValue, featureLayer: featureLayer, reportsLayer: true, batchSize: target.batchSize,
         targets: { try run.targets(for: $0, arguments: target, readsLayer: readsLayer) },
         request: { input, targets in
-          ExplanationRequest(input: input, targets: targets, layer: featureLayer, target: target, cam: camMethod)
+          var request = ExplanationRequest(
+            input: input, targets: targets, layer: featureLayer, target: target, cam: camMethod)
+          request.layers = featureLayers.count > 1 ? featureLayers : []
+          return request
         })
       return
     }

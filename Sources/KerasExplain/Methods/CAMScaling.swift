@@ -94,19 +94,32 @@ func minMaxNormalized(_ values: [Float]) -> [Float] {
 
 extension Convention {
   /// Resizes one ReLU'd map over the spatial axes `shape` (a length; height and width; depth, height and width)
-  /// to `target` and scales it to 0...1 the way the convention's library does. A 1-D map is the 2-D map of one row
-  /// (tf-keras-vis's 1-D zoom; pytorch-grad-cam has no 1-D maps, this is its `cv2.resize` of that row). A 3-D map
-  /// is zoomed as both libraries do: tf-keras-vis `zoom(cam, factors, order=1)`, then `normalize`;
-  /// pytorch-grad-cam's `scale_cam_image`: `scipy.ndimage.zoom(x, factors)` (cubic) of the map scaled to 0...1,
-  /// then ReLU and 0...1 again.
+  /// to `target` and scales it to 0...1 the way the convention's library does: `finalScaling(resizedMap(...))`.
+  /// A 1-D map is the 2-D map of one row (tf-keras-vis's 1-D zoom; pytorch-grad-cam has no 1-D maps, this is its
+  /// `cv2.resize` of that row). A 3-D map is zoomed as both libraries do: tf-keras-vis `zoom(cam, factors,
+  /// order=1)`, then `normalize`; pytorch-grad-cam's `scale_cam_image`: `scipy.ndimage.zoom(x, factors)` (cubic)
+  /// of the map scaled to 0...1, then ReLU and 0...1 again.
   /// - Throws: `KerasVisError.invalidArgument` when the ranks differ or the zoom cannot produce the size.
   func scaledMap(_ map: [Float], shape: [Int], to target: [Int]) throws -> [Float] {
+    finalScaling(try resizedMap(map, shape: shape, to: target))
+  }
+
+  /// The last step of a map's scaling, after `resizedMap`: pytorch-grad-cam's ReLU and `scale_cam_image` (in
+  /// `aggregate_multi_layers`), tf-keras-vis's `normalize`.
+  func finalScaling(_ resized: [Float]) -> [Float] {
+    self == .pytorchGradCAM ? shiftedToUnitRange(resized.map { max($0, 0) }) : minMaxNormalized(resized)
+  }
+
+  /// One ReLU'd map resized to `target` before the final scaling: pytorch-grad-cam's `scale_cam_image(cam,
+  /// target_size)` of one target layer (0...1, then resized), tf-keras-vis's zoom.
+  /// - Throws: `KerasVisError.invalidArgument` when the ranks differ or the zoom cannot produce the size.
+  func resizedMap(_ map: [Float], shape: [Int], to target: [Int]) throws -> [Float] {
     guard shape.count == target.count else {
       throw KerasVisError.invalidArgument("cannot resize a map over \(shape) to \(target)")
     }
     switch shape.count {
-    case 1: return try scaledMap(map, height: 1, width: shape[0], toHeight: 1, toWidth: target[0])
-    case 2: return try scaledMap(map, height: shape[0], width: shape[1], toHeight: target[0], toWidth: target[1])
+    case 1: return try resizedMap(map, height: 1, width: shape[0], toHeight: 1, toWidth: target[0])
+    case 2: return try resizedMap(map, height: shape[0], width: shape[1], toHeight: target[0], toWidth: target[1])
     case 3:
       let factors = (
         Double(target[0]) / Double(shape[0]), Double(target[1]) / Double(shape[1]), Double(target[2]) / Double(shape[2])
@@ -125,7 +138,7 @@ extension Convention {
         throw KerasVisError.invalidArgument(
           "scipy's zoom turns the \(shape) map into \(zoomed.count) values, not \(target)")
       }
-      return self == .pytorchGradCAM ? shiftedToUnitRange(zoomed.map { max($0, 0) }) : minMaxNormalized(zoomed)
+      return zoomed
     default:
       throw KerasVisError.invalidArgument("maps over \(shape.count) spatial axes cannot be resized")
     }
@@ -135,11 +148,15 @@ extension Convention {
   /// library does (see `Convention`).
   /// - Throws: `KerasVisError.invalidArgument` when scipy's zoom cannot produce the size.
   func scaledMap(_ map: [Float], height: Int, width: Int, toHeight: Int, toWidth: Int) throws -> [Float] {
+    finalScaling(try resizedMap(map, height: height, width: width, toHeight: toHeight, toWidth: toWidth))
+  }
+
+  /// One ReLU'd map `(height, width)` resized to the input size before the final scaling (see `resizedMap`).
+  func resizedMap(_ map: [Float], height: Int, width: Int, toHeight: Int, toWidth: Int) throws -> [Float] {
     switch self {
     case .pytorchGradCAM:
-      let resized = openCVLinearResize(
+      return openCVLinearResize(
         shiftedToUnitRange(map), height: height, width: width, toHeight: toHeight, toWidth: toWidth)
-      return shiftedToUnitRange(resized.map { max($0, 0) })
     case .tfKerasVis:
       let zoomed: [Float]
       do {
@@ -155,7 +172,7 @@ extension Convention {
         throw KerasVisError.invalidArgument(
           "scipy's zoom turns the \(height)x\(width) map into \(zoomed.count) values, not \(toHeight)x\(toWidth)")
       }
-      return minMaxNormalized(zoomed)
+      return zoomed
     }
   }
 }

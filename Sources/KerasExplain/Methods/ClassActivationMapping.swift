@@ -35,8 +35,12 @@ extension Explainer {
   /// tf-keras-vis's `Gradcam.__call__` after the weights).
   func classActivationMaps(_ method: some ClassActivationMapping, _ request: ExplanationRequest) throws -> Explanation {
     let input = try batched(request.input)
-    let layer = try request.layer ?? automaticCAMLayer()
-    guard request.augmentationSmoothing else { return try singleCAM(method, request, input: input, layer: layer) }
+    let layers = request.layers.count > 1 ? request.layers : [try request.layer ?? automaticCAMLayer()]
+    if layers.count > 1 && request.convention != .pytorchGradCAM {
+      throw KerasVisError.invalidArgument(
+        "several feature-map layers are pytorch-grad-cam's multi-layer CAM; tf-keras-vis explains one layer")
+    }
+    guard request.augmentationSmoothing else { return try singleCAM(method, request, input: input, layers: layers) }
     // ttach's Compose([HorizontalFlip(), Multiply([0.9, 1, 1.1])]): every (flip, factor) pair, in that order.
     var total: [Float]?
     var plain: Explanation?
@@ -46,7 +50,7 @@ extension Explainer {
         augmented.withUnsafeMutableBufferPointer { values in
           for i in values.indices { values[i] *= factor }
         }
-        var explanation = try singleCAM(method, request, input: augmented, layer: layer)
+        var explanation = try singleCAM(method, request, input: augmented, layers: layers)
         if flip { explanation.maps = try flipped(explanation.maps, axis: explanation.maps.rank - 1) }
         if !flip && factor == 1 { plain = explanation }
         let maps = explanation.maps.scalars
@@ -58,10 +62,39 @@ extension Explainer {
     return result
   }
 
-  /// One CAM computation on `input` (no augmentation).
+  /// One CAM computation on `input` (no augmentation), through one feature-map layer or several (their resized
+  /// maps ReLU'd and averaged before the final scaling, pytorch-grad-cam's `aggregate_multi_layers`). The
+  /// explanation's `layer` and `lowResolutionMaps` are the first layer's.
   private func singleCAM(
-    _ method: some ClassActivationMapping, _ request: ExplanationRequest, input: Tensor, layer: [Int]
+    _ method: some ClassActivationMapping, _ request: ExplanationRequest, input: Tensor, layers: [[Int]]
   ) throws -> Explanation {
+    let inputSpatial = Array(input.shape.dropFirst().dropLast())
+    var first: (pass: TargetedPass, low: Tensor)?
+    var total: [Float] = []
+    for layer in layers {
+      let (pass, low, resized) = try resizedCAM(method, request, input: input, layer: layer)
+      if first == nil { first = (pass, low) }
+      total = total.isEmpty ? resized.map { max($0, 0) } : zip(total, resized).map { $0 + max($1, 0) }
+    }
+    guard let first else { throw KerasVisError.invalidArgument("no feature-map layer to explain through") }
+    let count = input.shape[0]
+    let size = inputSpatial.reduce(1, *)
+    var maps: [Float] = []
+    maps.reserveCapacity(total.count)
+    for sample in 0..<count {
+      let mean = total[(sample * size)..<((sample + 1) * size)].map { $0 / Float(layers.count) }
+      maps += request.convention.finalScaling(mean)
+    }
+    return Explanation(
+      maps: try Tensor(shape: [count] + inputSpatial, values: maps), lowResolutionMaps: first.low,
+      layer: layers[0], targets: first.pass.targets, scores: first.pass.scores)
+  }
+
+  /// One layer's maps: the pass, the ReLU'd low-resolution maps, and the maps resized to the input before the final
+  /// scaling (`Convention.resizedMap`), `(N * input positions)`.
+  private func resizedCAM(
+    _ method: some ClassActivationMapping, _ request: ExplanationRequest, input: Tensor, layer: [Int]
+  ) throws -> (pass: TargetedPass, low: Tensor, resized: [Float]) {
     let pass = try targetedPass(
       input: input, targets: request.targets, defaultScore: request.defaultScore, layer: layer,
       gradient: method.usesGradients ? .layer : .none)
@@ -79,7 +112,7 @@ extension Explainer {
     let inputSpatial = Array(input.shape.dropFirst().dropLast())
     let project = method.alwaysProjects || request.eigenSmooth
     var low: [Float] = []
-    var maps: [Float] = []
+    var resized: [Float] = []
     try weighted.withUnsafeBufferPointer { values in
       for sample in 0..<count {
         let start = sample * positions * channels
@@ -89,13 +122,10 @@ extension Explainer {
           ? principalComponentProjection(slice, positions: positions, channels: channels)
           : channelSums(slice, channels: channels)).map { max($0, 0) }
         low += map
-        maps += try request.convention.scaledMap(map, shape: shape.spatial, to: inputSpatial)
+        resized += try request.convention.resizedMap(map, shape: shape.spatial, to: inputSpatial)
       }
     }
-    return Explanation(
-      maps: try Tensor(shape: [count] + inputSpatial, values: maps),
-      lowResolutionMaps: try Tensor(shape: [count] + shape.spatial, values: low), layer: layer,
-      targets: pass.targets, scores: pass.scores)
+    return (pass, try Tensor(shape: [count] + shape.spatial, values: low), resized)
   }
 }
 

@@ -28,6 +28,11 @@ public struct ExplanationRequest: Sendable {
   /// the last spatial feature map before the head (see `Explainer.automaticCAMLayer()`). Ignored by gradient
   /// methods.
   public var layer: [Int]?
+  /// Several feature-map layers for one map (multi-layer CAM, pytorch-grad-cam's `target_layers` with more than
+  /// one): each layer's map is ReLU'd, scaled to 0...1 and resized to the input, then the maps are averaged and
+  /// scaled again (`BaseCAM.aggregate_multi_layers`). Used instead of `layer` when it holds more than one address;
+  /// pytorch-grad-cam's convention only.
+  public var layers: [[Int]] = []
   /// Resizing and scaling of CAM maps.
   public var convention: Convention = .pytorchGradCAM
   /// pytorch-grad-cam's `eigen_smooth`: the weighted activations are reduced to their first principal component
