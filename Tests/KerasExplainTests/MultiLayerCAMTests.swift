@@ -3,7 +3,7 @@ import KerasVis
 import TestSupport
 import Testing
 
-/// One case of `Tests/Fixtures/methods/multilayer.json` (`tools/make_multilayer_fixtures.py`).
+/// One case of `Tests/Fixtures/methods/multilayer.json` (`tools/make_later_cam_fixtures.py`).
 struct MultiLayerCase: Sendable, CustomStringConvertible {
   var method: CAMMethodName
   var layers: [[Int]]

@@ -19,11 +19,16 @@ public protocol ClassActivationMapping: ExplanationMethod {
   func weightedActivations(
     _ pass: TargetedPass, request: ExplanationRequest, explainer: Explainer
   ) throws -> Tensor
+  /// The map of one sample's weighted activations `(positions, channels)` (before the ReLU), when the method
+  /// computes it otherwise than by a channel sum or the first principal component (KPCA-CAM's kernel PCA); nil
+  /// for those.
+  func customMap(_ weighted: UnsafeBufferPointer<Float>, positions: Int, channels: Int) -> [Float]?
 }
 
 extension ClassActivationMapping {
   public var usesLayer: Bool { true }
   public var alwaysProjects: Bool { false }
+  public func customMap(_ weighted: UnsafeBufferPointer<Float>, positions: Int, channels: Int) -> [Float]? { nil }
 
   public func explain(_ request: ExplanationRequest, with explainer: Explainer) throws -> Explanation {
     try explainer.classActivationMaps(self, request)
@@ -118,9 +123,10 @@ extension Explainer {
         let start = sample * positions * channels
         let slice = UnsafeBufferPointer(rebasing: values[start..<(start + positions * channels)])
         let map =
-          (project
-          ? principalComponentProjection(slice, positions: positions, channels: channels)
-          : channelSums(slice, channels: channels)).map { max($0, 0) }
+          (method.customMap(slice, positions: positions, channels: channels)
+          ?? (project
+            ? principalComponentProjection(slice, positions: positions, channels: channels)
+            : channelSums(slice, channels: channels))).map { max($0, 0) }
         low += map
         resized += try request.convention.resizedMap(map, shape: shape.spatial, to: inputSpatial)
       }

@@ -28,6 +28,10 @@ public enum CAMMethodName: String, Sendable, CaseIterable {
   case hirescam, xgradcam, layercam, scorecam, ablationcam, eigencam, eigengradcam
   case guidedGradcam = "guided-gradcam"
   case guidedGradcamPlusPlus = "guided-gradcam++"
+  case gradcamElementwise = "gradcam-elementwise"
+  case fem
+  case kpcaCam = "kpca-cam"
+  case finercam
 }
 
 /// The attribution methods (input gradients and input perturbations) by the names `kerasvis saliency --method`
@@ -90,6 +94,10 @@ public enum MethodCatalog {
     case .eigengradcam: return EigenGradCAM()
     case .guidedGradcam: return GuidedCAM(cam: GradCAM())
     case .guidedGradcamPlusPlus: return GuidedCAM(cam: GradCAMPlusPlus(variant: options.convention))
+    case .gradcamElementwise: return GradCAMElementWise()
+    case .fem: return FEM()
+    case .kpcaCam: return KPCACAM()
+    case .finercam: return FinerCAM()
     }
   }
 
