@@ -16,6 +16,23 @@ public struct MethodOptions: Sendable {
   public var baseline: Float = 0
   /// Integrated Gradients: the quadrature rule.
   public var rule: IntegratedGradients.Rule = .gaussLegendre
+  /// Occlusion: the occluded window (nil channels: all of them).
+  public var window = PatchShape(height: 8, width: 8)
+  /// Occlusion: the window's strides (nil channels: 1).
+  public var strides = PatchShape(height: 4, width: 4)
+  /// Occlusion, LIME, Kernel SHAP: the value that replaces occluded or switched-off pixels (nil: Integrated
+  /// Gradients' `baseline`).
+  public var perturbationBaseline: Float?
+  /// RISE: the number of random masks.
+  public var masks = 1000
+  /// RISE: the mask grid's cells per side.
+  public var gridSize = 8
+  /// RISE: the probability that a grid cell is kept.
+  public var keepProbability: Float = 0.5
+  /// LIME, Kernel SHAP: the perturbations per input (nil: 200).
+  public var perturbationSamples: Int?
+  /// LIME, Kernel SHAP: the grid segmentation's number of segments.
+  public var segments = 16
 
   public init() {}
 }
@@ -37,6 +54,8 @@ public enum AttributionMethodName: String, Sendable, CaseIterable {
   case integratedGradients = "integrated-gradients"
   case inputXGradient = "input-x-gradient"
   case guidedBackprop = "guided-backprop"
+  case occlusion, rise, lime
+  case kernelSHAP = "kernel-shap"
 }
 
 /// The methods by the names `kerasvis cam --method` and `kerasvis saliency --method` accept.
@@ -63,7 +82,7 @@ public enum MethodCatalog {
     }
   }
 
-  /// The gradient method `name`, set up with `options`.
+  /// The attribution method `name` (input gradients or perturbations), set up with `options`.
   public static func method(_ name: AttributionMethodName, options: MethodOptions = MethodOptions())
     -> any ExplanationMethod
   {
@@ -75,6 +94,21 @@ public enum MethodCatalog {
       return IntegratedGradients(steps: options.steps, baseline: .constant(options.baseline), rule: options.rule)
     case .inputXGradient: return InputXGradient()
     case .guidedBackprop: return GuidedBackpropagation()
+    case .occlusion:
+      return Occlusion(
+        window: options.window, strides: options.strides, baseline: options.perturbationBaseline ?? options.baseline)
+    case .rise:
+      return RISE(
+        masks: options.masks, gridSize: options.gridSize, keepProbability: options.keepProbability,
+        seed: options.seed)
+    case .lime:
+      return LIME(
+        segmentation: .grid(segments: options.segments), samples: options.perturbationSamples ?? 200,
+        baseline: options.perturbationBaseline ?? options.baseline, perturbations: .seeded(options.seed))
+    case .kernelSHAP:
+      return KernelSHAP(
+        segmentation: .grid(segments: options.segments), samples: options.perturbationSamples ?? 200,
+        baseline: options.perturbationBaseline ?? options.baseline, perturbations: .seeded(options.seed))
     }
   }
 
@@ -84,7 +118,8 @@ public enum MethodCatalog {
     -> any ExplanationMethod
   {
     let lowered = name.lowercased()
-    let aliases = ["gradcamplusplus": "gradcam++", "saliency": "vanilla", "ig": "integrated-gradients"]
+    let aliases = ["gradcamplusplus": "gradcam++", "saliency": "vanilla", "ig": "integrated-gradients", "kernelshap": "kernel-shap", "shap": "kernel-shap",
+    ]
     let canonical = aliases[lowered] ?? lowered
     if let cam = CAMMethodName(rawValue: canonical) { return method(cam, options: options) }
     if let gradient = AttributionMethodName(rawValue: canonical) { return method(gradient, options: options) }
