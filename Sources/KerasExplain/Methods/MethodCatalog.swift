@@ -8,11 +8,12 @@ public struct MethodOptions: Sendable {
   public var samples = 20
   /// SmoothGrad: the noise's standard deviation as a fraction of the sample's value range.
   public var noiseLevel: Float = 0.2
-  /// SmoothGrad: the noise generator's seed.
+  /// SmoothGrad, RISE, LIME, Kernel SHAP: the random generator's seed.
   public var seed: UInt64 = 0
   /// Integrated Gradients: quadrature points.
   public var steps = 50
-  /// Integrated Gradients: the constant baseline.
+  /// Integrated Gradients, occlusion, LIME, Kernel SHAP: the constant baseline (the value of occluded or
+  /// switched-off pixels).
   public var baseline: Float = 0
   /// Integrated Gradients: the quadrature rule.
   public var rule: IntegratedGradients.Rule = .gaussLegendre
@@ -20,17 +21,14 @@ public struct MethodOptions: Sendable {
   public var window = PatchShape(height: 8, width: 8)
   /// Occlusion: the window's strides (nil channels: 1).
   public var strides = PatchShape(height: 4, width: 4)
-  /// Occlusion, LIME, Kernel SHAP: the value that replaces occluded or switched-off pixels (nil: Integrated
-  /// Gradients' `baseline`).
-  public var perturbationBaseline: Float?
   /// RISE: the number of random masks.
   public var masks = 1000
   /// RISE: the mask grid's cells per side.
   public var gridSize = 8
   /// RISE: the probability that a grid cell is kept.
   public var keepProbability: Float = 0.5
-  /// LIME, Kernel SHAP: the perturbations per input (nil: 200).
-  public var perturbationSamples: Int?
+  /// LIME, Kernel SHAP: the perturbations per input.
+  public var perturbationSamples = 200
   /// LIME, Kernel SHAP: the grid segmentation's number of segments.
   public var segments = 16
 
@@ -96,19 +94,19 @@ public enum MethodCatalog {
     case .guidedBackprop: return GuidedBackpropagation()
     case .occlusion:
       return Occlusion(
-        window: options.window, strides: options.strides, baseline: options.perturbationBaseline ?? options.baseline)
+        window: options.window, strides: options.strides, baseline: options.baseline)
     case .rise:
       return RISE(
         masks: options.masks, gridSize: options.gridSize, keepProbability: options.keepProbability,
         seed: options.seed)
     case .lime:
       return LIME(
-        segmentation: .grid(segments: options.segments), samples: options.perturbationSamples ?? 200,
-        baseline: options.perturbationBaseline ?? options.baseline, perturbations: .seeded(options.seed))
+        segmentation: .grid(segments: options.segments), samples: options.perturbationSamples,
+        baseline: options.baseline, perturbations: .seeded(options.seed))
     case .kernelSHAP:
       return KernelSHAP(
-        segmentation: .grid(segments: options.segments), samples: options.perturbationSamples ?? 200,
-        baseline: options.perturbationBaseline ?? options.baseline, perturbations: .seeded(options.seed))
+        segmentation: .grid(segments: options.segments), samples: options.perturbationSamples,
+        baseline: options.baseline, perturbations: .seeded(options.seed))
     }
   }
 
@@ -118,7 +116,8 @@ public enum MethodCatalog {
     -> any ExplanationMethod
   {
     let lowered = name.lowercased()
-    let aliases = ["gradcamplusplus": "gradcam++", "saliency": "vanilla", "ig": "integrated-gradients", "kernelshap": "kernel-shap", "shap": "kernel-shap",
+    let aliases = ["gradcamplusplus": "gradcam++", "saliency": "vanilla", "ig": "integrated-gradients",
+      "kernelshap": "kernel-shap", "shap": "kernel-shap",
     ]
     let canonical = aliases[lowered] ?? lowered
     if let cam = CAMMethodName(rawValue: canonical) { return method(cam, options: options) }
