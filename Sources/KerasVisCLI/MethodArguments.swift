@@ -19,7 +19,8 @@ extension PatchShape: ExpressibleByArgument {
     guard (1...3).contains(parts.count), let height = parts[0], parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
       return nil
     }
-    self.init(height: height, width: parts.count > 1 ? parts[1] ?? height : height, channels: parts.count > 2 ? parts[2] : nil)
+    self.init(
+      height: height, width: parts.count > 1 ? parts[1] ?? height : height, channels: parts.count > 2 ? parts[2] : nil)
   }
 }
 
@@ -50,7 +51,8 @@ struct TargetArguments: ParsableArguments {
   @Option(help: "Explain a binary classifier's positive or negative class (a (N, 1) output) instead of --filter.")
   var binary: BinaryClass?
 
-  @Option(help: "Inputs per forward pass for the batched methods (Score-CAM, Ablation-CAM, SmoothGrad, IG, perturbations).")
+  @Option(
+    help: "Inputs per forward pass for the batched methods (Score-CAM, Ablation-CAM, SmoothGrad, IG, perturbations).")
   var batchSize = 32
 
   func validate() throws {

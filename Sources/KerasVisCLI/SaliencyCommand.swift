@@ -22,7 +22,8 @@ struct SaliencyCommand: KerasVisSubcommand {
   @Flag(help: "Keep the channel axis (the map is (H, W, C) instead of the maximum over channels).")
   var keepdims = false
 
-  @Option(help: ArgumentHelp("A later gradient or perturbation method instead of keras-vis's saliency.", valueName: "name"))
+  @Option(
+    help: ArgumentHelp("A later gradient or perturbation method instead of keras-vis's saliency.", valueName: "name"))
   var method: AttributionMethodName?
 
   @OptionGroup var target: TargetArguments

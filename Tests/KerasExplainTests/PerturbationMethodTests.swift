@@ -30,7 +30,8 @@ struct PerturbationCase: CustomStringConvertible, Sendable {
 
   func explainer() throws -> Explainer {
     let model = entry["model"]?.string ?? ""
-    let path = model.hasPrefix("Samples/") ? samplePath(String(model.dropFirst("Samples/".count))) : Fixtures.path(model)
+    let path =
+      model.hasPrefix("Samples/") ? samplePath(String(model.dropFirst("Samples/".count))) : Fixtures.path(model)
     return Explainer(graph: try KerasModelFile.load(path: path))
   }
 

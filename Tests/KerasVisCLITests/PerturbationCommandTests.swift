@@ -64,7 +64,8 @@ struct PerturbationCommandTests {
     #expect(options.strides == PatchShape(height: 2, width: 2))
     #expect(options.masks == 9 && options.gridSize == 3 && options.keepProbability == 0.25)
     #expect(options.segments == 25 && options.perturbationSamples == 11 && options.samples == 11)
-    let defaults = MethodOptions(cam: nil, gradient: try parseCommand(SaliencyCommand.self, ["saliency", model, input]).gradientMethod)
+    let defaults = MethodOptions(
+      cam: nil, gradient: try parseCommand(SaliencyCommand.self, ["saliency", model, input]).gradientMethod)
     #expect(defaults.samples == 20 && defaults.perturbationSamples == 200)
     expectUsageError(["saliency", model, input, "--method", "occlusion", "--window", "0x3"], mentioning: "--window")
     expectUsageError(["saliency", model, input, "--method", "occlusion", "--window", "3y3"], mentioning: "--window")

@@ -116,7 +116,8 @@ public enum MethodCatalog {
     -> any ExplanationMethod
   {
     let lowered = name.lowercased()
-    let aliases = ["gradcamplusplus": "gradcam++", "saliency": "vanilla", "ig": "integrated-gradients",
+    let aliases = [
+      "gradcamplusplus": "gradcam++", "saliency": "vanilla", "ig": "integrated-gradients",
       "kernelshap": "kernel-shap", "shap": "kernel-shap",
     ]
     let canonical = aliases[lowered] ?? lowered

@@ -38,44 +38,8 @@ public struct RISE: ExplanationMethod {
   /// The masks for `height x width` samples, `(N, height, width)` with values in 0...1.
   /// - Throws: `KerasVisError.invalidArgument` for a non-positive count or grid, or a probability outside (0, 1].
   public func masks(height: Int, width: Int) throws -> Tensor {
-    guard masks > 0 else { throw KerasVisError.invalidArgument("RISE needs at least one mask (got \(masks))") }
-    guard gridSize > 0 else {
-      throw KerasVisError.invalidArgument("the RISE grid needs at least one cell per side (got \(gridSize))")
-    }
-    guard keepProbability > 0, keepProbability <= 1 else {
-      throw KerasVisError.invalidArgument(
-        "the RISE keep probability must be in (0, 1] (got \(keepProbability))")
-    }
-    let s = gridSize
-    var generator = SeededGenerator(state: seed)
-    let grids = (0..<(masks * s * s)).map { _ in
-      Double(generator.next() >> 11) / Double(1 << 53) < Double(keepProbability) ? Float(1) : 0
-    }
-    let cellHeight = (height + s - 1) / s
-    let cellWidth = (width + s - 1) / s
-    let shifts = (0..<masks).map { _ in
-      (Int(generator.next() % UInt64(cellHeight)), Int(generator.next() % UInt64(cellWidth)))
-    }
-    let rows = mirroredLinearWeights(from: s, to: (s + 1) * cellHeight)
-    let columns = mirroredLinearWeights(from: s, to: (s + 1) * cellWidth)
-    var values = [Float](repeating: 0, count: masks * height * width)
-    for i in 0..<masks {
-      let grid = i * s * s
-      let (top, left) = shifts[i]
-      for y in 0..<height {
-        let row = rows[top + y]
-        for x in 0..<width {
-          let column = columns[left + x]
-          let g = { (a: Int, b: Int) in Double(grids[grid + a * s + b]) }
-          let value =
-            row.weight0 * (column.weight0 * g(row.index0, column.index0) + column.weight1 * g(row.index0, column.index1))
-            + row.weight1
-            * (column.weight0 * g(row.index1, column.index0) + column.weight1 * g(row.index1, column.index1))
-          values[(i * height + y) * width + x] = Float(value)
-        }
-      }
-    }
-    return try Tensor(shape: [masks, height, width], values: values)
+    let generator = try RISEMasks(self, height: height, width: width)
+    return try Tensor(shape: [masks, height, width], values: Array((0..<masks).map(generator.mask).joined()))
   }
 
   public func explain(_ request: ExplanationRequest, with explainer: Explainer) throws -> Explanation {
@@ -84,23 +48,25 @@ public struct RISE: ExplanationMethod {
     let sampleShape = Array(input.shape.dropFirst())
     let (height, width, channels) = (sampleShape[0], sampleShape[1], sampleShape[2])
     let pixels = height * width
-    let m = try masks(height: height, width: width).scalars
+    // The masks are made where they are used (1000 masks of 224x224 would take 200 MB).
+    let generator = try RISEMasks(self, height: height, width: width)
     let x = input.scalars
     // Run i * count + n is sample n under mask i.
     let maskedScores = try explainer.batchedScores(
       count: masks * count, batchSize: request.batchSize, sampleShape: sampleShape, target: { targets[$0 % count] }
     ) { run, buffer in
       let (i, n) = (run / count, run % count)
+      let mask = generator.mask(i)
       for p in 0..<pixels {
-        let weight = m[i * pixels + p]
-        for c in 0..<channels { buffer[p * channels + c] = x[(n * pixels + p) * channels + c] * weight }
+        for c in 0..<channels { buffer[p * channels + c] = x[(n * pixels + p) * channels + c] * mask[p] }
       }
     }
     var saliency = [Float](repeating: 0, count: count * pixels)
     for i in 0..<masks {
+      let mask = generator.mask(i)
       for n in 0..<count {
         let score = maskedScores[i * count + n]
-        for p in 0..<pixels { saliency[n * pixels + p] += score * m[i * pixels + p] }
+        for p in 0..<pixels { saliency[n * pixels + p] += score * mask[p] }
       }
     }
     let scale = 1 / (Float(masks) * keepProbability)
@@ -110,6 +76,70 @@ public struct RISE: ExplanationMethod {
     return Explanation(
       maps: try Tensor(shape: [count, height, width], values: maps),
       attributions: try Tensor(shape: [count, height, width, 1], values: saliency), targets: targets, scores: scores)
+  }
+}
+
+/// RISE's random grids and offsets, drawn once; each mask upsampled when asked for.
+struct RISEMasks {
+  let gridSize: Int
+  let height: Int
+  let width: Int
+  /// `(N, s, s)` row-major, 0 or 1.
+  let grids: [Float]
+  /// Each mask's crop offset `(row, column)` in the upsampled grid.
+  let shifts: [(row: Int, column: Int)]
+  let rows: [(index0: Int, index1: Int, weight0: Double, weight1: Double)]
+  let columns: [(index0: Int, index1: Int, weight0: Double, weight1: Double)]
+
+  /// The grids and offsets of `method` for `height x width` samples, from its seed.
+  /// - Throws: `KerasVisError.invalidArgument` for a non-positive count or grid, or a probability outside (0, 1].
+  init(_ method: RISE, height: Int, width: Int) throws {
+    guard method.masks > 0 else {
+      throw KerasVisError.invalidArgument("RISE needs at least one mask (got \(method.masks))")
+    }
+    guard method.gridSize > 0 else {
+      throw KerasVisError.invalidArgument("the RISE grid needs at least one cell per side (got \(method.gridSize))")
+    }
+    guard method.keepProbability > 0, method.keepProbability <= 1 else {
+      throw KerasVisError.invalidArgument(
+        "the RISE keep probability must be in (0, 1] (got \(method.keepProbability))")
+    }
+    let s = method.gridSize
+    var generator = SeededGenerator(state: method.seed)
+    let p = Double(method.keepProbability)
+    grids = (0..<(method.masks * s * s)).map { _ in Double(generator.next() >> 11) / Double(1 << 53) < p ? 1 : 0 }
+    let cellHeight = (height + s - 1) / s
+    let cellWidth = (width + s - 1) / s
+    shifts = (0..<method.masks).map { _ in
+      (Int(generator.next() % UInt64(cellHeight)), Int(generator.next() % UInt64(cellWidth)))
+    }
+    rows = mirroredLinearWeights(from: s, to: (s + 1) * cellHeight)
+    columns = mirroredLinearWeights(from: s, to: (s + 1) * cellWidth)
+    (gridSize, self.height, self.width) = (s, height, width)
+  }
+
+  /// Mask `i`, row-major `(height, width)`: its grid upsampled and cropped at its offset.
+  func mask(_ i: Int) -> [Float] {
+    let s = gridSize
+    let grid = i * s * s
+    let (top, left) = shifts[i]
+    var values = [Float](repeating: 0, count: height * width)
+    for y in 0..<height {
+      let row = rows[top + y]
+      let upper = grid + row.index0 * s
+      let lower = grid + row.index1 * s
+      for x in 0..<width {
+        let column = columns[left + x]
+        let above =
+          column.weight0 * Double(grids[upper + column.index0]) + column.weight1
+          * Double(grids[upper + column.index1])
+        let below =
+          column.weight0 * Double(grids[lower + column.index0]) + column.weight1
+          * Double(grids[lower + column.index1])
+        values[y * width + x] = Float(row.weight0 * above + row.weight1 * below)
+      }
+    }
+    return values
   }
 }
 
