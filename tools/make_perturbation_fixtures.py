@@ -37,6 +37,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import captum.attr  # noqa: E402
 import captum.attr._core.lime as captum_lime  # noqa: E402
+import skimage.segmentation  # noqa: E402
 import skimage.transform  # noqa: E402
 from PIL import Image  # noqa: E402
 import tf_keras as k2  # noqa: E402
@@ -170,7 +171,20 @@ class Recorder:
         return recorded
 
 
-def surrogate_cases(group, model_file, model, x, targets, method, segments, samples, baseline):
+def slic_labels(sample, segments, compactness):
+    """scikit-image's SLIC on one (H, W, C) sample (float64, as kerasvis computes in double precision)."""
+    return skimage.segmentation.slic(sample.astype(np.float64), n_segments=segments, compactness=compactness,
+                                     start_label=0, channel_axis=-1)
+
+
+def slic_cases(group, x, input_name, segments, compactness):
+    labels = np.stack([slic_labels(sample, segments, compactness) for sample in x])
+    name = save(f"{group}.slic{segments}_c{compactness}.npy", labels, np.float16)  # small integers: exact
+    CASES.append(dict(group=group, library="scikit-image", version=VERSIONS["scikit-image"], method="slic",
+                      segments=segments, compactness=compactness, input=input_name, expected=name))
+
+
+def surrogate_cases(group, model_file, model, x, targets, method, segments, samples, baseline, slic=None):
     forward = keras_forward(model)
     recorder = Recorder()
     if method == "lime":
@@ -178,7 +192,11 @@ def surrogate_cases(group, model_file, model, x, targets, method, segments, samp
     else:
         explainer = captum.attr.KernelShap(forward)
         explainer.perturb_func = recorder.generator(explainer.perturb_func)
-    mask, features = grid_segments(x.shape[1], x.shape[2], segments)
+    if slic is None:
+        mask, features = grid_segments(x.shape[1], x.shape[2], segments)
+    else:
+        mask = slic_labels(x[0], segments, slic).astype(np.int64)
+        features = int(mask.max()) + 1
     attributions = explainer.attribute(nchw(x), baselines=baseline, target=targets["captum"],
                                        feature_mask=torch.from_numpy(mask)[None, None], n_samples=samples,
                                        perturbations_per_eval=16).numpy()
@@ -188,12 +206,14 @@ def surrogate_cases(group, model_file, model, x, targets, method, segments, samp
         assert np.all(values == values[:, :1, :1]), "Captum's attribution is not constant on a segment"
         coefficients[:, j] = values[:, 0, 0]
     vectors = torch.cat(recorder.vectors).numpy().reshape(x.shape[0], samples, features)
-    tag = f"{method}_seg{segments}_n{samples}_b{baseline}"
+    kind = "seg" if slic is None else "slic"
+    tag = f"{method}_{kind}{segments}_n{samples}_b{baseline}"
     name = save(f"{group}.{tag}.coefficients.npy", coefficients)
     vectors_name = save(f"{group}.{tag}.vectors.npy", vectors, np.float16)
-    mask_name = save(f"{group}.seg{segments}.mask.npy", mask, np.float16)
+    mask_name = save(f"{group}.{kind}{segments}.mask.npy", mask, np.float16)
     CASES.append(dict(group=group, model=model_file, library="captum", version=VERSIONS["captum"], method=method,
-                      segments=segments, samples=samples, baseline=baseline, input=targets["input"],
+                      segments=segments, slic_compactness=slic, samples=samples, baseline=baseline,
+                      input=targets["input"],
                       **targets["case"], expected=name, vectors=vectors_name, feature_mask=mask_name))
 
 
@@ -212,6 +232,8 @@ def main():
     occlusion_cases("sequential_cnn", "models/sequential_cnn.h5", model, x, targets,
                     [((1, 6, 6), (1, 3, 3), 0.0), ((1, 4, 4), (1, 4, 4), 0.5)])
     rise_cases("sequential_cnn", "models/sequential_cnn.h5", model, x, targets, 48, 5, 0.5, 7)
+    slic_cases("sequential_cnn", x, "models/sequential_cnn.input.npy", 16, 0.5)
+    slic_cases("sequential_cnn", x, "models/sequential_cnn.input.npy", 16, 0.3)
 
     # binary_cnn: 20x20x3, a sigmoid score (N, 1): the window also slides over channels.
     model = k2.models.load_model(os.path.join(ROOT, "Tests", "Fixtures", "methods", "binary_cnn.h5"), compile=False)
@@ -219,6 +241,7 @@ def main():
     targets = dict(captum=0, classes=[0, 0], input="methods/binary_cnn.input.npy", case=dict(binary=[True]))
     occlusion_cases("binary_cnn", "methods/binary_cnn.h5", model, x, targets, [((2, 5, 5), (1, 3, 3), -0.25)])
     rise_cases("binary_cnn", "methods/binary_cnn.h5", model, x, targets, 32, 3, 0.3, 11)
+    slic_cases("binary_cnn", x, "methods/binary_cnn.input.npy", 12, 10.0)
 
     # shapes_cnn (the shipped sample): a triangle, 64x64x3 pixels 0...255, softmax over 3 classes.
     model = k2.models.load_model(os.path.join(ROOT, "Samples", "shapes_cnn.h5"), compile=False)
@@ -230,6 +253,10 @@ def main():
     surrogate_cases("shapes_cnn", "Samples/shapes_cnn.h5", model, x, targets, "lime", 16, 80, 0.0)
     surrogate_cases("shapes_cnn", "Samples/shapes_cnn.h5", model, x, targets, "kernel-shap", 16, 80, 0.0)
     surrogate_cases("shapes_cnn", "Samples/shapes_cnn.h5", model, x, targets, "kernel-shap", 9, 40, 127.0)
+    slic_cases("shapes_cnn", x, input_name, 25, 10.0)
+    slic_cases("shapes_cnn", x, input_name, 60, 20.0)
+    slic_cases("shapes_cnn", x, input_name, 40, 5.0)
+    surrogate_cases("shapes_cnn", "Samples/shapes_cnn.h5", model, x, targets, "lime", 25, 80, 0.0, slic=10.0)
 
     with open(os.path.join(OUT, "cases.json"), "w") as f:
         json.dump({"versions": VERSIONS, "cases": CASES}, f, indent=1)

@@ -29,6 +29,11 @@ enum BinaryClass: String, ExpressibleByArgument, CaseIterable {
   case positive, negative
 }
 
+/// `--superpixels`: how LIME and Kernel SHAP group pixels.
+enum SuperpixelKind: String, ExpressibleByArgument, CaseIterable {
+  case grid, slic
+}
+
 /// `--grad-modifier`: one of keras-vis's gradient modifiers, or none.
 enum GradModifierChoice: String, ExpressibleByArgument, CaseIterable {
   case absolute, relu, invert, negate
@@ -132,8 +137,14 @@ struct GradientMethodArguments: ParsableArguments {
   @Option(help: "RISE: the probability that a grid cell is kept.")
   var keepProbability: Float = 0.5
 
-  @Option(help: "LIME, Kernel SHAP: about this many superpixels, a grid of rectangular cells.")
+  @Option(help: "LIME, Kernel SHAP: about this many superpixels.")
   var segments = 16
+
+  @Option(help: "LIME, Kernel SHAP: superpixels as a grid of rectangular cells (default) or by SLIC.")
+  var superpixels: SuperpixelKind = .grid
+
+  @Option(help: "SLIC's compactness (scikit-image's slic; larger: squarer superpixels).")
+  var compactness: Double = 10
 
   func validate() throws {
     if let samples, samples <= 0 { throw ValidationError("--samples must be positive") }
@@ -143,6 +154,7 @@ struct GradientMethodArguments: ParsableArguments {
       throw ValidationError("--keep-probability must be in (0, 1]")
     }
     guard segments > 0 else { throw ValidationError("--segments must be positive") }
+    guard compactness > 0 else { throw ValidationError("--compactness must be positive") }
     guard steps > 0 else { throw ValidationError("--steps must be positive") }
     guard noiseLevel >= 0 else { throw ValidationError("--noise-level must not be negative") }
   }
@@ -194,6 +206,7 @@ extension MethodOptions {
       gridSize = gradient.gridSize
       keepProbability = gradient.keepProbability
       segments = gradient.segments
+      slicCompactness = gradient.superpixels == .slic ? gradient.compactness : nil
     }
   }
 }

@@ -65,7 +65,8 @@ struct PerturbationMethodTests {
   func casesLoad() {
     #expect(PerturbationCase.of("occlusion").count >= 3)
     #expect(PerturbationCase.of("rise").count >= 2)
-    #expect(PerturbationCase.of("lime").count >= 1)
+    #expect(PerturbationCase.of("lime").count >= 2)
+    #expect(PerturbationCase.of("slic").count >= 5)
     #expect(PerturbationCase.of("kernel-shap").count >= 2)
   }
 
@@ -127,9 +128,12 @@ struct PerturbationMethodTests {
     let vectors = try reference.array("vectors")
     let request = try reference.request()
     let (height, width) = (request.input.shape[1], request.input.shape[2])
-    let segmentation = Segmentation.grid(segments: segments)
-    let (indices, features) = try segmentation.segments(height: height, width: width, sample: 0, count: 1)
-    #expect(indices.map(Float.init) == (try reference.array("feature_mask")).scalars, "\(reference): the grid")
+    let segmentation =
+      reference.number("slic_compactness").map { Segmentation.slic(segments: segments, compactness: $0) }
+      ?? .grid(segments: segments)
+    let (indices, features) = try segmentation.segments(
+      height: height, width: width, sample: 0, count: 1, values: request.input.scalars[...])
+    #expect(indices.map(Float.init) == (try reference.array("feature_mask")).scalars, "\(reference): the segments")
     let method: any ExplanationMethod
     if reference.method == "lime" {
       method = LIME(segmentation: segmentation, samples: samples, baseline: baseline, perturbations: .given(vectors))
@@ -253,5 +257,27 @@ struct PerturbationMethodTests {
     #expect((try MethodCatalog.method(named: "lime", options: options) as? LIME)?.samples == 33)
     #expect((try MethodCatalog.method(named: "kernel-shap", options: options) as? KernelSHAP)?.samples == 33)
     #expect(MethodCatalog.gradientMethods.contains("kernel-shap"))
+  }
+}
+
+@Suite("SLIC superpixels against scikit-image")
+struct SLICTests {
+  // Segment labels are integers: equal or not. scikit-image runs in float64 on the float64 sample, kerasvis in
+  // double precision on the float32 one, so a pixel exactly halfway between two centres could flip; none does.
+  @Test("SLIC labels equal skimage.segmentation.slic's", arguments: PerturbationCase.of("slic"))
+  func labels(_ reference: PerturbationCase) throws {
+    let input = try reference.array("input")
+    let expected = try reference.array("expected")
+    let (height, width) = (input.shape[1], input.shape[2])
+    let segmentation = Segmentation.slic(
+      segments: reference.entry["segments"]?.int ?? 0, compactness: reference.number("compactness") ?? 0)
+    for n in 0..<input.shape[0] {
+      let (indices, features) = try segmentation.segments(
+        height: height, width: width, sample: n, count: input.shape[0], values: try input.sample(n).scalars[...])
+      let labels = try expected.sample(n).scalars.map { Int($0) }
+      let differing = zip(indices, labels).filter { $0 != $1 }.count
+      #expect(differing == 0, "\(reference), sample \(n): \(differing) pixels differ")
+      #expect(features == (labels.max() ?? 0) + 1)
+    }
   }
 }

@@ -39,6 +39,7 @@ struct PerturbationCommandTests {
       ["--method", "rise", "--masks", "24", "--grid-size", "4", "--keep-probability", "0.4", "--seed", "5"],
       ["--method", "lime", "--segments", "9", "--samples", "30", "--baseline", "0.5"],
       ["--method", "kernel-shap", "--segments", "9", "--samples", "30"],
+      ["--method", "lime", "--superpixels", "slic", "--segments", "25", "--samples", "40"],
     ] {
       let result = try kerasvis(
         ["saliency", samplePath("shapes_cnn.h5"), samplePath("images/triangle_0.png")] + arguments + ["--npy", npy])
@@ -66,7 +67,10 @@ struct PerturbationCommandTests {
     #expect(options.segments == 25 && options.perturbationSamples == 11 && options.samples == 11)
     let defaults = MethodOptions(
       cam: nil, gradient: try parseCommand(SaliencyCommand.self, ["saliency", model, input]).gradientMethod)
-    #expect(defaults.samples == 20 && defaults.perturbationSamples == 200)
+    #expect(defaults.samples == 20 && defaults.perturbationSamples == 200 && defaults.slicCompactness == nil)
+    let slic = try parseCommand(
+      SaliencyCommand.self, ["saliency", model, input, "--superpixels", "slic", "--compactness", "0.5"])
+    #expect(MethodOptions(cam: nil, gradient: slic.gradientMethod).slicCompactness == 0.5)
     expectUsageError(["saliency", model, input, "--method", "occlusion", "--window", "0x3"], mentioning: "--window")
     expectUsageError(["saliency", model, input, "--method", "occlusion", "--window", "3y3"], mentioning: "--window")
     expectUsageError(["saliency", model, input, "--method", "rise", "--keep-probability", "0"], mentioning: "--keep")

@@ -29,10 +29,19 @@ public struct MethodOptions: Sendable {
   public var keepProbability: Float = 0.5
   /// LIME, Kernel SHAP: the perturbations per input.
   public var perturbationSamples = 200
-  /// LIME, Kernel SHAP: the grid segmentation's number of segments.
+  /// LIME, Kernel SHAP: about how many superpixels.
   public var segments = 16
+  /// LIME, Kernel SHAP: SLIC superpixels with this compactness (scikit-image's default 10 suits RGB samples, which
+  /// SLIC compares in Lab; samples of other channel counts, compared as scaled to 0...1, want about 0.1 to 1), or
+  /// nil for a grid.
+  public var slicCompactness: Double?
 
   public init() {}
+
+  /// LIME's and Kernel SHAP's superpixels: SLIC where `slicCompactness` is set, else the grid.
+  public var segmentation: Segmentation {
+    slicCompactness.map { .slic(segments: segments, compactness: $0) } ?? .grid(segments: segments)
+  }
 }
 
 /// The class activation map methods by the names `kerasvis cam --method` accepts (they explain through a
@@ -101,11 +110,11 @@ public enum MethodCatalog {
         seed: options.seed)
     case .lime:
       return LIME(
-        segmentation: .grid(segments: options.segments), samples: options.perturbationSamples,
+        segmentation: options.segmentation, samples: options.perturbationSamples,
         baseline: options.baseline, perturbations: .seeded(options.seed))
     case .kernelSHAP:
       return KernelSHAP(
-        segmentation: .grid(segments: options.segments), samples: options.perturbationSamples,
+        segmentation: options.segmentation, samples: options.perturbationSamples,
         baseline: options.baseline, perturbations: .seeded(options.seed))
     }
   }

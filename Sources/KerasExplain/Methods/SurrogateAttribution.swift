@@ -101,7 +101,9 @@ struct SurrogateAttribution: Sendable {
     var vectors: [[Float]] = []
     var featureCounts: [Int] = []
     for n in 0..<count {
-      let (indices, features) = try segmentation.segments(height: height, width: width, sample: n, count: count)
+      let (indices, features) = try segmentation.segments(
+        height: height, width: width, sample: n, count: count,
+        values: x[(n * pixels * channels)..<((n + 1) * pixels * channels)])
       masks.append(indices)
       featureCounts.append(features)
       vectors.append(try self.vectors(features: features, sample: n, count: count))
