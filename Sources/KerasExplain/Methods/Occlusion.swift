@@ -3,7 +3,9 @@ import KerasRuntime
 
 /// A box over an `(H, W, C)` sample: an occlusion window or its strides (`channels` nil: every channel).
 public struct PatchShape: Sendable, Equatable {
+  /// The extent along H.
   public var height: Int
+  /// The extent along W.
   public var width: Int
   /// The channel extent; nil for all of the sample's channels (a window) or 1 (a stride).
   public var channels: Int?

@@ -180,6 +180,7 @@ func cosineSimilarity<A: Collection<Float>, B: Collection<Float>>(_ a: A, _ b: B
 ///
 /// `Explanation.attributions` are `(N, H, W, C)` (the same over channels), `maps` `normalize(max_c |a|)`.
 public struct LIME: ExplanationMethod {
+  /// The superpixels (Captum's `feature_mask`).
   public var segmentation: Segmentation
   /// The perturbations per sample (Captum's `n_samples`).
   public var samples: Int
@@ -189,6 +190,7 @@ public struct LIME: ExplanationMethod {
   public var alpha: Double
   /// The similarity kernel's width.
   public var kernelWidth: Double
+  /// Where the binary perturbation vectors come from.
   public var perturbations: PerturbationSource
 
   public var name: String { "lime" }
@@ -222,11 +224,13 @@ public struct LIME: ExplanationMethod {
 ///
 /// `Explanation.attributions` are `(N, H, W, C)` (the same over channels), `maps` `normalize(max_c |a|)`.
 public struct KernelSHAP: ExplanationMethod {
+  /// The superpixels (Captum's `feature_mask`).
   public var segmentation: Segmentation
   /// The perturbations per sample (Captum's `n_samples`), the two fixed ones included.
   public var samples: Int
   /// The value of a switched-off segment (Captum's `baselines`).
   public var baseline: Float
+  /// Where the binary perturbation vectors come from.
   public var perturbations: PerturbationSource
 
   public var name: String { "kernel-shap" }
