@@ -100,8 +100,8 @@ struct CAMMethodArguments: ParsableArguments {
 
 /// The settings of the attribution methods after keras-vis (`saliency --method`): gradients and perturbations.
 struct GradientMethodArguments: ParsableArguments {
-  @Option(help: "SmoothGrad: noisy copies per input (default 20); LIME, Kernel SHAP: perturbations per input (200).")
-  var samples: Int?
+  @Option(help: "SmoothGrad: noisy copies per input.")
+  var samples = 20
 
   @Option(help: "SmoothGrad: the noise's standard deviation as a fraction of the input's value range.")
   var noiseLevel: Float = 0.2
@@ -137,6 +137,9 @@ struct GradientMethodArguments: ParsableArguments {
   @Option(help: "RISE: the probability that a grid cell is kept.")
   var keepProbability: Float = 0.5
 
+  @Option(help: "LIME, Kernel SHAP: perturbed copies per input (Captum's n_samples).")
+  var perturbations = 200
+
   @Option(help: "LIME, Kernel SHAP: about this many superpixels.")
   var segments = 16
 
@@ -147,7 +150,8 @@ struct GradientMethodArguments: ParsableArguments {
   var compactness: Double = 10
 
   func validate() throws {
-    if let samples, samples <= 0 { throw ValidationError("--samples must be positive") }
+    guard samples > 0 else { throw ValidationError("--samples must be positive") }
+    guard perturbations > 0 else { throw ValidationError("--perturbations must be positive") }
     guard masks > 0 else { throw ValidationError("--masks must be positive") }
     guard gridSize > 0 else { throw ValidationError("--grid-size must be positive") }
     guard keepProbability > 0, keepProbability <= 1 else {
@@ -193,8 +197,8 @@ extension MethodOptions {
       maxN = cam.maxN
     }
     if let gradient {
-      samples = gradient.samples ?? samples
-      perturbationSamples = gradient.samples ?? perturbationSamples
+      samples = gradient.samples
+      perturbationSamples = gradient.perturbations
       noiseLevel = gradient.noiseLevel
       seed = gradient.seed
       steps = gradient.steps

@@ -37,9 +37,9 @@ struct PerturbationCommandTests {
     defer { try? FileManager.default.removeItem(atPath: npy) }
     for arguments in [
       ["--method", "rise", "--masks", "24", "--grid-size", "4", "--keep-probability", "0.4", "--seed", "5"],
-      ["--method", "lime", "--segments", "9", "--samples", "30", "--baseline", "0.5"],
-      ["--method", "kernel-shap", "--segments", "9", "--samples", "30"],
-      ["--method", "lime", "--superpixels", "slic", "--segments", "25", "--samples", "40"],
+      ["--method", "lime", "--segments", "9", "--perturbations", "30", "--baseline", "0.5"],
+      ["--method", "kernel-shap", "--segments", "9", "--perturbations", "30"],
+      ["--method", "lime", "--superpixels", "slic", "--segments", "25", "--perturbations", "40"],
     ] {
       let result = try kerasvis(
         ["saliency", samplePath("shapes_cnn.h5"), samplePath("images/triangle_0.png")] + arguments + ["--npy", npy])
@@ -58,13 +58,13 @@ struct PerturbationCommandTests {
       SaliencyCommand.self,
       [
         "saliency", model, input, "--method", "occlusion", "--window", "5x7x2", "--strides", "2", "--masks", "9",
-        "--grid-size", "3", "--keep-probability", "0.25", "--segments", "25", "--samples", "11",
+        "--grid-size", "3", "--keep-probability", "0.25", "--segments", "25", "--perturbations", "11",
       ])
     let options = MethodOptions(cam: nil, gradient: command.gradientMethod)
     #expect(options.window == PatchShape(height: 5, width: 7, channels: 2))
     #expect(options.strides == PatchShape(height: 2, width: 2))
     #expect(options.masks == 9 && options.gridSize == 3 && options.keepProbability == 0.25)
-    #expect(options.segments == 25 && options.perturbationSamples == 11 && options.samples == 11)
+    #expect(options.segments == 25 && options.perturbationSamples == 11 && options.samples == 20)
     let defaults = MethodOptions(
       cam: nil, gradient: try parseCommand(SaliencyCommand.self, ["saliency", model, input]).gradientMethod)
     #expect(defaults.samples == 20 && defaults.perturbationSamples == 200 && defaults.slicCompactness == nil)
