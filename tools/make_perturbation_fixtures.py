@@ -243,6 +243,22 @@ def main():
     rise_cases("binary_cnn", "methods/binary_cnn.h5", model, x, targets, 32, 3, 0.3, 11)
     slic_cases("binary_cnn", x, "methods/binary_cnn.input.npy", 12, 10.0)
 
+    # nested_mobilenet: Sequential([MobileNetV2 (nested), ...]), 96x96x3; windows of 32x32 that tile the input, so
+    # the attributions are constant on each window: stored at the windows' first pixels.
+    model = k2.models.load_model(os.path.join(MODELS, "nested_mobilenet.h5"), compile=False)
+    x = np.load(os.path.join(MODELS, "nested_mobilenet.input.npy"))
+    forward = keras_forward(model)
+    attributions = captum.attr.Occlusion(forward).attribute(
+        nchw(x), sliding_window_shapes=(3, 32, 32), strides=(3, 32, 32), baselines=0.0, target=[1, 4],
+        perturbations_per_eval=16).numpy().transpose(0, 2, 3, 1)
+    corners = attributions[:, ::32, ::32, :]
+    assert np.all(attributions == np.repeat(np.repeat(corners, 32, axis=1), 32, axis=2))
+    name = save("nested_mobilenet.occlusion_w3x32x32_s3x32x32_b0.0.corners.npy", corners)
+    CASES.append(dict(group="nested_mobilenet", model="models/nested_mobilenet.h5", library="captum",
+                      version=VERSIONS["captum"], method="occlusion-tiles", window_chw=[3, 32, 32],
+                      strides_chw=[3, 32, 32], baseline=0.0, input="models/nested_mobilenet.input.npy",
+                      classes=[1, 4], expected=name))
+
     # shapes_cnn (the shipped sample): a triangle, 64x64x3 pixels 0...255, softmax over 3 classes.
     model = k2.models.load_model(os.path.join(ROOT, "Samples", "shapes_cnn.h5"), compile=False)
     image = Image.open(os.path.join(ROOT, "Samples", "images", "triangle_0.png")).convert("RGB")

@@ -64,6 +64,7 @@ struct PerturbationMethodTests {
   @Test("the reference cases load")
   func casesLoad() {
     #expect(PerturbationCase.of("occlusion").count >= 3)
+    #expect(PerturbationCase.of("occlusion-tiles").count >= 1)
     #expect(PerturbationCase.of("rise").count >= 2)
     #expect(PerturbationCase.of("lime").count >= 2)
     #expect(PerturbationCase.of("slic").count >= 5)
@@ -87,6 +88,41 @@ struct PerturbationMethodTests {
     #expect(relative <= 1e-4, "\(reference): max |kerasvis - Captum| / max |Captum| = \(relative)")
     #expect(explanation.maps.shape == Array(expected.shape.dropLast()))
     #expect(explanation.maps.scalars.allSatisfy { (0...1).contains($0) })
+  }
+
+  // A nested model (MobileNetV2 inside a Sequential) with windows tiling the input: the attributions are constant
+  // on each window, stored at its first pixel. The same tolerance as above (measured: 1.8e-5, a deeper model).
+  @Test("occlusion through a nested model equals Captum's", arguments: PerturbationCase.of("occlusion-tiles"))
+  func occlusionNested(_ reference: PerturbationCase) throws {
+    let method = Occlusion(
+      window: reference.patch("window_chw"), strides: reference.patch("strides_chw"),
+      baseline: Float(reference.number("baseline") ?? 0))
+    let explanation = try reference.explainer().explain(try reference.request(), with: method)
+    let actual = try #require(explanation.attributions)
+    let expected = try reference.array("expected")
+    let (count, rows, columns, channels) = (expected.shape[0], expected.shape[1], expected.shape[2], expected.shape[3])
+    let (height, width) = (actual.shape[1], actual.shape[2])
+    let a = actual.scalars
+    var corners: [Float] = []
+    for n in 0..<count {
+      for row in 0..<rows {
+        for column in 0..<columns {
+          for c in 0..<channels {
+            corners.append(a[((n * height + row * height / rows) * width + column * width / columns) * channels + c])
+          }
+        }
+      }
+    }
+    let relative = relativeDifference(try Tensor(shape: expected.shape, values: corners), expected)
+    #expect(relative <= 1e-4, "\(reference): max |kerasvis - Captum| / max |Captum| = \(relative)")
+    // Constant on every window.
+    let tiled = try Tensor(shape: actual.shape) { i in
+      let (c, x, y, n) = (
+        i % channels, i / channels % width, i / (channels * width) % height, i / (channels * width * height)
+      )
+      return corners[((n * rows + y * rows / height) * columns + x * columns / width) * channels + c]
+    }
+    #expect(largestDifference(actual, tiled) == 0)
   }
 
   // The masks: bilinear weights computed in double precision here and by scipy's zoom there, stored as float32
