@@ -13,9 +13,26 @@ extension AttributionMethodName: ExpressibleByArgument {}
 extension ExplanationMethodName: ExpressibleByArgument {}
 extension MetricName: ExpressibleByArgument {}
 
+extension PatchShape: ExpressibleByArgument {
+  /// `HxW` or `HxWxC` (`8x8`, `5x5x1`), or `N` for `NxN`.
+  public init?(argument: String) {
+    let parts = argument.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+    guard (1...3).contains(parts.count), let height = parts[0], parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+      return nil
+    }
+    self.init(
+      height: height, width: parts.count > 1 ? parts[1] ?? height : height, channels: parts.count > 2 ? parts[2] : nil)
+  }
+}
+
 /// A binary classifier's class, for `--binary`.
 enum BinaryClass: String, ExpressibleByArgument, CaseIterable {
   case positive, negative
+}
+
+/// `--superpixels`: how LIME and Kernel SHAP group pixels.
+enum SuperpixelKind: String, ExpressibleByArgument, CaseIterable {
+  case grid, slic
 }
 
 /// `--grad-modifier`: one of keras-vis's gradient modifiers, or none.
@@ -40,7 +57,8 @@ struct TargetArguments: ParsableArguments {
   @Option(help: "Explain a binary classifier's positive or negative class (a (N, 1) output) instead of --filter.")
   var binary: BinaryClass?
 
-  @Option(help: "Inputs per forward pass for the batched methods (Score-CAM, Ablation-CAM, SmoothGrad, IG).")
+  @Option(
+    help: "Inputs per forward pass for the batched methods (Score-CAM, Ablation-CAM, SmoothGrad, IG, perturbations).")
   var batchSize = 32
 
   func validate() throws {
@@ -81,7 +99,7 @@ struct CAMMethodArguments: ParsableArguments {
   }
 }
 
-/// The settings of the gradient methods after keras-vis (`saliency --method`).
+/// The settings of the attribution methods after keras-vis (`saliency --method`): gradients and perturbations.
 struct GradientMethodArguments: ParsableArguments {
   @Option(help: "SmoothGrad: noisy copies per input.")
   var samples = 20
@@ -89,13 +107,13 @@ struct GradientMethodArguments: ParsableArguments {
   @Option(help: "SmoothGrad: the noise's standard deviation as a fraction of the input's value range.")
   var noiseLevel: Float = 0.2
 
-  @Option(help: "SmoothGrad: the noise's random seed.")
+  @Option(help: "SmoothGrad, RISE, LIME, Kernel SHAP: the random seed.")
   var seed: UInt64 = 0
 
   @Option(help: "Integrated Gradients: points on the path from the baseline.")
   var steps = 50
 
-  @Option(help: "Integrated Gradients: the constant baseline.")
+  @Option(help: "Integrated Gradients, occlusion, LIME, Kernel SHAP: the constant baseline (occluded pixels' value).")
   var baseline: Float = 0
 
   @Option(
@@ -105,8 +123,43 @@ struct GradientMethodArguments: ParsableArguments {
       """)
   var rule: IntegratedGradients.Rule = .gaussLegendre
 
+  @Option(help: ArgumentHelp("Occlusion: the occluded window, HxW (all channels) or HxWxC.", valueName: "HxW"))
+  var window = PatchShape(height: 8, width: 8)
+
+  @Option(help: ArgumentHelp("Occlusion: the window's strides, HxW or HxWxC.", valueName: "HxW"))
+  var strides = PatchShape(height: 4, width: 4)
+
+  @Option(help: "RISE: the number of random masks.")
+  var masks = 1000
+
+  @Option(help: "RISE: the mask grid's cells per side (a cell is ceil(H / N) pixels).")
+  var gridSize = 8
+
+  @Option(help: "RISE: the probability that a grid cell is kept.")
+  var keepProbability: Float = 0.5
+
+  @Option(help: "LIME, Kernel SHAP: perturbed copies per input (Captum's n_samples).")
+  var perturbations = 200
+
+  @Option(help: "LIME, Kernel SHAP: about this many superpixels.")
+  var segments = 16
+
+  @Option(help: "LIME, Kernel SHAP: superpixels as a grid of rectangular cells (default) or by SLIC.")
+  var superpixels: SuperpixelKind = .grid
+
+  @Option(help: "SLIC's compactness (scikit-image's slic; larger: squarer superpixels).")
+  var compactness: Double = 10
+
   func validate() throws {
     guard samples > 0 else { throw ValidationError("--samples must be positive") }
+    guard perturbations > 0 else { throw ValidationError("--perturbations must be positive") }
+    guard masks > 0 else { throw ValidationError("--masks must be positive") }
+    guard gridSize > 0 else { throw ValidationError("--grid-size must be positive") }
+    guard keepProbability > 0, keepProbability <= 1 else {
+      throw ValidationError("--keep-probability must be in (0, 1]")
+    }
+    guard segments > 0 else { throw ValidationError("--segments must be positive") }
+    guard compactness > 0 else { throw ValidationError("--compactness must be positive") }
     guard steps > 0 else { throw ValidationError("--steps must be positive") }
     guard noiseLevel >= 0 else { throw ValidationError("--noise-level must not be negative") }
   }
@@ -146,11 +199,19 @@ extension MethodOptions {
     }
     if let gradient {
       samples = gradient.samples
+      perturbationSamples = gradient.perturbations
       noiseLevel = gradient.noiseLevel
       seed = gradient.seed
       steps = gradient.steps
       baseline = gradient.baseline
       rule = gradient.rule
+      window = gradient.window
+      strides = gradient.strides
+      masks = gradient.masks
+      gridSize = gradient.gridSize
+      keepProbability = gradient.keepProbability
+      segments = gradient.segments
+      slicCompactness = gradient.superpixels == .slic ? gradient.compactness : nil
     }
   }
 }

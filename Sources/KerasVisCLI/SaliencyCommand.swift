@@ -8,8 +8,9 @@ struct SaliencyCommand: KerasVisSubcommand {
     commandName: "saliency",
     abstract: "Saliency maps as keras-vis's visualize_saliency computes them, or with --method a later method.",
     discussion: """
-      With --method the map is normalize(max over channels of |attribution|) per input; --npy writes it, and \
-      --batch-size inputs share a pass.
+      With --method the map is normalize(max over channels of |attribution|) per input (for rise: the normalized \
+      saliency); --npy writes it, and --batch-size inputs share a pass (the perturbation methods occlusion, rise, \
+      lime and kernel-shap batch their perturbed inputs).
       """)
 
   @OptionGroup var model: ModelOptions
@@ -21,7 +22,8 @@ struct SaliencyCommand: KerasVisSubcommand {
   @Flag(help: "Keep the channel axis (the map is (H, W, C) instead of the maximum over channels).")
   var keepdims = false
 
-  @Option(help: ArgumentHelp("A later gradient method instead of keras-vis's saliency.", valueName: "name"))
+  @Option(
+    help: ArgumentHelp("A later gradient or perturbation method instead of keras-vis's saliency.", valueName: "name"))
   var method: AttributionMethodName?
 
   @OptionGroup var target: TargetArguments

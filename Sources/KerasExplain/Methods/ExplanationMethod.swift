@@ -42,7 +42,7 @@ public struct ExplanationRequest: Sendable {
   /// brightness factors 0.9, 1, 1.1), each map computed on the augmented input and un-flipped.
   public var augmentationSmoothing = false
   /// How many masked or perturbed inputs one forward pass takes at most (Score-CAM, Ablation-CAM, SmoothGrad,
-  /// Integrated Gradients); 32 is tf-keras-vis's Score-CAM default and pytorch-grad-cam's Ablation-CAM default.
+  /// Integrated Gradients, occlusion, RISE, LIME, Kernel SHAP); 32 is tf-keras-vis's Score-CAM default and pytorch-grad-cam's Ablation-CAM default.
   public var batchSize = 32
 
   /// A request for `input` (and nil targets: the top class of each sample).
@@ -58,8 +58,8 @@ public struct Explanation: Sendable {
   /// The maps: `(N, H, W)` in 0...1 for CAM and gradient-magnitude methods; `(N, H, W, C)` for Guided Grad-CAM
   /// (gradient-valued, as in the paper).
   public var maps: Tensor
-  /// The raw per-pixel attributions of gradient methods, `(N, H, W, C)` (for Integrated Gradients: `(x - x') *`
-  /// the averaged gradient), nil for CAM methods.
+  /// The raw per-pixel attributions of gradient and perturbation methods, `(N, H, W, C)` (for Integrated
+  /// Gradients: `(x - x') *` the averaged gradient; for RISE `(N, H, W, 1)`, its saliency), nil for CAM methods.
   public var attributions: Tensor?
   /// The CAM maps before resizing and scaling, `(N, h, w)` (after ReLU), nil for gradient methods.
   public var lowResolutionMaps: Tensor?

@@ -8,16 +8,40 @@ public struct MethodOptions: Sendable {
   public var samples = 20
   /// SmoothGrad: the noise's standard deviation as a fraction of the sample's value range.
   public var noiseLevel: Float = 0.2
-  /// SmoothGrad: the noise generator's seed.
+  /// SmoothGrad, RISE, LIME, Kernel SHAP: the random generator's seed.
   public var seed: UInt64 = 0
   /// Integrated Gradients: quadrature points.
   public var steps = 50
-  /// Integrated Gradients: the constant baseline.
+  /// Integrated Gradients, occlusion, LIME, Kernel SHAP: the constant baseline (the value of occluded or
+  /// switched-off pixels).
   public var baseline: Float = 0
   /// Integrated Gradients: the quadrature rule.
   public var rule: IntegratedGradients.Rule = .gaussLegendre
+  /// Occlusion: the occluded window (nil channels: all of them).
+  public var window = PatchShape(height: 8, width: 8)
+  /// Occlusion: the window's strides (nil channels: 1).
+  public var strides = PatchShape(height: 4, width: 4)
+  /// RISE: the number of random masks.
+  public var masks = 1000
+  /// RISE: the mask grid's cells per side.
+  public var gridSize = 8
+  /// RISE: the probability that a grid cell is kept.
+  public var keepProbability: Float = 0.5
+  /// LIME, Kernel SHAP: the perturbations per input.
+  public var perturbationSamples = 200
+  /// LIME, Kernel SHAP: about how many superpixels.
+  public var segments = 16
+  /// LIME, Kernel SHAP: SLIC superpixels with this compactness (scikit-image's default 10 suits RGB samples, which
+  /// SLIC compares in Lab; samples of other channel counts, compared as scaled to 0...1, want about 0.1 to 1), or
+  /// nil for a grid.
+  public var slicCompactness: Double?
 
   public init() {}
+
+  /// LIME's and Kernel SHAP's superpixels: SLIC where `slicCompactness` is set, else the grid.
+  public var segmentation: Segmentation {
+    slicCompactness.map { .slic(segments: segments, compactness: $0) } ?? .grid(segments: segments)
+  }
 }
 
 /// The class activation map methods by the names `kerasvis cam --method` accepts (they explain through a
@@ -41,6 +65,8 @@ public enum AttributionMethodName: String, Sendable, CaseIterable {
   case integratedGradients = "integrated-gradients"
   case inputXGradient = "input-x-gradient"
   case guidedBackprop = "guided-backprop"
+  case occlusion, rise, lime
+  case kernelSHAP = "kernel-shap"
 }
 
 /// Any method of the catalog by name: a CAM method or an attribution method (what `kerasvis evaluate --method`
@@ -101,7 +127,7 @@ public enum MethodCatalog {
     }
   }
 
-  /// The gradient method `name`, set up with `options`.
+  /// The attribution method `name` (input gradients or perturbations), set up with `options`.
   public static func method(_ name: AttributionMethodName, options: MethodOptions = MethodOptions())
     -> any ExplanationMethod
   {
@@ -113,6 +139,21 @@ public enum MethodCatalog {
       return IntegratedGradients(steps: options.steps, baseline: .constant(options.baseline), rule: options.rule)
     case .inputXGradient: return InputXGradient()
     case .guidedBackprop: return GuidedBackpropagation()
+    case .occlusion:
+      return Occlusion(
+        window: options.window, strides: options.strides, baseline: options.baseline)
+    case .rise:
+      return RISE(
+        masks: options.masks, gridSize: options.gridSize, keepProbability: options.keepProbability,
+        seed: options.seed)
+    case .lime:
+      return LIME(
+        segmentation: options.segmentation, samples: options.perturbationSamples,
+        baseline: options.baseline, perturbations: .seeded(options.seed))
+    case .kernelSHAP:
+      return KernelSHAP(
+        segmentation: options.segmentation, samples: options.perturbationSamples,
+        baseline: options.baseline, perturbations: .seeded(options.seed))
     }
   }
 
@@ -132,7 +173,10 @@ public enum MethodCatalog {
     -> any ExplanationMethod
   {
     let lowered = name.lowercased()
-    let aliases = ["gradcamplusplus": "gradcam++", "saliency": "vanilla", "ig": "integrated-gradients"]
+    let aliases = [
+      "gradcamplusplus": "gradcam++", "saliency": "vanilla", "ig": "integrated-gradients",
+      "kernelshap": "kernel-shap", "shap": "kernel-shap",
+    ]
     let canonical = aliases[lowered] ?? lowered
     if let cam = CAMMethodName(rawValue: canonical) { return method(cam, options: options) }
     if let gradient = AttributionMethodName(rawValue: canonical) { return method(gradient, options: options) }
