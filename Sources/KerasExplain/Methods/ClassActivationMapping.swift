@@ -126,7 +126,8 @@ extension Explainer {
           (method.customMap(slice, positions: positions, channels: channels)
           ?? (project
             ? principalComponentProjection(slice, positions: positions, channels: channels)
-            : channelSums(slice, channels: channels))).map { max($0, 0) }
+            : channelSums(slice, channels: channels)))
+          .map { max($0, 0) }
         low += map
         resized += try request.convention.resizedMap(map, shape: shape.spatial, to: inputSpatial)
       }
