@@ -60,6 +60,18 @@ extension Explainer {
   }
 }
 
+extension Explainer {
+  /// The height, width and channels of an image batch `(N, H, W, C)`, what the perturbation methods perturb.
+  /// - Throws: `KerasVisError.invalidInput` naming `method` for a 1-D or 3-D model's input.
+  func imageSampleShape(_ input: Tensor, method: String) throws -> (height: Int, width: Int, channels: Int) {
+    guard input.rank == 4 else {
+      throw KerasVisError.invalidInput(
+        "\(method) perturbs images (N, H, W, C); this model's input is \(input.shape) (use a gradient method)")
+    }
+    return (input.shape[1], input.shape[2], input.shape[3])
+  }
+}
+
 /// The batch size that splits `count` inputs into the fewest batches of at most `batchSize` with the least padding:
 /// 20 inputs at 16 run as two batches of 10, 1591 at 32 as 50 batches of 32 (the last padded by 9).
 func evenChunk(count: Int, batchSize: Int) -> Int {

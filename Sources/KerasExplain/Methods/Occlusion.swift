@@ -86,7 +86,7 @@ public struct Occlusion: ExplanationMethod {
     let (input, targets, scores) = try explainer.resolvedTargets(request)
     let count = input.shape[0]
     let sampleShape = Array(input.shape.dropFirst())
-    let (height, width, channels) = (sampleShape[0], sampleShape[1], sampleShape[2])
+    let (height, width, channels) = try explainer.imageSampleShape(input, method: "occlusion")
     let size = sampleShape.reduce(1, *)
     let starts = try offsets(sampleShape: sampleShape)
     let sizes = window.extents(channelCount: channels, fullChannels: true)

@@ -46,7 +46,7 @@ public struct RISE: ExplanationMethod {
     let (input, targets, scores) = try explainer.resolvedTargets(request)
     let count = input.shape[0]
     let sampleShape = Array(input.shape.dropFirst())
-    let (height, width, channels) = (sampleShape[0], sampleShape[1], sampleShape[2])
+    let (height, width, channels) = try explainer.imageSampleShape(input, method: "RISE")
     let pixels = height * width
     // The masks are made where they are used (1000 masks of 224x224 would take 200 MB).
     let generator = try RISEMasks(self, height: height, width: width)

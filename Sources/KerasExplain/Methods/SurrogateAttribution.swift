@@ -94,7 +94,7 @@ struct SurrogateAttribution: Sendable {
     let (input, targets, scores) = try explainer.resolvedTargets(request)
     let count = input.shape[0]
     let sampleShape = Array(input.shape.dropFirst())
-    let (height, width, channels) = (sampleShape[0], sampleShape[1], sampleShape[2])
+    let (height, width, channels) = try explainer.imageSampleShape(input, method: "LIME and Kernel SHAP")
     let pixels = height * width
     let x = input.scalars
     var masks: [[Int]] = []
