@@ -47,6 +47,9 @@ struct CamCommand: KerasVisSubcommand {
           + "shows each")
     }
     if method == nil && target.binary != nil { throw ValidationError("--binary needs --method") }
+    if method == nil && target.output != nil {
+      throw ValidationError("--output needs --method (keras-vis's Grad-CAM explains --layer)")
+    }
   }
 
   func execute() throws {
@@ -55,6 +58,7 @@ struct CamCommand: KerasVisSubcommand {
     let reference = penultimate.first
     if let method {
       let readsLayer = try run.methodReadsLayer(arguments: target)
+      let outputIndex = try target.outputIndex(in: run.graph)
       let featureLayers = try penultimate.map { try run.graph.layerAddress($0, flag: "--penultimate") }
       let featureLayer = featureLayers.first
       try run.explainAll(
@@ -63,7 +67,8 @@ struct CamCommand: KerasVisSubcommand {
         targets: { try run.targets(for: $0, arguments: target, readsLayer: readsLayer) },
         request: { input, targets in
           var request = ExplanationRequest(
-            input: input, targets: targets, layer: featureLayer, target: target, cam: camMethod)
+            input: input, targets: targets, layer: featureLayer, target: target, cam: camMethod,
+            outputIndex: outputIndex)
           request.layers = featureLayers.count > 1 ? featureLayers : []
           return request
         })

@@ -48,13 +48,15 @@ struct ExplanationRun {
     -> [ExplanationTarget]?
   {
     let linear = options.linear
+    let output = try arguments.outputIndex(in: graph)
     var targets: [ExplanationTarget]?
     if let classTable, arguments.binary == nil {
       targets = try files.flatMap { file in
-        arguments.targets(filters: try classTable.classes(for: file), linear: linear) ?? []
+        arguments.targets(filters: try classTable.classes(for: file), linear: linear, output: output) ?? []
       }
     } else {
-      targets = arguments.targets(filters: options.filters.isEmpty ? nil : options.filters, linear: linear)
+      targets = arguments.targets(
+        filters: options.filters.isEmpty ? nil : options.filters, linear: linear, output: output)
     }
     guard readsLayer else { return targets }
     return targets?.map { $0.reading(layer: [layer]) }
@@ -64,7 +66,7 @@ struct ExplanationRun {
   /// output, whose classes or channels must be named).
   /// - Throws: `ValidationError` naming `--layer` when such a layer is given without `--filter` or `--classes`.
   func methodReadsLayer(arguments: TargetArguments) throws -> Bool {
-    if explainsModelOutput { return false }
+    if explainsModelOutput || options.layer == "-1" { return false }
     guard !options.filters.isEmpty || classTable != nil, arguments.binary == nil else {
       throw ValidationError(
         "--layer \(options.layer): \(graph.layers[layer].name) (index \(layer)) is not the model output; name its "

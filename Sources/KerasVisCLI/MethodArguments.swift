@@ -61,16 +61,51 @@ struct TargetArguments: ParsableArguments {
     help: "Inputs per forward pass for the batched methods (Score-CAM, Ablation-CAM, SmoothGrad, IG, perturbations).")
   var batchSize = 32
 
+  @Option(
+    help: ArgumentHelp(
+      "For a model with several outputs: the explained one, by index in model.outputs or its layer's name.",
+      valueName: "name|index"))
+  var output: String?
+
   func validate() throws {
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
   }
 
   /// The targets for `filters` (one class, or several at once) or `--binary`; nil for the top class.
-  func targets(filters: [Int]?, linear: Bool) -> [ExplanationTarget]? {
+  func targets(filters: [Int]?, linear: Bool, output: Int = 0) -> [ExplanationTarget]? {
     let score = self.score ?? (linear ? .logit : .output)
-    if let binary { return [.binary(positive: binary == .positive, score: score)] }
+    if let binary { return [.binary(positive: binary == .positive, score: score, output: output)] }
     guard let filters, !filters.isEmpty else { return nil }
-    return [filters.count == 1 ? .category(filters[0], score: score) : .categories(filters, score: score)]
+    return [
+      filters.count == 1
+        ? .category(filters[0], score: score, output: output) : .categories(filters, score: score, output: output)
+    ]
+  }
+
+  /// `--output`'s position in `graph.outputs` (0 without it).
+  /// - Throws: `FlagValueError` naming `--output` when no output has that index or layer name.
+  func outputIndex(in graph: Graph) throws -> Int {
+    guard let output else { return 0 }
+    let count = graph.outputs.count
+    if let index = Int(output) {
+      let resolved = index < 0 ? index + count : index
+      guard (0..<count).contains(resolved) else {
+        throw FlagValueError(flag: "--output", value: output, problem: "the model has \(count) outputs (0..<\(count))")
+      }
+      return resolved
+    }
+    let names: [String] = graph.outputs.map { source in
+      if case .layerOutput(let layer, _, _) = source, graph.layers.indices.contains(layer) {
+        return graph.layers[layer].name
+      }
+      return ""
+    }
+    guard let index = names.firstIndex(of: output) else {
+      throw FlagValueError(
+        flag: "--output", value: output,
+        problem: "no output of the model comes from that layer (outputs: \(names.joined(separator: ", ")))")
+    }
+    return index
   }
 }
 
@@ -219,10 +254,12 @@ extension MethodOptions {
 extension ExplanationRequest {
   /// A request with the command line's target and CAM settings.
   init(
-    input: Tensor, targets: [ExplanationTarget]?, layer: [Int]?, target: TargetArguments, cam: CAMMethodArguments?
+    input: Tensor, targets: [ExplanationTarget]?, layer: [Int]?, target: TargetArguments, cam: CAMMethodArguments?,
+    outputIndex: Int = 0
   ) {
     self.init(input: input, targets: targets, layer: layer)
     defaultScore = target.score ?? .output
+    defaultOutput = outputIndex
     batchSize = target.batchSize
     if let cam {
       convention = cam.convention

@@ -32,6 +32,9 @@ struct SaliencyCommand: KerasVisSubcommand {
   func validate() throws {
     guard !inputs.isEmpty || explanation.inputsFrom != nil else { throw ValidationError("give at least one input") }
     if method == nil && target.binary != nil { throw ValidationError("--binary needs --method") }
+    if method == nil && target.output != nil {
+      throw ValidationError("--output needs --method (keras-vis's saliency explains --layer)")
+    }
   }
 
   func execute() throws {
@@ -39,12 +42,14 @@ struct SaliencyCommand: KerasVisSubcommand {
     let files = try explanation.files(inputs)
     if let method {
       let readsLayer = try run.methodReadsLayer(arguments: target)
+      let outputIndex = try target.outputIndex(in: run.graph)
       try run.explainAll(
         files, method: MethodCatalog.method(method, options: MethodOptions(cam: nil, gradient: gradientMethod)),
         title: method.rawValue, featureLayer: nil, reportsLayer: false, batchSize: target.batchSize,
         targets: { try run.targets(for: $0, arguments: target, readsLayer: readsLayer) },
         request: { input, targets in
-          ExplanationRequest(input: input, targets: targets, layer: nil, target: target, cam: nil)
+          ExplanationRequest(
+            input: input, targets: targets, layer: nil, target: target, cam: nil, outputIndex: outputIndex)
         })
       return
     }

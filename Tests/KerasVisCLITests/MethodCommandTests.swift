@@ -97,6 +97,34 @@ struct MethodCommandTests {
     }
   }
 
+  @Test("--output picks the explained output of a model with several, by index or layer name")
+  func outputs() throws {
+    let folder = try ScratchFolder("outputs")
+    defer { folder.cleanUp() }
+    let model = fixturePath("preprocessing_k2.h5")
+    let input = fixturePath("preprocessing_k2.input.npy")
+    let graph = try KerasModelFile.load(path: model)
+    #expect(graph.outputs.count > 1)
+    let explainer = Explainer(graph: graph)
+    let batch = try NPY.read(path: input)
+    for (index, name) in [(0, "head"), (1, "resize_nearest")] {
+      for reference in ["\(index)", name] {
+        let npy = folder.path("\(reference).npy")
+        let result = try kerasvis([
+          "saliency", model, input, "--method", "vanilla", "--output", reference, "--filter", "1", "--npy", npy,
+        ])
+        #expect(result.status == 0, "\(result.error)")
+        let expected = try explainer.explain(
+          ExplanationRequest(input: batch, targets: [.category(1, output: index)]), with: VanillaSaliency())
+        // The same computation in the executable: float32 round-off only.
+        expectAllClose(try NPY.read(path: npy), expected.maps, rtol: 0, atol: 1e-6, "--output \(reference)")
+      }
+    }
+    let wrong = try kerasvis(["saliency", model, input, "--method", "vanilla", "--output", "nothing"])
+    #expect(wrong.status == 64 && wrong.error.contains("--output nothing") && wrong.error.contains("head"))
+    expectUsageError(["saliency", model, input, "--output", "head"], mentioning: "--output needs --method")
+  }
+
   @Test("binary targets, and bad method arguments give usage errors")
   func errors() throws {
     let binary = try kerasvis([

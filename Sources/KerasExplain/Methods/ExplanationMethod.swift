@@ -24,6 +24,8 @@ public struct ExplanationRequest: Sendable {
   public var targets: [ExplanationTarget]?
   /// How the default targets read the output.
   public var defaultScore: ExplanationTarget.Score = .output
+  /// Which model output (by position in `model.outputs`) the default targets read, for a model with several.
+  public var defaultOutput = 0
   /// The feature-map layer of a CAM method, by address through nested models (`[310]`, `[0, 151]`); nil picks
   /// the last spatial feature map before the head (see `Explainer.automaticCAMLayer()`). Ignored by gradient
   /// methods.

@@ -34,17 +34,18 @@ public enum PassGradient: Sendable {
 
 extension Explainer {
   /// Runs the model on `input` (`(N, H, W, C)`, or one sample) and scores `targets` (nil: the top class of each
-  /// sample read with `defaultScore`), keeping the output of the layer at `layer` (an address through nested
+  /// sample of model output `defaultOutput`, read with `defaultScore`), keeping the output of the layer at `layer` (an address through nested
   /// models) and differentiating the scores with respect to what `gradient` names, ReLUs following `rule`.
   /// - Throws: `KerasVisError` for a bad layer address, input or target; `TensorError` from the engine.
   public func targetedPass(
-    input: Tensor, targets: [ExplanationTarget]?, defaultScore: ExplanationTarget.Score = .output,
+    input: Tensor, targets: [ExplanationTarget]?, defaultScore: ExplanationTarget.Score = .output, defaultOutput: Int = 0,
     layer: [Int]? = nil, gradient: PassGradient = .none, rule: ReLUGradientRule = .standard
   ) throws -> TargetedPass {
     let batch = try batched(input)
     let count = batch.shape[0]
     let expanded = try expandedTargets(targets, count: count)
-    let (reading, source) = try outputReading(for: expanded ?? [.category(0, score: defaultScore)])
+    let (reading, source) = try outputReading(
+      for: expanded ?? [.category(0, score: defaultScore, output: defaultOutput)])
     let outputIndex: Int
     if case .output(let index) = source { outputIndex = index } else { outputIndex = 0 }
     let defaultLayer = expanded?.first?.layer
