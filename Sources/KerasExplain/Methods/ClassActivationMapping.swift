@@ -101,7 +101,8 @@ extension Explainer {
     _ method: some ClassActivationMapping, _ request: ExplanationRequest, input: Tensor, layer: [Int]
   ) throws -> (pass: TargetedPass, low: Tensor, resized: [Float]) {
     let pass = try targetedPass(
-      input: input, targets: request.targets, defaultScore: request.defaultScore, defaultOutput: request.defaultOutput, layer: layer,
+      input: input, targets: request.targets, defaultScore: request.defaultScore, defaultOutput: request.defaultOutput,
+      layer: layer,
       gradient: method.usesGradients ? .layer : .none)
     let rank = input.rank
     guard let activations = pass.activations, activations.rank == rank, (3...5).contains(rank) else {

@@ -81,7 +81,9 @@ extension Explainer {
   func resolvedTargets(_ request: ExplanationRequest) throws -> (
     input: Tensor, targets: [ExplanationTarget], scores: [Float]
   ) {
-    let pass = try targetedPass(input: request.input, targets: request.targets, defaultScore: request.defaultScore, defaultOutput: request.defaultOutput)
+    let pass = try targetedPass(
+      input: request.input, targets: request.targets, defaultScore: request.defaultScore,
+      defaultOutput: request.defaultOutput)
     return (pass.input, pass.targets, pass.scores)
   }
 }
@@ -96,7 +98,8 @@ public struct VanillaSaliency: GradientAttribution {
     -> (attributions: Tensor, targets: [ExplanationTarget], scores: [Float])
   {
     let pass = try explainer.targetedPass(
-      input: request.input, targets: request.targets, defaultScore: request.defaultScore, defaultOutput: request.defaultOutput, gradient: .input)
+      input: request.input, targets: request.targets, defaultScore: request.defaultScore,
+      defaultOutput: request.defaultOutput, gradient: .input)
     guard let gradients = pass.gradients else { throw KerasVisError.invalidArgument("no input gradient") }
     return (GradModifier.absolute.apply(gradients), pass.targets, pass.scores)
   }
@@ -113,7 +116,8 @@ public struct GuidedBackpropagation: GradientAttribution {
     -> (attributions: Tensor, targets: [ExplanationTarget], scores: [Float])
   {
     let pass = try explainer.targetedPass(
-      input: request.input, targets: request.targets, defaultScore: request.defaultScore, defaultOutput: request.defaultOutput, gradient: .input,
+      input: request.input, targets: request.targets, defaultScore: request.defaultScore,
+      defaultOutput: request.defaultOutput, gradient: .input,
       rule: .guided)
     guard let gradients = pass.gradients else { throw KerasVisError.invalidArgument("no input gradient") }
     return (gradients, pass.targets, pass.scores)
@@ -130,7 +134,8 @@ public struct InputXGradient: GradientAttribution {
     -> (attributions: Tensor, targets: [ExplanationTarget], scores: [Float])
   {
     let pass = try explainer.targetedPass(
-      input: request.input, targets: request.targets, defaultScore: request.defaultScore, defaultOutput: request.defaultOutput, gradient: .input)
+      input: request.input, targets: request.targets, defaultScore: request.defaultScore,
+      defaultOutput: request.defaultOutput, gradient: .input)
     guard let gradients = pass.gradients else { throw KerasVisError.invalidArgument("no input gradient") }
     let x = pass.input.scalars
     let g = gradients.scalars

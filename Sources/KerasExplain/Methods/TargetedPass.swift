@@ -38,7 +38,8 @@ extension Explainer {
   /// models) and differentiating the scores with respect to what `gradient` names, ReLUs following `rule`.
   /// - Throws: `KerasVisError` for a bad layer address, input or target; `TensorError` from the engine.
   public func targetedPass(
-    input: Tensor, targets: [ExplanationTarget]?, defaultScore: ExplanationTarget.Score = .output, defaultOutput: Int = 0,
+    input: Tensor, targets: [ExplanationTarget]?, defaultScore: ExplanationTarget.Score = .output,
+    defaultOutput: Int = 0,
     layer: [Int]? = nil, gradient: PassGradient = .none, rule: ReLUGradientRule = .standard
   ) throws -> TargetedPass {
     let batch = try batched(input)
