@@ -41,4 +41,23 @@ struct SharedPlanTests {
     #expect(shared.preparedWeightBytes == onePlanWeights)
     for index in 0..<8 { #expect(concurrent[index] == serial[index], "request \(index)") }
   }
+
+  @Test("a forward-only plan shares activation buffers by liveness: far fewer bytes, the same outputs")
+  func liveness() throws {
+    let graph = try KerasModelFile.load(path: fixturePath("inception_v3_narrow.h5"))
+    let input = try fixtureArray("inception_v3_narrow.input.npy")
+    let forwardOnly = CompiledModel(graph: graph)
+    let kept = CompiledModel(graph: graph, gradients: true)
+    let shared = try forwardOnly.predict([input])[0]
+    let whole = try kept.predict([input])[0]
+    // The same convolutions may run as inference or training primitives: float32 round-off.
+    expectAllClose(shared, whole, rtol: 1e-5, atol: 1e-6, "forward-only against all-values plan")
+    // InceptionV3's blocks keep a few maps alive at a time (the branches of one mixed block): 2.2x fewer bytes here.
+    #expect(
+      forwardOnly.activationBytes * 2 < forwardOnly.unsharedActivationBytes,
+      "shared \(forwardOnly.activationBytes) bytes of \(forwardOnly.unsharedActivationBytes)")
+    #expect(kept.activationBytes == kept.unsharedActivationBytes, "a plan with backward passes keeps every value")
+    // Run twice: a shared buffer's earlier contents must not leak into the next run.
+    #expect(try forwardOnly.predict([input])[0] == shared)
+  }
 }

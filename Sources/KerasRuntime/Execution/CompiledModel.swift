@@ -97,6 +97,21 @@ public final class CompiledModel: @unchecked Sendable {
   /// The bytes of prepared weights the model's plans share (for measurements).
   public var preparedWeightBytes: Int { weightStore.byteCount }
 
+  /// The bytes of the activation buffers of the model's idle plans (for measurements): a forward-only plan shares
+  /// buffers between values whose lifetimes do not overlap.
+  public var activationBytes: Int {
+    condition.lock()
+    defer { condition.unlock() }
+    return idlePlans.values.joined().reduce(0) { $0 + $1.bufferBytes }
+  }
+
+  /// The bytes the idle plans' values would take with a buffer each (for measurements).
+  public var unsharedActivationBytes: Int {
+    condition.lock()
+    defer { condition.unlock() }
+    return idlePlans.values.joined().reduce(0) { $0 + $1.unsharedBytes }
+  }
+
   /// How many plans the model holds, over every input shape (for measurements).
   public var planCount: Int {
     condition.lock()

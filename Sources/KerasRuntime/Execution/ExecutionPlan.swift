@@ -22,8 +22,11 @@ final class PlanValue {
   let gradientDesc: MemoryDesc
   /// Where the value came from, for error messages and debugging.
   let label: String
-  var buffer: AlignedBuffer
-  var memory: DNNLMemory
+  /// The value's memory object; it points at `buffer` once the value is bound.
+  let memory: DNNLMemory
+  private var storage: AlignedBuffer?
+  /// Whether the buffer is shared with other values whose lifetimes do not overlap (forward-only plans).
+  private(set) var isShared = false
   var gradient: AlignedBuffer?
   var gradientMemory: DNNLMemory?
   /// Whether the current backward pass has written the gradient.
@@ -34,8 +37,37 @@ final class PlanValue {
     self.desc = desc
     gradientDesc = try Desc.float32(desc)
     self.label = label
-    buffer = AlignedBuffer(byteCount: Desc.byteSize(desc))
-    memory = try DNNLMemory(desc: desc, engine: engine, pointer: buffer.pointer)
+    memory = try DNNLMemory(desc: desc, engine: engine, pointer: nil)
+  }
+
+  /// The bytes the value's layout takes.
+  var byteCount: Int { Desc.byteSize(desc) }
+
+  /// Whether the value has its buffer yet.
+  var isBound: Bool { storage != nil }
+
+  /// The value's buffer: its own (zeroed, made on first use) unless the plan bound it to a shared one.
+  var buffer: AlignedBuffer {
+    if let storage { return storage }
+    let own = AlignedBuffer(byteCount: byteCount)
+    storage = own
+    try? memory.setPointer(own.pointer)
+    return own
+  }
+
+  /// Binds the value to `shared` (at least `byteCount` bytes), whose other users are not live while it is.
+  func bind(shared: AlignedBuffer) throws {
+    storage = shared
+    isShared = true
+    try memory.setPointer(shared.pointer)
+  }
+
+  /// Binds the value to its own buffer, if it has none yet.
+  func bindOwn() throws {
+    guard storage == nil else { return }
+    let own = AlignedBuffer(byteCount: byteCount)
+    storage = own
+    try memory.setPointer(own.pointer)
   }
 
   /// Whether the layout is Keras's row-major one.
@@ -50,6 +82,9 @@ class Step {
   let label: String
   var inputs: [Int] = []
   var outputs: [Int] = []
+  /// Whether the plan zeroes this step's outputs before it runs when their buffers are shared (set for Swift
+  /// kernels; oneDNN primitives overwrite every element).
+  var zeroesSharedOutputs = false
 
   init(label: String) { self.label = label }
 
@@ -101,6 +136,20 @@ final class ExecutionPlan {
     self.weightStore = weightStore
   }
 
+  /// The bytes the values would take with a buffer each.
+  var unsharedBytes: Int { values.reduce(0) { $0 + $1.byteCount } }
+
+  /// The bytes of the values' buffers, each shared buffer counted once.
+  var bufferBytes: Int {
+    var seen = Set<ObjectIdentifier>()
+    var total = 0
+    for value in values where value.isBound {
+      let buffer = value.buffer
+      if seen.insert(ObjectIdentifier(buffer)).inserted { total += buffer.byteCount }
+    }
+    return total
+  }
+
   /// Copies `inputs` into the input values and runs every step.
   let profiling = ExecutionProfile.enabled
 
@@ -119,6 +168,12 @@ final class ExecutionPlan {
     }
     for step in steps {
       let started = profiling ? DispatchTime.now().uptimeNanoseconds : 0
+      if step.zeroesSharedOutputs {
+        // Swift kernels may accumulate into their output, which a shared buffer's earlier user left non-zero.
+        for id in step.outputs where values[id].isShared {
+          values[id].buffer.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: values[id].byteCount)
+        }
+      }
       try step.forward(self)
       if profiling {
         ExecutionProfile.add("forward " + ExecutionProfile.key(step), since: started)

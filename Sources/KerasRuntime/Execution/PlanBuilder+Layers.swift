@@ -477,6 +477,7 @@ extension PlanBuilder {
   func constant(_ numbers: [Float], label: String) throws -> Int {
     let shape = [1, numbers.count]
     let id = try newValue(shape: shape, desc: try Desc.plain(keras: shape), label: label + " (constant)")
+    try values[id].bindOwn()
     numbers.withUnsafeBufferPointer { values[id].buffer.floats.update(from: $0.baseAddress!, count: $0.count) }
     return id
   }

@@ -143,10 +143,42 @@ final class PlanBuilder {
       }
       return id
     }
+    let outputValues = try flat.outputs.map(value)
+    let taps = try tapTensors.mapValues(value)
+    try bindBuffers(pinned: Set(inputValues + substituteInputs + outputValues + taps.values))
     return ExecutionPlan(
       engine: engine, stream: stream, values: values, steps: steps, inputValues: inputValues + substituteInputs,
-      outputValues: try flat.outputs.map(value), taps: try tapTensors.mapValues(value), supportsGradients: gradients,
-      weightStore: weightStore)
+      outputValues: outputValues, taps: taps, supportsGradients: gradients, weightStore: weightStore)
+  }
+
+  /// Gives every value its buffer. A forward-only plan shares buffers between values whose lifetimes (from the step
+  /// that writes them to the last step that reads them) do not overlap, best fit first, so that a deep model holds a
+  /// few activations at a time instead of all of them; `pinned` values (the plan's inputs, outputs and kept layers)
+  /// and those already holding data (constants) keep their own. A plan with backward passes keeps every value: the
+  /// backward pass reads them.
+  private func bindBuffers(pinned: Set<Int>) throws {
+    defer { values.forEach { try? $0.bindOwn() } }
+    guard !gradients else { return }
+    var lastUse = [Int](repeating: -1, count: values.count)
+    for (index, step) in steps.enumerated() {
+      for id in step.inputs + step.outputs { lastUse[id] = index }
+    }
+    var free: [AlignedBuffer] = []
+    for (index, step) in steps.enumerated() {
+      if !(step is ConvolutionStep || step is InnerProductStep || step is PoolingStep || step is EltwiseStep
+        || step is SoftmaxStep || step is ReorderStep || step is ConcatStep)
+      {
+        step.zeroesSharedOutputs = true
+      }
+      for id in step.outputs where !pinned.contains(id) && !values[id].isBound {
+        let bytes = values[id].byteCount
+        let fit = free.indices.filter { free[$0].byteCount >= bytes }.min { free[$0].byteCount < free[$1].byteCount }
+        try values[id].bind(shared: fit.map { free.remove(at: $0) } ?? AlignedBuffer(byteCount: bytes))
+      }
+      for id in Set(step.inputs + step.outputs) where lastUse[id] == index && values[id].isShared {
+        free.append(values[id].buffer)
+      }
+    }
   }
 
   // MARK: Values

@@ -170,7 +170,7 @@ final class ChannelAffineStep: Step {
       kvdnnl_binary_create($0, plan.engine, dnnl_binary_mul, data.handle, src1.handle, data.handle, nil)
     }
     if let activation {
-      activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].buffer.byteCount)
+      activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].byteCount)
       activationGradientPrimitive = try OutputGradientPrimitive(
         activation, desc: plan.values[outputs[0]].desc, engine: plan.engine, label: label)
     }

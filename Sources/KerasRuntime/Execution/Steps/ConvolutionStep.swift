@@ -370,7 +370,7 @@ final class ConvolutionStep: Step {
         label: label + " (backward, accumulating)", engine: plan.engine)
     }
     if let activation {
-      activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].buffer.byteCount)
+      activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].byteCount)
       activationGradientPrimitive = try OutputGradientPrimitive(
         activation, desc: plan.values[outputs[0]].desc, engine: plan.engine, label: label)
     }

@@ -109,7 +109,7 @@ final class InnerProductStep: Step {
     backwardWeights = memory
     backwardWeightsBuffer = buffer
     if let activation {
-      activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].buffer.byteCount)
+      activationGradient = AlignedBuffer(byteCount: plan.values[outputs[0]].byteCount)
       activationGradientPrimitive = try OutputGradientPrimitive(
         activation, desc: plan.values[outputs[0]].desc, engine: plan.engine, label: label)
     }

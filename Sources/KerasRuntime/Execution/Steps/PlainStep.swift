@@ -34,7 +34,7 @@ final class PlainStep: Step {
     guard backwardKernel != nil else {
       throw TensorError.unknownTap(detail: "\(label): no gradient is implemented for this layer")
     }
-    gradientBuffers = inputs.map { AlignedBuffer(byteCount: plan.values[$0].buffer.byteCount) }
+    gradientBuffers = inputs.map { AlignedBuffer(byteCount: plan.values[$0].byteCount) }
   }
 
   override func backward(_ plan: ExecutionPlan) throws {
