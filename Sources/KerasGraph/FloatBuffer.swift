@@ -1,3 +1,11 @@
+/// Storage whose resident pages can be given back to the system and read again on demand (a memory-mapped file):
+/// once a model's weights are reordered into the layouts its primitives use, their file-backed pages are not needed
+/// until another plan is built.
+public protocol ReleasableStorage: AnyObject {
+  /// Gives the resident pages back; later reads fault them in again.
+  func releaseResidentPages()
+}
+
 /// Immutable Float32 storage for a weight tensor. It either owns its memory or borrows it from an owner
 /// object (for example a memory-mapped file) that it keeps alive.
 public final class FloatBuffer: @unchecked Sendable, Equatable {
@@ -31,6 +39,9 @@ public final class FloatBuffer: @unchecked Sendable, Equatable {
   deinit {
     if ownsMemory { UnsafeMutablePointer(mutating: baseAddress).deallocate() }
   }
+
+  /// The storage this buffer borrows from, when its pages can be released (see `ReleasableStorage`).
+  public var releasableStorage: (any ReleasableStorage)? { owner as? any ReleasableStorage }
 
   /// The elements as a buffer pointer, valid while this object lives.
   public var buffer: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: baseAddress, count: count) }

@@ -1,3 +1,5 @@
+import KerasGraph
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -12,7 +14,7 @@
 /// The mapping is private and read-only: replacing the file (as `kerasvis convert` does, by renaming a new file
 /// into place) does not change a loaded model. Truncating the file in place while it is mapped would make reads
 /// of the lost pages fault, as with any memory-mapped file.
-final class MappedFile: @unchecked Sendable {
+final class MappedFile: @unchecked Sendable, ReleasableStorage {
   /// The file's path, for error messages.
   let path: String
   /// The mapped bytes (empty for an empty file, which is not mapped).
@@ -50,5 +52,12 @@ final class MappedFile: @unchecked Sendable {
 
   deinit {
     if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+  }
+
+  /// Drops the mapping's resident pages (`madvise(MADV_DONTNEED)` on a read-only private file mapping: the next
+  /// read faults them in from the file again).
+  func releaseResidentPages() {
+    guard let base = bytes.baseAddress else { return }
+    _ = madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, MADV_DONTNEED)
   }
 }

@@ -176,6 +176,23 @@ public final class CompiledModel: @unchecked Sendable {
     ForwardResult(outputs: try plan.outputValues.map(plan.read), layers: try plan.taps.mapValues(plan.read))
   }
 
+  /// Gives back the resident pages of the memory-mapped files the graph's weights come from (a native file): the
+  /// plan holds the weights in its primitives' layouts now, and a later plan reads the file again.
+  private func releaseMappedWeights() {
+    var seen = Set<ObjectIdentifier>()
+    func visit(_ graph: Graph) {
+      for layer in graph.layers {
+        for weight in layer.weights {
+          if let storage = weight.values.releasableStorage, seen.insert(ObjectIdentifier(storage)).inserted {
+            storage.releaseResidentPages()
+          }
+        }
+        if let inner = layer.nestedGraph { visit(inner) }
+      }
+    }
+    visit(graph)
+  }
+
   /// Runs `body` with an idle plan for the input shapes (building one if none is idle and fewer than
   /// `maximumConcurrentPlans` exist, else waiting for one), returning it after.
   private func withPlan<Result>(for inputs: [Tensor], _ body: (ExecutionPlan) throws -> Result) throws -> Result {
@@ -194,6 +211,7 @@ public final class CompiledModel: @unchecked Sendable {
           graph: graph, inputShapes: shapes, keep: keptLayers, gradients: supportsGradients,
           inputGradients: supportsInputGradients, precision: precision, substitutes: substitutes,
           weightStore: weightStore)
+        releaseMappedWeights()
       } catch {
         condition.lock()
         planCounts[shapes, default: 1] -= 1
