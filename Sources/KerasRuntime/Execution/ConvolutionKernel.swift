@@ -23,6 +23,13 @@ struct ConvolutionKernel {
     return ([groups, out / groups, inPerGroup] + size, [out / groups, 1, out] + spatialStrides)
   }
 
+  /// The kernel's shape without its values (kept where the values live elsewhere).
+  var withoutValues: ConvolutionKernel {
+    var shape = self
+    shape.values = []
+    return shape
+  }
+
   /// Whether this is an ungrouped 3x3 kernel (the shape oneDNN's Winograd kernels take).
   var isUngrouped3x3: Bool { size == [3, 3] && groups == 1 }
 

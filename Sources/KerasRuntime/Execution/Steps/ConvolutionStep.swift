@@ -65,8 +65,9 @@ final class ConvolutionStep: Step {
   private let weightDims: [Int]
   private let geometry: WindowGeometry
   private let activation: DNNLActivation?
-  /// For a stride-1 convolution: the kernel whose forward convolution of the output gradient gives the input
-  /// gradient (oneDNN's forward kernels are about twice as fast as its backward-data ones).
+  /// For a stride-1 convolution: the kernel's shape (its values dropped; they are `userWeights`), whose flipped
+  /// kernel's forward convolution of the output gradient gives the input gradient (oneDNN's forward kernels are
+  /// about twice as fast as its backward-data ones).
   private let backwardKernel: ConvolutionKernel?
   private var backwardIsForwardConvolution = false
   private var backwardPrimitive: DNNLPrimitive?
@@ -164,7 +165,7 @@ final class ConvolutionStep: Step {
     try self.init(
       label: label, kind: kind, input: input, weightDims: layout.dims, weightStrides: layout.strides,
       weightValues: kernel.values, biasValues: biasValues, outputShape: outputShape, geometry: geometry,
-      activation: activation, backwardKernel: builder.gradients && strideOne ? kernel.flippedForBackward() : nil,
+      activation: activation, backwardKernel: builder.gradients && strideOne ? kernel.withoutValues : nil,
       allowsWinograd: allowsWinograd, builder: builder)
   }
 
@@ -259,8 +260,12 @@ final class ConvolutionStep: Step {
     // How a backward pass that is a forward convolution was made (its algorithm and padding), for its accumulating
     // variant.
     var backwardAlgorithm: (algorithm: dnnl_alg_kind_t, paddingBefore: [Int64], paddingAfter: [Int64])?
-    if let backwardKernel {
-      // dx = conv(dy, flipped kernel) with padding (k - 1) d - p before and after.
+    if let template = backwardKernel, let keras = userWeights {
+      // dx = conv(dy, flipped kernel) with padding (k - 1) d - p before and after. The flipped kernel is made from
+      // the shared Keras-layout copy now, not kept from the build: only layers a backward pass reaches pay for it.
+      var unflipped = template
+      unflipped.values = Array(UnsafeBufferPointer(start: keras.buffer.floats, count: keras.buffer.floatCount))
+      let backwardKernel = unflipped.flippedForBackward()
       let layout = backwardKernel.layout
       let flippedAny = try Desc.tagged(dims: layout.dims, tag: dnnl_format_tag_any, dataType: operandType)
       let kernelSize = backwardKernel.size
