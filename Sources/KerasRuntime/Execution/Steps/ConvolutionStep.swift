@@ -60,8 +60,12 @@ final class ConvolutionStep: Step {
   private let primitive: DNNLPrimitive
   private let weights: (buffer: AlignedBuffer, memory: DNNLMemory)
   private let bias: (buffer: AlignedBuffer, memory: DNNLMemory)?
-  /// The weights in their user layout, kept only when backward passes will need them in another layout.
-  private let userWeights: (buffer: AlignedBuffer, desc: MemoryDesc)?
+  /// The weights in their Keras layout, kept only where backward passes cannot reorder the primitive's weights
+  /// back into it (oneDNN's Winograd layouts); elsewhere `kerasWeights(_:)` recovers them when a backward pass first
+  /// needs them.
+  private let storedUserWeights: (buffer: AlignedBuffer, desc: MemoryDesc)?
+  /// The Keras layout of the weights, for backward passes (nil without gradients).
+  private let userLayout: MemoryDesc?
   private let weightDims: [Int]
   private let geometry: WindowGeometry
   private let activation: DNNLActivation?
@@ -136,9 +140,12 @@ final class ConvolutionStep: Step {
     else { throw TensorError.dnnl(operation: label, status: "no memory descriptors") }
     // Weights: user layout -> the primitive's layout, once.
     let userDesc = try Desc.strided(dims: weightDims, strides: weightStrides)
-    userWeights =
-      builder.gradients ? (builder.sharedUserWeights(weightValues, label: label, desc: userDesc), userDesc) : nil
     weights = try builder.sharedWeights(weightValues, label: label, from: userDesc, to: chosenWeights)
+    userLayout = builder.gradients ? userDesc : nil
+    let recoverable = builder.gradients && (try? makeReorder(from: chosenWeights, to: userDesc, engine: engine)) != nil
+    storedUserWeights =
+      builder.gradients && !recoverable
+      ? (builder.sharedUserWeights(weightValues, label: label, desc: userDesc), userDesc) : nil
     if let biasValues, let biasDesc {
       bias = try constantMemory(biasValues, desc: biasDesc, engine: engine)
     } else {
@@ -236,6 +243,17 @@ final class ConvolutionStep: Step {
     try primitive.execute(plan.stream, arguments)
   }
 
+  /// The weights in their Keras layout: the stored copy, or the primitive's weights reordered back (a transient
+  /// buffer, float32).
+  private func kerasWeights(_ plan: ExecutionPlan) throws -> (buffer: AlignedBuffer, desc: MemoryDesc) {
+    if let storedUserWeights { return storedUserWeights }
+    guard let userLayout else { throw TensorError.unknownTap(detail: "\(label): compiled without gradients") }
+    let buffer = AlignedBuffer(byteCount: Desc.byteSize(userLayout))
+    try plan.reorder(weights.memory, to: try DNNLMemory(desc: userLayout, engine: plan.engine, pointer: buffer.pointer))
+    try plan.stream.wait()
+    return (buffer, userLayout)
+  }
+
   override func prepareBackward(_ plan: ExecutionPlan) throws {
     if let activation, activation.gradientFromOutput == nil {
       throw TensorError.unknownTap(detail: "\(label): the fused activation has no output-based gradient")
@@ -255,12 +273,14 @@ final class ConvolutionStep: Step {
     let before = geometry.paddingBefore.map(Int64.init)
     let after = geometry.paddingAfter.map(Int64.init)
     let created: DNNLPrimitive
-    var sourceWeights = userWeights
+    let userWeights = try kerasWeights(plan)
+    var sourceWeights: (buffer: AlignedBuffer, desc: MemoryDesc)? = userWeights
     var gradientPadding: (before: [Int], after: [Int])?
     // How a backward pass that is a forward convolution was made (its algorithm and padding), for its accumulating
     // variant.
     var backwardAlgorithm: (algorithm: dnnl_alg_kind_t, paddingBefore: [Int64], paddingAfter: [Int64])?
-    if let template = backwardKernel, let keras = userWeights {
+    if let template = backwardKernel {
+      let keras = userWeights
       // dx = conv(dy, flipped kernel) with padding (k - 1) d - p before and after. The flipped kernel is made from
       // the shared Keras-layout copy now, not kept from the build: only layers a backward pass reaches pay for it.
       var unflipped = template
