@@ -41,9 +41,9 @@ public enum InputSelection {
     if let listFile {
       let text: String
       do {
-        text = try String(contentsOfFile: listFile, encoding: .utf8)
+        text = String(decoding: try fileContents(listFile), as: UTF8.self)
       } catch {
-        throw .unreadable(path: listFile, reason: error.localizedDescription)
+        throw .unreadable(path: listFile, reason: error.reason)
       }
       listed = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         .filter { !$0.isEmpty && !$0.hasPrefix("#") }
@@ -87,9 +87,9 @@ public struct InputClassTable: Sendable, Equatable {
   public init(contentsOf path: String, labels: ClassLabels?) throws(InputSelectionError) {
     let text: String
     do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
+      text = String(decoding: try fileContents(path), as: UTF8.self)
     } catch {
-      throw .unreadable(path: path, reason: error.localizedDescription)
+      throw .unreadable(path: path, reason: error.reason)
     }
     try self.init(parsing: text, path: path, labels: labels)
   }

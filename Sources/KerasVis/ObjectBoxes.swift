@@ -53,10 +53,9 @@ public struct ObjectBoxes: Sendable, Equatable {
   public static func load(path: String) throws(ObjectBoxesError) -> ObjectBoxes {
     let data: Data
     do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path))
+      data = try fileContents(path)
     } catch {
-      let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
-      throw .unreadableFile(path: path, reason: reason)
+      throw .unreadableFile(path: path, reason: error.reason)
     }
     return try parse(data, path: path)
   }

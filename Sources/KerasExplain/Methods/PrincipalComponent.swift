@@ -77,48 +77,12 @@ func topEigenpair(_ matrix: [Double], size n: Int) -> (value: Double, vector: [D
   return subspaceTopEigenpair(matrix, size: n)
 }
 
-/// Cyclic Jacobi rotations (Golub & Van Loan, Matrix Computations, 8.5) until the off-diagonal part vanishes.
+/// The largest eigenvalue and its eigenvector by Jacobi's method (`symmetricEigenDecomposition`).
 func jacobiTopEigenpair(_ matrix: [Double], size n: Int) -> (value: Double, vector: [Double]) {
-  var a = matrix
-  var v = [Double](repeating: 0, count: n * n)
-  for i in 0..<n { v[i * n + i] = 1 }
-  let norm = a.reduce(0) { $0 + $1 * $1 }
-  for _ in 0..<100 {
-    var off = 0.0
-    for p in 0..<n { for q in 0..<n where q != p { off += a[p * n + q] * a[p * n + q] } }
-    if off <= 1e-30 * norm || off == 0 { break }
-    for p in 0..<(n - 1) {
-      for q in (p + 1)..<n {
-        let apq = a[p * n + q]
-        if apq == 0 { continue }
-        let theta = (a[q * n + q] - a[p * n + p]) / (2 * apq)
-        let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
-        let c = 1 / (t * t + 1).squareRoot()
-        let s = t * c
-        for k in 0..<n {
-          let akp = a[k * n + p]
-          let akq = a[k * n + q]
-          a[k * n + p] = c * akp - s * akq
-          a[k * n + q] = s * akp + c * akq
-        }
-        for k in 0..<n {
-          let apk = a[p * n + k]
-          let aqk = a[q * n + k]
-          a[p * n + k] = c * apk - s * aqk
-          a[q * n + k] = s * apk + c * aqk
-        }
-        for k in 0..<n {
-          let vkp = v[k * n + p]
-          let vkq = v[k * n + q]
-          v[k * n + p] = c * vkp - s * vkq
-          v[k * n + q] = s * vkp + c * vkq
-        }
-      }
-    }
-  }
+  let (values, vectors) = symmetricEigenDecomposition(matrix, size: n)
   var best = 0
-  for i in 1..<max(n, 1) where a[i * n + i] > a[best * n + best] { best = i }
-  return (a[best * n + best], (0..<n).map { v[$0 * n + best] })
+  for i in 1..<max(n, 1) where values[i] > values[best] { best = i }
+  return (values[best], (0..<n).map { vectors[$0 * n + best] })
 }
 
 /// Block power iteration with Rayleigh-Ritz (8 vectors) for large matrices.

@@ -330,6 +330,15 @@ final class ExecutionPlan {
   }
 
   /// Reorders (or copies) `source` into `target`.
+  /// A new float32 buffer holding `source` reordered into `layout` (the Keras layout of a step's weights, recovered
+  /// from its primitive's when a backward pass first needs it).
+  func reorderedCopy(of source: DNNLMemory, into layout: MemoryDesc) throws -> AlignedBuffer {
+    let buffer = AlignedBuffer(byteCount: Desc.byteSize(layout))
+    try reorder(source, to: try DNNLMemory(desc: layout, engine: engine, pointer: buffer.pointer))
+    try stream.wait()
+    return buffer
+  }
+
   func reorder(_ source: DNNLMemory, to target: DNNLMemory) throws {
     if Desc.equal(source.desc, target.desc) {
       let count = Desc.byteSize(source.desc)

@@ -248,10 +248,7 @@ final class ConvolutionStep: Step {
   private func kerasWeights(_ plan: ExecutionPlan) throws -> (buffer: AlignedBuffer, desc: MemoryDesc) {
     if let storedUserWeights { return storedUserWeights }
     guard let userLayout else { throw TensorError.unknownTap(detail: "\(label): compiled without gradients") }
-    let buffer = AlignedBuffer(byteCount: Desc.byteSize(userLayout))
-    try plan.reorder(weights.memory, to: try DNNLMemory(desc: userLayout, engine: plan.engine, pointer: buffer.pointer))
-    try plan.stream.wait()
-    return (buffer, userLayout)
+    return (try plan.reorderedCopy(of: weights.memory, into: userLayout), userLayout)
   }
 
   override func prepareBackward(_ plan: ExecutionPlan) throws {
