@@ -14,7 +14,7 @@ struct CamCommand: KerasVisSubcommand {
 
       With --method the map follows pytorch-grad-cam (or tf-keras-vis with --convention tf-keras-vis), the layer \
       defaults to the last spatial feature map (through nested models; reported on standard error), several \
-      --filter classes are explained at once (their scores summed), and --batch-size inputs share a pass.
+      --filter classes are explained at once (their scores summed), and --inputs-per-pass inputs share a pass.
       """)
 
   @OptionGroup var model: ModelOptions
@@ -63,7 +63,7 @@ struct CamCommand: KerasVisSubcommand {
       let featureLayer = featureLayers.first
       try run.explainAll(
         files, method: MethodCatalog.method(method, options: MethodOptions(cam: camMethod, gradient: nil)),
-        title: method.rawValue, featureLayer: featureLayer, reportsLayer: true, batchSize: target.batchSize,
+        title: method.rawValue, featureLayer: featureLayer, reportsLayer: true, batchSize: explanation.inputsPerPass,
         targets: { try run.targets(for: $0, arguments: target, readsLayer: readsLayer) },
         request: { input, targets in
           var request = ExplanationRequest(

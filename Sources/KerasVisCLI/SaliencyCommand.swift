@@ -9,7 +9,7 @@ struct SaliencyCommand: KerasVisSubcommand {
     abstract: "Saliency maps as keras-vis's visualize_saliency computes them, or with --method a later method.",
     discussion: """
       With --method the map is normalize(max over channels of |attribution|) per input (for rise: the normalized \
-      saliency); --npy writes it, and --batch-size inputs share a pass (the perturbation methods occlusion, rise, \
+      saliency); --npy writes it, and --inputs-per-pass inputs share a pass (the perturbation methods occlusion, rise, \
       lime and kernel-shap batch their perturbed inputs).
       """)
 
@@ -45,7 +45,7 @@ struct SaliencyCommand: KerasVisSubcommand {
       let outputIndex = try target.outputIndex(in: run.graph)
       try run.explainAll(
         files, method: MethodCatalog.method(method, options: MethodOptions(cam: nil, gradient: gradientMethod)),
-        title: method.rawValue, featureLayer: nil, reportsLayer: false, batchSize: target.batchSize,
+        title: method.rawValue, featureLayer: nil, reportsLayer: false, batchSize: explanation.inputsPerPass,
         targets: { try run.targets(for: $0, arguments: target, readsLayer: readsLayer) },
         request: { input, targets in
           ExplanationRequest(

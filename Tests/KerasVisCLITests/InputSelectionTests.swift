@@ -95,13 +95,14 @@ struct InputSelectionTests {
     #expect(written.count == 6 && Set(written).count == 6)
   }
 
-  @Test("--method with --batch-size: inputs share a pass and get the maps they get one at a time")
+  @Test("--method with --inputs-per-pass: inputs share a pass and get the maps they get one at a time")
   func batchedInputs() throws {
     let folder = try ScratchFolder("batch")
     defer { folder.cleanUp() }
     for size in [1, 4] {
       let result = try kerasvis([
-        "cam", model, images, "--method", "gradcam", "--batch-size", "\(size)", "--npy", folder.path("b\(size)") + "/",
+        "cam", model, images, "--method", "gradcam", "--inputs-per-pass", "\(size)", "--npy",
+        folder.path("b\(size)") + "/",
       ])
       #expect(result.status == 0, "\(result.error)")
     }
