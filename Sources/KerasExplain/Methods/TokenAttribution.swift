@@ -52,7 +52,11 @@ extension Explainer {
     let batch = try batched(tokens)
     let count = batch.shape[0]
     let expanded = try expandedTargets(targets, count: count)
-    let (reading, outputIndex) = try outputReading(for: expanded ?? [.category(0)])
+    let (reading, source) = try outputReading(for: expanded ?? [.category(0)])
+    guard case .output(let outputIndex) = source else {
+      throw KerasVisError.invalidArgument(
+        "token attributions explain a model output; a target reading a layer's output is not supported here")
+    }
     let key = LayerOutputKey(address: [layerIndex])
     let location = outputLocation(outputIndex)
     let modelKey = "tokens:\(layerIndex):\(reading.linearLayer.map { "\($0)" } ?? "-")"
