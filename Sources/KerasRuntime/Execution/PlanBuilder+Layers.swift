@@ -175,6 +175,11 @@ extension PlanBuilder {
         try config.einsum(ranks: ranks), label: label, lhs: operands[0], rhs: .value(operands[1]), builder: self)
       return values[product].shape == outputShape ? [product] : [try copy(product, to: outputShape, label: label)]
 
+    case let config as MultiHeadAttention:
+      return try lowerMultiHeadAttention(config, call: call, inputs: inputs)
+    case let config as DenseAttention:
+      return try lowerDenseAttention(config, call: call, inputs: inputs)
+
     case let norm as BatchNormalization:
       let axis = try norm.normalizedAxis(rank: inputShape.count)
       guard axis == inputShape.count - 1 else {
@@ -582,7 +587,7 @@ extension PlanBuilder {
     return try BroadcastBinaryStep(label: label, lhs: full, rhs: broadcast, operation: binary, builder: self)
   }
 
-  private func broadcastShape(_ lhs: [Int], _ rhs: [Int], label: String) throws -> [Int] {
+  func broadcastShape(_ lhs: [Int], _ rhs: [Int], label: String) throws -> [Int] {
     let rank = max(lhs.count, rhs.count)
     let a = [Int](repeating: 1, count: rank - lhs.count) + lhs
     let b = [Int](repeating: 1, count: rank - rhs.count) + rhs

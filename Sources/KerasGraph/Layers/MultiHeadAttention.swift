@@ -1,0 +1,209 @@
+/// MultiHeadAttention (Vaswani et al. 2017, arXiv 1706.03762) as Keras builds it: the query, key and value
+/// projections are EinsumDense layers to `(N, ..., heads, key_dim)` (`value_dim` for the value), the scores
+/// `einsum(key, query / sqrt(key_dim))` over `attention_axes` have the shape `(N, <other axes>, heads, <query
+/// attention axes>, <key attention axes>)`, a softmax over the key attention axes (masked by `attention_mask`
+/// and the causal mask, AND-ed) weights the values, and an EinsumDense projects `(heads, value_dim)` to
+/// `output_shape` (the query's last size by default). Dropout is off at inference.
+///
+/// Inputs: query, value, then key (when given) and `attention_mask` `(N, T, S)` (when given), in that order.
+/// Outputs: the attention output, then (with `return_attention_scores`) the softmax probabilities.
+/// Weights (Keras's order): `query/kernel` `(C_q, heads, key_dim)`, `query/bias` `(heads, key_dim)`, the same for
+/// `key` and `value`, `attention_output/kernel` `(heads, value_dim, output...)`, `attention_output/bias`.
+public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
+  public static let kerasClassNames = ["MultiHeadAttention"]
+  public static let operationNames = ["multi_head_attention"]
+
+  public var numHeads: Int
+  public var keyDim: Int
+  public var valueDim: Int
+  public var useBias: Bool
+  /// The output's sizes after the query's attention axes (nil: the query's last size).
+  public var outputShape: [Int]?
+  /// The attended axes as written (nil: every axis between the batch and the last).
+  public var attentionAxes: [Int]?
+  /// Whether the call passes `use_causal_mask=True`.
+  public var useCausalMask: Bool
+  /// Whether the call passes `return_attention_scores=True` (a second output).
+  public var returnAttentionScores: Bool
+  /// Whether the call passes a separate `key` (the third input).
+  public var hasKey: Bool
+  /// Whether the call passes `attention_mask` (the last input).
+  public var hasAttentionMask: Bool
+  /// Keras 3 (`where(mask, x, -1e9)` then zeroing) or tf-keras (`x + (1 - mask) * -1e9`) masked softmax.
+  public var zeroesMaskedScores: Bool
+
+  public init(
+    numHeads: Int, keyDim: Int, valueDim: Int? = nil, useBias: Bool = true, outputShape: [Int]? = nil,
+    attentionAxes: [Int]? = nil, useCausalMask: Bool = false, returnAttentionScores: Bool = false,
+    hasKey: Bool = false, hasAttentionMask: Bool = false, zeroesMaskedScores: Bool = true
+  ) {
+    self.numHeads = numHeads
+    self.keyDim = keyDim
+    self.valueDim = valueDim ?? keyDim
+    self.useBias = useBias
+    self.outputShape = outputShape
+    self.attentionAxes = attentionAxes
+    self.useCausalMask = useCausalMask
+    self.returnAttentionScores = returnAttentionScores
+    self.hasKey = hasKey
+    self.hasAttentionMask = hasAttentionMask
+    self.zeroesMaskedScores = zeroesMaskedScores
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case numHeads = "num_heads"
+    case keyDim = "key_dim"
+    case valueDim = "value_dim"
+    case useBias = "use_bias"
+    case outputShape = "output_shape"
+    case attentionAxes = "attention_axes"
+    case useCausalMask = "use_causal_mask"
+    case returnAttentionScores = "return_attention_scores"
+    case hasKey = "has_key"
+    case hasAttentionMask = "has_attention_mask"
+    case zeroesMaskedScores = "zeroes_masked_scores"
+    case useGate = "use_gate"
+    case slidingWindow = "sliding_window"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    let context = decoder.layerContext
+    numHeads = try container.positiveInt(.numHeads)
+    keyDim = try container.positiveInt(.keyDim)
+    valueDim = try container.value(.valueDim) == nil ? keyDim : try container.positiveInt(.valueDim)
+    useBias = try container.bool(.useBias, default: true)
+    outputShape = try container.value(.outputShape) == nil ? nil : try container.intList(.outputShape)
+    attentionAxes = try container.value(.attentionAxes) == nil ? nil : try container.intList(.attentionAxes)
+    if try container.bool(.useGate, default: false) {
+      throw container.failure(.useGate, "gated attention (use_gate=True) is not supported")
+    }
+    if try container.value(.slidingWindow) != nil {
+      throw container.failure(.slidingWindow, "sliding-window attention is not supported")
+    }
+    let arguments = context?.arguments ?? .object([:])
+    func flag(_ key: CodingKeys, _ argument: String) throws -> Bool {
+      if container.contains(key) { return try container.bool(key, default: false) }
+      return arguments[argument]?.bool ?? false
+    }
+    useCausalMask = try flag(.useCausalMask, "use_causal_mask")
+    returnAttentionScores = try flag(.returnAttentionScores, "return_attention_scores")
+    let inputCount = context?.inputShapes.count ?? 2
+    if container.contains(.hasAttentionMask) {
+      hasAttentionMask = try container.bool(.hasAttentionMask, default: false)
+    } else {
+      hasAttentionMask = arguments["attention_mask"].map { !$0.isNull && $0.bool == nil } ?? (inputCount >= 4)
+    }
+    hasKey =
+      container.contains(.hasKey)
+      ? try container.bool(.hasKey, default: false) : inputCount - (hasAttentionMask ? 1 : 0) >= 3
+    zeroesMaskedScores = try container.bool(
+      .zeroesMaskedScores, default: context?.source != .keras(major: 2))
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(numHeads, forKey: .numHeads)
+    try container.encode(keyDim, forKey: .keyDim)
+    try container.encode(valueDim, forKey: .valueDim)
+    try container.encode(useBias, forKey: .useBias)
+    if let outputShape { try container.encode(outputShape, forKey: .outputShape) }
+    if let attentionAxes { try container.encode(attentionAxes, forKey: .attentionAxes) }
+    try container.encode(useCausalMask, forKey: .useCausalMask)
+    try container.encode(returnAttentionScores, forKey: .returnAttentionScores)
+    try container.encode(hasKey, forKey: .hasKey)
+    try container.encode(hasAttentionMask, forKey: .hasAttentionMask)
+    try container.encode(zeroesMaskedScores, forKey: .zeroesMaskedScores)
+  }
+
+  /// Keras 3 keeps each projection's variables in a sub-layer's group.
+  public var archiveVariableGroups: [String] {
+    ["query_dense/vars", "key_dense/vars", "value_dense/vars", "output_dense/vars"]
+  }
+
+  /// The positions of the inputs: query 0, value 1, key (the value when not given), attention mask (or nil).
+  public var inputPositions: (query: Int, value: Int, key: Int, attentionMask: Int?) {
+    (0, 1, hasKey ? 2 : 1, hasAttentionMask ? (hasKey ? 3 : 2) : nil)
+  }
+
+  /// The attended axes of the projected `(N, ..., heads, dim)` tensors of `rank` (the query's rank plus one),
+  /// non-negative.
+  public func projectedAttentionAxes(rank: Int) throws -> [Int] {
+    guard let attentionAxes else { return Array(1..<(rank - 2)) }
+    return try attentionAxes.map { axis in
+      let normalized = axis >= 0 ? axis : rank - 1 + axis
+      guard normalized >= 1, normalized < rank - 2 else {
+        throw ShapeProblem(detail: "MultiHeadAttention attention axis \(axis) is not an axis between batch and features")
+      }
+      return normalized
+    }
+  }
+
+  /// The einsums of the attention for projected tensors of `rank`: scores `einsum(key, query)` and the
+  /// combination `einsum(probabilities, value)`, and the softmax axes of the scores.
+  public func attentionEquations(rank: Int) throws -> (scores: EinsumEquation, combine: EinsumEquation, softmaxAxes: [Int])
+  {
+    let axes = try projectedAttentionAxes(rank: rank)
+    let letters = Array("abcdefghijklmnopqrstuvwxyz")
+    guard rank + axes.count <= letters.count else { throw ShapeProblem(detail: "MultiHeadAttention input of too high rank") }
+    let target = Array(letters[0..<rank])
+    var source = target
+    for (offset, axis) in axes.enumerated() { source[axis] = letters[rank + offset] }
+    let batchAxes = (0..<rank).filter { !axes.contains($0) && $0 != rank - 1 }
+    let product = batchAxes.map { target[$0] } + axes.map { target[$0] } + axes.map { source[$0] }
+    let softmaxAxes = Array((product.count - axes.count)..<product.count)
+    return (
+      EinsumEquation(lhs: source, rhs: target, output: product),
+      EinsumEquation(lhs: product, rhs: source, output: target), softmaxAxes
+    )
+  }
+
+  public func outputShapes(inputs: [TensorShape]) throws -> [TensorShape] {
+    let expected = 2 + (hasKey ? 1 : 0) + (hasAttentionMask ? 1 : 0)
+    try requireInputs(inputs, count: expected)
+    let positions = inputPositions
+    let query = inputs[positions.query]
+    let value = inputs[positions.value]
+    let key = inputs[positions.key]
+    guard query.rank >= 3, value.rank == query.rank, key.rank == query.rank,
+      Array(value.dimensions.dropFirst().dropLast()) == Array(key.dimensions.dropFirst().dropLast())
+    else {
+      throw ShapeProblem(detail: "MultiHeadAttention query \(query), value \(value), key \(key) do not fit")
+    }
+    let rank = query.rank + 1
+    let (scores, _, _) = try attentionEquations(rank: rank)
+    let projectedQuery = Array(query.dimensions.dropLast()) + [numHeads, keyDim]
+    let projectedKey = Array(key.dimensions.dropLast()) + [numHeads, keyDim]
+    let scoreShape = try scores.outputShape(lhs: projectedKey, rhs: projectedQuery)
+    if let position = positions.attentionMask {
+      let axes = try projectedAttentionAxes(rank: rank)
+      let mask = inputs[position]
+      guard mask.rank <= scoreShape.count, mask.rank >= 1 + 2 * axes.count else {
+        throw ShapeProblem(detail: "MultiHeadAttention attention_mask \(mask) does not fit the scores \(TensorShape(scoreShape))")
+      }
+    }
+    if useCausalMask, try projectedAttentionAxes(rank: rank).count != 1 {
+      throw ShapeProblem(detail: "MultiHeadAttention use_causal_mask needs one attention axis")
+    }
+    let outputSizes: [Int?] = outputShape.map { $0.map { Optional($0) } } ?? [query.last]
+    let output = TensorShape(Array(query.dimensions.dropLast()) + outputSizes)
+    return [output] + (returnAttentionScores ? [TensorShape(scoreShape)] : [])
+  }
+
+  public func weightSpecifications(inputs: [TensorShape]) throws -> [WeightSpecification] {
+    let positions = inputPositions
+    let query = inputs[positions.query]
+    let outputSizes = try outputShape ?? [knownSize(query, axis: query.rank - 1)]
+    var specifications: [WeightSpecification] = []
+    for (name, input, dim) in [
+      ("query", query, keyDim), ("key", inputs[positions.key], keyDim), ("value", inputs[positions.value], valueDim),
+    ] {
+      specifications.append(WeightSpecification(name: name + "/kernel", shape: [try channelCount(input), numHeads, dim]))
+      if useBias { specifications.append(WeightSpecification(name: name + "/bias", shape: [numHeads, dim])) }
+    }
+    specifications.append(
+      WeightSpecification(name: "attention_output/kernel", shape: [numHeads, valueDim] + outputSizes))
+    if useBias { specifications.append(WeightSpecification(name: "attention_output/bias", shape: outputSizes)) }
+    return specifications
+  }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import KerasGraph
+
+extension PlanBuilder {
+  /// MultiHeadAttention as Keras computes it (see `MultiHeadAttention`): three EinsumDense projections, the
+  /// scaled scores, a softmax over the key attention axes under the attention and causal masks, the weighted
+  /// values and the output projection. Returns the output and, with `return_attention_scores`, the probabilities.
+  func lowerMultiHeadAttention(_ config: MultiHeadAttention, call: FlatCall, inputs: [Int]) throws -> [Int] {
+    let label = call.location.description
+    let positions = config.inputPositions
+    if let mask = try inputs.compactMap({ try self.mask(of: $0, call: call) }).first, mask >= 0 {
+      throw TensorError.unsupportedLayer(
+        layer: call.location,
+        detail: "its inputs carry a Keras mask (Embedding mask_zero or Masking); pass attention_mask instead")
+    }
+    let letters = Array("abcdefghijklmnopqrstuvwxyz")
+    func projection(_ name: String, input: Int, dim: Int) throws -> Int {
+      let rank = values[input].shape.count
+      let equation = EinsumEquation(
+        lhs: Array(letters[0..<rank]), rhs: [letters[rank - 1], letters[rank], letters[rank + 1]],
+        output: Array(letters[0..<(rank - 1)]) + [letters[rank], letters[rank + 1]])
+      let channels = values[input].shape[rank - 1]
+      return try PlainKernels.einsum(
+        equation, label: label + " " + name, lhs: input,
+        rhs: .constant(try weight(name + "/kernel", of: call), shape: [channels, config.numHeads, dim]),
+        bias: config.useBias ? (try weight(name + "/bias", of: call), [config.numHeads, dim]) : nil, builder: self)
+    }
+    let query = try projection("query", input: inputs[positions.query], dim: config.keyDim)
+    let key = try projection("key", input: inputs[positions.key], dim: config.keyDim)
+    let value = try projection("value", input: inputs[positions.value], dim: config.valueDim)
+    let rank = values[query].shape.count
+    let (scoresEquation, combineEquation, softmaxAxes) = try config.attentionEquations(rank: rank)
+    let scores = try PlainKernels.einsum(
+      scoresEquation, label: label + " scores", lhs: key, rhs: .value(query),
+      scale: 1 / Float(config.keyDim).squareRoot(), builder: self)
+    let scoreShape = values[scores].shape
+    var mask: Int?
+    if let position = positions.attentionMask { mask = inputs[position] }
+    if config.useCausalMask {
+      let steps = (query: scoreShape[scoreShape.count - 2], key: scoreShape[scoreShape.count - 1])
+      let causal = try causalMask(queries: steps.query, keys: steps.key, label: label)
+      mask = try mask.map { given in
+        try PlainKernels.broadcastBinary(
+          .multiply, label: label + " mask", lhs: given, rhs: causal,
+          outputShape: try broadcastShape(values[given].shape, values[causal].shape, label: label), builder: self)
+      } ?? causal
+    }
+    let maskOperand = try mask.map { mask -> (value: Int, shape: [Int]) in
+      let shape = values[mask].shape
+      let missing = scoreShape.count - shape.count
+      let split = shape.count - 2 * softmaxAxes.count
+      guard missing >= 0, split >= 0 else {
+        throw TensorError.unsupportedLayer(
+          layer: call.location, detail: "its attention mask \(shape) does not fit the scores \(scoreShape)")
+      }
+      return (mask, Array(shape[..<split]) + [Int](repeating: 1, count: missing) + Array(shape[split...]))
+    }
+    let probabilities = try PlainKernels.softmax(
+      axes: softmaxAxes, label: label + " softmax", input: scores, mask: maskOperand,
+      masking: config.zeroesMaskedScores ? .replaceAndZero : .add, builder: self)
+    let attended = try PlainKernels.einsum(
+      combineEquation, label: label + " combine", lhs: probabilities, rhs: .value(value), builder: self)
+    let attendedShape = values[attended].shape
+    let outputSizes = config.outputShape ?? [values[inputs[positions.query]].shape.last ?? 1]
+    let free = attendedShape.count - 2
+    let outputLetters = Array(letters[(free + 2)..<(free + 2 + outputSizes.count)])
+    let outputEquation = EinsumEquation(
+      lhs: Array(letters[0..<(free + 2)]), rhs: [letters[free], letters[free + 1]] + outputLetters,
+      output: Array(letters[0..<free]) + outputLetters)
+    let output = try PlainKernels.einsum(
+      outputEquation, label: label + " output", lhs: attended,
+      rhs: .constant(
+        try weight("attention_output/kernel", of: call), shape: [config.numHeads, config.valueDim] + outputSizes),
+      bias: config.useBias ? (try weight("attention_output/bias", of: call), outputSizes) : nil, builder: self)
+    return [output] + (config.returnAttentionScores ? [probabilities] : [])
+  }
+
+  /// Keras's `Attention` and `AdditiveAttention` (see `DenseAttention`). Returns the output and, with
+  /// `return_attention_scores`, the probabilities.
+  func lowerDenseAttention(_ config: DenseAttention, call: FlatCall, inputs: [Int]) throws -> [Int] {
+    let label = call.location.description
+    if try inputs.contains(where: { try self.mask(of: $0, call: call) != nil }) {
+      throw TensorError.unsupportedLayer(
+        layer: call.location,
+        detail: "its inputs carry a Keras mask (Embedding mask_zero or Masking), which kerasvis does not apply here")
+    }
+    let query = inputs[0]
+    let value = inputs[1]
+    let key = inputs.count == 3 ? inputs[2] : value
+    let scores: Int
+    switch config.score {
+    case .dot:
+      let scale = config.useScale ? try weight("scale", of: call).first ?? 1 : 1
+      scores = try PlainKernels.einsum(
+        EinsumEquation(lhs: Array("btd"), rhs: Array("bsd"), output: Array("bts")), label: label + " scores",
+        lhs: query, rhs: .value(key), scale: scale, builder: self)
+    case .concat:
+      let inner = config.useScale ? try weight("scale", of: call).first ?? 1 : 1
+      let outer = try weight("concat_score_weight", of: call).first ?? 1
+      scores = try PlainKernels.additiveScores(
+        label: label + " scores", query: query, key: key, inner: inner, outer: [outer], builder: self)
+    case .additive:
+      let channels = values[query].shape.last ?? 1
+      let outer = config.useScale ? try weight("scale", of: call) : [Float](repeating: 1, count: channels)
+      scores = try PlainKernels.additiveScores(
+        label: label + " scores", query: query, key: key, inner: 1, outer: outer, builder: self)
+    }
+    let shape = values[scores].shape
+    let mask = try config.useCausalMask ? causalMask(queries: shape[1], keys: shape[2], label: label) : nil
+    let probabilities = try PlainKernels.softmax(
+      axes: [2], label: label + " softmax", input: scores, mask: mask.map { ($0, [1, shape[1], shape[2]]) },
+      masking: .add, builder: self)
+    let output = try PlainKernels.einsum(
+      EinsumEquation(lhs: Array("bts"), rhs: Array("bsd"), output: Array("btd")), label: label, lhs: probabilities,
+      rhs: .value(value), builder: self)
+    return [output] + (config.returnAttentionScores ? [probabilities] : [])
+  }
+
+  /// Keras's causal mask `(1, T, S)`: 1 where the key step is at most the query step.
+  private func causalMask(queries: Int, keys: Int, label: String) throws -> Int {
+    let shape = [1, queries, keys]
+    let id = try newValue(shape: shape, desc: try Desc.plain(keras: shape), label: label + " (causal mask)")
+    let pointer = values[id].buffer.floats
+    for t in 0..<queries {
+      for s in 0..<keys { pointer[t * keys + s] = s <= t ? 1 : 0 }
+    }
+    return id
+  }
+}
+
+extension PlainKernels {
+  /// Additive attention scores `(N, T, S)`: `sum_d outer_d tanh(inner (q[t, d] + k[s, d]))` (`outer` of size 1
+  /// broadcasts), with the gradients of the query and the key.
+  static func additiveScores(
+    label: String, query: Int, key: Int, inner: Float, outer: [Float], builder: PlanBuilder
+  ) throws -> Int {
+    let queryShape = builder.values[query].shape
+    let keyShape = builder.values[key].shape
+    let (batch, queries, keys, channels) = (queryShape[0], queryShape[1], keyShape[1], queryShape[2])
+    guard keyShape[2] == channels, outer.count == 1 || outer.count == channels else {
+      throw TensorError.invalidShape(shape: keyShape, detail: "does not fit the query \(queryShape) in \(label)")
+    }
+    let weights = outer.count == 1 ? [Float](repeating: outer[0], count: channels) : outer
+    let step = try PlainStep(
+      label: label, inputs: [query, key], outputShape: [batch, queries, keys], builder: builder,
+      forward: { inputs, output in
+        let (q, k) = (inputs[0], inputs[1])
+        for n in 0..<batch {
+          for t in 0..<queries {
+            let row = q + (n * queries + t) * channels
+            for s in 0..<keys {
+              let column = k + (n * keys + s) * channels
+              var sum: Float = 0
+              for d in 0..<channels { sum += weights[d] * tanh(inner * (row[d] + column[d])) }
+              output[(n * queries + t) * keys + s] = sum
+            }
+          }
+        }
+      },
+      backward: { inputs, _, dy, dx in
+        let (q, k) = (inputs[0], inputs[1])
+        for n in 0..<batch {
+          for t in 0..<queries {
+            let qOffset = (n * queries + t) * channels
+            for s in 0..<keys {
+              let kOffset = (n * keys + s) * channels
+              let g = dy[(n * queries + t) * keys + s]
+              for d in 0..<channels {
+                let h = tanh(inner * (q[qOffset + d] + k[kOffset + d]))
+                let local = g * weights[d] * (1 - h * h) * inner
+                dx[0][qOffset + d] += local
+                dx[1][kOffset + d] += local
+              }
+            }
+          }
+        }
+      })
+    builder.steps.append(step)
+    return step.outputs[0]
+  }
+}
