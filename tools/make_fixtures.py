@@ -1327,6 +1327,162 @@ def channels_first_k3():
     _channels_first_fixture(k3, "channels_first_k3", 84, path, lambda p: k3.models.load_model(p, compile=False))
 
 
+def _attention_zoo(keras_module, name, keras3):
+    """The attention_zoo model in tf-keras or Keras 3: a sequence (5, 8), a memory (6, 8), an attention mask
+    (5, 6) of 0/1, a grid (3, 4, 6) and a self-attention mask (5, 5) (the model returning scores attends over as
+    many steps as it has queries: Keras 3 reports a scores shape of (N, heads, T, T) whatever the key length). EinsumDense with and without `...` and bias over two axes, activations
+    (gelu, mish, swish, Keras 3's hard_silu), MultiHeadAttention with an attention mask and its scores, with
+    use_causal_mask and the mask together, with value_dim, output_shape and no bias, over two attention axes of
+    the grid, and causal self-attention; Attention (dot with scale, concat causal with a key), AdditiveAttention
+    with its scores; Dot (summing axes 2 and 2, and normalized on -1); Softmax and LayerNormalization over two
+    axes. Seven outputs."""
+    L = keras_module.layers
+    sequence = keras_module.Input((5, 8), name="sequence")
+    memory = keras_module.Input((6, 8), name="memory")
+    mask = keras_module.Input((5, 6), name="attention_mask")
+    self_mask = keras_module.Input((5, 5), name="self_mask")
+    grid = keras_module.Input((3, 4, 6), name="grid")
+    projected = L.EinsumDense("abc,cd->abd", output_shape=(5, 6), bias_axes="d", activation="gelu", name="einsum_gelu")(sequence)
+    elided = L.EinsumDense("...b,bc->...c", output_shape=8, bias_axes="c", activation="mish", name="einsum_elided")(projected)
+    both_bias = L.EinsumDense("abc,cd->abd", output_shape=(5, 4), bias_axes="bd", activation="swish", name="einsum_bias_bd")(sequence)
+    if keras3:
+        both_bias = L.Activation("hard_silu", name="hard_silu")(both_bias)
+    attended, scores = L.MultiHeadAttention(2, 4, name="mha_masked")(sequence, sequence, attention_mask=self_mask, return_attention_scores=True)
+    causal_masked = L.MultiHeadAttention(2, 3, value_dim=5, output_shape=7, use_bias=False, name="mha_causal_masked")(
+        elided, memory, key=memory, attention_mask=mask, use_causal_mask=True)
+    self_causal = L.MultiHeadAttention(1, 4, name="mha_self_causal")(both_bias, both_bias, use_causal_mask=True)
+    grid_attended = L.MultiHeadAttention(2, 3, attention_axes=(1, 2), name="mha_grid")(grid, grid)
+    dot_attention = L.Attention(use_scale=True, name="attention_dot")([sequence, memory])
+    concat_attention = L.Attention(score_mode="concat", use_scale=True, name="attention_concat")(
+        [sequence, memory, memory], use_causal_mask=True)
+    additive, additive_scores = L.AdditiveAttention(use_scale=True, name="additive")(
+        [elided, memory], return_attention_scores=True)
+    similarity = L.Dot(axes=(2, 2), name="dot_steps")([sequence, memory])
+    joint = L.Softmax(axis=(1, 2), name="softmax_two_axes")(similarity)
+    cosine = L.Dot(axes=-1, normalize=True, name="dot_cosine")([L.GlobalAveragePooling1D(name="pool_a")(attended),
+                                                               L.GlobalAveragePooling1D(name="pool_b")(dot_attention)])
+    normalized = L.LayerNormalization(axis=(1, 2), name="layer_norm_two_axes")(
+        L.Concatenate(name="concat_heads")([causal_masked, self_causal, concat_attention, additive]))
+    return keras_module.Model([sequence, memory, mask, grid, self_mask],
+                              [normalized, scores, grid_attended, joint, cosine, additive_scores, attended], name=name)
+
+
+def _attention_zoo_inputs():
+    mask = (np.random.default_rng(91).uniform(0, 1, (2, 5, 6)) > 0.3).astype(np.float32)
+    mask[1, 2] = 0  # a query that attends to nothing
+    self_mask = (np.random.default_rng(98).uniform(0, 1, (2, 5, 5)) > 0.3).astype(np.float32)
+    self_mask[0, 3] = 0
+    return [seeded_input((2, 5, 8), 92), seeded_input((2, 6, 8), 93), mask, seeded_input((2, 3, 4, 6), 94), self_mask]
+
+
+ATTENTION_TAPS = ["einsum_elided", "mha_masked", "mha_causal_masked", "attention_concat", "additive"]
+
+
+def _zero_none_gradients(function):
+    """Runs `function` with `tape.gradient` giving zeros where TensorFlow gives None (a boolean mask input)."""
+    original = tf.GradientTape.gradient
+
+    def gradient(self, target, sources, *args, **kwargs):
+        result = original(self, target, sources, *args, **kwargs)
+        if isinstance(sources, (list, tuple)):
+            return [tf.zeros_like(x) if g is None else g for g, x in zip(result, sources)]
+        return result
+
+    tf.GradientTape.gradient = gradient
+    try:
+        function()
+    finally:
+        tf.GradientTape.gradient = original
+
+
+def attention_zoo_k2():
+    """tf-keras attention layers, EinsumDense, Dot and multi-axis Softmax/LayerNormalization (see _attention_zoo)."""
+    fresh_k2(90)
+    model = _attention_zoo(k2, "attention_zoo_k2", keras3=False)
+    randomize(model, 90)
+    path = os.path.join(MODELS, "attention_zoo_k2.h5")
+    model.save(path)
+    write_json("attention_zoo_k2", k2_report(model))
+    write_io("attention_zoo_k2", model, _attention_zoo_inputs(), reload=lambda: k2.models.load_model(path, compile=False))
+    _zero_none_gradients(lambda: write_gradients("attention_zoo_k2", model, _attention_zoo_inputs(), ATTENTION_TAPS, 95))
+
+
+def attention_zoo_k3():
+    """Keras 3 attention layers, EinsumDense, Dot and multi-axis Softmax/LayerNormalization (see _attention_zoo), as
+    .keras."""
+    fresh_k3(96)
+    model = _attention_zoo(k3, "attention_zoo_k3", keras3=True)
+    randomize(model, 96)
+    path = os.path.join(MODELS, "attention_zoo_k3.keras")
+    model.save(path)
+    deflate_archive(path)
+    write_json("attention_zoo_k3", k3_report(model))
+    write_io("attention_zoo_k3", model, _attention_zoo_inputs(), reload=lambda: k3.models.load_model(path, compile=False))
+    _zero_none_gradients(lambda: write_gradients("attention_zoo_k3", model, _attention_zoo_inputs(), ATTENTION_TAPS, 97))
+
+
+def vit(keras_module, name, size=16, patch=4, dim=16, heads=2, blocks=2, mlp=32, classes=5):
+    """A ViT (Dosovitskiy et al. 2020, arXiv 2010.11929) from built-in Keras layers only, so Keras saves and loads it
+    without custom classes: a patch Conv2D (kernel and stride `patch`), Reshape to (tokens, dim); the class token is
+    the bias of a Dense reading zeros (Rescaling(0) of the pooled tokens), prepended by Concatenate; the position
+    embedding is the (tokens + 1, dim) bias of an EinsumDense reading zeros, added; then `blocks` pre-norm blocks
+    (LayerNormalization, MultiHeadAttention self-attention, Add; LayerNormalization, Dense(gelu), Dense, Add), a
+    final LayerNormalization, the class token (Cropping1D) and a softmax head."""
+    L = keras_module.layers
+    grid = size // patch
+    tokens = grid * grid
+    image = keras_module.Input((size, size, 3), name="image")
+    x = L.Conv2D(dim, patch, strides=patch, name="patch_embedding")(image)
+    x = L.Reshape((tokens, dim), name="patch_tokens")(x)
+    zeros = L.Rescaling(0.0, name="zeros")(L.GlobalAveragePooling1D(name="token_mean")(x))
+    cls = L.Reshape((1, dim), name="class_token_row")(L.Dense(dim, name="class_token")(zeros))
+    x = L.Concatenate(axis=1, name="with_class_token")([cls, x])
+    position = L.EinsumDense("abc,cd->abd", output_shape=(tokens + 1, dim), bias_axes="bd", name="position_embedding")(
+        L.Rescaling(0.0, name="position_zeros")(x))
+    x = L.Add(name="embedded")([x, position])
+    for block in range(blocks):
+        h = L.LayerNormalization(epsilon=1e-6, name=f"block{block}_norm1")(x)
+        h = L.MultiHeadAttention(heads, dim // heads, name=f"block{block}_attention")(h, h)
+        x = L.Add(name=f"block{block}_residual1")([x, h])
+        h = L.LayerNormalization(epsilon=1e-6, name=f"block{block}_norm2")(x)
+        h = L.Dense(mlp, activation="gelu", name=f"block{block}_mlp1")(h)
+        h = L.Dense(dim, name=f"block{block}_mlp2")(h)
+        x = L.Add(name=f"block{block}_output")([x, h])
+    x = L.LayerNormalization(epsilon=1e-6, name="final_norm")(x)
+    cls = L.Flatten(name="class_output")(L.Cropping1D((0, tokens), name="class_token_out")(x))
+    return keras_module.Model(image, L.Dense(classes, activation="softmax", name="predictions")(cls), name=name)
+
+
+VIT_TAPS = ["patch_embedding", "block0_attention", "block1_output"]
+
+
+def vit_k2():
+    """The tiny ViT (see vit) in tf-keras, .h5: 16x16 input, patch 4, dim 16, 2 heads, 2 blocks."""
+    fresh_k2(110)
+    model = vit(k2, "vit_k2")
+    randomize(model, 110)
+    path = os.path.join(MODELS, "vit_k2.h5")
+    model.save(path)
+    write_json("vit_k2", k2_report(model))
+    x = seeded_input((2, 16, 16, 3), 111)
+    write_io("vit_k2", model, x, reload=lambda: k2.models.load_model(path, compile=False))
+    write_gradients("vit_k2", model, x, VIT_TAPS, 112)
+
+
+def vit_k3():
+    """The tiny ViT (see vit) in Keras 3, .keras."""
+    fresh_k3(113)
+    model = vit(k3, "vit_k3")
+    randomize(model, 113)
+    path = os.path.join(MODELS, "vit_k3.keras")
+    model.save(path)
+    deflate_archive(path)
+    write_json("vit_k3", k3_report(model))
+    x = seeded_input((2, 16, 16, 3), 114)
+    write_io("vit_k3", model, x, reload=lambda: k3.models.load_model(path, compile=False))
+    write_gradients("vit_k3", model, x, VIT_TAPS, 115)
+
+
 SMALL_BUILDERS = {
     # name (a function's, for --only): the step of make_small, in order
     "inception_v3_narrow": inception_v3_narrow,
@@ -1362,6 +1518,10 @@ SMALL_BUILDERS = {
     "seq2seq_k3": seq2seq_k3,
     "time_distributed_k2": time_distributed_k2,
     "time_distributed_k3": time_distributed_k3,
+    "attention_zoo_k2": attention_zoo_k2,
+    "attention_zoo_k3": attention_zoo_k3,
+    "vit_k2": vit_k2,
+    "vit_k3": vit_k3,
     "make_vis": make_vis,  # reads the saved inception_v3_narrow.h5 and sequential_cnn.h5
 }
 

@@ -199,8 +199,9 @@ struct ModelConfigParser {
       if let states = node["kwargs"]?["initial_state"] {
         try collectKerasTensors(states, into: &references, layer: layer, depth: 0)
       }
-      // An attention layer's tensors given by keyword follow the positional ones, in this order.
-      for keyword in ["query", "value", "key", "attention_mask"] {
+      // An attention layer's tensors given by keyword follow the positional ones, in Keras 3's order (its
+      // `tree.flatten` sorts keyword names).
+      for keyword in MultiHeadAttention.keywordInputOrder(kerasMajorVersion: 3) {
         if let tensor = node["kwargs"]?[keyword] {
           try collectKerasTensors(tensor, into: &references, layer: layer, depth: 0)
         }
@@ -226,7 +227,7 @@ struct ModelConfigParser {
       references.append(RawReference(layer: name, node: node, tensor: tensor))
     }
     // tf.keras records an attention layer's `value=`, `key=` and `attention_mask=` tensors in its kwargs.
-    for keyword in ["value", "key", "attention_mask"] {
+    for keyword in MultiHeadAttention.keywordInputOrder(kerasMajorVersion: 2) {
       if let operand = kwargs[keyword]?.array, operand.count == 3, let name = operand[0].string,
         let node = operand[1].int, let tensor = operand[2].int, node >= 0, tensor >= 0
       {

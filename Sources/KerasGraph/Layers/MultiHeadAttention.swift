@@ -5,7 +5,8 @@
 /// and the causal mask, AND-ed) weights the values, and an EinsumDense projects `(heads, value_dim)` to
 /// `output_shape` (the query's last size by default). Dropout is off at inference.
 ///
-/// Inputs: query, value, then key (when given) and `attention_mask` `(N, T, S)` (when given), in that order.
+/// Inputs: query, value, key (optional) and `attention_mask` `(N, T, S)` (optional), in the call's order
+/// (`inputRoles`).
 /// Outputs: the attention output, then (with `return_attention_scores`) the softmax probabilities.
 /// Weights (Keras's order): `query/kernel` `(C_q, heads, key_dim)`, `query/bias` `(heads, key_dim)`, the same for
 /// `key` and `value`, `attention_output/kernel` `(heads, value_dim, output...)`, `attention_output/bias`.
@@ -25,17 +26,16 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
   public var useCausalMask: Bool
   /// Whether the call passes `return_attention_scores=True` (a second output).
   public var returnAttentionScores: Bool
-  /// Whether the call passes a separate `key` (the third input).
-  public var hasKey: Bool
-  /// Whether the call passes `attention_mask` (the last input).
-  public var hasAttentionMask: Bool
+  /// What each input is, in the order of the layer's inputs: `query`, `value`, `key` (optional),
+  /// `attention_mask` (optional). Positional arguments come first, then keyword ones (`keywordInputOrder`).
+  public var inputRoles: [String]
   /// Keras 3 (`where(mask, x, -1e9)` then zeroing) or tf-keras (`x + (1 - mask) * -1e9`) masked softmax.
   public var zeroesMaskedScores: Bool
 
   public init(
     numHeads: Int, keyDim: Int, valueDim: Int? = nil, useBias: Bool = true, outputShape: [Int]? = nil,
     attentionAxes: [Int]? = nil, useCausalMask: Bool = false, returnAttentionScores: Bool = false,
-    hasKey: Bool = false, hasAttentionMask: Bool = false, zeroesMaskedScores: Bool = true
+    inputRoles: [String] = ["query", "value"], zeroesMaskedScores: Bool = true
   ) {
     self.numHeads = numHeads
     self.keyDim = keyDim
@@ -45,8 +45,7 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     self.attentionAxes = attentionAxes
     self.useCausalMask = useCausalMask
     self.returnAttentionScores = returnAttentionScores
-    self.hasKey = hasKey
-    self.hasAttentionMask = hasAttentionMask
+    self.inputRoles = inputRoles
     self.zeroesMaskedScores = zeroesMaskedScores
   }
 
@@ -59,8 +58,7 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     case attentionAxes = "attention_axes"
     case useCausalMask = "use_causal_mask"
     case returnAttentionScores = "return_attention_scores"
-    case hasKey = "has_key"
-    case hasAttentionMask = "has_attention_mask"
+    case inputRoles = "input_roles"
     case zeroesMaskedScores = "zeroes_masked_scores"
     case useGate = "use_gate"
     case slidingWindow = "sliding_window"
@@ -88,15 +86,24 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     }
     useCausalMask = try flag(.useCausalMask, "use_causal_mask")
     returnAttentionScores = try flag(.returnAttentionScores, "return_attention_scores")
-    let inputCount = context?.inputShapes.count ?? 2
-    if container.contains(.hasAttentionMask) {
-      hasAttentionMask = try container.bool(.hasAttentionMask, default: false)
+    if container.contains(.inputRoles) {
+      inputRoles = try container.decode([String].self, forKey: .inputRoles)
     } else {
-      hasAttentionMask = arguments["attention_mask"].map { !$0.isNull && $0.bool == nil } ?? (inputCount >= 4)
+      // The keyword tensors the call names, in the readers' order; the rest were positional.
+      let major = context?.source == .keras(major: 2) ? 2 : 3
+      let keywords = MultiHeadAttention.keywordInputOrder(kerasMajorVersion: major).filter { name in
+        guard let argument = arguments[name] else { return false }
+        return !argument.isNull && argument.bool == nil
+      }
+      let positional = max((context?.inputShapes.count ?? 2) - keywords.count, 0)
+      inputRoles = Array(["query", "value", "key", "attention_mask"].prefix(positional)) + keywords
     }
-    hasKey =
-      container.contains(.hasKey)
-      ? try container.bool(.hasKey, default: false) : inputCount - (hasAttentionMask ? 1 : 0) >= 3
+    let roles = Set(inputRoles)
+    guard roles.count == inputRoles.count, roles.contains("query"), roles.contains("value"),
+      roles.isSubset(of: ["query", "value", "key", "attention_mask"])
+    else {
+      throw container.failure(.inputRoles, "the inputs \(inputRoles) are not a query, a value, a key and a mask")
+    }
     zeroesMaskedScores = try container.bool(
       .zeroesMaskedScores, default: context?.source != .keras(major: 2))
   }
@@ -111,8 +118,7 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     if let attentionAxes { try container.encode(attentionAxes, forKey: .attentionAxes) }
     try container.encode(useCausalMask, forKey: .useCausalMask)
     try container.encode(returnAttentionScores, forKey: .returnAttentionScores)
-    try container.encode(hasKey, forKey: .hasKey)
-    try container.encode(hasAttentionMask, forKey: .hasAttentionMask)
+    try container.encode(inputRoles, forKey: .inputRoles)
     try container.encode(zeroesMaskedScores, forKey: .zeroesMaskedScores)
   }
 
@@ -121,9 +127,18 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     ["query_dense/vars", "key_dense/vars", "value_dense/vars", "output_dense/vars"]
   }
 
-  /// The positions of the inputs: query 0, value 1, key (the value when not given), attention mask (or nil).
+  /// The order in which a Keras file's call records the keyword tensors of an attention layer: tf-keras keeps
+  /// `value`, `key`, `attention_mask` as written (the readers read them in this order), Keras 3 flattens them
+  /// sorted by name.
+  public static func keywordInputOrder(kerasMajorVersion: Int) -> [String] {
+    kerasMajorVersion >= 3 ? ["attention_mask", "key", "query", "value"] : ["value", "key", "attention_mask"]
+  }
+
+  /// The positions of the inputs: query, value, key (the value's when not given), attention mask (or nil).
   public var inputPositions: (query: Int, value: Int, key: Int, attentionMask: Int?) {
-    (0, 1, hasKey ? 2 : 1, hasAttentionMask ? (hasKey ? 3 : 2) : nil)
+    let query = inputRoles.firstIndex(of: "query") ?? 0
+    let value = inputRoles.firstIndex(of: "value") ?? 1
+    return (query, value, inputRoles.firstIndex(of: "key") ?? value, inputRoles.firstIndex(of: "attention_mask"))
   }
 
   /// The attended axes of the projected `(N, ..., heads, dim)` tensors of `rank` (the query's rank plus one),
@@ -159,8 +174,7 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
   }
 
   public func outputShapes(inputs: [TensorShape]) throws -> [TensorShape] {
-    let expected = 2 + (hasKey ? 1 : 0) + (hasAttentionMask ? 1 : 0)
-    try requireInputs(inputs, count: expected)
+    try requireInputs(inputs, count: inputRoles.count)
     let positions = inputPositions
     let query = inputs[positions.query]
     let value = inputs[positions.value]

@@ -12,7 +12,7 @@ extension PlainKernels {
 
   /// `exp(x) / sum(exp(x))` over `axes` (any number, any position), Keras's `exp(x - logsumexp(x, axes))`, with
   /// an optional mask: a `(mask value, shape)` whose shape has the input's rank with 1s where it broadcasts (its
-  /// data is the mask value's, row-major), 1 where a position counts. The gradient is
+  /// data is the mask value's, row-major), nonzero where a position counts (Keras casts masks to booleans). The gradient is
   /// `dx = y (dy - sum(dy y))` per softmax group, 0 at positions Keras 3's masking replaces.
   static func softmax(
     axes: [Int], label: String, input: Int, mask: (value: Int, shape: [Int])? = nil,
@@ -39,8 +39,8 @@ extension PlainKernels {
       guard let maskIndex else { return inputs[0][i] }
       let keep = inputs[1][maskIndex[i]]
       switch masking {
-      case .replaceAndZero: return keep > 0.5 ? inputs[0][i] : largeNegative
-      case .add: return inputs[0][i] + (1 - keep) * largeNegative
+      case .replaceAndZero: return keep != 0 ? inputs[0][i] : largeNegative
+      case .add: return inputs[0][i] + (keep != 0 ? 0 : largeNegative)
       }
     }
     let zeroesMasked = maskIndex != nil && masking == .replaceAndZero
@@ -57,7 +57,7 @@ extension PlainKernels {
         }
         for i in 0..<count { output[i] /= sum[group[i]] }
         if zeroesMasked, let maskIndex {
-          for i in 0..<count where inputs[1][maskIndex[i]] <= 0.5 { output[i] = 0 }
+          for i in 0..<count where inputs[1][maskIndex[i]] == 0 { output[i] = 0 }
         }
       },
       backward: { inputs, output, dy, dx in

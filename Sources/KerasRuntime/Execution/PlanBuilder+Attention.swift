@@ -8,7 +8,7 @@ extension PlanBuilder {
   func lowerMultiHeadAttention(_ config: MultiHeadAttention, call: FlatCall, inputs: [Int]) throws -> [Int] {
     let label = call.location.description
     let positions = config.inputPositions
-    if let mask = try inputs.compactMap({ try self.mask(of: $0, call: call) }).first, mask >= 0 {
+    if try inputs.contains(where: { try self.mask(of: $0, call: call) != nil }) {
       throw TensorError.unsupportedLayer(
         layer: call.location,
         detail: "its inputs carry a Keras mask (Embedding mask_zero or Masking); pass attention_mask instead")
@@ -40,8 +40,8 @@ extension PlanBuilder {
       let steps = (query: scoreShape[scoreShape.count - 2], key: scoreShape[scoreShape.count - 1])
       let causal = try causalMask(queries: steps.query, keys: steps.key, label: label)
       mask = try mask.map { given in
-        try PlainKernels.broadcastBinary(
-          .multiply, label: label + " mask", lhs: given, rhs: causal,
+        try PlainKernels.maskConjunction(
+          label: label + " mask", lhs: given, rhs: causal,
           outputShape: try broadcastShape(values[given].shape, values[causal].shape, label: label), builder: self)
       } ?? causal
     }
@@ -129,6 +129,23 @@ extension PlanBuilder {
 }
 
 extension PlainKernels {
+  /// `lhs AND rhs` of two masks (nonzero counts as true), NumPy-broadcast: 1 or 0, no gradient (Keras casts
+  /// masks to booleans).
+  static func maskConjunction(label: String, lhs: Int, rhs: Int, outputShape: [Int], builder: PlanBuilder) throws
+    -> Int
+  {
+    let left = broadcastIndex(from: builder.values[lhs].shape, to: outputShape)
+    let right = broadcastIndex(from: builder.values[rhs].shape, to: outputShape)
+    let step = try PlainStep(
+      label: label, inputs: [lhs, rhs], outputShape: outputShape, builder: builder,
+      forward: { inputs, output in
+        for i in left.indices { output[i] = inputs[0][left[i]] != 0 && inputs[1][right[i]] != 0 ? 1 : 0 }
+      },
+      backward: { _, _, _, _ in })
+    builder.steps.append(step)
+    return step.outputs[0]
+  }
+
   /// Additive attention scores `(N, T, S)`: `sum_d outer_d tanh(inner (q[t, d] + k[s, d]))` (`outer` of size 1
   /// broadcasts), with the gradients of the query and the key.
   static func additiveScores(
