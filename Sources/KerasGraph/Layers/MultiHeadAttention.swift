@@ -29,13 +29,22 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
   /// What each input is, in the order of the layer's inputs: `query`, `value`, `key` (optional),
   /// `attention_mask` (optional). Positional arguments come first, then keyword ones (`keywordInputOrder`).
   public var inputRoles: [String]
-  /// Keras 3 (`where(mask, x, -1e9)` then zeroing) or tf-keras (`x + (1 - mask) * -1e9`) masked softmax.
+  /// The dropout rate (off at inference; Keras 3 takes its fused attention only without it).
+  public var dropout: Float
+  /// Keras 3's masked softmax (`where(mask, x, -1e9)`, then zeroing fully masked rows unless the fused attention
+  /// runs) rather than tf-keras's (`x + (1 - mask) * -1e9`).
   public var zeroesMaskedScores: Bool
+
+  /// Whether Keras 3 runs this call as its fused `dot_product_attention` (no dropout, no returned scores, a
+  /// rank-3 query), whose masked softmax does not zero fully masked rows.
+  public func usesFusedAttention(queryRank: Int) -> Bool {
+    zeroesMaskedScores && dropout == 0 && !returnAttentionScores && queryRank == 3
+  }
 
   public init(
     numHeads: Int, keyDim: Int, valueDim: Int? = nil, useBias: Bool = true, outputShape: [Int]? = nil,
     attentionAxes: [Int]? = nil, useCausalMask: Bool = false, returnAttentionScores: Bool = false,
-    inputRoles: [String] = ["query", "value"], zeroesMaskedScores: Bool = true
+    inputRoles: [String] = ["query", "value"], dropout: Float = 0, zeroesMaskedScores: Bool = true
   ) {
     self.numHeads = numHeads
     self.keyDim = keyDim
@@ -46,6 +55,7 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     self.useCausalMask = useCausalMask
     self.returnAttentionScores = returnAttentionScores
     self.inputRoles = inputRoles
+    self.dropout = dropout
     self.zeroesMaskedScores = zeroesMaskedScores
   }
 
@@ -59,6 +69,7 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     case useCausalMask = "use_causal_mask"
     case returnAttentionScores = "return_attention_scores"
     case inputRoles = "input_roles"
+    case dropout
     case zeroesMaskedScores = "zeroes_masked_scores"
     case useGate = "use_gate"
     case slidingWindow = "sliding_window"
@@ -71,6 +82,7 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     keyDim = try container.positiveInt(.keyDim)
     valueDim = try container.value(.valueDim) == nil ? keyDim : try container.positiveInt(.valueDim)
     useBias = try container.bool(.useBias, default: true)
+    dropout = try container.float(.dropout, default: 0)
     outputShape = try container.value(.outputShape) == nil ? nil : try container.intList(.outputShape)
     attentionAxes = try container.value(.attentionAxes) == nil ? nil : try container.intList(.attentionAxes)
     if try container.bool(.useGate, default: false) {
@@ -119,6 +131,7 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     try container.encode(useCausalMask, forKey: .useCausalMask)
     try container.encode(returnAttentionScores, forKey: .returnAttentionScores)
     try container.encode(inputRoles, forKey: .inputRoles)
+    try container.encode(dropout, forKey: .dropout)
     try container.encode(zeroesMaskedScores, forKey: .zeroesMaskedScores)
   }
 

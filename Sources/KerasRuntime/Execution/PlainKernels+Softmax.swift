@@ -6,6 +6,9 @@ extension PlainKernels {
   enum SoftmaxMasking {
     /// Keras 3: `where(mask, x, -1e9)`, softmax, then `where(mask, y, 0)` (a fully masked row gives zeros).
     case replaceAndZero
+    /// Keras 3's fused `dot_product_attention`: `where(mask, x, large negative)`, softmax (a fully masked row
+    /// gives the uniform distribution).
+    case replace
     /// tf-keras: `x + (1 - mask) * -1e9`, softmax (a fully masked row gives the softmax of the shifted scores).
     case add
   }
@@ -13,7 +16,9 @@ extension PlainKernels {
   /// `exp(x) / sum(exp(x))` over `axes` (any number, any position), Keras's `exp(x - logsumexp(x, axes))`, with
   /// an optional mask: a `(mask value, shape)` whose shape has the input's rank with 1s where it broadcasts (its
   /// data is the mask value's, row-major), nonzero where a position counts (Keras casts masks to booleans). The gradient is
-  /// `dx = y (dy - sum(dy y))` per softmax group, 0 at positions Keras 3's masking replaces.
+  /// `dx = y (dy - sum(dy y))` per softmax group (0 at replaced positions, whose `y` is 0 unless the whole
+  /// group is masked, where `replaceAndZero` zeroes `y` and `replace` keeps the uniform row, whose gradient goes to
+  /// the constant and so is dropped).
   static func softmax(
     axes: [Int], label: String, input: Int, mask: (value: Int, shape: [Int])? = nil,
     masking: SoftmaxMasking = .replaceAndZero, builder: PlanBuilder
@@ -39,11 +44,12 @@ extension PlainKernels {
       guard let maskIndex else { return inputs[0][i] }
       let keep = inputs[1][maskIndex[i]]
       switch masking {
-      case .replaceAndZero: return keep != 0 ? inputs[0][i] : largeNegative
+      case .replaceAndZero, .replace: return keep != 0 ? inputs[0][i] : largeNegative
       case .add: return inputs[0][i] + (keep != 0 ? 0 : largeNegative)
       }
     }
     let zeroesMasked = maskIndex != nil && masking == .replaceAndZero
+    let replaces = maskIndex != nil && masking != .add
     let step = try PlainStep(
       label: label, inputs: inputs, outputShape: shape, builder: builder,
       forward: { inputs, output in
@@ -65,6 +71,9 @@ extension PlainKernels {
         var dot = [Float](repeating: 0, count: groupCount)
         for i in 0..<count { dot[group[i]] += dy[i] * output[i] }
         for i in 0..<count { dx[0][i] = output[i] * (dy[i] - dot[group[i]]) }
+        if replaces, let maskIndex {
+          for i in 0..<count where inputs[1][maskIndex[i]] == 0 { dx[0][i] = 0 }
+        }
       })
     builder.steps.append(step)
     return step.outputs[0]

@@ -57,7 +57,10 @@ extension PlanBuilder {
     }
     let probabilities = try PlainKernels.softmax(
       axes: softmaxAxes, label: label + " softmax", input: scores, mask: maskOperand,
-      masking: config.zeroesMaskedScores ? .replaceAndZero : .add, builder: self)
+      masking: !config.zeroesMaskedScores
+        ? .add
+        : config.usesFusedAttention(queryRank: values[inputs[positions.query]].shape.count) ? .replace : .replaceAndZero,
+      builder: self)
     let attended = try PlainKernels.einsum(
       combineEquation, label: label + " combine", lhs: probabilities, rhs: .value(value), builder: self)
     let attendedShape = values[attended].shape
