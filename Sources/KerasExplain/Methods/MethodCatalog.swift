@@ -16,6 +16,10 @@ public struct MethodOptions: Sendable {
   public var baseline: Float = 0
   /// Integrated Gradients: the quadrature rule.
   public var rule: IntegratedGradients.Rule = .gaussLegendre
+  /// Attention rollout: how each layer's heads are fused.
+  public var headFusion: HeadFusion = .mean
+  /// Attention rollout and gradient rollout: the fraction of the smallest attentions dropped per layer.
+  public var discardRatio: Double = 0.9
 
   public init() {}
 }
@@ -28,6 +32,10 @@ public enum CAMMethodName: String, Sendable, CaseIterable {
   case hirescam, xgradcam, layercam, scorecam, ablationcam, eigencam, eigengradcam
   case guidedGradcam = "guided-gradcam"
   case guidedGradcamPlusPlus = "guided-gradcam++"
+  /// jacobgil/vit-explain's attention rollout and gradient attention rollout over a ViT's MultiHeadAttention
+  /// layers (they need no feature-map layer).
+  case attentionRollout = "attention-rollout"
+  case gradientRollout = "gradient-rollout"
 }
 
 /// The attribution methods (input gradients and input perturbations) by the names `kerasvis saliency --method`
@@ -90,6 +98,8 @@ public enum MethodCatalog {
     case .eigengradcam: return EigenGradCAM()
     case .guidedGradcam: return GuidedCAM(cam: GradCAM())
     case .guidedGradcamPlusPlus: return GuidedCAM(cam: GradCAMPlusPlus(variant: options.convention))
+    case .attentionRollout: return AttentionRollout(headFusion: options.headFusion, discardRatio: options.discardRatio)
+    case .gradientRollout: return GradientAttentionRollout(discardRatio: options.discardRatio)
     }
   }
 

@@ -29,6 +29,9 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
   /// What each input is, in the order of the layer's inputs: `query`, `value`, `key` (optional),
   /// `attention_mask` (optional). Positional arguments come first, then keyword ones (`keywordInputOrder`).
   public var inputRoles: [String]
+  /// Whether the probabilities are a second output although the call does not return them (a tap for attention
+  /// rollout, `Graph.exposingAttentionScores()`); the computation is unchanged.
+  public var exposesAttentionScores = false
   /// The dropout rate (off at inference; Keras 3 takes its fused attention only without it).
   public var dropout: Float
   /// Keras 3's masked softmax (`where(mask, x, -1e9)`, then zeroing fully masked rows unless the fused attention
@@ -70,6 +73,7 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     case returnAttentionScores = "return_attention_scores"
     case inputRoles = "input_roles"
     case dropout
+    case exposesAttentionScores = "exposes_attention_scores"
     case zeroesMaskedScores = "zeroes_masked_scores"
     case useGate = "use_gate"
     case slidingWindow = "sliding_window"
@@ -83,6 +87,7 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     valueDim = try container.value(.valueDim) == nil ? keyDim : try container.positiveInt(.valueDim)
     useBias = try container.bool(.useBias, default: true)
     dropout = try container.float(.dropout, default: 0)
+    exposesAttentionScores = try container.bool(.exposesAttentionScores, default: false)
     outputShape = try container.value(.outputShape) == nil ? nil : try container.intList(.outputShape)
     attentionAxes = try container.value(.attentionAxes) == nil ? nil : try container.intList(.attentionAxes)
     if try container.bool(.useGate, default: false) {
@@ -132,6 +137,7 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     try container.encode(returnAttentionScores, forKey: .returnAttentionScores)
     try container.encode(inputRoles, forKey: .inputRoles)
     try container.encode(dropout, forKey: .dropout)
+    if exposesAttentionScores { try container.encode(true, forKey: .exposesAttentionScores) }
     try container.encode(zeroesMaskedScores, forKey: .zeroesMaskedScores)
   }
 
@@ -214,7 +220,7 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     }
     let outputSizes: [Int?] = outputShape.map { $0.map { Optional($0) } } ?? [query.last]
     let output = TensorShape(Array(query.dimensions.dropLast()) + outputSizes)
-    return [output] + (returnAttentionScores ? [TensorShape(scoreShape)] : [])
+    return [output] + (returnAttentionScores || exposesAttentionScores ? [TensorShape(scoreShape)] : [])
   }
 
   public func weightSpecifications(inputs: [TensorShape]) throws -> [WeightSpecification] {

@@ -75,7 +75,7 @@ extension PlanBuilder {
       rhs: .constant(
         try weight("attention_output/kernel", of: call), shape: [config.numHeads, config.valueDim] + outputSizes),
       bias: config.useBias ? (try weight("attention_output/bias", of: call), outputSizes) : nil, builder: self)
-    return [output] + (config.returnAttentionScores ? [probabilities] : [])
+    return [output] + (config.returnAttentionScores || config.exposesAttentionScores ? [probabilities] : [])
   }
 
   /// Keras's `Attention` and `AdditiveAttention` (see `DenseAttention`). Returns the output and, with
