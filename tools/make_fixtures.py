@@ -1535,6 +1535,8 @@ ZOO_MODELS = {
     "densenet121": ("DenseNet121", 224),
     "efficientnet_b0": ("EfficientNetB0", 224),
     "nasnet_mobile": ("NASNetMobile", 224),
+    # A ViT-Tiny shape (patch 16, dim 192, 3 heads, 12 blocks) from built-in layers (see `vit`), not an application.
+    "vit": (None, 224),
 }
 
 
@@ -1550,7 +1552,10 @@ def make_zoo(names):
         position = list(ZOO_MODELS).index(name)
         constructor, size = ZOO_MODELS[name]
         fresh_k2(100 + position)
-        model = getattr(k2.applications, constructor)(weights=None, input_shape=(size, size, 3))
+        if constructor is None:
+            model = vit(k2, name, size=size, patch=16, dim=192, heads=3, blocks=12, mlp=768, classes=1000)
+        else:
+            model = getattr(k2.applications, constructor)(weights=None, input_shape=(size, size, 3))
         randomize(model, 100 + position)
         inputs = seeded_input((2, size, size, 3), 200 + position)
         classifier = [layer for layer in model.layers if layer.weights][-1]

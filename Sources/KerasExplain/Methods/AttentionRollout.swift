@@ -73,7 +73,8 @@ extension Explainer {
     if let linear = reading.linearLayer { target = try target.replacingActivation(ofLayerAt: linear, with: .linear) }
     let (exposed, layers) = try target.exposingAttentionScores()
     guard !layers.isEmpty else {
-      throw KerasVisError.invalidArgument("attention rollout needs MultiHeadAttention layers; model '\(graph.name)' has none")
+      throw KerasVisError.invalidArgument(
+        "attention rollout needs MultiHeadAttention layers; model '\(graph.name)' has none")
     }
     let keys = layers.map { LayerOutputKey(address: [$0], tensor: 1) }
     let modelKey =
@@ -91,7 +92,8 @@ extension Explainer {
       for sample in 0..<count {
         let raw = try output.sample(sample).reshaped(Array(output.shape.dropFirst()))
         let read = reading.appliesSoftmax ? try squashed(raw) : raw
-        let sampleTarget = expanded?[sample] ?? .category(topIndex(read), score: request.defaultScore, output: outputIndex)
+        let sampleTarget =
+          expanded?[sample] ?? .category(topIndex(read), score: request.defaultScore, output: outputIndex)
         var (value, seed) = try sampleTarget.evaluate(read, layer: location)
         if reading.appliesSoftmax { seed = try unsquashedGradient(seed, probabilities: read) }
         resolved.append(sampleTarget)

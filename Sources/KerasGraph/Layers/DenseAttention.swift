@@ -77,8 +77,11 @@ public struct DenseAttention: LayerKind, Equatable {
     let query = inputs[0]
     let value = inputs[1]
     let key = inputs.count == 3 ? inputs[2] : value
-    guard query.rank == 3, value.rank == 3, key.rank == 3, key.dimensions[1] == value.dimensions[1] || key.dimensions[1] == nil || value.dimensions[1] == nil
-    else { throw ShapeProblem(detail: "attention inputs \(inputs.map(\.description)) are not (N, T, dim) tensors that fit") }
+    guard query.rank == 3, value.rank == 3, key.rank == 3,
+      key.dimensions[1] == value.dimensions[1] || key.dimensions[1] == nil || value.dimensions[1] == nil
+    else {
+      throw ShapeProblem(detail: "attention inputs \(inputs.map(\.description)) are not (N, T, dim) tensors that fit")
+    }
     if score != .dot, query.last != key.last {
       throw ShapeProblem(detail: "\(score) attention needs the query and key sizes to agree, got \(query) and \(key)")
     }

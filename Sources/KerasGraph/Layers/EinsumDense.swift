@@ -37,7 +37,8 @@ public struct EinsumDense: LayerKind, Equatable {
     } else if let list = shape.array, list.allSatisfy({ $0.isNull || ($0.int ?? 0) > 0 }) {
       outputShape = list.map(\.int)
     } else {
-      throw container.failure(.outputShape, "expected an integer or a list of integers and nulls, found \(shape.jsonText)")
+      throw container.failure(
+        .outputShape, "expected an integer or a list of integers and nulls, found \(shape.jsonText)")
     }
     let bias = try container.value(.biasAxes).map { _ in try container.string(.biasAxes) }
     biasAxes = bias?.isEmpty == true ? nil : bias
@@ -88,7 +89,8 @@ public struct EinsumDense: LayerKind, Equatable {
     for letter in einsum.output where !einsum.lhs.contains(letter) { sizes[letter] = configured[letter] }
     for (letter, size) in configured where einsum.lhs.contains(letter) {
       if let inputSize = sizes[letter] ?? nil, inputSize != size {
-        throw ShapeProblem(detail: "EinsumDense '\(equation)': axis '\(letter)' is \(inputSize) in the input, \(size) in output_shape")
+        throw ShapeProblem(
+          detail: "EinsumDense '\(equation)': axis '\(letter)' is \(inputSize) in the input, \(size) in output_shape")
       }
     }
     let kernelShape = try einsum.rhs.map { letter -> Int in

@@ -38,7 +38,8 @@ public struct EinsumEquation: Sendable, Equatable, CustomStringConvertible {
       let extra = ranks[position] - letters.count
       guard extra >= 0, parts.count == 2 || extra == 0 else {
         throw ShapeProblem(
-          detail: "einsum equation '\(equation)': operand '\(operand)' does not fit a tensor of rank \(ranks[position])")
+          detail: "einsum equation '\(equation)': operand '\(operand)' does not fit a tensor of rank \(ranks[position])"
+        )
       }
       if parts.count == 2 {
         if ellipsis == nil { ellipsis = (0..<extra).compactMap { _ in fresh.next() } }
@@ -64,7 +65,8 @@ public struct EinsumEquation: Sendable, Equatable, CustomStringConvertible {
   private func validate(_ equation: String) throws {
     for (name, letters) in [("first operand", lhs), ("second operand", rhs), ("output", output)]
     where Set(letters).count != letters.count {
-      throw ShapeProblem(detail: "einsum equation '\(equation)': the \(name) repeats a letter (diagonals are not supported)")
+      throw ShapeProblem(
+        detail: "einsum equation '\(equation)': the \(name) repeats a letter (diagonals are not supported)")
     }
     for letter in output where !lhs.contains(letter) && !rhs.contains(letter) {
       throw ShapeProblem(detail: "einsum equation '\(equation)': output letter '\(letter)' is in no operand")
@@ -82,7 +84,8 @@ public struct EinsumEquation: Sendable, Equatable, CustomStringConvertible {
     for (letters, shape) in [(lhs, lhsShape), (rhs, rhsShape)] {
       for (letter, size) in zip(letters, shape) {
         if let known = sizes[letter] ?? nil, let size, known != size {
-          throw ShapeProblem(detail: "einsum \(self): axis '\(letter)' is \(known) in one operand and \(size) in the other")
+          throw ShapeProblem(
+            detail: "einsum \(self): axis '\(letter)' is \(known) in one operand and \(size) in the other")
         }
         if sizes[letter] == nil || sizes[letter]! == nil { sizes[letter] = size }
       }

@@ -167,7 +167,8 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     return try attentionAxes.map { axis in
       let normalized = axis >= 0 ? axis : rank - 1 + axis
       guard normalized >= 1, normalized < rank - 2 else {
-        throw ShapeProblem(detail: "MultiHeadAttention attention axis \(axis) is not an axis between batch and features")
+        throw ShapeProblem(
+          detail: "MultiHeadAttention attention axis \(axis) is not an axis between batch and features")
       }
       return normalized
     }
@@ -175,11 +176,14 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
 
   /// The einsums of the attention for projected tensors of `rank`: scores `einsum(key, query)` and the
   /// combination `einsum(probabilities, value)`, and the softmax axes of the scores.
-  public func attentionEquations(rank: Int) throws -> (scores: EinsumEquation, combine: EinsumEquation, softmaxAxes: [Int])
-  {
+  public func attentionEquations(rank: Int) throws -> (
+    scores: EinsumEquation, combine: EinsumEquation, softmaxAxes: [Int]
+  ) {
     let axes = try projectedAttentionAxes(rank: rank)
     let letters = Array("abcdefghijklmnopqrstuvwxyz")
-    guard rank + axes.count <= letters.count else { throw ShapeProblem(detail: "MultiHeadAttention input of too high rank") }
+    guard rank + axes.count <= letters.count else {
+      throw ShapeProblem(detail: "MultiHeadAttention input of too high rank")
+    }
     let target = Array(letters[0..<rank])
     var source = target
     for (offset, axis) in axes.enumerated() { source[axis] = letters[rank + offset] }
@@ -212,7 +216,8 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
       let axes = try projectedAttentionAxes(rank: rank)
       let mask = inputs[position]
       guard mask.rank <= scoreShape.count, mask.rank >= 1 + 2 * axes.count else {
-        throw ShapeProblem(detail: "MultiHeadAttention attention_mask \(mask) does not fit the scores \(TensorShape(scoreShape))")
+        throw ShapeProblem(
+          detail: "MultiHeadAttention attention_mask \(mask) does not fit the scores \(TensorShape(scoreShape))")
       }
     }
     if useCausalMask, try projectedAttentionAxes(rank: rank).count != 1 {
@@ -231,7 +236,8 @@ public struct MultiHeadAttention: LayerKind, Equatable, ArchiveVariableGroups {
     for (name, input, dim) in [
       ("query", query, keyDim), ("key", inputs[positions.key], keyDim), ("value", inputs[positions.value], valueDim),
     ] {
-      specifications.append(WeightSpecification(name: name + "/kernel", shape: [try channelCount(input), numHeads, dim]))
+      specifications.append(
+        WeightSpecification(name: name + "/kernel", shape: [try channelCount(input), numHeads, dim]))
       if useBias { specifications.append(WeightSpecification(name: name + "/bias", shape: [numHeads, dim])) }
     }
     specifications.append(

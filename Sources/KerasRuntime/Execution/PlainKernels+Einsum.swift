@@ -35,7 +35,8 @@ extension PlainKernels {
         for (letter, extent) in zip(letters, shape) {
           if let known = size[letter], known != extent {
             throw TensorError.invalidShape(
-              shape: lhsShape, detail: "einsum \(equation): axis '\(letter)' is \(known) and \(extent) (with \(rhsShape))")
+              shape: lhsShape,
+              detail: "einsum \(equation): axis '\(letter)' is \(known) and \(extent) (with \(rhsShape))")
           }
           size[letter] = extent
         }
@@ -48,11 +49,13 @@ extension PlainKernels {
       func gather(_ order: [Character], from letters: [Character], shape: [Int]) -> [Int] {
         let operandStrides = PlainKernels.strides(shape)
         let strideOf = Dictionary(uniqueKeysWithValues: zip(letters, operandStrides))
-        return PlainKernels.gatherIndex(shape: order.map { size[$0] ?? 1 }, sourceStrides: order.map { strideOf[$0] ?? 0 })
+        return PlainKernels.gatherIndex(
+          shape: order.map { size[$0] ?? 1 }, sourceStrides: order.map { strideOf[$0] ?? 0 })
       }
       lhsGather = gather(batchLetters + rowLetters + summed, from: lhs, shape: lhsShape)
       rhsGather = gather(batchLetters + summed + columnLetters, from: rhs, shape: rhsShape)
-      outputScatter = gather(batchLetters + rowLetters + columnLetters, from: output, shape: output.map { size[$0] ?? 1 })
+      outputScatter = gather(
+        batchLetters + rowLetters + columnLetters, from: output, shape: output.map { size[$0] ?? 1 })
     }
   }
 
@@ -146,7 +149,8 @@ extension PlainKernels {
         zip(bias.shape.reversed(), outputShape.reversed()).allSatisfy({ $0 == $1 || $0 == 1 }),
         bias.values.count == bias.shape.reduce(1, *)
       else {
-        throw TensorError.invalidShape(shape: bias.shape, detail: "bias does not broadcast to \(outputShape) in \(label)")
+        throw TensorError.invalidShape(
+          shape: bias.shape, detail: "bias does not broadcast to \(outputShape) in \(label)")
       }
       return broadcastIndex(from: bias.shape, to: outputShape)
     }

@@ -39,11 +39,12 @@ extension PlanBuilder {
     if config.useCausalMask {
       let steps = (query: scoreShape[scoreShape.count - 2], key: scoreShape[scoreShape.count - 1])
       let causal = try causalMask(queries: steps.query, keys: steps.key, label: label)
-      mask = try mask.map { given in
-        try PlainKernels.maskConjunction(
-          label: label + " mask", lhs: given, rhs: causal,
-          outputShape: try broadcastShape(values[given].shape, values[causal].shape, label: label), builder: self)
-      } ?? causal
+      mask =
+        try mask.map { given in
+          try PlainKernels.maskConjunction(
+            label: label + " mask", lhs: given, rhs: causal,
+            outputShape: try broadcastShape(values[given].shape, values[causal].shape, label: label), builder: self)
+        } ?? causal
     }
     let maskOperand = try mask.map { mask -> (value: Int, shape: [Int]) in
       let shape = values[mask].shape
@@ -59,7 +60,8 @@ extension PlanBuilder {
       axes: softmaxAxes, label: label + " softmax", input: scores, mask: maskOperand,
       masking: !config.zeroesMaskedScores
         ? .add
-        : config.usesFusedAttention(queryRank: values[inputs[positions.query]].shape.count) ? .replace : .replaceAndZero,
+        : config.usesFusedAttention(queryRank: values[inputs[positions.query]].shape.count)
+          ? .replace : .replaceAndZero,
       builder: self)
     let attended = try PlainKernels.einsum(
       combineEquation, label: label + " combine", lhs: probabilities, rhs: .value(value), builder: self)
