@@ -36,6 +36,10 @@ public enum CAMMethodName: String, Sendable, CaseIterable {
   /// layers (they need no feature-map layer).
   case attentionRollout = "attention-rollout"
   case gradientRollout = "gradient-rollout"
+
+  /// Whether the method reads attention probabilities (a model with MultiHeadAttention layers) rather than a
+  /// feature map.
+  public var needsAttention: Bool { self == .attentionRollout || self == .gradientRollout }
 }
 
 /// The attribution methods (input gradients and input perturbations) by the names `kerasvis saliency --method`
@@ -80,7 +84,9 @@ public enum ExplanationMethodName: Hashable, Sendable, CaseIterable, RawRepresen
 /// The methods by the names `kerasvis cam --method` and `kerasvis saliency --method` accept.
 public enum MethodCatalog {
   /// Class activation map methods (they explain through a feature-map layer).
-  public static let camMethods = CAMMethodName.allCases.map(\.rawValue)
+  public static let camMethods = CAMMethodName.allCases.filter { !$0.needsAttention }.map(\.rawValue)
+  /// The ViT methods `cam --method` also takes (they read the MultiHeadAttention layers' probabilities).
+  public static let attentionMethods = CAMMethodName.allCases.filter(\.needsAttention).map(\.rawValue)
   /// Attribution methods (input gradients and perturbations).
   public static let gradientMethods = AttributionMethodName.allCases.map(\.rawValue)
 
@@ -139,6 +145,7 @@ public enum MethodCatalog {
     if let cam = CAMMethodName(rawValue: canonical) { return method(cam, options: options) }
     if let gradient = AttributionMethodName(rawValue: canonical) { return method(gradient, options: options) }
     throw KerasVisError.invalidArgument(
-      "unknown method '\(name)': use one of \((camMethods + gradientMethods).joined(separator: ", "))")
+      "unknown method '\(name)': use one of \((camMethods + attentionMethods + gradientMethods).joined(separator: ", "))"
+    )
   }
 }
