@@ -1470,6 +1470,51 @@ def vit_k3():
     write_gradients("vit_k3", model, x, VIT_TAPS, 115)
 
 
+def _masked_attention(keras_module, name):
+    """Integer tokens (6,) from a vocabulary of 20, Embedding with mask_zero, MultiHeadAttention self-attention
+    reading the Keras mask (query and value masks AND-ed; padded queries attend to nothing), LayerNormalization,
+    causal self-attention under the same mask, Flatten and a softmax head."""
+    L = keras_module.layers
+    tokens = keras_module.Input((6,), dtype="int32", name="tokens")
+    x = L.Embedding(20, 8, mask_zero=True, name="embedding")(tokens)
+    h = L.MultiHeadAttention(2, 4, name="mha_masked_self")(x, x)
+    h = L.LayerNormalization(name="norm")(h)
+    h = L.MultiHeadAttention(2, 3, name="mha_masked_causal")(h, h, use_causal_mask=True)
+    out = L.Dense(3, activation="softmax", name="predictions")(L.Flatten(name="flatten")(h))
+    return keras_module.Model(tokens, out, name=name)
+
+
+def _masked_attention_input():
+    return np.array([[3, 7, 1, 0, 0, 0], [5, 0, 2, 9, 4, 11], [0, 0, 6, 8, 1, 2]], dtype=np.float32)
+
+
+def masked_attention_k2():
+    """tf-keras MultiHeadAttention under an Embedding's mask (see _masked_attention)."""
+    fresh_k2(120)
+    model = _masked_attention(k2, "masked_attention_k2")
+    randomize(model, 120)
+    path = os.path.join(MODELS, "masked_attention_k2.h5")
+    model.save(path)
+    write_json("masked_attention_k2", k2_report(model))
+    write_io("masked_attention_k2", model, _masked_attention_input(), reload=lambda: k2.models.load_model(path, compile=False))
+    write_gradients("masked_attention_k2", model, _masked_attention_input(), ["embedding", "mha_masked_self"], 121,
+                    input_gradients=False)
+
+
+def masked_attention_k3():
+    """Keras 3 MultiHeadAttention under an Embedding's mask (see _masked_attention), as .keras."""
+    fresh_k3(122)
+    model = _masked_attention(k3, "masked_attention_k3")
+    randomize(model, 122)
+    path = os.path.join(MODELS, "masked_attention_k3.keras")
+    model.save(path)
+    deflate_archive(path)
+    write_json("masked_attention_k3", k3_report(model))
+    write_io("masked_attention_k3", model, _masked_attention_input(), reload=lambda: k3.models.load_model(path, compile=False))
+    write_gradients("masked_attention_k3", model, _masked_attention_input(), ["embedding", "mha_masked_self"], 123,
+                    input_gradients=False)
+
+
 SMALL_BUILDERS = {
     # name (a function's, for --only): the step of make_small, in order
     "inception_v3_narrow": inception_v3_narrow,
@@ -1509,6 +1554,8 @@ SMALL_BUILDERS = {
     "attention_zoo_k3": attention_zoo_k3,
     "vit_k2": vit_k2,
     "vit_k3": vit_k3,
+    "masked_attention_k2": masked_attention_k2,
+    "masked_attention_k3": masked_attention_k3,
     "make_vis": make_vis,  # reads the saved inception_v3_narrow.h5 and sequential_cnn.h5
 }
 

@@ -45,6 +45,8 @@ let fixtureModels: [FixtureModel] = [
   FixtureModel(file: "attention_zoo_k3.keras", outputs: "attention_zoo_k3"),
   FixtureModel(file: "vit_k2.h5", outputs: "vit_k2"),
   FixtureModel(file: "vit_k3.keras", outputs: "vit_k3"),
+  FixtureModel(file: "masked_attention_k2.h5", outputs: "masked_attention_k2"),
+  FixtureModel(file: "masked_attention_k3.keras", outputs: "masked_attention_k3"),
   FixtureModel(file: "rnn_zoo_k2.h5", outputs: "rnn_zoo_k2"),
   FixtureModel(file: "rnn_zoo_k3.keras", outputs: "rnn_zoo_k3"),
   FixtureModel(file: "text_zoo_k2.h5", outputs: "text_zoo_k2"),

@@ -58,6 +58,8 @@ public let kerasFixtures: [KerasFixture] = [
   KerasFixture("attention_zoo_k3.keras", name: "attention_zoo_k3"),
   KerasFixture("vit_k2.h5", name: "vit_k2"),
   KerasFixture("vit_k3.keras", name: "vit_k3"),
+  KerasFixture("masked_attention_k2.h5", name: "masked_attention_k2"),
+  KerasFixture("masked_attention_k3.keras", name: "masked_attention_k3"),
   KerasFixture("rnn_zoo_k2.h5", name: "rnn_zoo_k2"),
   KerasFixture("rnn_zoo_k3.keras", name: "rnn_zoo_k3"),
   KerasFixture("text_zoo_k2.h5", name: "text_zoo_k2"),

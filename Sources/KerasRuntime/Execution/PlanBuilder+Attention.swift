@@ -8,10 +8,15 @@ extension PlanBuilder {
   func lowerMultiHeadAttention(_ config: MultiHeadAttention, call: FlatCall, inputs: [Int]) throws -> [Int] {
     let label = call.location.description
     let positions = config.inputPositions
-    if try inputs.contains(where: { try self.mask(of: $0, call: call) != nil }) {
+    // Keras masks of the query, value and key `(N, T)` / `(N, S)` (Embedding mask_zero, Masking).
+    let queryMask = try mask(of: inputs[positions.query], call: call)
+    let valueMask = try mask(of: inputs[positions.value], call: call)
+    let keyMask = positions.key == positions.value ? nil : try mask(of: inputs[positions.key], call: call)
+    let keras = [queryMask, valueMask, keyMask]
+    if keras.contains(where: { $0 != nil }), values[inputs[positions.query]].shape.count != 3 {
       throw TensorError.unsupportedLayer(
         layer: call.location,
-        detail: "its inputs carry a Keras mask (Embedding mask_zero or Masking); pass attention_mask instead")
+        detail: "its inputs carry a Keras mask, which kerasvis applies to (N, T, C) queries only; pass attention_mask")
     }
     let letters = Array("abcdefghijklmnopqrstuvwxyz")
     func projection(_ name: String, input: Int, dim: Int) throws -> Int {
@@ -36,6 +41,18 @@ extension PlanBuilder {
     let scoreShape = values[scores].shape
     var mask: Int?
     if let position = positions.attentionMask { mask = inputs[position] }
+    if keras.contains(where: { $0 != nil }) {
+      let (queries, keys) = (scoreShape[scoreShape.count - 2], scoreShape[scoreShape.count - 1])
+      let automatic = try PlainKernels.sequenceAttentionMask(
+        label: label + " mask", query: queryMask, value: valueMask, key: keyMask, batch: scoreShape[0],
+        queries: queries, keys: keys, builder: self)
+      mask =
+        try mask.map { given in
+          try PlainKernels.maskConjunction(
+            label: label + " mask", lhs: given, rhs: automatic,
+            outputShape: try broadcastShape(values[given].shape, values[automatic].shape, label: label), builder: self)
+        } ?? automatic
+    }
     if config.useCausalMask {
       let steps = (query: scoreShape[scoreShape.count - 2], key: scoreShape[scoreShape.count - 1])
       let causal = try causalMask(queries: steps.query, keys: steps.key, label: label)
@@ -77,6 +94,8 @@ extension PlanBuilder {
       rhs: .constant(
         try weight("attention_output/kernel", of: call), shape: [config.numHeads, config.valueDim] + outputSizes),
       bias: config.useBias ? (try weight("attention_output/bias", of: call), outputSizes) : nil, builder: self)
+    // Keras sets the query's mask on the output.
+    if let queryMask { masks[output] = queryMask }
     return [output] + (config.returnAttentionScores || config.exposesAttentionScores ? [probabilities] : [])
   }
 
@@ -134,6 +153,42 @@ extension PlanBuilder {
 }
 
 extension PlainKernels {
+  /// MultiHeadAttention's mask from the Keras masks of its inputs (`_compute_attention_mask`): `(N, T, S)`, 1
+  /// where the query step `t` (`query` `(N, T)`), the value step `s` (`value` `(N, S)`) and the key step `s` all
+  /// count (a missing mask counts every step); no gradient.
+  static func sequenceAttentionMask(
+    label: String, query: Int?, value: Int?, key: Int?, batch: Int, queries: Int, keys: Int, builder: PlanBuilder
+  ) throws -> Int {
+    let sources = [query, value, key]
+    let present = sources.compactMap { $0 }
+    for (position, source) in sources.enumerated() {
+      guard let source else { continue }
+      let expected = [batch, position == 0 ? queries : keys]
+      guard builder.values[source].shape == expected else {
+        throw TensorError.invalidShape(
+          shape: builder.values[source].shape, detail: "is not the \(expected) mask of an input of \(label)")
+      }
+    }
+    let slots = sources.map { source in source.flatMap { present.firstIndex(of: $0) } }
+    let step = try PlainStep(
+      label: label, inputs: present, outputShape: [batch, queries, keys], builder: builder,
+      forward: { inputs, output in
+        for n in 0..<batch {
+          for t in 0..<queries {
+            let queryCounts = slots[0].map { inputs[$0][n * queries + t] != 0 } ?? true
+            for s in 0..<keys {
+              let valueCounts = slots[1].map { inputs[$0][n * keys + s] != 0 } ?? true
+              let keyCounts = slots[2].map { inputs[$0][n * keys + s] != 0 } ?? true
+              output[(n * queries + t) * keys + s] = queryCounts && valueCounts && keyCounts ? 1 : 0
+            }
+          }
+        }
+      },
+      backward: { _, _, _, _ in })
+    builder.steps.append(step)
+    return step.outputs[0]
+  }
+
   /// `lhs AND rhs` of two masks (nonzero counts as true), NumPy-broadcast: 1 or 0, no gradient (Keras casts
   /// masks to booleans).
   static func maskConjunction(label: String, lhs: Int, rhs: Int, outputShape: [Int], builder: PlanBuilder) throws

@@ -151,7 +151,7 @@ extension PlanBuilder {
       return
     default:
       let consumers: Set<String> = [
-        "Softmax", "GlobalAveragePooling1D", "MultiHeadAttention", "Attention", "AdditiveAttention",
+        "Softmax", "GlobalAveragePooling1D", "Attention", "AdditiveAttention",
       ]
       if consumers.contains(LayerKinds.displayName(ofClass: call.layer.className)) {
         throw TensorError.unsupportedLayer(
