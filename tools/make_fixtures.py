@@ -1335,7 +1335,8 @@ def _attention_zoo(keras_module, name, keras3):
     use_causal_mask and the mask together, with value_dim, output_shape and no bias, over two attention axes of
     the grid, and causal self-attention; Attention (dot with scale, concat causal with a key), AdditiveAttention
     with its scores; Dot (summing axes 2 and 2, and normalized on -1); Softmax and LayerNormalization over two
-    axes. Seven outputs."""
+    axes; in Keras 3 a chain of its other activations (celu, squareplus, ..., glu, sparsemax). Seven outputs (eight in
+    Keras 3)."""
     L = keras_module.layers
     sequence = keras_module.Input((5, 8), name="sequence")
     memory = keras_module.Input((6, 8), name="memory")
@@ -1345,8 +1346,15 @@ def _attention_zoo(keras_module, name, keras3):
     projected = L.EinsumDense("abc,cd->abd", output_shape=(5, 6), bias_axes="d", activation="gelu", name="einsum_gelu")(sequence)
     elided = L.EinsumDense("...b,bc->...c", output_shape=8, bias_axes="c", activation="mish", name="einsum_elided")(projected)
     both_bias = L.EinsumDense("abc,cd->abd", output_shape=(5, 4), bias_axes="bd", activation="swish", name="einsum_bias_bd")(sequence)
+    extra = []
     if keras3:
         both_bias = L.Activation("hard_silu", name="hard_silu")(both_bias)
+        # Keras 3's other activations, chained: the last two act on the last axis (glu halves it).
+        chained = elided
+        for function in ["celu", "squareplus", "soft_shrink", "sparse_plus", "tanh_shrink", "log_sigmoid",
+                         "hard_tanh", "selu", "glu", "sparsemax"]:
+            chained = L.Activation(function, name=f"activation_{function}")(chained)
+        extra = [chained]
     attended, scores = L.MultiHeadAttention(2, 4, name="mha_masked")(sequence, sequence, attention_mask=self_mask, return_attention_scores=True)
     causal_masked = L.MultiHeadAttention(2, 3, value_dim=5, output_shape=7, use_bias=False, name="mha_causal_masked")(
         elided, memory, key=memory, attention_mask=mask, use_causal_mask=True)
@@ -1364,7 +1372,8 @@ def _attention_zoo(keras_module, name, keras3):
     normalized = L.LayerNormalization(axis=(1, 2), name="layer_norm_two_axes")(
         L.Concatenate(name="concat_heads")([causal_masked, self_causal, concat_attention, additive]))
     return keras_module.Model([sequence, memory, mask, grid, self_mask],
-                              [normalized, scores, grid_attended, joint, cosine, additive_scores, attended], name=name)
+                              [normalized, scores, grid_attended, joint, cosine, additive_scores, attended] + extra,
+                              name=name)
 
 
 def _attention_zoo_inputs():

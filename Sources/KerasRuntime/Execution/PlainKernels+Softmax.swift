@@ -79,3 +79,96 @@ extension PlainKernels {
     return step.outputs[0]
   }
 }
+
+extension PlainKernels {
+  /// Keras's `glu` over the last axis: `a * sigmoid(b)` for the halves `a`, `b` of `x` (Dauphin et al. 2016,
+  /// arXiv 1612.08083); the output has half the last size.
+  static func gatedLinearUnit(label: String, input: Int, builder: PlanBuilder) throws -> Int {
+    let shape = builder.values[input].shape
+    let width = shape.last ?? 0
+    guard width % 2 == 0 else {
+      throw TensorError.invalidShape(shape: shape, detail: "glu needs an even last axis in \(label)")
+    }
+    let half = width / 2
+    let rows = shape.reduce(1, *) / max(width, 1)
+    let step = try PlainStep(
+      label: label, inputs: [input], outputShape: Array(shape.dropLast()) + [half], builder: builder,
+      forward: { inputs, output in
+        let x = inputs[0]
+        for r in 0..<rows {
+          for j in 0..<half {
+            output[r * half + j] = x[r * width + j] * ActivationMath.sigmoid(x[r * width + half + j])
+          }
+        }
+      },
+      backward: { inputs, _, dy, dx in
+        let x = inputs[0]
+        for r in 0..<rows {
+          for j in 0..<half {
+            let a = x[r * width + j]
+            let s = ActivationMath.sigmoid(x[r * width + half + j])
+            let g = dy[r * half + j]
+            dx[0][r * width + j] = g * s
+            dx[0][r * width + half + j] = g * a * s * (1 - s)
+          }
+        }
+      })
+    builder.steps.append(step)
+    return step.outputs[0]
+  }
+
+  /// Keras's `sparsemax` over the last axis (after Martins & Astudillo 2016, arXiv 1602.02068), as Keras 3
+  /// computes it: with `s` the values sorted in descending order, `C` their cumulative sums and the support `S` the
+  /// positions `p` where `s_p > (C_p - 1) / (p + 1)` (`k` of them), `tau = (sum_{p in S} C_p - 1) / k` and
+  /// `y = max(x - tau, 0)`. Keras sums the cumulative sums over the support where the paper takes `C_{k-1}`, so its
+  /// outputs do not sum to 1; kerasvis follows Keras. The gradient is TensorFlow's of that formula:
+  /// `dx_j = [y_j > 0] dy_j - (sum_i [y_i > 0] dy_i) (k - r_j) / k` for the sorted rank `r_j < k`.
+  static func sparsemax(label: String, input: Int, builder: PlanBuilder) throws -> Int {
+    let shape = builder.values[input].shape
+    let width = shape.last ?? 0
+    let rows = shape.reduce(1, *) / max(width, 1)
+    /// The row's descending order and support size.
+    func analysed(_ x: UnsafePointer<Float>, row r: Int) -> (order: [Int], support: Int, tau: Float) {
+      let order = (0..<width).sorted {
+        x[r * width + $0] > x[r * width + $1] || (x[r * width + $0] == x[r * width + $1] && $0 < $1)
+      }
+      var cumulative: Float = 0
+      var supportSum: Float = 0
+      var support = 0
+      for (position, index) in order.enumerated() {
+        let value = x[r * width + index]
+        cumulative += value
+        if value - (cumulative - 1) / Float(position + 1) > 0 {
+          supportSum += cumulative
+          support += 1
+        }
+      }
+      return (order, support, (supportSum - 1) / Float(max(support, 1)))
+    }
+    let step = try PlainStep(
+      label: label, inputs: [input], outputShape: shape, builder: builder,
+      forward: { inputs, output in
+        let x = inputs[0]
+        for r in 0..<rows {
+          let tau = analysed(x, row: r).tau
+          for j in 0..<width { output[r * width + j] = max(x[r * width + j] - tau, 0) }
+        }
+      },
+      backward: { inputs, output, dy, dx in
+        let x = inputs[0]
+        for r in 0..<rows {
+          let (order, support, _) = analysed(x, row: r)
+          var total: Float = 0
+          for j in 0..<width where output[r * width + j] > 0 {
+            dx[0][r * width + j] = dy[r * width + j]
+            total += dy[r * width + j]
+          }
+          for (rank, index) in order.enumerated() where rank < support {
+            dx[0][r * width + index] -= total * Float(support - rank) / Float(support)
+          }
+        }
+      })
+    builder.steps.append(step)
+    return step.outputs[0]
+  }
+}

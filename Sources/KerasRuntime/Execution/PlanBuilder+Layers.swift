@@ -484,9 +484,10 @@ extension PlanBuilder {
         builder: self)
       steps.append(step)
       return step.outputs[0]
-    case .sparsemax, .glu:
-      throw TensorError.unsupportedLayer(
-        layer: call.location, detail: "the activation '\(function.rawValue)' cannot run yet")
+    case .sparsemax:
+      return try PlainKernels.sparsemax(label: label, input: input, builder: self)
+    case .glu:
+      return try PlainKernels.gatedLinearUnit(label: label, input: input, builder: self)
     default:
       if let activation = ActivationMath.dnnl(function) {
         let step = try EltwiseStep(label: label, input: input, activation: activation, builder: self)
