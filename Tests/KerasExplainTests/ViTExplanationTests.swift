@@ -74,6 +74,12 @@ struct ViTExplanationTests {
     #expect(explanation.lowResolutionMaps?.shape == [2, 4, 4])
   }
 
+  @Test("the automatic CAM layer of a ViT is the input of its last attention (pytorch-grad-cam's blocks[-1].norm1)")
+  func automaticLayerIsLastAttentionInput() throws {
+    let reference = try ViTReference()
+    #expect(try reference.explainer.automaticCAMLayer() == reference.camLayer)
+  }
+
   @Test("the token grid drops the class token and keeps the patches in row-major order; other shapes stay")
   func tokenGridReshapes() throws {
     let tokens = try Tensor(shape: [1, 5, 2]) { Float($0) }
