@@ -1482,13 +1482,16 @@ def vit_k3():
 def _masked_attention(keras_module, name):
     """Integer tokens (6,) from a vocabulary of 20, Embedding with mask_zero, MultiHeadAttention self-attention
     reading the Keras mask (query and value masks AND-ed; padded queries attend to nothing), LayerNormalization,
-    causal self-attention under the same mask, Flatten and a softmax head."""
+    causal self-attention under the same mask, Attention and causal AdditiveAttention reading the query and value
+    masks, Flatten and a softmax head."""
     L = keras_module.layers
     tokens = keras_module.Input((6,), dtype="int32", name="tokens")
     x = L.Embedding(20, 8, mask_zero=True, name="embedding")(tokens)
     h = L.MultiHeadAttention(2, 4, name="mha_masked_self")(x, x)
     h = L.LayerNormalization(name="norm")(h)
     h = L.MultiHeadAttention(2, 3, name="mha_masked_causal")(h, h, use_causal_mask=True)
+    h = L.Attention(use_scale=True, name="attention_masked")([h, x])
+    h = L.AdditiveAttention(name="additive_masked")([h, x], use_causal_mask=True)
     out = L.Dense(3, activation="softmax", name="predictions")(L.Flatten(name="flatten")(h))
     return keras_module.Model(tokens, out, name=name)
 

@@ -3,8 +3,10 @@ import KerasGraph
 
 extension PlanBuilder {
   /// MultiHeadAttention as Keras computes it (see `MultiHeadAttention`): three EinsumDense projections, the
-  /// scaled scores, a softmax over the key attention axes under the attention and causal masks, the weighted
-  /// values and the output projection. Returns the output and, with `return_attention_scores`, the probabilities.
+  /// scaled scores, a softmax over the key attention axes under the attention and causal masks (and the Keras
+  /// masks of the inputs), the weighted values and the output projection. Returns the output and, with
+  /// `return_attention_scores`, the probabilities. The output carries the query's Keras mask; in files of Keras 3
+  /// the inputs lose theirs, as Keras 3's `call` removes them.
   func lowerMultiHeadAttention(_ config: MultiHeadAttention, call: FlatCall, inputs: [Int]) throws -> [Int] {
     let label = call.location.description
     let positions = config.inputPositions
@@ -13,6 +15,11 @@ extension PlanBuilder {
     let valueMask = try mask(of: inputs[positions.value], call: call)
     let keyMask = positions.key == positions.value ? nil : try mask(of: inputs[positions.key], call: call)
     let keras = [queryMask, valueMask, keyMask]
+    if config.zeroesMaskedScores {
+      // Keras 3's call removes the Keras masks of its query, value and key tensors ("the masks are handled at the
+      // level of the layer"), so the layers that run after it see those tensors unmasked.
+      for position in [positions.query, positions.value, positions.key] { masks[inputs[position]] = nil }
+    }
     if keras.contains(where: { $0 != nil }), values[inputs[positions.query]].shape.count != 3 {
       throw TensorError.unsupportedLayer(
         layer: call.location,
@@ -103,11 +110,9 @@ extension PlanBuilder {
   /// `return_attention_scores`, the probabilities.
   func lowerDenseAttention(_ config: DenseAttention, call: FlatCall, inputs: [Int]) throws -> [Int] {
     let label = call.location.description
-    if try inputs.contains(where: { try self.mask(of: $0, call: call) != nil }) {
-      throw TensorError.unsupportedLayer(
-        layer: call.location,
-        detail: "its inputs carry a Keras mask (Embedding mask_zero or Masking), which kerasvis does not apply here")
-    }
+    // Keras's `mask=[query mask, value mask]`: the value mask hides value steps, the query mask zeroes output steps.
+    let queryMask = try mask(of: inputs[0], call: call)
+    let valueMask = try mask(of: inputs[1], call: call)
     let query = inputs[0]
     let value = inputs[1]
     let key = inputs.count == 3 ? inputs[2] : value
@@ -130,13 +135,28 @@ extension PlanBuilder {
         label: label + " scores", query: query, key: key, inner: 1, outer: outer, builder: self)
     }
     let shape = values[scores].shape
-    let mask = try config.useCausalMask ? causalMask(queries: shape[1], keys: shape[2], label: label) : nil
+    var mask = try config.useCausalMask ? causalMask(queries: shape[1], keys: shape[2], label: label) : nil
+    if let valueMask {
+      let steps = try PlainKernels.sequenceAttentionMask(
+        label: label + " mask", query: nil, value: valueMask, key: nil, batch: shape[0], queries: shape[1],
+        keys: shape[2], builder: self)
+      mask =
+        try mask.map { causal in
+          try PlainKernels.maskConjunction(
+            label: label + " mask", lhs: steps, rhs: causal, outputShape: shape, builder: self)
+        } ?? steps
+    }
     let probabilities = try PlainKernels.softmax(
-      axes: [2], label: label + " softmax", input: scores, mask: mask.map { ($0, [1, shape[1], shape[2]]) },
+      axes: [2], label: label + " softmax", input: scores, mask: mask.map { ($0, values[$0].shape) },
       masking: .add, builder: self)
-    let output = try PlainKernels.einsum(
+    var output = try PlainKernels.einsum(
       EinsumEquation(lhs: Array("bts"), rhs: Array("bsd"), output: Array("btd")), label: label, lhs: probabilities,
       rhs: .value(value), builder: self)
+    if let queryMask {
+      output = try PlainKernels.zeroingMaskedSteps(
+        label: label + " query mask", input: output, mask: queryMask, builder: self)
+      masks[output] = queryMask
+    }
     return [output] + (config.returnAttentionScores ? [probabilities] : [])
   }
 
@@ -153,6 +173,28 @@ extension PlanBuilder {
 }
 
 extension PlainKernels {
+  /// `x[n, t, :] * mask[n, t]` for a `(N, T, C)` input and its `(N, T)` mask (nonzero counts), with the gradient of
+  /// `x` only.
+  static func zeroingMaskedSteps(label: String, input: Int, mask: Int, builder: PlanBuilder) throws -> Int {
+    let shape = builder.values[input].shape
+    guard shape.count == 3, builder.values[mask].shape == [shape[0], shape[1]] else {
+      throw TensorError.invalidShape(
+        shape: builder.values[mask].shape, detail: "is not the mask of \(shape) in \(label)")
+    }
+    let channels = shape[2]
+    let count = shape.reduce(1, *)
+    let step = try PlainStep(
+      label: label, inputs: [input, mask], outputShape: shape, builder: builder,
+      forward: { inputs, output in
+        for i in 0..<count { output[i] = inputs[1][i / channels] != 0 ? inputs[0][i] : 0 }
+      },
+      backward: { inputs, _, dy, dx in
+        for i in 0..<count where inputs[1][i / channels] != 0 { dx[0][i] = dy[i] }
+      })
+    builder.steps.append(step)
+    return step.outputs[0]
+  }
+
   /// MultiHeadAttention's mask from the Keras masks of its inputs (`_compute_attention_mask`): `(N, T, S)`, 1
   /// where the query step `t` (`query` `(N, T)`), the value step `s` (`value` `(N, S)`) and the key step `s` all
   /// count (a missing mask counts every step); no gradient.
