@@ -80,6 +80,21 @@ struct ViTExplanationTests {
     #expect(try reference.explainer.automaticCAMLayer() == reference.camLayer)
   }
 
+  @Test("every CAM method explains the ViT through its automatic token layer, maps of the input's size in 0...1")
+  func everyCAMMethodRuns() throws {
+    let reference = try ViTReference()
+    for name in MethodCatalog.camMethods + MethodCatalog.attentionMethods {
+      let explanation = try reference.explainer.explain(
+        ExplanationRequest(input: reference.input, targets: reference.targets),
+        with: try MethodCatalog.method(named: name))
+      let maps = explanation.maps
+      #expect(maps.shape.prefix(3) == [2, 16, 16], "\(name)")
+      if !name.hasPrefix("guided") {
+        #expect(maps.scalars.allSatisfy { $0 >= 0 && $0 <= 1 + 1e-6 }, "\(name)")
+      }
+    }
+  }
+
   @Test("the token grid drops the class token and keeps the patches in row-major order; other shapes stay")
   func tokenGridReshapes() throws {
     let tokens = try Tensor(shape: [1, 5, 2]) { Float($0) }
