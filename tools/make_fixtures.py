@@ -1327,6 +1327,206 @@ def channels_first_k3():
     _channels_first_fixture(k3, "channels_first_k3", 84, path, lambda p: k3.models.load_model(p, compile=False))
 
 
+def _attention_zoo(keras_module, name, keras3):
+    """The attention_zoo model in tf-keras or Keras 3: a sequence (5, 8), a memory (6, 8), an attention mask
+    (5, 6) of 0/1, a grid (3, 4, 6) and a self-attention mask (5, 5) (the model returning scores attends over as
+    many steps as it has queries: Keras 3 reports a scores shape of (N, heads, T, T) whatever the key length). EinsumDense with and without `...` and bias over two axes, activations
+    (gelu, mish, swish, Keras 3's hard_silu), MultiHeadAttention with an attention mask and its scores, with
+    use_causal_mask and the mask together, with value_dim, output_shape and no bias, over two attention axes of
+    the grid, and causal self-attention; Attention (dot with scale, concat causal with a key), AdditiveAttention
+    with its scores; Dot (summing axes 2 and 2, and normalized on -1); Softmax and LayerNormalization over two
+    axes; in Keras 3 a chain of its other activations (celu, squareplus, ..., glu, sparsemax). Seven outputs (eight in
+    Keras 3)."""
+    L = keras_module.layers
+    sequence = keras_module.Input((5, 8), name="sequence")
+    memory = keras_module.Input((6, 8), name="memory")
+    mask = keras_module.Input((5, 6), name="attention_mask")
+    self_mask = keras_module.Input((5, 5), name="self_mask")
+    grid = keras_module.Input((3, 4, 6), name="grid")
+    projected = L.EinsumDense("abc,cd->abd", output_shape=(5, 6), bias_axes="d", activation="gelu", name="einsum_gelu")(sequence)
+    elided = L.EinsumDense("...b,bc->...c", output_shape=8, bias_axes="c", activation="mish", name="einsum_elided")(projected)
+    both_bias = L.EinsumDense("abc,cd->abd", output_shape=(5, 4), bias_axes="bd", activation="swish", name="einsum_bias_bd")(sequence)
+    extra = []
+    if keras3:
+        both_bias = L.Activation("hard_silu", name="hard_silu")(both_bias)
+        # Keras 3's other activations, chained: the last two act on the last axis (glu halves it).
+        chained = elided
+        for function in ["celu", "squareplus", "soft_shrink", "sparse_plus", "tanh_shrink", "log_sigmoid",
+                         "hard_tanh", "selu", "glu", "sparsemax"]:
+            chained = L.Activation(function, name=f"activation_{function}")(chained)
+        extra = [chained]
+    attended, scores = L.MultiHeadAttention(2, 4, name="mha_masked")(sequence, sequence, attention_mask=self_mask, return_attention_scores=True)
+    causal_masked = L.MultiHeadAttention(2, 3, value_dim=5, output_shape=7, use_bias=False, name="mha_causal_masked")(
+        elided, memory, key=memory, attention_mask=mask, use_causal_mask=True)
+    self_causal = L.MultiHeadAttention(1, 4, name="mha_self_causal")(both_bias, both_bias, use_causal_mask=True)
+    grid_attended = L.MultiHeadAttention(2, 3, attention_axes=(1, 2), name="mha_grid")(grid, grid)
+    dot_attention = L.Attention(use_scale=True, name="attention_dot")([sequence, memory])
+    concat_attention = L.Attention(score_mode="concat", use_scale=True, name="attention_concat")(
+        [sequence, memory, memory], use_causal_mask=True)
+    additive, additive_scores = L.AdditiveAttention(use_scale=True, name="additive")(
+        [elided, memory], return_attention_scores=True)
+    similarity = L.Dot(axes=(2, 2), name="dot_steps")([sequence, memory])
+    joint = L.Softmax(axis=(1, 2), name="softmax_two_axes")(similarity)
+    cosine = L.Dot(axes=-1, normalize=True, name="dot_cosine")([L.GlobalAveragePooling1D(name="pool_a")(attended),
+                                                               L.GlobalAveragePooling1D(name="pool_b")(dot_attention)])
+    normalized = L.LayerNormalization(axis=(1, 2), name="layer_norm_two_axes")(
+        L.Concatenate(name="concat_heads")([causal_masked, self_causal, concat_attention, additive]))
+    return keras_module.Model([sequence, memory, mask, grid, self_mask],
+                              [normalized, scores, grid_attended, joint, cosine, additive_scores, attended] + extra,
+                              name=name)
+
+
+def _attention_zoo_inputs():
+    mask = (np.random.default_rng(91).uniform(0, 1, (2, 5, 6)) > 0.3).astype(np.float32)
+    mask[1, 2] = 0  # a query that attends to nothing
+    self_mask = (np.random.default_rng(98).uniform(0, 1, (2, 5, 5)) > 0.3).astype(np.float32)
+    self_mask[0, 3] = 0
+    return [seeded_input((2, 5, 8), 92), seeded_input((2, 6, 8), 93), mask, seeded_input((2, 3, 4, 6), 94), self_mask]
+
+
+ATTENTION_TAPS = ["einsum_elided", "mha_masked", "mha_causal_masked", "attention_concat", "additive"]
+
+
+def attention_zoo_k2():
+    """tf-keras attention layers, EinsumDense, Dot and multi-axis Softmax/LayerNormalization (see _attention_zoo)."""
+    fresh_k2(90)
+    model = _attention_zoo(k2, "attention_zoo_k2", keras3=False)
+    randomize(model, 90)
+    path = os.path.join(MODELS, "attention_zoo_k2.h5")
+    model.save(path)
+    write_json("attention_zoo_k2", k2_report(model))
+    write_io("attention_zoo_k2", model, _attention_zoo_inputs(), reload=lambda: k2.models.load_model(path, compile=False))
+    # The masks have no gradient in Keras 3 (cast to booleans) and a 1e9-scaled one in tf-keras: only the layers'
+    # gradients are stored (the taps cover the backward pass of every attention kind).
+    write_gradients("attention_zoo_k2", model, _attention_zoo_inputs(), ATTENTION_TAPS, 95, input_gradients=False)
+
+
+def attention_zoo_k3():
+    """Keras 3 attention layers, EinsumDense, Dot and multi-axis Softmax/LayerNormalization (see _attention_zoo), as
+    .keras."""
+    fresh_k3(96)
+    model = _attention_zoo(k3, "attention_zoo_k3", keras3=True)
+    randomize(model, 96)
+    path = os.path.join(MODELS, "attention_zoo_k3.keras")
+    model.save(path)
+    deflate_archive(path)
+    write_json("attention_zoo_k3", k3_report(model))
+    write_io("attention_zoo_k3", model, _attention_zoo_inputs(), reload=lambda: k3.models.load_model(path, compile=False))
+    # The masks have no gradient in Keras 3 (cast to booleans) and a 1e9-scaled one in tf-keras: only the layers'
+    # gradients are stored (the taps cover the backward pass of every attention kind).
+    write_gradients("attention_zoo_k3", model, _attention_zoo_inputs(), ATTENTION_TAPS, 97, input_gradients=False)
+
+
+def vit(keras_module, name, size=16, patch=4, dim=16, heads=2, blocks=2, mlp=32, classes=5):
+    """A ViT (Dosovitskiy et al. 2020, arXiv 2010.11929) from built-in Keras layers only, so Keras saves and loads it
+    without custom classes: a patch Conv2D (kernel and stride `patch`), Reshape to (tokens, dim); the class token is
+    the bias of a Dense reading zeros (Rescaling(0) of the pooled tokens), prepended by Concatenate; the position
+    embedding is the (tokens + 1, dim) bias of an EinsumDense reading zeros, added; then `blocks` pre-norm blocks
+    (LayerNormalization, MultiHeadAttention self-attention, Add; LayerNormalization, Dense(gelu), Dense, Add), a
+    final LayerNormalization, the class token (Cropping1D) and a softmax head."""
+    L = keras_module.layers
+    grid = size // patch
+    tokens = grid * grid
+    image = keras_module.Input((size, size, 3), name="image")
+    x = L.Conv2D(dim, patch, strides=patch, name="patch_embedding")(image)
+    x = L.Reshape((tokens, dim), name="patch_tokens")(x)
+    zeros = L.Rescaling(0.0, name="zeros")(L.GlobalAveragePooling1D(name="token_mean")(x))
+    cls = L.Reshape((1, dim), name="class_token_row")(L.Dense(dim, name="class_token")(zeros))
+    x = L.Concatenate(axis=1, name="with_class_token")([cls, x])
+    position = L.EinsumDense("abc,cd->abd", output_shape=(tokens + 1, dim), bias_axes="bd", name="position_embedding")(
+        L.Rescaling(0.0, name="position_zeros")(x))
+    x = L.Add(name="embedded")([x, position])
+    for block in range(blocks):
+        h = L.LayerNormalization(epsilon=1e-6, name=f"block{block}_norm1")(x)
+        h = L.MultiHeadAttention(heads, dim // heads, name=f"block{block}_attention")(h, h)
+        x = L.Add(name=f"block{block}_residual1")([x, h])
+        h = L.LayerNormalization(epsilon=1e-6, name=f"block{block}_norm2")(x)
+        h = L.Dense(mlp, activation="gelu", name=f"block{block}_mlp1")(h)
+        h = L.Dense(dim, name=f"block{block}_mlp2")(h)
+        x = L.Add(name=f"block{block}_output")([x, h])
+    x = L.LayerNormalization(epsilon=1e-6, name="final_norm")(x)
+    cls = L.Flatten(name="class_output")(L.Cropping1D((0, tokens), name="class_token_out")(x))
+    return keras_module.Model(image, L.Dense(classes, activation="softmax", name="predictions")(cls), name=name)
+
+
+VIT_TAPS = ["patch_embedding", "block0_attention", "block1_output"]
+
+
+def vit_k2():
+    """The tiny ViT (see vit) in tf-keras, .h5: 16x16 input, patch 4, dim 16, 2 heads, 2 blocks."""
+    fresh_k2(110)
+    model = vit(k2, "vit_k2")
+    randomize(model, 110)
+    path = os.path.join(MODELS, "vit_k2.h5")
+    model.save(path)
+    write_json("vit_k2", k2_report(model))
+    x = seeded_input((2, 16, 16, 3), 111)
+    write_io("vit_k2", model, x, reload=lambda: k2.models.load_model(path, compile=False))
+    write_gradients("vit_k2", model, x, VIT_TAPS, 112)
+
+
+def vit_k3():
+    """The tiny ViT (see vit) in Keras 3, .keras."""
+    fresh_k3(113)
+    model = vit(k3, "vit_k3")
+    randomize(model, 113)
+    path = os.path.join(MODELS, "vit_k3.keras")
+    model.save(path)
+    deflate_archive(path)
+    write_json("vit_k3", k3_report(model))
+    x = seeded_input((2, 16, 16, 3), 114)
+    write_io("vit_k3", model, x, reload=lambda: k3.models.load_model(path, compile=False))
+    write_gradients("vit_k3", model, x, VIT_TAPS, 115)
+
+
+def _masked_attention(keras_module, name):
+    """Integer tokens (6,) from a vocabulary of 20, Embedding with mask_zero, MultiHeadAttention self-attention
+    reading the Keras mask (query and value masks AND-ed; padded queries attend to nothing), LayerNormalization,
+    causal self-attention under the same mask, Attention and causal AdditiveAttention reading the query and value
+    masks, Flatten and a softmax head."""
+    L = keras_module.layers
+    tokens = keras_module.Input((6,), dtype="int32", name="tokens")
+    x = L.Embedding(20, 8, mask_zero=True, name="embedding")(tokens)
+    h = L.MultiHeadAttention(2, 4, name="mha_masked_self")(x, x)
+    h = L.LayerNormalization(name="norm")(h)
+    h = L.MultiHeadAttention(2, 3, name="mha_masked_causal")(h, h, use_causal_mask=True)
+    h = L.Attention(use_scale=True, name="attention_masked")([h, x])
+    h = L.AdditiveAttention(name="additive_masked")([h, x], use_causal_mask=True)
+    out = L.Dense(3, activation="softmax", name="predictions")(L.Flatten(name="flatten")(h))
+    return keras_module.Model(tokens, out, name=name)
+
+
+def _masked_attention_input():
+    return np.array([[3, 7, 1, 0, 0, 0], [5, 0, 2, 9, 4, 11], [0, 0, 6, 8, 1, 2]], dtype=np.float32)
+
+
+def masked_attention_k2():
+    """tf-keras MultiHeadAttention under an Embedding's mask (see _masked_attention)."""
+    fresh_k2(120)
+    model = _masked_attention(k2, "masked_attention_k2")
+    randomize(model, 120)
+    path = os.path.join(MODELS, "masked_attention_k2.h5")
+    model.save(path)
+    write_json("masked_attention_k2", k2_report(model))
+    write_io("masked_attention_k2", model, _masked_attention_input(), reload=lambda: k2.models.load_model(path, compile=False))
+    write_gradients("masked_attention_k2", model, _masked_attention_input(), ["embedding", "mha_masked_self"], 121,
+                    input_gradients=False)
+
+
+def masked_attention_k3():
+    """Keras 3 MultiHeadAttention under an Embedding's mask (see _masked_attention), as .keras."""
+    fresh_k3(122)
+    model = _masked_attention(k3, "masked_attention_k3")
+    randomize(model, 122)
+    path = os.path.join(MODELS, "masked_attention_k3.keras")
+    model.save(path)
+    deflate_archive(path)
+    write_json("masked_attention_k3", k3_report(model))
+    write_io("masked_attention_k3", model, _masked_attention_input(), reload=lambda: k3.models.load_model(path, compile=False))
+    write_gradients("masked_attention_k3", model, _masked_attention_input(), ["embedding", "mha_masked_self"], 123,
+                    input_gradients=False)
+
+
 SMALL_BUILDERS = {
     # name (a function's, for --only): the step of make_small, in order
     "inception_v3_narrow": inception_v3_narrow,
@@ -1362,6 +1562,12 @@ SMALL_BUILDERS = {
     "seq2seq_k3": seq2seq_k3,
     "time_distributed_k2": time_distributed_k2,
     "time_distributed_k3": time_distributed_k3,
+    "attention_zoo_k2": attention_zoo_k2,
+    "attention_zoo_k3": attention_zoo_k3,
+    "vit_k2": vit_k2,
+    "vit_k3": vit_k3,
+    "masked_attention_k2": masked_attention_k2,
+    "masked_attention_k3": masked_attention_k3,
     "make_vis": make_vis,  # reads the saved inception_v3_narrow.h5 and sequential_cnn.h5
 }
 
@@ -1388,6 +1594,8 @@ ZOO_MODELS = {
     "densenet121": ("DenseNet121", 224),
     "efficientnet_b0": ("EfficientNetB0", 224),
     "nasnet_mobile": ("NASNetMobile", 224),
+    # A ViT-Tiny shape (patch 16, dim 192, 3 heads, 12 blocks) from built-in layers (see `vit`), not an application.
+    "vit": (None, 224),
 }
 
 
@@ -1403,7 +1611,10 @@ def make_zoo(names):
         position = list(ZOO_MODELS).index(name)
         constructor, size = ZOO_MODELS[name]
         fresh_k2(100 + position)
-        model = getattr(k2.applications, constructor)(weights=None, input_shape=(size, size, 3))
+        if constructor is None:
+            model = vit(k2, name, size=size, patch=16, dim=192, heads=3, blocks=12, mlp=768, classes=1000)
+        else:
+            model = getattr(k2.applications, constructor)(weights=None, input_shape=(size, size, 3))
         randomize(model, 100 + position)
         inputs = seeded_input((2, size, size, 3), 200 + position)
         classifier = [layer for layer in model.layers if layer.weights][-1]

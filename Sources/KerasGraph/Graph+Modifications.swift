@@ -54,3 +54,26 @@ extension Graph {
     return nil
   }
 }
+
+extension Graph {
+  /// The graph with every top-level MultiHeadAttention exposing its attention probabilities as its output 1
+  /// (`(N, heads, T, S)` for sequences; the layers that return them already keep them there), and the indices of
+  /// those layers in call order (attention rollout reads them).
+  /// - Throws: `ShapeProblem` when a layer's shapes do not fit (not for a validated graph).
+  public func exposingAttentionScores() throws -> (graph: Graph, layers: [Int]) {
+    var graph = self
+    var indices: [Int] = []
+    for index in layers.indices {
+      guard var attention = layers[index].kind as? MultiHeadAttention else { continue }
+      indices.append(index)
+      if attention.returnAttentionScores || attention.exposesAttentionScores { continue }
+      attention.exposesAttentionScores = true
+      graph.layers[index].kind = attention
+      for node in layers[index].nodes.indices {
+        let inputShapes = layers[index].nodes[node].inputs.compactMap { shape(of: $0) }
+        graph.layers[index].nodes[node].outputShapes = try attention.outputShapes(inputs: inputShapes)
+      }
+    }
+    return (graph, indices)
+  }
+}

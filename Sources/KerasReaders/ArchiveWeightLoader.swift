@@ -74,10 +74,12 @@ struct ArchiveWeightLoader {
   {
     var datasets: [(group: HDF5.Group, name: String)] = []
     for relative in groups {
-      let groupPath = path + "/" + relative
+      // tf-keras's own `.keras` files name a sub-layer's group by its private attribute (`_query_dense/vars`).
+      let plain = path + "/" + relative
+      let groupPath = root.contains(plain) ? plain : path + "/_" + relative
       guard root.contains(groupPath) else {
         throw KerasImportError.missingWeights(
-          file: file, layer: targets[0].location, detail: "model.weights.h5 has no variables at '\(groupPath)'")
+          file: file, layer: targets[0].location, detail: "model.weights.h5 has no variables at '\(plain)'")
       }
       let group = try root.group(groupPath)
       let names = try group.memberNames().compactMap(Int.init).sorted().map(String.init)

@@ -199,6 +199,13 @@ struct ModelConfigParser {
       if let states = node["kwargs"]?["initial_state"] {
         try collectKerasTensors(states, into: &references, layer: layer, depth: 0)
       }
+      // An attention layer's tensors given by keyword follow the positional ones, in Keras 3's order (its
+      // `tree.flatten` sorts keyword names).
+      for keyword in MultiHeadAttention.keywordInputOrder(kerasMajorVersion: 3) {
+        if let tensor = node["kwargs"]?[keyword] {
+          try collectKerasTensors(tensor, into: &references, layer: layer, depth: 0)
+        }
+      }
       let positional = (arguments.array ?? []).map(PositionalArgument.init(keras:))
       return RawNode(inputs: references, arguments: node["kwargs"] ?? .object([:]), positional: positional)
     }
@@ -218,6 +225,14 @@ struct ModelConfigParser {
       let tensor = operand[2].int, node >= 0, tensor >= 0
     {
       references.append(RawReference(layer: name, node: node, tensor: tensor))
+    }
+    // tf.keras records an attention layer's `value=`, `key=` and `attention_mask=` tensors in its kwargs.
+    for keyword in MultiHeadAttention.keywordInputOrder(kerasMajorVersion: 2) {
+      if let operand = kwargs[keyword]?.array, operand.count == 3, let name = operand[0].string,
+        let node = operand[1].int, let tensor = operand[2].int, node >= 0, tensor >= 0
+      {
+        references.append(RawReference(layer: name, node: node, tensor: tensor))
+      }
     }
     return RawNode(inputs: references, arguments: kwargs)
   }

@@ -12,6 +12,7 @@ extension CAMMethodName: ExpressibleByArgument {}
 extension AttributionMethodName: ExpressibleByArgument {}
 extension ExplanationMethodName: ExpressibleByArgument {}
 extension MetricName: ExpressibleByArgument {}
+extension HeadFusion: ExpressibleByArgument {}
 
 extension PatchShape: ExpressibleByArgument {
   /// `HxW` or `HxWxC` (`8x8`, `5x5x1`), or `N` for `NxN`.
@@ -129,8 +130,15 @@ struct CAMMethodArguments: ParsableArguments {
     help: "Score-CAM: use only the N channels with the largest spatial deviation (Faster Score-CAM).")
   var maxN: Int?
 
+  @Option(help: "attention-rollout: how each layer's heads are fused (mean, max, min).")
+  var headFusion: HeadFusion = .mean
+
+  @Option(help: "attention-rollout and gradient-rollout: the fraction of the smallest attentions dropped per layer.")
+  var discardRatio: Double = 0.9
+
   func validate() throws {
     if let maxN, maxN <= 0 { throw ValidationError("--max-n must be positive") }
+    guard (0..<1).contains(discardRatio) else { throw ValidationError("--discard-ratio must be in [0, 1)") }
   }
 }
 
@@ -231,6 +239,8 @@ extension MethodOptions {
     if let cam {
       convention = cam.convention
       maxN = cam.maxN
+      headFusion = cam.headFusion
+      discardRatio = cam.discardRatio
     }
     if let gradient {
       samples = gradient.samples

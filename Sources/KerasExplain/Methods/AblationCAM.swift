@@ -26,9 +26,13 @@ public struct AblationCAM: ClassActivationMapping {
     }
     let shape = FeatureMaps(activations)
     let (reading, _) = try explainer.outputReading(for: pass.targets)
+    // A ViT's token output (reshaped to its patch grid for the weights) is ablated on every token, the class token
+    // included, as pytorch-grad-cam's AblationLayerVit does.
+    let layerRank = explainer.graph.layer(atAddress: layer)?.outputShape?.rank ?? (shape.spatial.count + 2)
+    let spatialRank = layerRank - 2
     let model = try explainer.ablationModel(
-      layer: layer, channels: shape.channels, spatialRank: shape.spatial.count, linearLayer: reading.linearLayer)
-    let maskShape = [Int](repeating: 1, count: shape.spatial.count) + [shape.channels]
+      layer: layer, channels: shape.channels, spatialRank: spatialRank, linearLayer: reading.linearLayer)
+    let maskShape = [Int](repeating: 1, count: spatialRank) + [shape.channels]
     let input = pass.input
     let sampleShape = Array(input.shape.dropFirst())
     let size = sampleShape.reduce(1, *)

@@ -100,11 +100,15 @@ extension Explainer {
   private func resizedCAM(
     _ method: some ClassActivationMapping, _ request: ExplanationRequest, input: Tensor, layer: [Int]
   ) throws -> (pass: TargetedPass, low: Tensor, resized: [Float]) {
-    let pass = try targetedPass(
+    var pass = try targetedPass(
       input: input, targets: request.targets, defaultScore: request.defaultScore, defaultOutput: request.defaultOutput,
       layer: layer,
       gradient: method.usesGradients ? .layer : .none)
     let rank = input.rank
+    if rank == 4, let activations = pass.activations, let grid = try tokenGrid(activations) {
+      pass.activations = grid
+      pass.gradients = try pass.gradients.flatMap(tokenGrid)
+    }
     guard let activations = pass.activations, activations.rank == rank, (3...5).contains(rank) else {
       throw KerasVisError.unsuitableLayer(
         layer: try layerLocation(layer),
@@ -134,6 +138,23 @@ extension Explainer {
       }
     }
     return (pass, try Tensor(shape: [count] + shape.spatial, values: low), resized)
+  }
+}
+
+/// pytorch-grad-cam's `vit_reshape_transform` for an image model's token outputs: `(N, 1 + s^2, C)` (a class
+/// token, then a square grid of patch tokens) becomes the feature map `(N, s, s, C)` of the patch tokens (the
+/// class token dropped), nil for other shapes. CAM methods apply it to a layer's output and gradient by
+/// themselves.
+func tokenGrid(_ tokens: Tensor) throws -> Tensor? {
+  guard tokens.rank == 3, tokens.shape[1] >= 2, let side = Explainer.squareSide(tokens.shape[1] - 1) else {
+    return nil
+  }
+  let (count, steps, channels) = (tokens.shape[0], tokens.shape[1], tokens.shape[2])
+  let values = tokens.scalars
+  let perSample = (steps - 1) * channels
+  return try Tensor(shape: [count, side, side, channels]) { index in
+    let sample = index / perSample
+    return values[sample * steps * channels + channels + index % perSample]
   }
 }
 

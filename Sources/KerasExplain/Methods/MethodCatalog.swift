@@ -35,6 +35,10 @@ public struct MethodOptions: Sendable {
   /// SLIC compares in Lab; samples of other channel counts, compared as scaled to 0...1, want about 0.1 to 1), or
   /// nil for a grid.
   public var slicCompactness: Double?
+  /// Attention rollout: how each layer's heads are fused.
+  public var headFusion: HeadFusion = .mean
+  /// Attention rollout and gradient rollout: the fraction of the smallest attentions dropped per layer.
+  public var discardRatio: Double = 0.9
 
   public init() {}
 
@@ -56,6 +60,14 @@ public enum CAMMethodName: String, Sendable, CaseIterable {
   case fem
   case kpcaCam = "kpca-cam"
   case finercam
+  /// jacobgil/vit-explain's attention rollout and gradient attention rollout over a ViT's MultiHeadAttention
+  /// layers (they need no feature-map layer).
+  case attentionRollout = "attention-rollout"
+  case gradientRollout = "gradient-rollout"
+
+  /// Whether the method reads attention probabilities (a model with MultiHeadAttention layers) rather than a
+  /// feature map.
+  public var needsAttention: Bool { self == .attentionRollout || self == .gradientRollout }
 }
 
 /// The attribution methods (input gradients and input perturbations) by the names `kerasvis saliency --method`
@@ -102,7 +114,9 @@ public enum ExplanationMethodName: Hashable, Sendable, CaseIterable, RawRepresen
 /// The methods by the names `kerasvis cam --method` and `kerasvis saliency --method` accept.
 public enum MethodCatalog {
   /// Class activation map methods (they explain through a feature-map layer).
-  public static let camMethods = CAMMethodName.allCases.map(\.rawValue)
+  public static let camMethods = CAMMethodName.allCases.filter { !$0.needsAttention }.map(\.rawValue)
+  /// The ViT methods `cam --method` also takes (they read the MultiHeadAttention layers' probabilities).
+  public static let attentionMethods = CAMMethodName.allCases.filter(\.needsAttention).map(\.rawValue)
   /// Attribution methods (input gradients and perturbations).
   public static let gradientMethods = AttributionMethodName.allCases.map(\.rawValue)
 
@@ -124,6 +138,8 @@ public enum MethodCatalog {
     case .fem: return FEM()
     case .kpcaCam: return KPCACAM()
     case .finercam: return FinerCAM()
+    case .attentionRollout: return AttentionRollout(headFusion: options.headFusion, discardRatio: options.discardRatio)
+    case .gradientRollout: return GradientAttentionRollout(discardRatio: options.discardRatio)
     }
   }
 
@@ -181,6 +197,7 @@ public enum MethodCatalog {
     if let cam = CAMMethodName(rawValue: canonical) { return method(cam, options: options) }
     if let gradient = AttributionMethodName(rawValue: canonical) { return method(gradient, options: options) }
     throw KerasVisError.invalidArgument(
-      "unknown method '\(name)': use one of \((camMethods + gradientMethods).joined(separator: ", "))")
+      "unknown method '\(name)': use one of \((camMethods + attentionMethods + gradientMethods).joined(separator: ", "))"
+    )
   }
 }

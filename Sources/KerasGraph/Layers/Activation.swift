@@ -19,8 +19,11 @@ public struct Activation: LayerKind, Equatable {
     function = try container.activation(.function, context: decoder.layerContext)
   }
 
+  /// The input's shape, as Keras reports it for every function (also for `glu`, whose result has half the last
+  /// size: the runtime's step has the real shape, and a Keras layer built on the reported one fails in Keras too).
   public func outputShapes(inputs: [TensorShape]) throws -> [TensorShape] {
     try requireInputs(inputs)
     return inputs
   }
+
 }

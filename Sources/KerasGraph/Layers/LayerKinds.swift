@@ -17,6 +17,7 @@ public enum LayerKinds {
     ZeroPadding3D.self, Cropping1D.self, Cropping3D.self, UpSampling1D.self, UpSampling3D.self,
     Embedding.self, Masking.self, SimpleRNN.self, LSTM.self, GRU.self, Bidirectional.self, TimeDistributed.self,
     RepeatVector.self, MaskOperation.self,
+    EinsumDense.self, Dot.self, MultiHeadAttention.self, DenseAttention.self,
   ]
 
   private static let byClassName: [String: any LayerKind.Type] = {

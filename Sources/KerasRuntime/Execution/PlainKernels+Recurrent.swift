@@ -65,10 +65,12 @@ extension PlainKernels {
       }
       return result
     }
-    // Each direction's x W + b, (N, T, G units).
-    let projections = try directions.map { entry in
+    // Each direction's x W + b, (N, T, G units). The labels differ per direction: the compiled model's weight
+    // store shares prepared weights by step label.
+    let projections = try directions.enumerated().map { position, entry in
       let step = try InnerProductStep(
-        label: label + " input projection", input: input, kernel: entry.direction.kernel,
+        label: label + " input projection" + (directions.count > 1 ? " \(position)" : ""), input: input,
+        kernel: entry.direction.kernel,
         bias: entry.direction.inputBias, units: entry.direction.width, activation: nil, builder: builder)
       builder.steps.append(step)
       return step.outputs[0]

@@ -151,6 +151,35 @@ extension PlanBuilder {
       if let next { assign(step.outputs[0], toFused: next.call) }
       return step.outputs
 
+    case let config as EinsumDense:
+      let analysis = try config.analysis(input: TensorShape(inputShape.map { Optional($0) }))
+      let biasValues = try analysis.biasShape.map { shape in (try weight("bias", of: call), shape) }
+      return [
+        try PlainKernels.einsum(
+          analysis.einsum, label: label, lhs: inputs[0],
+          rhs: .constant(try weight("kernel", of: call), shape: analysis.kernelShape), bias: biasValues, builder: self)
+      ]
+
+    case let config as Dot:
+      let ranks = inputs.map { values[$0].shape.count }
+      var operands = inputs
+      if config.normalize {
+        let summed = try config.normalizedAxes(ranks: ranks)
+        for position in 0..<2 {
+          operands[position] = try PlainKernels.unitNormalization(
+            UnitNormalization(axis: [summed[position]], minimumSquaredNorm: config.minimumSquaredNorm), call: call,
+            input: operands[position], builder: self)
+        }
+      }
+      let product = try PlainKernels.einsum(
+        try config.einsum(ranks: ranks), label: label, lhs: operands[0], rhs: .value(operands[1]), builder: self)
+      return values[product].shape == outputShape ? [product] : [try copy(product, to: outputShape, label: label)]
+
+    case let config as MultiHeadAttention:
+      return try lowerMultiHeadAttention(config, call: call, inputs: inputs)
+    case let config as DenseAttention:
+      return try lowerDenseAttention(config, call: call, inputs: inputs)
+
     case let norm as BatchNormalization:
       let axis = try norm.normalizedAxis(rank: inputShape.count)
       guard axis == inputShape.count - 1 else {
@@ -228,7 +257,9 @@ extension PlanBuilder {
 
     case let softmax as Softmax:
       let axes = try softmax.normalizedAxes(rank: inputShape.count)
-      guard axes.count == 1 else { throw unsupported("softmax over several axes \(axes) is not supported") }
+      guard axes.count == 1 else {
+        return [try PlainKernels.softmax(axes: axes, label: label, input: inputs[0], builder: self)]
+      }
       let step = try SoftmaxStep(
         label: label, input: inputs[0], axis: Desc.dnnlAxis(keras: axes[0], rank: inputShape.count), logarithmic: false,
         builder: self)
@@ -453,9 +484,10 @@ extension PlanBuilder {
         builder: self)
       steps.append(step)
       return step.outputs[0]
-    case .sparsemax, .glu:
-      throw TensorError.unsupportedLayer(
-        layer: call.location, detail: "the activation '\(function.rawValue)' cannot run yet")
+    case .sparsemax:
+      return try PlainKernels.sparsemax(label: label, input: input, builder: self)
+    case .glu:
+      return try PlainKernels.gatedLinearUnit(label: label, input: input, builder: self)
     default:
       if let activation = ActivationMath.dnnl(function) {
         let step = try EltwiseStep(label: label, input: input, activation: activation, builder: self)
@@ -557,7 +589,7 @@ extension PlanBuilder {
     return try BroadcastBinaryStep(label: label, lhs: full, rhs: broadcast, operation: binary, builder: self)
   }
 
-  private func broadcastShape(_ lhs: [Int], _ rhs: [Int], label: String) throws -> [Int] {
+  func broadcastShape(_ lhs: [Int], _ rhs: [Int], label: String) throws -> [Int] {
     let rank = max(lhs.count, rhs.count)
     let a = [Int](repeating: 1, count: rank - lhs.count) + lhs
     let b = [Int](repeating: 1, count: rank - rhs.count) + rhs

@@ -124,7 +124,7 @@ extension PlanBuilder {
   /// Carries masks to a call's outputs as Keras does: layers that support masking without changing the steps
   /// (Dense, activations, Dropout, normalizations, TimeDistributed) pass the input's mask on; merge layers keep
   /// the mask their inputs share (inputs under different masks, or masked and unmasked, give `ambiguousMask`);
-  /// layers that would read a mask kerasvis does not apply (Softmax, 1-D global average pooling, attention)
+  /// layers that would read a mask kerasvis does not apply (Softmax, 1-D global average pooling)
   /// refuse a masked input; every other layer drops the mask. Recurrent layers, Embedding and Masking set their
   /// outputs' masks when lowered.
   func propagateMasks(call: FlatCall, inputs: [Int], outputs: [Int]) throws {
@@ -151,7 +151,7 @@ extension PlanBuilder {
       return
     default:
       let consumers: Set<String> = [
-        "Softmax", "GlobalAveragePooling1D", "MultiHeadAttention", "Attention", "AdditiveAttention",
+        "Softmax", "GlobalAveragePooling1D",
       ]
       if consumers.contains(LayerKinds.displayName(ofClass: call.layer.className)) {
         throw TensorError.unsupportedLayer(
