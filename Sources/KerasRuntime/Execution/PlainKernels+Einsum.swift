@@ -1,3 +1,4 @@
+import Foundation
 import KerasGraph
 
 extension PlainKernels {
@@ -59,22 +60,39 @@ extension PlainKernels {
     }
   }
 
+  /// Runs `body` over `0..<count` split into contiguous ranges, on every core at once (the matrix products of
+  /// attention layers; each range writes its own rows).
+  static func parallelRanges(_ count: Int, minimumWork: Int, _ body: (Range<Int>) -> Void) {
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    guard cores > 1, count > 1, minimumWork >= 1 << 15 else { return body(0..<count) }
+    let chunks = min(count, cores * 2)
+    withoutActuallyEscaping(body) { body in
+      let work = UncheckedSendable(body)
+      DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        let start = count * chunk / chunks
+        let end = count * (chunk + 1) / chunks
+        if start < end { work.value(start..<end) }
+      }
+    }
+  }
+
   /// `C[b] += A[b] B[b]` for row-major `A (batch, m, k)`, `B (batch, k, n)`, `C (batch, m, n)`.
   static func multiply(
     _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>, batch: Int, m: Int,
     k: Int, n: Int
   ) {
-    for p in 0..<batch {
-      let a = a + p * m * k
-      let b = b + p * k * n
-      let c = c + p * m * n
-      for i in 0..<m {
-        let row = c + i * n
+    let (a, b, c) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
+    parallelRanges(batch * m, minimumWork: batch * m * k * n) { rows in
+      for row in rows {
+        let (p, i) = (row / m, row % m)
+        let a = a.value + p * m * k
+        let b = b.value + p * k * n
+        let output = c.value + p * m * n + i * n
         for l in 0..<k {
           let factor = a[i * k + l]
           if factor == 0 { continue }
           let source = b + l * n
-          for j in 0..<n { row[j] += factor * source[j] }
+          for j in 0..<n { output[j] += factor * source[j] }
         }
       }
     }
@@ -85,16 +103,14 @@ extension PlainKernels {
     _ c: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into a: UnsafeMutablePointer<Float>, batch: Int, m: Int,
     k: Int, n: Int
   ) {
-    for p in 0..<batch {
-      let c = c + p * m * n
-      let b = b + p * k * n
-      let a = a + p * m * k
-      for i in 0..<m {
-        for l in 0..<k {
-          var sum: Float = 0
-          for j in 0..<n { sum += c[i * n + j] * b[l * n + j] }
-          a[i * k + l] += sum
-        }
+    let (a, b, c) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
+    parallelRanges(batch * m, minimumWork: batch * m * k * n) { rows in
+      for row in rows {
+        let (p, i) = (row / m, row % m)
+        let c = c.value + p * m * n + i * n
+        let b = b.value + p * k * n
+        let output = a.value + p * m * k + i * k
+        for l in 0..<k { output[l] += dot(c, b + l * n, count: n) }
       }
     }
   }
@@ -104,20 +120,40 @@ extension PlainKernels {
     _ a: UnsafePointer<Float>, _ c: UnsafePointer<Float>, into b: UnsafeMutablePointer<Float>, batch: Int, m: Int,
     k: Int, n: Int
   ) {
-    for p in 0..<batch {
-      let a = a + p * m * k
-      let c = c + p * m * n
-      let b = b + p * k * n
-      for i in 0..<m {
-        for l in 0..<k {
+    let (a, b, c) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
+    // Each range owns rows l of B: the sum over i stays inside one thread.
+    parallelRanges(batch * k, minimumWork: batch * m * k * n) { rows in
+      for row in rows {
+        let (p, l) = (row / k, row % k)
+        let a = a.value + p * m * k
+        let c = c.value + p * m * n
+        let output = b.value + p * k * n + l * n
+        for i in 0..<m {
           let factor = a[i * k + l]
           if factor == 0 { continue }
-          let row = b + l * n
           let source = c + i * n
-          for j in 0..<n { row[j] += factor * source[j] }
+          for j in 0..<n { output[j] += factor * source[j] }
         }
       }
     }
+  }
+
+  /// `sum_j x[j] y[j]` in eight float32 lanes (then their sum), which the compiler vectorizes.
+  @inline(__always) static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+    var lanes = SIMD8<Float>()
+    var j = 0
+    while j + 8 <= count {
+      lanes +=
+        UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self)
+        * UnsafeRawPointer(y + j).loadUnaligned(as: SIMD8<Float>.self)
+      j += 8
+    }
+    var sum = lanes.sum()
+    while j < count {
+      sum += x[j] * y[j]
+      j += 1
+    }
+    return sum
   }
 
   /// `y = scale * einsum(equation, lhs, rhs) + bias` (bias right-aligned against the output, NumPy broadcasting),
@@ -206,4 +242,10 @@ extension PlainKernels {
     builder.steps.append(step)
     return step.outputs[0]
   }
+}
+
+/// A value handed to the threads of `parallelRanges`, each of which touches its own part of it.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }
