@@ -72,6 +72,9 @@ public struct FeatureVisualizationOptions: Sendable {
   public var inputMapping: InputMapping?
   /// The seed of the initial spectrum and the transforms' draws.
   public var seed: UInt64 = 1337
+  /// Swap the activation of the objective's layer to linear: maximize the pre-activation (lucid's `_pre_relu`
+  /// layers), which a ReLU that is zero everywhere at the start cannot block.
+  public var linear = false
   /// Keep the images every this many steps (for an animation).
   public var snapshotInterval: Int?
 
@@ -107,8 +110,10 @@ extension Explainer {
       let height = shape.dimensions[1], let width = shape.dimensions[2], let channels = shape.dimensions[3]
     else { throw KerasVisError.invalidInput("feature visualization needs a model taking images of a fixed size") }
     let layers = try objective.layers.map { try LayerSearch.normalizedIndex($0, in: graph) }
-    let linear = objective.linearLayers
-    guard linear.count <= 1 else { throw KerasVisError.invalidArgument("class logits of one layer at a time") }
+    let linear = objective.linearLayers.union(options.linear ? Set(layers) : [])
+    guard linear.count <= 1 else {
+      throw KerasVisError.invalidArgument("one layer at a time can be swapped to linear (class logits, --linear)")
+    }
     let mapping = options.inputMapping ?? .pixels(channels: channels)
     guard mapping.order.count == channels, mapping.scale.count == channels, mapping.offset.count == channels,
       mapping.order.allSatisfy({ (0..<channels).contains($0) })
