@@ -20,8 +20,13 @@ struct ActivationCommand: KerasVisSubcommand {
   @Option(help: "keras-vis (default: keras-vis's visualize_activation) or lucid (lucent's render_vis).")
   var style: VisualizationStyle = .kerasVis
 
-  @Option(help: "Gradient-descent iterations (keras-vis's max_iter, default 200; lucid's steps, default 512).")
-  var iterations: Int?
+  @Option(
+    name: .customLong("iterations"),
+    help: "Gradient-descent iterations (keras-vis's max_iter, default 200; lucid's steps, default 512).")
+  var iterationsOption: Int?
+
+  /// The keras-vis iterations (200 unless given).
+  var iterations: Int { iterationsOption ?? 200 }
 
   @Option(
     help: ArgumentHelp(
@@ -48,7 +53,7 @@ struct ActivationCommand: KerasVisSubcommand {
   var gif: String?
 
   func validate() throws {
-    if let iterations, iterations <= 0 { throw ValidationError("--iterations must be positive") }
+    if let iterationsOption, iterationsOption <= 0 { throw ValidationError("--iterations must be positive") }
     if gif != nil && style != .lucid { throw ValidationError("--gif needs --style lucid") }
     if style == .lucid && filters.isEmpty { throw ValidationError("--style lucid needs --filter") }
     guard jitter >= 0 else { throw ValidationError("--jitter must not be negative") }
@@ -59,7 +64,7 @@ struct ActivationCommand: KerasVisSubcommand {
     let index = try graph.topLevelLayer(layer, flag: "--layer")
     if style == .lucid { return try executeLucid(graph, index: index) }
     var options = ActivationMaximizationOptions()
-    options.iterations = iterations ?? options.iterations
+    options.iterations = iterations
     options.seed = seed
     options.linear = linear
     options.jitter = jitter > 0 ? Jitter(jitter) : nil
@@ -84,7 +89,7 @@ struct ActivationCommand: KerasVisSubcommand {
   /// `--style lucid`: one image maximizing the sum of the filters' mean activations.
   private func executeLucid(_ graph: Graph, index: Int) throws {
     var options = try LucidRun.options(
-      graph: graph, mode: preprocess, iterations: iterations, seed: seed, linear: linear)
+      graph: graph, mode: preprocess, iterations: iterationsOption, seed: seed, linear: linear)
     if gif != nil { options.snapshotInterval = max(1, options.iterations / 50) }
     let objective = FeatureObjective.sum(filters.map { .channel(layer: index, channel: $0) })
     let result = try Explainer(graph: graph).visualizeFeature(
