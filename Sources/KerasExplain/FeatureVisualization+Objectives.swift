@@ -84,7 +84,8 @@ public indirect enum FeatureObjective: Sendable {
       let values = t.scalars
       let channels = t.shape.last ?? 1
       guard direction.count == channels else {
-        throw KerasVisError.invalidArgument("direction has \(direction.count) values; layer \(layer) has \(channels) channels")
+        throw KerasVisError.invalidArgument(
+          "direction has \(direction.count) values; layer \(layer) has \(channels) channels")
       }
       let samples = t.shape[0], positions = t.count / max(channels * samples, 1)
       let chosen = batch.map { [$0] } ?? Array(0..<samples)

@@ -102,7 +102,9 @@ public struct FourierImage: Sendable {
         for n in 0..<width {
           var sum = 0.0
           for k in 0..<columns where columnWeight(k) > 0 {
-            sum += columnWeight(k) * (re[m * columns + k] * cosColumns[k * width + n] - im[m * columns + k] * sinColumns[k * width + n])
+            sum +=
+              columnWeight(k)
+              * (re[m * columns + k] * cosColumns[k * width + n] - im[m * columns + k] * sinColumns[k * width + n])
           }
           image[(plane * height + m) * width + n] = Float(sum * norm)
         }

@@ -30,8 +30,10 @@ public struct ImageTransform: Sendable {
         // Bilinear with zeros outside (grid_sample's padding_mode "zeros"; Upsample never samples outside).
         let (y0, x0) = (Int(sy.rounded(.down)), Int(sx.rounded(.down)))
         let (fy, fx) = (sy - Double(y0), sx - Double(x0))
-        let corners = [(y0, x0, (1 - fy) * (1 - fx)), (y0, x0 + 1, (1 - fy) * fx), (y0 + 1, x0, fy * (1 - fx)),
-                       (y0 + 1, x0 + 1, fy * fx)]
+        let corners = [
+          (y0, x0, (1 - fy) * (1 - fx)), (y0, x0 + 1, (1 - fy) * fx), (y0 + 1, x0, fy * (1 - fx)),
+          (y0 + 1, x0 + 1, fy * fx),
+        ]
         for (t, (cy, cx, w)) in corners.enumerated()
         where cy >= 0 && cy < inputHeight && cx >= 0 && cx < inputWidth && w != 0 {
           indices[pixel * 4 + t] = Int32(cy * inputWidth + cx)
@@ -158,7 +160,8 @@ public struct ImageTransform: Sendable {
     chain.append(scale(scales[Int.random(in: 0..<scales.count, using: &generator)], height: h, width: w))
     (h, w) = next()
     let angles = Array(-10...10) + Array(repeating: 0, count: 5)
-    chain.append(rotate(degrees: Double(angles[Int.random(in: 0..<angles.count, using: &generator)]), height: h, width: w))
+    chain.append(
+      rotate(degrees: Double(angles[Int.random(in: 0..<angles.count, using: &generator)]), height: h, width: w))
     let (dx2, dy2) = (Int.random(in: 0..<4, using: &generator), Int.random(in: 0..<4, using: &generator))
     chain.append(translate(dx: dx2, dy: dy2, height: h, width: w))
     chain.append(resize(height: h, width: w, toHeight: outputHeight, toWidth: outputWidth))

@@ -156,11 +156,13 @@ extension Explainer {
         return seeds
       }
       values.append(value)
-      var g = Self.mappedInputAdjoint(gradients[0].scalars, count: count, height: height, width: width, mapping: mapping)
+      var g = Self.mappedInputAdjoint(
+        gradients[0].scalars, count: count, height: height, width: width, mapping: mapping)
       for transform in chain.reversed() { g = transform.adjoint(g, planes: planes) }
       adam.step(&spectrum, gradient: parameterization.imageAdjoint(g, image: image))
       if let interval = options.snapshotInterval, interval > 0, step % interval == 0 || step == 1 {
-        snapshots.append(try Self.channelsLast(parameterization.image(spectrum), count: count, height: height, width: width))
+        snapshots.append(
+          try Self.channelsLast(parameterization.image(spectrum), count: count, height: height, width: width))
       }
       progress?(step)
     }

@@ -7,7 +7,8 @@ import KerasVis
 struct ActivationCommand: KerasVisSubcommand {
   static let configuration = CommandConfiguration(
     commandName: "activation",
-    abstract: "The input that maximizes a layer's filters, as keras-vis's visualize_activation (or lucent) computes it.")
+    abstract: "The input that maximizes a layer's filters, as keras-vis's visualize_activation (or lucent) computes it."
+  )
 
   @OptionGroup var model: ModelOptions
 
@@ -96,7 +97,9 @@ struct ActivationCommand: KerasVisSubcommand {
       objective, options: options, progress: LucidRun.progress(label: "lucid", total: options.iterations))
     let picture = try LucidRun.picture(result.images, sample: 0)
     if let npy {
-      try NPY.write(try Tensor(shape: Array(result.images.shape.dropFirst()), values: result.images.scalars.map { $0 * 255 }), to: npy)
+      try NPY.write(
+        try Tensor(shape: Array(result.images.shape.dropFirst()), values: result.images.scalars.map { $0 * 255 }),
+        to: npy)
     }
     if let out { try picture.writePNG(toFile: out) }
     if let gif {

@@ -28,7 +28,8 @@ struct FiltersCommand: KerasVisSubcommand {
   @Flag(help: "Draw activation-maximization images instead of the kernels.")
   var maximize = false
 
-  @Option(help: "With --maximize: keras-vis (default: keras-vis's visualize_activation) or lucid (lucent's render_vis).")
+  @Option(
+    help: "With --maximize: keras-vis (default: keras-vis's visualize_activation) or lucid (lucent's render_vis).")
   var style: VisualizationStyle = .kerasVis
 
   @Option(

@@ -35,7 +35,9 @@ struct LucidCommandTests {
     ])
     #expect(result.status == 0, "\(result.error)")
     #expect(result.output.contains("last_conv"))
-    let noMaximize = try kerasvis(["filters", samplePath("shapes_cnn.h5"), "--layer", "last_conv", "--style", "lucid", "--out", out])
+    let noMaximize = try kerasvis([
+      "filters", samplePath("shapes_cnn.h5"), "--layer", "last_conv", "--style", "lucid", "--out", out,
+    ])
     #expect(noMaximize.status != 0)
     let gifWithoutLucid = try kerasvis(["activation", samplePath("shapes_cnn.h5"), "--filter", "0", "--gif", out])
     #expect(gifWithoutLucid.status != 0 && gifWithoutLucid.error.contains("--gif"))
