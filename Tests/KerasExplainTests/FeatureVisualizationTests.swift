@@ -149,3 +149,43 @@ struct FeatureVisualizationTests {
     }
   }
 }
+
+@Suite("Feature visualization objectives: values and gradients")
+struct FeatureObjectiveTests {
+  /// Every objective's gradient against central differences (steps of 1e-2 on float32 values: 2e-3).
+  @Test func gradientsMatchFiniteDifferences() throws {
+    var generator = SeededGenerator(state: 3)
+    let shape = [3, 2, 2, 4]
+    let values = (0..<48).map { _ in Float.random(in: -1...1, using: &generator) }
+    let objectives: [FeatureObjective] = [
+      .channel(layer: 0, channel: 1), .channel(layer: 0, channel: 2, batch: 1), .neuron(layer: 0, channel: 3),
+      .direction(layer: 0, direction: [0.5, -1, 0.25, 2]), .diversity(layer: 0),
+      .channel(layer: 0, channel: 0) + -2 * .diversity(layer: 0),
+    ]
+    for objective in objectives {
+      var gradients: [Int: [Float]] = [:]
+      _ = try objective.evaluate([0: try Tensor(shape: shape, values: values)], gradients: &gradients)
+      let analytic = try #require(gradients[0])
+      let numeric = try (0..<values.count).map { i -> Float in
+        func value(_ delta: Float) throws -> Float {
+          var shifted = values
+          shifted[i] += delta
+          var unused: [Int: [Float]] = [:]
+          return try objective.evaluate([0: try Tensor(shape: shape, values: shifted)], gradients: &unused)
+        }
+        return (try value(1e-2) - (try value(-1e-2))) / 2e-2
+      }
+      expectAllClose(analytic, numeric, rtol: 1e-2, atol: 2e-3, "\(objective)")
+    }
+  }
+
+  @Test func valuesAreLucents() throws {
+    // channel: the mean of the channel; neuron: the centre (H/2, W/2); diversity of identical samples: -(N - 1).
+    let t = try Tensor(shape: [2, 2, 2, 1], values: [1, 2, 3, 4, 1, 2, 3, 4])
+    var g: [Int: [Float]] = [:]
+    #expect(try FeatureObjective.channel(layer: 0, channel: 0).evaluate([0: t], gradients: &g) == 2.5)
+    #expect(try FeatureObjective.neuron(layer: 0, channel: 0).evaluate([0: t], gradients: &g) == 4)
+    let diversity = try FeatureObjective.diversity(layer: 0).evaluate([0: t], gradients: &g)
+    #expect(abs(diversity + 1) < 1e-6)
+  }
+}
