@@ -104,7 +104,8 @@ struct FeatureVisualizationTests {
   }
 
   /// On the sample model's `last_conv`, lucid-style images of 8 filters differ from each other and activate their
-  /// filter more than keras-vis's `visualize_activation` (defaults, jitter 0.05) after the same number of steps.
+  /// filter more than keras-vis's `visualize_activation` (defaults, without and with jitter 0.05) after the same
+  /// number of steps.
   /// Both maximize the pre-activation (`linear`): `last_conv`'s ReLU is zero everywhere on a gray start image.
   @Test func sampleFiltersDifferAndBeatKerasVis() throws {
     let graph = try KerasModelFile.load(path: samplePath("shapes_cnn.h5"))
@@ -121,8 +122,9 @@ struct FeatureVisualizationTests {
     func activation(_ input: Tensor, sample: Int, filter: Int) throws -> Float {
       let output = try #require(try model.run([input]).layers[LayerOutputKey(address: [layer])])
       let channels = output.shape[3], positions = output.count / (output.shape[0] * channels)
+      let values = output.scalars
       return (0..<positions).reduce(Float(0)) {
-        $0 + output.scalars[(sample * positions + $1) * channels + filter]
+        $0 + values[(sample * positions + $1) * channels + filter]
       } / Float(positions)
     }
     let images = lucid.images.scalars, size = images.count / filters
@@ -136,16 +138,21 @@ struct FeatureVisualizationTests {
     }
     // Pairwise mean absolute difference of images in 0...1; near-identical textures are below 0.01.
     #expect(smallest > 0.02, "lucid images of different filters are too alike: \(smallest)")
-    var kerasVisOptions = ActivationMaximizationOptions()
-    kerasVisOptions.iterations = steps
-    kerasVisOptions.jitter = Jitter()
-    kerasVisOptions.linear = true
-    for filter in 0..<filters {
-      let lucidActivation = try activation(lucid.inputs, sample: filter, filter: filter)
-      let kerasVis = try explainer.visualizeActivation(
-        layerIdx: layer, filterIndices: [filter], options: kerasVisOptions)
-      let kerasVisActivation = try activation(try explainer.batched(kerasVis), sample: 0, filter: filter)
-      #expect(lucidActivation > kerasVisActivation, "filter \(filter): \(lucidActivation) vs \(kerasVisActivation)")
+    // keras-vis's library defaults (no jitter) and the CLI's (jitter 0.05).
+    for jitter in [nil, Jitter()] {
+      var kerasVisOptions = ActivationMaximizationOptions()
+      kerasVisOptions.iterations = steps
+      kerasVisOptions.jitter = jitter
+      kerasVisOptions.linear = true
+      for filter in 0..<filters {
+        let lucidActivation = try activation(lucid.inputs, sample: filter, filter: filter)
+        let kerasVis = try explainer.visualizeActivation(
+          layerIdx: layer, filterIndices: [filter], options: kerasVisOptions)
+        let kerasVisActivation = try activation(try explainer.batched(kerasVis), sample: 0, filter: filter)
+        #expect(
+          lucidActivation > kerasVisActivation,
+          "filter \(filter), jitter \(jitter != nil): \(lucidActivation) vs \(kerasVisActivation)")
+      }
     }
   }
 }
