@@ -28,13 +28,23 @@ struct FiltersCommand: KerasVisSubcommand {
   @Flag(help: "Draw activation-maximization images instead of the kernels.")
   var maximize = false
 
+  @Option(
+    help: "With --maximize: keras-vis (default: keras-vis's visualize_activation) or lucid (lucent's render_vis).")
+  var style: VisualizationStyle = .kerasVis
+
+  @Option(
+    help: ArgumentHelp(
+      "With --style lucid: the model's preprocessing of 0...255 pixels (default: keras.applications' mode, else none).",
+      valueName: "mode"))
+  var preprocess: PreprocessMode?
+
   @Option(help: "Filters drawn (the first N; default 64 kernels, or 16 maximized filters).")
   var maxFilters: Int?
 
   @Option(help: "Input channels drawn for kernels of deeper layers (one section each).")
   var maxChannels = 4
 
-  @Option(help: "With --maximize: gradient-descent iterations per filter (keras-vis's max_iter).")
+  @Option(help: "With --maximize: gradient-descent iterations per filter (keras-vis's max_iter; lucid's steps, 512).")
   var iterations: Int?
 
   @Option(help: "With --maximize: the random seed (of the start image and the jitter).")
@@ -67,6 +77,7 @@ struct FiltersCommand: KerasVisSubcommand {
       throw ValidationError("--tv-weight and --lp-norm-weight must not be negative")
     }
     if linear && !maximize { throw ValidationError("--linear needs --maximize") }
+    if style == .lucid && !maximize { throw ValidationError("--style lucid needs --maximize") }
     if let tileScale, !(1...64).contains(tileScale) { throw ValidationError("--tile-scale must be in 1...64") }
   }
 
@@ -133,6 +144,7 @@ struct FiltersCommand: KerasVisSubcommand {
       throw ValidationError("--maximize needs a model with one image input of 1 or 3 channels")
     }
     let shown = min(filters, maxFilters ?? 16)
+    if style == .lucid { return [try lucidSection(graph, address: address, shown: shown, filters: filters)] }
     var options = ActivationMaximizationOptions()
     options.iterations = iterations ?? options.iterations
     options.seed = seed
@@ -156,5 +168,28 @@ struct FiltersCommand: KerasVisSubcommand {
     var title = "\(describeLayer(graph, address)): activation maximization, \(options.iterations) iterations"
     if shown < filters { title += ", first \(shown) of \(filters) filters" }
     return [try makeGrid(title: title, tiles: tiles, style: GridStyle(tileScale: scale))]
+  }
+
+  /// `--style lucid`: the first `shown` filters optimized together as one batch, one image per filter.
+  private func lucidSection(_ graph: Graph, address: [Int], shown: Int, filters: Int) throws -> Image {
+    let index = address[0]
+    var options = try LucidRun.options(
+      graph: graph, mode: preprocess, iterations: iterations, seed: seed, linear: linear)
+    options.batch = shown
+    let objective = FeatureObjective.sum((0..<shown).map { .channel(layer: index, channel: $0, batch: $0) })
+    let result = try Explainer(graph: graph).visualizeFeature(
+      objective, options: options, progress: LucidRun.progress(label: "lucid", total: options.iterations))
+    let tiles = try (0..<shown).map { n in
+      let picture = try LucidRun.picture(result.images, sample: n)
+      let map = try FloatImage(
+        width: picture.width, height: picture.height, channels: picture.channels,
+        values: picture.pixels.map(Float.init))
+      return GridTile(values: map, label: "\(n)")
+    }
+    let size = (tiles.first?.values.height ?? 1, tiles.first?.values.width ?? 1)
+    let scale = tileScale ?? automaticTileScale(height: size.0, width: size.1, target: 48)
+    var title = "\(describeLayer(graph, address)): lucid feature visualization, \(options.iterations) steps"
+    if shown < filters { title += ", first \(shown) of \(filters) filters" }
+    return try makeGrid(title: title, tiles: tiles, style: GridStyle(tileScale: scale))
   }
 }
