@@ -187,6 +187,17 @@ enum Desc {
     return left == right
   }
 
+  /// Whether the descriptor is a blocked layout (plain strided ones included), which oneDNN reorders to and from any
+  /// other: false for `any` and opaque layouts such as Winograd's weights.
+  static func isBlocked(_ desc: MemoryDesc) -> Bool {
+    let maxRank = Int(DNNL_MAX_NDIMS)
+    var strides = [Int64](repeating: 0, count: maxRank)
+    var blocks = [Int64](repeating: 0, count: maxRank)
+    var indices = [Int64](repeating: 0, count: maxRank)
+    var blockCount: Int32 = 0
+    return kvdnnl_md_blocking(desc.handle, &strides, &blockCount, &blocks, &indices) != 0
+  }
+
   /// The logical dimensions of a descriptor.
   static func dims(_ desc: MemoryDesc) -> [Int] {
     var dims = [Int64](repeating: 0, count: Int(DNNL_MAX_NDIMS))

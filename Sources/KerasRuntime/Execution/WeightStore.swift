@@ -48,3 +48,26 @@ final class WeightStore: @unchecked Sendable {
     return buffers.values.reduce(0) { $0 + $1.byteCount }
   }
 }
+
+/// Where a step's backward passes find its weights in their Keras layout (to reorder them into the layouts the
+/// backward primitives choose, or to flip a kernel): recovered from the forward primitive's copy when a backward pass
+/// first needs them, or, where that copy's layout cannot be reordered back (oneDNN's Winograd weights), a shared
+/// Keras-layout copy kept from the build.
+struct KerasLayoutWeights {
+  /// The Keras layout.
+  let layout: MemoryDesc
+  private let stored: AlignedBuffer?
+
+  /// The source for a step whose weights `values` (laid out as `layout`) the forward primitive holds as `chosen`.
+  init(_ values: [Float], label: String, layout: MemoryDesc, chosen: MemoryDesc, builder: PlanBuilder) {
+    self.layout = layout
+    stored = Desc.isBlocked(chosen) ? nil : builder.sharedUserWeights(values, label: label, desc: layout)
+  }
+
+  /// The weights in the Keras layout: the kept copy, or `forward` (the primitive's weights) reordered back into a
+  /// transient float32 buffer.
+  func weights(from forward: DNNLMemory, plan: ExecutionPlan) throws -> (buffer: AlignedBuffer, desc: MemoryDesc) {
+    if let stored { return (stored, layout) }
+    return (try plan.reorderedCopy(of: forward, into: layout), layout)
+  }
+}

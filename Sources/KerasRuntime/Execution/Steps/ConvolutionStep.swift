@@ -60,16 +60,12 @@ final class ConvolutionStep: Step {
   private let primitive: DNNLPrimitive
   private let weights: (buffer: AlignedBuffer, memory: DNNLMemory)
   private let bias: (buffer: AlignedBuffer, memory: DNNLMemory)?
-  /// The weights in their Keras layout, kept only where backward passes cannot reorder the primitive's weights
-  /// back into it (oneDNN's Winograd layouts); elsewhere `kerasWeights(_:)` recovers them when a backward pass first
-  /// needs them.
-  private let storedUserWeights: (buffer: AlignedBuffer, desc: MemoryDesc)?
-  /// The Keras layout of the weights, for backward passes (nil without gradients).
-  private let userLayout: MemoryDesc?
+  /// Where backward passes find the weights in their Keras layout (nil without gradients).
+  private let kerasLayout: KerasLayoutWeights?
   private let weightDims: [Int]
   private let geometry: WindowGeometry
   private let activation: DNNLActivation?
-  /// For a stride-1 convolution: the kernel's shape (its values dropped; they are `userWeights`), whose flipped
+  /// For a stride-1 convolution: the kernel's shape (its values dropped; they come from `kerasLayout`), whose flipped
   /// kernel's forward convolution of the output gradient gives the input gradient (oneDNN's forward kernels are
   /// about twice as fast as its backward-data ones).
   private let backwardKernel: ConvolutionKernel?
@@ -141,11 +137,9 @@ final class ConvolutionStep: Step {
     // Weights: user layout -> the primitive's layout, once.
     let userDesc = try Desc.strided(dims: weightDims, strides: weightStrides)
     weights = try builder.sharedWeights(weightValues, label: label, from: userDesc, to: chosenWeights)
-    userLayout = builder.gradients ? userDesc : nil
-    let recoverable = builder.gradients && (try? makeReorder(from: chosenWeights, to: userDesc, engine: engine)) != nil
-    storedUserWeights =
-      builder.gradients && !recoverable
-      ? (builder.sharedUserWeights(weightValues, label: label, desc: userDesc), userDesc) : nil
+    kerasLayout =
+      builder.gradients
+      ? KerasLayoutWeights(weightValues, label: label, layout: userDesc, chosen: chosenWeights, builder: builder) : nil
     if let biasValues, let biasDesc {
       bias = try constantMemory(biasValues, desc: biasDesc, engine: engine)
     } else {
@@ -243,14 +237,6 @@ final class ConvolutionStep: Step {
     try primitive.execute(plan.stream, arguments)
   }
 
-  /// The weights in their Keras layout: the stored copy, or the primitive's weights reordered back (a transient
-  /// buffer, float32).
-  private func kerasWeights(_ plan: ExecutionPlan) throws -> (buffer: AlignedBuffer, desc: MemoryDesc) {
-    if let storedUserWeights { return storedUserWeights }
-    guard let userLayout else { throw TensorError.unknownTap(detail: "\(label): compiled without gradients") }
-    return (try plan.reorderedCopy(of: weights.memory, into: userLayout), userLayout)
-  }
-
   override func prepareBackward(_ plan: ExecutionPlan) throws {
     if let activation, activation.gradientFromOutput == nil {
       throw TensorError.unknownTap(detail: "\(label): the fused activation has no output-based gradient")
@@ -270,7 +256,8 @@ final class ConvolutionStep: Step {
     let before = geometry.paddingBefore.map(Int64.init)
     let after = geometry.paddingAfter.map(Int64.init)
     let created: DNNLPrimitive
-    let userWeights = try kerasWeights(plan)
+    guard let kerasLayout else { throw TensorError.unknownTap(detail: "\(label): compiled without gradients") }
+    let userWeights = try kerasLayout.weights(from: weights.memory, plan: plan)
     var sourceWeights: (buffer: AlignedBuffer, desc: MemoryDesc)? = userWeights
     var gradientPadding: (before: [Int], after: [Int])?
     // How a backward pass that is a forward convolution was made (its algorithm and padding), for its accumulating

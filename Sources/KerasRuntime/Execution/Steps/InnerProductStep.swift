@@ -6,12 +6,8 @@ import CDNNLShim
 final class InnerProductStep: Step {
   private let primitive: DNNLPrimitive
   private let weights: (buffer: AlignedBuffer, memory: DNNLMemory)
-  /// The weights in their Keras layout, kept only where backward passes cannot reorder the primitive's weights
-  /// back into it (oneDNN's Winograd layouts); elsewhere `kerasWeights(_:)` recovers them when a backward pass first
-  /// needs them.
-  private let storedUserWeights: (buffer: AlignedBuffer, desc: MemoryDesc)?
-  /// The Keras layout of the weights, for backward passes (nil without gradients).
-  private let userLayout: MemoryDesc?
+  /// Where backward passes find the weights in their Keras layout (nil without gradients).
+  private let kerasLayout: KerasLayoutWeights?
   private let bias: (buffer: AlignedBuffer, memory: DNNLMemory)?
   private let sourceDesc: MemoryDesc
   private let destinationDesc: MemoryDesc
@@ -54,11 +50,9 @@ final class InnerProductStep: Step {
     // Keras's kernel (in, units) is oneDNN's weights (units, in) with strides (1, units).
     let userDesc = try Desc.strided(dims: [units, inner], strides: [1, units])
     weights = try builder.sharedWeights(kernel, label: label, from: userDesc, to: chosenWeights)
-    userLayout = builder.gradients ? userDesc : nil
-    let recoverable = builder.gradients && (try? makeReorder(from: chosenWeights, to: userDesc, engine: engine)) != nil
-    storedUserWeights =
-      builder.gradients && !recoverable
-      ? (builder.sharedUserWeights(kernel, label: label, desc: userDesc), userDesc) : nil
+    kerasLayout =
+      builder.gradients
+      ? KerasLayoutWeights(kernel, label: label, layout: userDesc, chosen: chosenWeights, builder: builder) : nil
     if let biasValues, let biasDesc {
       bias = try constantMemory(biasValues, desc: biasDesc, engine: engine)
     } else {
@@ -81,21 +75,14 @@ final class InnerProductStep: Step {
     try primitive.execute(plan.stream, arguments)
   }
 
-  /// The weights in their Keras layout: the stored copy, or the primitive's weights reordered back (a transient
-  /// buffer, float32).
-  private func kerasWeights(_ plan: ExecutionPlan) throws -> (buffer: AlignedBuffer, desc: MemoryDesc) {
-    if let storedUserWeights { return storedUserWeights }
-    guard let userLayout else { throw TensorError.unknownTap(detail: "\(label): compiled without gradients") }
-    return (try plan.reorderedCopy(of: weights.memory, into: userLayout), userLayout)
-  }
-
   override func prepareBackward(_ plan: ExecutionPlan) throws {
     if let activation, activation.gradientFromOutput == nil {
       throw TensorError.unknownTap(detail: "\(label): the fused activation has no output-based gradient")
     }
     // dx = dy @ kernel^T, run as a forward inner product whose weights (in, units) are Keras's kernel as stored:
     // oneDNN's forward kernels are about twice as fast as its backward-data ones for one row.
-    let userWeights = try kerasWeights(plan)
+    guard let kerasLayout else { throw TensorError.unknownTap(detail: "\(label): compiled without gradients") }
+    let userWeights = try kerasLayout.weights(from: weights.memory, plan: plan)
     let userDims = Desc.dims(userWeights.desc)
     let (units, inner) = (userDims[0], userDims[1])
     let source = destinationDesc
