@@ -129,7 +129,7 @@ extension Explainer {
       maps.append(try sampleMap.reshaped([1] + sampleMap.shape))
       let classes = filters ?? [chosen.index]
       resolved.append(classes.count == 1 ? .category(classes[0]) : .categories(classes))
-      let row = linear ? squashed(chosen.firstOutput, layer: layer) : chosen.firstOutput
+      let row = linear ? try squashed(chosen.firstOutput, layer: layer) : chosen.firstOutput
       let width = row.count
       scores.append(
         classes.reduce(0) { sum, index in
@@ -143,13 +143,10 @@ extension Explainer {
 
   /// A `(classes)` row computed with `layer`'s activation swapped to linear, with that activation applied again
   /// when it is a softmax or sigmoid, so that scores are what the unmodified model outputs.
-  private func squashed(_ row: [Float], layer: Int) -> [Float] {
-    switch graph.layers[layer].activation {
+  private func squashed(_ row: [Float], layer: Int) throws -> [Float] {
+    switch graph.activation(ofLayerAt: [layer]) {
     case .softmax?:
-      let largest = row.max() ?? 0
-      let exponentials = row.map { Foundation.exp($0 - largest) }
-      let total = exponentials.reduce(0, +)
-      return exponentials.map { $0 / total }
+      return try softmaxOverLastAxis(try Tensor(shape: [row.count], values: row)).scalars
     case .sigmoid?:
       return row.map { 1 / (1 + Foundation.exp(-$0)) }
     default:
