@@ -757,6 +757,117 @@ def ops_zoo_k3():
     write_gradients("ops_zoo_k3", model, seeded_input((2, 4, 4, 6), 54), ["conv", "head"], 55)
 
 
+def ops_more_k2():
+    """tf-keras TFOpLambda and SlicingOpLambda layers beyond ops_zoo_k2: tf.stack (axis 1 and -1), tf.split (a count
+    and sizes with -1; every part used downstream, reordered by a concat and multiplied), slicing
+    (`x[:, 0]`, `x[:, 1:3]`, `x[..., ::2]`, negative indices and bounds, tf.newaxis/None, negative steps),
+    tf.strided_slice with masks, tf.linalg.matmul/tf.matmul between tensors (transpose_a, transpose_b, batched over
+    rows) and with constants (rank 2 and 3 inputs, transpose_b), tf.image.resize bilinear and nearest."""
+    L = k2.layers
+    fresh_k2(62)
+    image = k2.Input((6, 8, 4), name="image")
+    x = L.Conv2D(4, 1, name="conv")(image)
+    y = L.Conv2D(4, 1, name="conv_b")(image)
+    stacked = tf.concat([
+        tf.reshape(tf.stack([x, y], axis=1), (-1, 2, 6, 32)),  # (2, 6, 8, 4)
+        tf.reshape(tf.stack([x, y, x], axis=-1), (-1, 3, 6, 32)),  # (6, 8, 4, 3)
+    ], axis=1)  # (5, 6, 32)
+    left, right = tf.split(x, 2, axis=-1)  # (6, 8, 2) each
+    first, middle, last = tf.split(y, [1, -1, 2], axis=2)  # (6, 1, 4), (6, 5, 4), (6, 2, 4)
+    parts = tf.concat([last * 2.0, first, middle], axis=2) + tf.concat([left * right, right], axis=-1)[:, :, :, :4]
+    sliced = tf.concat([
+        tf.reshape(x[:, 0], (-1, 32)),  # (8, 4)
+        tf.reshape(x[:, 1:3], (-1, 64)),  # (2, 8, 4)
+        tf.reshape(x[..., ::2], (-1, 96)),  # (6, 8, 2)
+        tf.reshape(y[:, -1, tf.newaxis, :, -3:-1], (-1, 16)),  # (1, 8, 2)
+        tf.reshape(y[:, None, ::-1], (-1, 192)),  # (1, 6, 8, 4)
+        tf.reshape(x[:, 4:0:-2, 1::3, -1], (-1, 6)),  # (2, 3)
+        tf.reshape(tf.strided_slice(y, [0, 1, 0, 1], [0, 5, 8, 4], [1, 2, 3, 2], begin_mask=1, end_mask=1), (-1, 12)),
+        tf.reshape(tf.strided_slice(x, [0, 2, 0], [0, 3, 5], [1, 1, 2], begin_mask=1, end_mask=1,
+                                    shrink_axis_mask=2, ellipsis_mask=0, new_axis_mask=0), (-1, 12)),  # (3, 4)
+    ], axis=-1)
+    rng = np.random.default_rng(63)
+    w = rng.normal(0, 0.5, (4, 3)).astype(np.float32)
+    v = rng.normal(0, 0.5, (5, 4)).astype(np.float32)
+    products = [
+        tf.linalg.matmul(x, y, transpose_b=True),  # (6, 8, 8)
+        tf.matmul(x, y, transpose_a=True),  # (6, 4, 4)
+        tf.matmul(x[:, 0], w),  # (8, 3): a rank-3 tensor and a constant
+        tf.matmul(x[:, 0, 0], w),  # (3,): a rank-2 tensor and a constant
+        tf.matmul(x, v, transpose_b=True),  # (6, 8, 5)
+        tf.matmul(tf.transpose(x, (0, 1, 3, 2)), x),  # (6, 4, 4)
+    ]
+    product = tf.concat([tf.reshape(p, (-1, n)) for p, n in zip(products, [384, 96, 24, 3, 240, 96])], axis=-1)
+    resized = tf.concat([
+        tf.reshape(tf.image.resize(x, (9, 5)), (-1, 180)),
+        tf.reshape(tf.image.resize(y, (3, 16), method="nearest", antialias=False), (-1, 192)),
+        tf.reshape(tf.image.resize(x, (12, 16), method=tf.image.ResizeMethod.BILINEAR), (-1, 768)),
+    ], axis=-1)
+    head = L.Dense(3, name="head")(tf.reshape(parts, (-1, 192)))
+    model = k2.Model(image, [head, stacked, parts, sliced, product, resized], name="ops_more_k2")
+    randomize(model, 62)
+    path = os.path.join(MODELS, "ops_more_k2.h5")
+    model.save(path)
+    write_json("ops_more_k2", k2_report(model))
+    inputs = seeded_input((2, 6, 8, 4), 64)
+    write_io("ops_more_k2", model, inputs, reload=lambda: k2.models.load_model(path, compile=False))
+    write_gradients("ops_more_k2", model, inputs, ["conv", "conv_b"], 65)
+
+
+def ops_more_k3():
+    """Keras 3 operations beyond ops_zoo_k3 (as .keras; .h5 where Keras 3 writes it): ops.stack (axis 1 and -1),
+    ops.split (a count and split indices; every part used downstream), GetItem slicing (`x[:, 0]`, `x[:, 1:3]`,
+    `x[..., ::2]`, negative indices and bounds, None, negative steps), ops.matmul between tensors (batched) and
+    with constants (rank 2 and 3 inputs), ops.image.resize bilinear and nearest."""
+    L = k3.layers
+    ops = k3.ops
+    fresh_k3(66)
+    image = k3.Input((6, 8, 4), name="image")
+    x = L.Conv2D(4, 1, name="conv")(image)
+    y = L.Conv2D(4, 1, name="conv_b")(image)
+    stacked = ops.concatenate([
+        ops.reshape(ops.stack([x, y], axis=1), (-1, 2, 6, 32)),
+        ops.reshape(ops.stack([x, y, x], axis=-1), (-1, 3, 6, 32)),
+    ], axis=1)  # (5, 6, 32)
+    left, right = ops.split(x, 2, axis=-1)  # (6, 8, 2) each
+    first, middle, last = ops.split(y, [1, 6], axis=2)  # (6, 1, 4), (6, 5, 4), (6, 2, 4)
+    parts = ops.concatenate([last * 2.0, first, middle], axis=2) + ops.concatenate([left * right, right], axis=-1)
+    sliced = ops.concatenate([
+        ops.reshape(x[:, 0], (-1, 32)),
+        ops.reshape(x[:, 1:3], (-1, 64)),
+        ops.reshape(x[..., ::2], (-1, 96)),
+        ops.reshape(y[:, -1, None, :, -3:-1], (-1, 16)),
+        ops.reshape(y[:, None, ::-1], (-1, 192)),
+        ops.reshape(x[:, 4:0:-2, 1::3, -1], (-1, 6)),
+    ], axis=-1)
+    rng = np.random.default_rng(67)
+    w = rng.normal(0, 0.5, (4, 3)).astype(np.float32)
+    v = rng.normal(0, 0.5, (4, 5)).astype(np.float32)
+    products = [
+        ops.matmul(x, ops.transpose(y, (0, 1, 3, 2))),  # (6, 8, 8)
+        ops.matmul(ops.transpose(x, (0, 1, 3, 2)), y),  # (6, 4, 4)
+        ops.matmul(x[:, 0], w),  # (8, 3)
+        ops.matmul(x[:, 0, 0], w),  # (3,)
+        ops.matmul(x, v),  # (6, 8, 5)
+    ]
+    product = ops.concatenate([ops.reshape(p, (-1, n)) for p, n in zip(products, [384, 96, 24, 3, 240])], axis=-1)
+    resized = ops.concatenate([
+        ops.reshape(ops.image.resize(x, (9, 5)), (-1, 180)),
+        ops.reshape(ops.image.resize(y, (3, 16), interpolation="nearest"), (-1, 192)),
+        ops.reshape(ops.image.resize(x, (12, 16)), (-1, 768)),
+    ], axis=-1)
+    head = L.Dense(3, name="head")(ops.reshape(parts, (-1, 192)))
+    model = k3.Model(image, [head, stacked, parts, sliced, product, resized], name="ops_more_k3")
+    randomize(model, 66)
+    path = os.path.join(MODELS, "ops_more_k3.keras")
+    model.save(path)
+    deflate_archive(path)
+    write_json("ops_more_k3", k3_report(model))
+    inputs = seeded_input((2, 6, 8, 4), 68)
+    write_io("ops_more_k3", model, inputs, reload=lambda: k3.models.load_model(path, compile=False))
+    write_gradients("ops_more_k3", model, inputs, ["conv", "conv_b", "head"], 69)
+
+
 def _preprocessing(keras_module, name, random_crop, pad_branch, brightness=True):
     """The keras.io transfer-learning pattern in tf-keras or Keras 3: an image (20, 24, 3) -> a nested Sequential
     `data_augmentation` of the random augmentations (identity at inference) -> Resizing(16, 16) ->
@@ -1546,6 +1657,8 @@ SMALL_BUILDERS = {
     "normalization_zoo_k3": normalization_zoo_k3,
     "ops_zoo_k2": ops_zoo_k2,
     "ops_zoo_k3": ops_zoo_k3,
+    "ops_more_k2": ops_more_k2,
+    "ops_more_k3": ops_more_k3,
     "preprocessing_k2": preprocessing_k2,
     "preprocessing_k3": preprocessing_k3,
     "conv1d_zoo_k2": conv1d_zoo_k2,

@@ -129,12 +129,13 @@ struct GraphBuilder {
     -> any LayerKind
   {
     let arguments = raw.nodes.first?.positional ?? []
+    let values = raw.nodes.first?.positionalValues ?? []
     let operation = "the Keras operation \(raw.module.map { $0 + "." } ?? "")\(raw.className)"
     let call =
       "\(operation) with arguments (\(OperationTranslation.describe(arguments: arguments, config: raw.config)))"
     do {
       if let kind = try OperationTranslation.kerasOperation(
-        className: raw.className, config: raw.config, arguments: arguments, inputShapes: inputShapes)
+        className: raw.className, config: raw.config, arguments: arguments, values: values, inputShapes: inputShapes)
       {
         return kind
       }
@@ -144,7 +145,7 @@ struct GraphBuilder {
     throw KerasImportError.unsupportedLayer(
       file: file, layer: location,
       hint:
-        "\(call) is not supported (kerasvis supports arithmetic between tensors and with constants, maximum, minimum, relu, relu6, sigmoid, tanh, softmax, gelu, exp, sqrt, square, log, absolute, clip, mean, max, sum, min, reshape, transpose, expand_dims, squeeze and concatenate)"
+        "\(call) is not supported (kerasvis supports arithmetic between tensors and with constants, maximum, minimum, relu, relu6, sigmoid, tanh, softmax, gelu, exp, sqrt, square, log, absolute, clip, mean, max, sum, min, reshape, transpose, expand_dims, squeeze, concatenate, stack, split, slicing, matmul and image.resize)"
     )
   }
 

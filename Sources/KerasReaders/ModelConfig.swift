@@ -16,6 +16,8 @@ struct RawNode {
   /// Keras 3 positional arguments in order: a tensor, a list of tensors, a number (`x + 3.0` records
   /// `[tensor, 3.0]`), or something else.
   var positional: [PositionalArgument] = []
+  /// Keras 3 positional arguments as serialized (a slicing key, a constant array).
+  var positionalValues: [JSONValue] = []
 }
 
 /// One entry of a model config's `layers` list, normalized across Keras 2 and Keras 3.
@@ -206,8 +208,10 @@ struct ModelConfigParser {
           try collectKerasTensors(tensor, into: &references, layer: layer, depth: 0)
         }
       }
-      let positional = (arguments.array ?? []).map(PositionalArgument.init(keras:))
-      return RawNode(inputs: references, arguments: node["kwargs"] ?? .object([:]), positional: positional)
+      let values = arguments.array ?? []
+      return RawNode(
+        inputs: references, arguments: node["kwargs"] ?? .object([:]),
+        positional: values.map(PositionalArgument.init(keras:)), positionalValues: values)
     }
     guard var entries = node.array else { throw invalid("layer '\(layer)': an inbound node is not a list") }
     // tf.keras writes a TFOpLambda's node as one flat entry `[name, node, tensor, kwargs]`.
@@ -220,11 +224,14 @@ struct ModelConfigParser {
       if parts.count > 3 { kwargs = parts[3] }
       return RawReference(layer: name, node: nodeIndex, tensor: tensorIndex)
     }
-    // A TFOpLambda's second operand may be a tensor, written as `"y": [name, node, tensor]` in its kwargs.
-    if let operand = kwargs["y"]?.array, operand.count == 3, let name = operand[0].string, let node = operand[1].int,
-      let tensor = operand[2].int, node >= 0, tensor >= 0
-    {
-      references.append(RawReference(layer: name, node: node, tensor: tensor))
+    // A TFOpLambda's second operand may be a tensor, written as `"y": [name, node, tensor]` in its kwargs (`x + y`;
+    // `b` for `tf.matmul(a, b)`).
+    for keyword in TFOpLambdaTranslation.tensorOperandKeywords {
+      if let operand = kwargs[keyword]?.array, operand.count == 3, let name = operand[0].string,
+        let node = operand[1].int, let tensor = operand[2].int, node >= 0, tensor >= 0
+      {
+        references.append(RawReference(layer: name, node: node, tensor: tensor))
+      }
     }
     // tf.keras records an attention layer's `value=`, `key=` and `attention_mask=` tensors in its kwargs.
     for keyword in MultiHeadAttention.keywordInputOrder(kerasMajorVersion: 2) {

@@ -33,6 +33,8 @@ let fixtureModels: [FixtureModel] = [
   FixtureModel(file: "normalization_zoo_k3.keras", outputs: "normalization_zoo_k3"),
   FixtureModel(file: "ops_zoo_k2.h5", outputs: "ops_zoo_k2"),
   FixtureModel(file: "ops_zoo_k3.keras", outputs: "ops_zoo_k3"),
+  FixtureModel(file: "ops_more_k2.h5", outputs: "ops_more_k2"),
+  FixtureModel(file: "ops_more_k3.keras", outputs: "ops_more_k3"),
   FixtureModel(file: "preprocessing_k2.h5", outputs: "preprocessing_k2"),
   FixtureModel(file: "preprocessing_k3.keras", outputs: "preprocessing_k3"),
   FixtureModel(file: "conv1d_zoo_k2.h5", outputs: "conv1d_zoo_k2"),

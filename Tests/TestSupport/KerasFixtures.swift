@@ -45,6 +45,8 @@ public let kerasFixtures: [KerasFixture] = [
   KerasFixture("ops_zoo_k2.h5", name: "ops_zoo_k2"),
   KerasFixture("ops_zoo_k3.h5", name: "ops_zoo_k3"),
   KerasFixture("ops_zoo_k3.keras", name: "ops_zoo_k3"),
+  KerasFixture("ops_more_k2.h5", name: "ops_more_k2"),
+  KerasFixture("ops_more_k3.keras", name: "ops_more_k3"),
   KerasFixture("preprocessing_k2.h5", name: "preprocessing_k2"),
   KerasFixture("preprocessing_k3.h5", name: "preprocessing_k3"),
   KerasFixture("preprocessing_k3.keras", name: "preprocessing_k3"),

@@ -18,6 +18,8 @@ public enum LayerKinds {
     Embedding.self, Masking.self, SimpleRNN.self, LSTM.self, GRU.self, Bidirectional.self, TimeDistributed.self,
     RepeatVector.self, MaskOperation.self,
     EinsumDense.self, Dot.self, MultiHeadAttention.self, DenseAttention.self,
+    // What TensorFlow functions and Keras 3 operations on tensors import as.
+    Stack.self, Split.self, StridedSlice.self, MatMul.self,
   ]
 
   private static let byClassName: [String: any LayerKind.Type] = {
@@ -33,9 +35,9 @@ public enum LayerKinds {
   }()
 
   /// Every Keras class name kerasvis reads without a registered implementation (aliases included), plus
-  /// `TFOpLambda` (the TensorFlow functions `TFOpLambdaTranslation` translates).
+  /// `TFOpLambda` and `SlicingOpLambda` (the TensorFlow functions `TFOpLambdaTranslation` translates).
   public static var supportedClassNames: Set<String> {
-    Set(byClassName.keys).union([TFOpLambdaTranslation.className])
+    Set(byClassName.keys).union([TFOpLambdaTranslation.className, TFOpLambdaTranslation.slicingClassName])
   }
 
   /// The kind for a Keras class name, or nil.
@@ -66,7 +68,8 @@ public enum LayerKinds {
   public static func decodeKeras(
     className: String, registeredName: String?, config: JSONValue, context: LayerDecodingContext
   ) throws -> Decoded {
-    if byClassName[className] == nil, className != TFOpLambdaTranslation.className {
+    let isFunction = [TFOpLambdaTranslation.className, TFOpLambdaTranslation.slicingClassName].contains(className)
+    if byClassName[className] == nil, !isFunction {
       for name in [className, registeredName].compactMap({ $0 }) {
         if let factory = context.registry.factory(for: name) {
           return Decoded(
@@ -75,7 +78,7 @@ public enum LayerKinds {
         }
       }
     }
-    if className == TFOpLambdaTranslation.className {
+    if isFunction {
       if let kind = try TFOpLambdaTranslation.kind(config: config, context: context) {
         return Decoded(kind: kind, activation: nil)
       }
@@ -86,7 +89,7 @@ public enum LayerKinds {
       }
       throw LayerDecodingFailure.unsupported(
         hint:
-          "\(TFOpLambdaTranslation.describe(function: config["function"]?.string ?? "?", context: context)) is not supported (kerasvis translates arithmetic, activations, reductions, reshapes, transposes, concat, clip_by_value and element-wise math); register a Swift implementation with LayerRegistry.register(className: \"TFOpLambda\")"
+          "\(TFOpLambdaTranslation.describe(function: config["function"]?.string ?? "?", context: context)) is not supported (kerasvis translates arithmetic, activations, reductions, reshapes, transposes, concat, stack, split, slicing, strided_slice, matmul, image.resize, clip_by_value and element-wise math); register a Swift implementation with LayerRegistry.register(className: \"\(className)\")"
       )
     }
     let bare = displayName(ofClass: className)
@@ -95,7 +98,7 @@ public enum LayerKinds {
     else {
       let hint: String
       switch className {
-      case "Lambda", "SlicingOpLambda":
+      case "Lambda":
         hint =
           "\(className) layers hold Python code that cannot be read from the file; register a Swift implementation with LayerRegistry.register(className: \"\(className)\")"
       default:

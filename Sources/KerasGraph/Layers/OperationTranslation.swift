@@ -64,9 +64,15 @@ public enum OperationTranslation {
     case .object:
       switch value["class_name"]?.string {
       case "__keras_tensor__": return "a tensor"
-      case "__slice__": return "a slice"
+      case "__slice__": return value["config"].flatMap(SliceItem.init(native:)).map { "the slice \($0)" } ?? "a slice"
+      case "__ellipsis__": return "an ellipsis"
       case "__tensor__", "__numpy__": return "a constant array"
-      default: return "an object"
+      default:
+        // tf.keras writes a slice of a slicing key as `{"start": ..., "stop": ..., "step": ...}`.
+        if let item = SliceItem(native: value), case .range = item, value.object?.keys.isEmpty == false {
+          return "the slice \(item)"
+        }
+        return "an object"
       }
     }
   }
@@ -79,14 +85,20 @@ public enum OperationTranslation {
     return fields.isEmpty ? positional : positional + "; " + fields.joined(separator: ", ")
   }
 
-  /// The kind a Keras 3 operation computes (its class name, config and positional arguments), nil when the class
-  /// is not one kerasvis translates.
+  /// The kind a Keras 3 operation computes (its class name, config and positional arguments, `values` their
+  /// serialized form), nil when the class is not one kerasvis translates.
   /// - Throws: `LayerDecodingFailure.unsupported` naming what does not fit, for a known operation whose arguments
   ///   are not supported.
   public static func kerasOperation(
-    className: String, config: JSONValue, arguments: [PositionalArgument], inputShapes: [TensorShape]
+    className: String, config: JSONValue, arguments: [PositionalArgument], values: [JSONValue] = [],
+    inputShapes: [TensorShape]
   ) throws -> (any LayerKind)? {
     do {
+      if let kind = try structureOperation(
+        className: className, config: config, arguments: arguments, values: values, inputShapes: inputShapes)
+      {
+        return kind
+      }
       return try kerasOperationKind(
         className: className, config: config, arguments: arguments, inputShapes: inputShapes)
     } catch let problem as OperationProblem {
@@ -104,6 +116,31 @@ public enum OperationTranslation {
   private static let reductions: [String: ReduceOperation] = [
     "Mean": .mean, "Max": .max, "Amax": .max, "Sum": .sum, "Min": .min, "Amin": .min,
   ]
+
+  /// Keras 3's `Stack`, `Split`, `GetItem`, `Matmul` and `Resize`, or nil for other operations.
+  private static func structureOperation(
+    className: String, config: JSONValue, arguments: [PositionalArgument], values: [JSONValue],
+    inputShapes: [TensorShape]
+  ) throws -> (any LayerKind)? {
+    let input = inputShapes.first ?? TensorShape([])
+    switch (className, arguments.first) {
+    case ("Stack", .tensors?) where arguments.count == 1:
+      return try stack(axis: config["axis"] ?? .int(0), inputs: inputShapes)
+    case ("Split", .tensor?) where arguments.count == 1:
+      return try split(
+        indices: config["indices_or_sections"] ?? .null, axis: config["axis"] ?? .int(0), input: input)
+    case ("GetItem", .tensor?) where arguments.count == 2 && values.count == 2:
+      return try slice(key: values[1], field: "the key", input: input)
+    case ("Matmul", .tensor?) where arguments.count == 2 && values.count == 2:
+      return try matmul(
+        constant: arguments[1] == .tensor ? nil : values[1], transposeA: false, transposeB: false,
+        inputs: inputShapes)
+    case ("Resize", .tensor?) where arguments.count == 1:
+      return try resize(config, methodField: "interpolation", input: input)
+    default:
+      return nil
+    }
+  }
 
   private static func kerasOperationKind(
     className: String, config: JSONValue, arguments: [PositionalArgument], inputShapes: [TensorShape]

@@ -1,11 +1,15 @@
-/// tf.keras's `TFOpLambda` layers, which record a TensorFlow function call: arithmetic with a constant (`x + 3.0`,
-/// `x * (1 / 6)` in MobileNetV3) becomes a `Rescaling`, arithmetic between two tensors a `Merge`, activations
-/// (`tf.nn.relu`, `tf.nn.softmax(axis=)`, `tf.nn.gelu`) an `Activation` or `Softmax`, reductions a `Reduce`,
-/// `tf.reshape`/`tf.expand_dims`/`tf.squeeze` a `Reshape`, `tf.transpose` a `Permute`, `tf.concat` a
-/// `Concatenate`, and `sqrt`, `square`, `log`, `abs`, `clip_by_value`, `maximum`/`minimum` with a constant an
-/// `Elementwise`. Not a kind of its own: it translates into the kinds that compute the same.
-enum TFOpLambdaTranslation {
+/// tf.keras's `TFOpLambda` layers, which record a TensorFlow function call, and its `SlicingOpLambda` layers
+/// (`x[:, 1:3]`): arithmetic with a constant (`x + 3.0`, `x * (1 / 6)` in MobileNetV3) becomes a `Rescaling`,
+/// arithmetic between two tensors a `Merge`, activations (`tf.nn.relu`, `tf.nn.softmax(axis=)`, `tf.nn.gelu`) an
+/// `Activation` or `Softmax`, reductions a `Reduce`, `tf.reshape`/`tf.expand_dims`/`tf.squeeze` a `Reshape`,
+/// `tf.transpose` a `Permute`, `tf.concat` a `Concatenate`, `tf.stack` a `Stack`, `tf.split` a `Split`, slicing and
+/// `tf.strided_slice` a `StridedSlice`, `tf.linalg.matmul` a `MatMul`, `tf.image.resize` a `Resizing`, and `sqrt`,
+/// `square`, `log`, `abs`, `clip_by_value`, `maximum`/`minimum` with a constant an `Elementwise`. Not a kind of its
+/// own: it translates into the kinds that compute the same.
+public enum TFOpLambdaTranslation {
   static let className = "TFOpLambda"
+  /// tf.keras's class for `tf.__operators__.getitem` (slicing).
+  static let slicingClassName = "SlicingOpLambda"
 
   private static let unaryKinds: [String: any LayerKind] = [
     "nn.relu": Activation(.relu), "nn.relu6": Activation(.relu6), "math.sigmoid": Activation(.sigmoid),
@@ -36,8 +40,8 @@ enum TFOpLambdaTranslation {
   /// `the TensorFlow function tf.NAME with arguments (a tensor, y: the number 3.0)`.
   static func describe(function: String, context: LayerDecodingContext) -> String {
     let tensors = context.inputShapes.count
-    let hasTensorOperand = context.arguments["y"]?.array?.count == 3
-    let leading = tensors - (hasTensorOperand ? 1 : 0)
+    let tensorOperands = tensorOperandKeywords.filter { isTensorReference(context.arguments[$0]) }.count
+    let leading = tensors - tensorOperands
     var parts = [leading == 1 ? "a tensor" : "a list of \(leading) tensors"]
     for member in context.arguments.object?.members ?? [] where member.key != "name" {
       parts.append("\(member.key): \(OperationTranslation.words(member.value))")
@@ -45,12 +49,29 @@ enum TFOpLambdaTranslation {
     return "the TensorFlow function tf.\(function) with arguments (\(parts.joined(separator: ", ")))"
   }
 
+  /// The keyword arguments whose tensor tf.keras records in the kwargs (`x + y`'s `y`, `tf.matmul(a, b)`'s `b`),
+  /// which the config parser appends to the inputs.
+  public static let tensorOperandKeywords = ["y", "b"]
+
+  /// Whether `value` is tf.keras's reference to a tensor, `[layer, node, tensor]`.
+  static func isTensorReference(_ value: JSONValue?) -> Bool {
+    guard let list = value?.array, list.count == 3 else { return false }
+    return list[0].string != nil && list[1].int != nil && list[2].int != nil
+  }
+
   private static func translate(_ function: String, arguments: JSONValue, inputs: [TensorShape]) throws
     -> (any LayerKind)?
   {
     let input = inputs.first ?? TensorShape([])
-    if function == "concat" {
+    switch function {
+    case "concat":
       return Concatenate(axis: try OperationTranslation.intField(arguments, "axis"))
+    case "stack":
+      return try OperationTranslation.stack(axis: arguments["axis"] ?? .int(0), inputs: inputs)
+    case "linalg.matmul", "matmul":
+      return try matmul(arguments, inputs: inputs)
+    default:
+      break
     }
     if arguments["y"] != nil { return try binary(function, arguments: arguments) }
     guard inputs.count == 1 else { return nil }
@@ -76,9 +97,36 @@ enum TFOpLambdaTranslation {
       return try OperationTranslation.expandDims(arguments["axis"] ?? .null, input: input)
     case "compat.v1.squeeze", "squeeze":
       return try OperationTranslation.squeeze(arguments["axis"] ?? .null, input: input)
+    case "split":
+      return try OperationTranslation.split(
+        sizes: arguments["num_or_size_splits"] ?? .null, axis: arguments["axis"] ?? .int(0), input: input)
+    case "__operators__.getitem":
+      return try OperationTranslation.slice(key: arguments["slice_spec"] ?? .null, field: "slice_spec", input: input)
+    case "strided_slice":
+      return try OperationTranslation.stridedSlice(arguments, input: input)
+    case "image.resize":
+      return try OperationTranslation.resize(arguments, methodField: "method", input: input)
     default:
       return nil
     }
+  }
+
+  /// `tf.linalg.matmul(a, b, transpose_a, transpose_b, adjoint_a, adjoint_b)` with `b` a tensor (written as
+  /// `[layer, node, tensor]`, the second input) or a constant matrix (nested lists).
+  private static func matmul(_ arguments: JSONValue, inputs: [TensorShape]) throws -> MatMul {
+    for flag in ["a_is_sparse", "b_is_sparse"] where arguments[flag]?.bool == true {
+      throw OperationProblem(detail: "\(flag) true is not supported")
+    }
+    if let type = arguments["output_type"], !type.isNull {
+      throw OperationProblem(detail: "output_type is \(OperationTranslation.words(type)); only none is supported")
+    }
+    // For real numbers the adjoint is the transpose.
+    let transposeA = arguments["transpose_a"]?.bool == true || arguments["adjoint_a"]?.bool == true
+    let transposeB = arguments["transpose_b"]?.bool == true || arguments["adjoint_b"]?.bool == true
+    let operand = arguments["b"] ?? .null
+    return try OperationTranslation.matmul(
+      constant: isTensorReference(operand) ? nil : operand, transposeA: transposeA, transposeB: transposeB,
+      inputs: inputs)
   }
 
   /// Arithmetic with `y`, a constant or (written as `[layer, node, tensor]`) a second tensor.

@@ -97,3 +97,45 @@ extension PlainKernels {
     return (value, derivative)
   }
 }
+
+extension PlainKernels {
+  /// `Stack`: `output[o, k, i] = inputs[k][o, i]`, with `o` running over the axes before the new axis `axis` and
+  /// `i` over the rest; input `k`'s gradient is its slice `dy[o, k, i]`.
+  static func stack(axis: Int, label: String, inputs: [Int], outputShape: [Int], builder: PlanBuilder) throws -> Int {
+    let shape = builder.values[inputs[0]].shape
+    guard inputs.allSatisfy({ builder.values[$0].shape == shape }), axis >= 1, axis <= shape.count else {
+      throw TensorError.invalidShape(shape: shape, detail: "cannot be stacked on axis \(axis) in \(label)")
+    }
+    let outer = shape[..<axis].reduce(1, *)
+    let inner = shape[axis...].reduce(1, *)
+    let count = inputs.count
+    let step = try PlainStep(
+      label: label, inputs: inputs, outputShape: outputShape, builder: builder,
+      forward: { inputs, output in
+        for o in 0..<outer {
+          for k in 0..<count { (output + (o * count + k) * inner).update(from: inputs[k] + o * inner, count: inner) }
+        }
+      },
+      backward: { _, _, dy, dx in
+        for o in 0..<outer {
+          for k in 0..<count { (dx[k] + o * inner).update(from: dy + (o * count + k) * inner, count: inner) }
+        }
+      })
+    builder.steps.append(step)
+    return step.outputs[0]
+  }
+
+  /// A strided window of the input (a slice, a part of a split): `output[o] = input[offset + sum_k o_k *
+  /// sourceStrides[k]]` (a stride may be negative, or 0 for a new axis of size 1); the gradient is scattered back.
+  static func window(
+    offset: Int, sourceStrides: [Int], label: String, input: Int, outputShape: [Int], builder: PlanBuilder
+  ) throws -> Int {
+    let inputCount = builder.values[input].shape.reduce(1, *)
+    let gather = gatherIndex(shape: outputShape, sourceStrides: sourceStrides).map { $0 + offset }
+    guard gather.allSatisfy({ $0 >= 0 && $0 < inputCount }) else {
+      throw TensorError.invalidShape(
+        shape: builder.values[input].shape, detail: "does not hold the window \(outputShape) read in \(label)")
+    }
+    return try gatherStep(gather, label: label, input: input, outputShape: outputShape, builder: builder)
+  }
+}

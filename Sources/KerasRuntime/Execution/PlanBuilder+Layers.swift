@@ -353,6 +353,9 @@ extension PlanBuilder {
     case let config as Elementwise:
       return [try PlainKernels.elementwise(config, label: label, input: inputs[0], builder: self)]
 
+    case is Stack, is Split, is StridedSlice, is MatMul:
+      return try lowerTensorOperation(call: call, inputs: inputs, outputShapes: outputShapes)
+
     case let wrapped as ChannelsFirst:
       return try lowerChannelsFirst(wrapped, index, call: call, inputs: inputs, outputShapes: outputShapes)
 
