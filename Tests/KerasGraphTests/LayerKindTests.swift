@@ -258,6 +258,10 @@ private func sampleKinds() -> [SampleKind] {
     UpSampling3D(size: [1, 2, 3]),
     ChannelsFirst(inner: Conv2D(filters: 2, window: Window(kernelSize: [3, 3]))), ChannelsFirst(inner: Flatten()),
     ChannelsFirst(inner: GlobalMaxPooling3D(keepDims: true)),
+    Stack(axis: -1), Split(axis: 2, parts: .sizes([1, -1, 2])), Split(axis: -1, parts: .count(3)),
+    StridedSlice(key: [.range(start: nil, stop: nil, step: nil), .index(-1), .newAxis, .ellipsis]),
+    StridedSlice(key: [.ellipsis, .range(start: 4, stop: 0, step: -2), .range(start: -3, stop: nil, step: nil)]),
+    MatMul(transposeA: true), MatMul(transposeB: true, constant: [1, 2, 3, 4, 5, 6], constantShape: [3, 2]),
   ]
   return kinds.map(SampleKind.init)
 }

@@ -38,10 +38,12 @@ private func operation(_ className: String, _ config: [String: Any], args: [Any]
   return entry
 }
 
-/// A tf.keras TFOpLambda entry calling `function` on the input `pixels` with `kwargs`.
-private func tfOpLambda(_ function: String, name: String, kwargs: [String: Any]) -> [String: Any] {
+/// A tf.keras TFOpLambda (or `className`) entry calling `function` on the input `pixels` with `kwargs`.
+private func tfOpLambda(
+  _ function: String, name: String, kwargs: [String: Any], className: String = "TFOpLambda"
+) -> [String: Any] {
   [
-    "class_name": "TFOpLambda",
+    "class_name": className,
     "config": ["name": name, "trainable": true, "dtype": "float32", "function": function],
     "name": name, "inbound_nodes": [["pixels", 0, 0, kwargs]],
   ]
@@ -126,5 +128,72 @@ struct OperationErrorTests {
       reshape.contains(
         "the TensorFlow function tf.reshape with arguments (a tensor, shape: the list [2,300]) is not supported: shape is the list [2,300]; only a list of sizes whose first (batch) entry is -1 is supported"
       ), "\(reshape)")
+  }
+
+  @Test("stack, split, slicing, matmul and resize name the argument that does not fit")
+  func structureOperationErrors() throws {
+    let split = errorText {
+      try loadAppending(
+        tfOpLambda("split", name: "tf.split", kwargs: ["num_or_size_splits": 2, "axis": 0]), to: "weights_only")
+    }
+    #expect(
+      split.contains(
+        "the TensorFlow function tf.split with arguments (a tensor, num_or_size_splits: the number 2, axis: the number 0) is not supported: axis 0 splits the batch axis"
+      ), "\(split)")
+    let uneven = errorText {
+      try loadAppending(
+        tfOpLambda("split", name: "tf.split", kwargs: ["num_or_size_splits": 2, "axis": -1]), to: "weights_only")
+    }
+    #expect(uneven.contains("is not supported: an axis of size 3 does not split into 2 equal parts"), "\(uneven)")
+    let slice: [String: Any] = ["start": NSNull(), "stop": NSNull(), "step": NSNull()]
+    let fancy = errorText {
+      try loadAppending(
+        tfOpLambda(
+          "__operators__.getitem", name: "tf.__operators__.getitem", kwargs: ["slice_spec": [slice, [0, 1]]],
+          className: "SlicingOpLambda"), to: "weights_only")
+    }
+    #expect(
+      fancy.contains(
+        "layer 'tf.__operators__.getitem' (index 5, SlicingOpLambda) cannot be imported: the TensorFlow function tf.__operators__.getitem with arguments (a tensor, slice_spec: a list (the slice :, the list [0,1])) is not supported: slice_spec entry 1 is the list [0,1]; only integers, slices of integers, None and ... are supported"
+      ), "\(fancy)")
+    let bicubic = errorText {
+      try loadAppending(
+        tfOpLambda("image.resize", name: "tf.image.resize", kwargs: ["size": [4, 4], "method": "bicubic"]),
+        to: "weights_only")
+    }
+    #expect(
+      bicubic.contains(
+        "is not supported: method is the string 'bicubic'; only 'bilinear' and 'nearest' are supported"),
+      "\(bicubic)")
+    let cube = [[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]]
+    let matmul = errorText {
+      try loadAppending(
+        operation(
+          "Matmul", ["name": "matmul"],
+          args: [pixels, ["class_name": "__numpy__", "config": ["value": cube, "dtype": "float32"]]],
+          module: "keras.src.ops.numpy"), to: "weights_only_k3")
+    }
+    #expect(
+      matmul.contains(
+        "the Keras operation keras.src.ops.numpy.Matmul with arguments (a tensor, a constant array) is not supported: the second operand is a constant of shape [2, 2, 2]; only a constant matrix (rank 2) is supported"
+      ), "\(matmul)")
+    let batch = errorText {
+      try loadAppending(
+        operation(
+          "GetItem", ["name": "get_item"],
+          args: [pixels, ["class_name": "__slice__", "config": ["start": 1, "stop": NSNull(), "step": NSNull()]]],
+          module: "keras.src.ops.numpy"), to: "weights_only_k3")
+    }
+    #expect(
+      batch.contains(
+        "GetItem with arguments (a tensor, the slice 1:) is not supported: the key [1:] slices the batch axis"),
+      "\(batch)")
+    let antialias = errorText {
+      try loadAppending(
+        operation(
+          "Resize", ["name": "resize", "size": [4, 4], "interpolation": "bilinear", "antialias": true],
+          args: [pixels], module: "keras.src.ops.image"), to: "weights_only_k3")
+    }
+    #expect(antialias.contains("is not supported: antialias is true; only false is supported"), "\(antialias)")
   }
 }

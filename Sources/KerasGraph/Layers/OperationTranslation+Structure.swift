@@ -131,7 +131,8 @@ extension OperationTranslation {
     guard let constant else {
       return try checked(MatMul(transposeA: transposeA, transposeB: transposeB), inputs: inputs)
     }
-    let array = ["__numpy__", "__tensor__"].contains(constant["class_name"]?.string) ? constant["config"]?["value"] : constant
+    let array =
+      ["__numpy__", "__tensor__"].contains(constant["class_name"]?.string) ? constant["config"]?["value"] : constant
     guard let array, let (values, shape) = numericArray(array) else {
       throw OperationProblem(detail: "the second operand is \(words(constant)), not a tensor or an array of numbers")
     }
@@ -182,7 +183,7 @@ extension OperationTranslation {
       throw OperationProblem(detail: "\(methodField) is \(words(method)); only 'bilinear' and 'nearest' are supported")
     }
     for flag in ["antialias", "preserve_aspect_ratio"] where config[flag]?.bool == true {
-      throw OperationProblem(detail: "\(flag) true is not supported")
+      throw OperationProblem(detail: "\(flag) is true; only false is supported")
     }
     if let format = config["data_format"], !format.isNull, format.string != "channels_last" {
       throw OperationProblem(detail: "data_format is \(words(format)); only channels_last is supported")

@@ -43,7 +43,7 @@ public struct StridedSlice: LayerKind, Equatable {
   /// What the key selects from an input of `shape` (sizes may be unknown; positions counted from the end of an
   /// unknown axis resolve when the size is known).
   /// - Throws: `ShapeProblem` for a key with more indices and ranges than axes, two ellipses, a zero step, an index
-  ///   out of range, or one that does not keep the batch axis whole and first.
+  ///   out of range, an empty range, or one that does not keep the batch axis whole and first.
   public func selection(input shape: [Int?]) throws -> SliceSelection {
     let consuming = key.filter(\.consumesAxis).count
     let ellipses = key.filter { $0 == .ellipsis }.count
@@ -85,7 +85,11 @@ public struct StridedSlice: LayerKind, Equatable {
             throw ShapeProblem(detail: "the key \(self) slices the batch axis (only ':' keeps it whole)")
           }
         }
-        selection.axes.append(Self.range(start: start, stop: stop, step: step ?? 1, size: shape[axis], axis: axis))
+        let range = Self.range(start: start, stop: stop, step: step ?? 1, size: shape[axis], axis: axis)
+        guard range.count != 0 else {
+          throw ShapeProblem(detail: "the key \(self) selects nothing of axis \(axis) (size \(shape[axis] ?? 0))")
+        }
+        selection.axes.append(range)
         axis += 1
       }
     }

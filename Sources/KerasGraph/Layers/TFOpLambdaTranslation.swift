@@ -115,7 +115,7 @@ public enum TFOpLambdaTranslation {
   /// `[layer, node, tensor]`, the second input) or a constant matrix (nested lists).
   private static func matmul(_ arguments: JSONValue, inputs: [TensorShape]) throws -> MatMul {
     for flag in ["a_is_sparse", "b_is_sparse"] where arguments[flag]?.bool == true {
-      throw OperationProblem(detail: "\(flag) true is not supported")
+      throw OperationProblem(detail: "\(flag) is true; only false is supported")
     }
     if let type = arguments["output_type"], !type.isNull {
       throw OperationProblem(detail: "output_type is \(OperationTranslation.words(type)); only none is supported")
