@@ -136,10 +136,10 @@ struct OperationErrorTests {
       try loadAppending(
         tfOpLambda("split", name: "tf.split", kwargs: ["num_or_size_splits": 2, "axis": 0]), to: "weights_only")
     }
-    #expect(
-      split.contains(
-        "the TensorFlow function tf.split with arguments (a tensor, num_or_size_splits: the number 2, axis: the number 0) is not supported: axis 0 splits the batch axis"
-      ), "\(split)")
+    // JSONSerialization writes the kwargs in any order.
+    #expect(split.contains("the TensorFlow function tf.split with arguments (a tensor, "), "\(split)")
+    #expect(split.contains("num_or_size_splits: the number 2") && split.contains("axis: the number 0"), "\(split)")
+    #expect(split.contains(") is not supported: axis 0 splits the batch axis"), "\(split)")
     let uneven = errorText {
       try loadAppending(
         tfOpLambda("split", name: "tf.split", kwargs: ["num_or_size_splits": 2, "axis": -1]), to: "weights_only")

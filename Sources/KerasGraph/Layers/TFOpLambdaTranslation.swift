@@ -101,7 +101,8 @@ public enum TFOpLambdaTranslation {
       return try OperationTranslation.split(
         sizes: arguments["num_or_size_splits"] ?? .null, axis: arguments["axis"] ?? .int(0), input: input)
     case "__operators__.getitem":
-      return try OperationTranslation.slice(key: arguments["slice_spec"] ?? .null, field: "slice_spec", input: input)
+      guard let key = arguments["slice_spec"] else { throw OperationProblem(detail: "slice_spec is missing") }
+      return try OperationTranslation.slice(key: key, field: "slice_spec", input: input)
     case "strided_slice":
       return try OperationTranslation.stridedSlice(arguments, input: input)
     case "image.resize":
