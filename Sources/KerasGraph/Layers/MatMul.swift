@@ -7,10 +7,13 @@ public struct MatMul: LayerKind, Equatable {
   public static let kerasClassNames: [String] = []
   public static let operationNames = ["matmul"]
 
+  /// Whether the first operand's last two axes are swapped first (`transpose_a`, `adjoint_a`).
   public var transposeA: Bool
+  /// Whether the second operand's last two axes are swapped first (`transpose_b`, `adjoint_b`).
   public var transposeB: Bool
   /// The second operand when it is a constant: its row-major values and its shape (a matrix).
   public var constant: [Float]?
+  /// The constant's shape, `(k, n)` (`(n, k)` with `transposeB`).
   public var constantShape: [Int]?
 
   public init(transposeA: Bool = false, transposeB: Bool = false, constant: [Float]? = nil, constantShape: [Int]? = nil)

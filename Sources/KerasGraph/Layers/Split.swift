@@ -15,6 +15,7 @@ public struct Split: LayerKind, Equatable {
 
   /// The split axis as written (negative counts from the end).
   public var axis: Int
+  /// How the axis is divided.
   public var parts: Parts
 
   public init(axis: Int, parts: Parts) {

@@ -192,8 +192,11 @@ public enum SliceItem: Sendable, Equatable, CustomStringConvertible {
 public struct SliceSelection: Sendable, Equatable {
   /// One output axis: a range of an input axis, or a new axis of size 1 (`inputAxis` nil).
   public struct Axis: Sendable, Equatable {
+    /// The input axis read (nil: a new axis).
     public var inputAxis: Int?
+    /// The first position read along it.
     public var start: Int
+    /// The distance between positions read (negative: backwards; 0 for a new axis).
     public var step: Int
     /// The output size (nil: unknown until the input's size is).
     public var count: Int?
@@ -201,7 +204,9 @@ public struct SliceSelection: Sendable, Equatable {
 
   /// One removed input axis and the position read along it.
   public struct Index: Sendable, Equatable {
+    /// The removed input axis.
     public var inputAxis: Int
+    /// The position read along it (negative when counted from the end of an axis of unknown size).
     public var position: Int
   }
 

@@ -127,7 +127,7 @@ extension PlainKernels {
 
   /// A strided window of the input (a slice, a part of a split): `output[o] = input[offset + sum_k o_k *
   /// sourceStrides[k]]` (a stride may be negative, or 0 for a new axis of size 1); the gradient is scattered back.
-  static func window(
+  static func stridedGather(
     offset: Int, sourceStrides: [Int], label: String, input: Int, outputShape: [Int], builder: PlanBuilder
   ) throws -> Int {
     let inputCount = builder.values[input].shape.reduce(1, *)

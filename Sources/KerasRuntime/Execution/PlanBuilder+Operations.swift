@@ -20,7 +20,7 @@ extension PlanBuilder {
       var start = 0
       return try outputShapes.enumerated().map { part, shape in
         defer { start += shape[axis] }
-        return try PlainKernels.window(
+        return try PlainKernels.stridedGather(
           offset: start * inputStrides[axis], sourceStrides: inputStrides, label: "\(label) (part \(part))",
           input: inputs[0], outputShape: shape, builder: self)
       }
@@ -39,7 +39,7 @@ extension PlanBuilder {
         sourceStrides.append(axis.step * inputStrides[inputAxis])
       }
       return [
-        try PlainKernels.window(
+        try PlainKernels.stridedGather(
           offset: offset, sourceStrides: sourceStrides, label: label, input: inputs[0], outputShape: outputShapes[0],
           builder: self)
       ]
