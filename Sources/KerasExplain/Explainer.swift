@@ -120,6 +120,17 @@ public final class Explainer: @unchecked Sendable {
     }
   }
 
+  /// Refuses a channels_first model for `method`, which perturbs channels-last images.
+  /// - Throws: `KerasVisError.invalidInput` naming the model's input.
+  func requireChannelsLastInput(_ method: String) throws {
+    try requireOneInput(method)
+    guard graph.channelLayout(ofInput: 0) != .channelsFirst else {
+      throw KerasVisError.invalidInput(
+        "\(method) perturbs channels-last images; model '\(graph.name)' takes its input '\(graph.inputs[0].name)' "
+          + "\(graph.inputs[0].shape) channels_first: explain it with a gradient or CAM method")
+    }
+  }
+
   /// Every model input of a request, batched and checked (tf-keras-vis's `_get_seed_inputs_for_multiple_inputs`):
   /// one tensor per model input, in order, with one batch size.
   /// - Throws: `KerasVisError.invalidInput` naming what the model expects and what was given.

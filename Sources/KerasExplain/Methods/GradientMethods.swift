@@ -248,10 +248,17 @@ public struct InputXGradient: GradientAttribution {
   }
 }
 
+/// `(N, C, ...)` as `(N, ..., C)`.
+func channelsLastShape(_ shape: [Int]) throws -> [Int] {
+  guard shape.count >= 3 else { throw KerasVisError.invalidInput("a channels_first input needs spatial axes") }
+  return [shape[0]] + Array(shape.dropFirst(2)) + [shape[1]]
+}
+
 /// Gaussian noise for SmoothGrad: kerasvis's seeded generator, or given standard-normal draws.
 public enum NoiseSource: Sendable {
   /// Standard-normal draws from Tensor's `SeededGenerator` with this seed (Box-Muller), in row-major order of
-  /// `(samples, N, H, W, C)`.
+  /// `(samples, N, H, W, C)` (channels-last order for a channels_first input too, so that it gets the noise of its
+  /// channels_last twin).
   case seeded(UInt64)
   /// Given standard-normal draws of shape `(samples, N, H, W, C)` (or `(samples, H, W, C)` for one sample).
   case standardNormal(Tensor)
@@ -303,7 +310,17 @@ public struct SmoothGrad: GradientAttribution {
     let sampleShapes = inputs.map { Array($0.shape.dropFirst()) }
     let sizes = sampleShapes.map { $0.reduce(1, *) }
     let xs = inputs.map(\.scalars)
-    let zs = try standardNormal(shapes: inputs.map { [samples] + $0.shape })
+    // Seeded noise is drawn in channels-last order, so that a channels_first model gets its twin's noise.
+    let layouts = inputs.indices.map { explainer.graph.channelLayout(ofInput: $0) }
+    let zs = try zip(
+      try standardNormal(shapes: inputs.indices.map { k in
+        [samples] + (layouts[k] == .channelsFirst ? try channelsLastShape(inputs[k].shape) : inputs[k].shape)
+      }), inputs.indices
+    ).map { z, k -> [Float] in
+      guard layouts[k] == .channelsFirst, case .seeded = noise else { return z }
+      let lastShape = [samples * inputs[k].shape[0]] + Array(try channelsLastShape(inputs[k].shape).dropFirst())
+      return try channelsFirstCopy(try Tensor(shape: lastShape, values: z)).scalars
+    }
     let sigmas = inputs.indices.map { k in
       (0..<count).map { n -> Float in
         let values = xs[k][(n * sizes[k])..<((n + 1) * sizes[k])]
