@@ -198,7 +198,8 @@ public final class Explainer: @unchecked Sendable {
     let inputs = try batchedInputs(seedInputs)
     let kept = Array(Set([layerIdx] + (wrtLayer.map { [$0] } ?? []) + extraKept)).sorted()
     let model = try self.model(keeping: kept, linearLayer: linear ? layerIdx : nil, inputGradients: wrtLayer == nil)
-    let targets: [ModelTensor] = wrtLayer.map { [.layer(LayerOutputKey(address: [$0]))] } ?? inputs.indices.map { .input($0) }
+    let targets: [ModelTensor] =
+      wrtLayer.map { [.layer(LayerOutputKey(address: [$0]))] } ?? inputs.indices.map { .input($0) }
     let objective = LayerOutputKey(address: [layerIdx])
     let (forward, gradients) = try model.gradients(inputs, targets: targets, rule: rule) { forward in
       guard let output = forward.layers[objective] else { return [:] }

@@ -36,9 +36,10 @@ public struct ModelInputLoader: Sendable {
     limits: DecodingLimits = .default, input index: Int = 0
   ) throws {
     guard graph.inputs.indices.contains(index), graph.inputs[index].shape.rank == 4 else {
-      let named = graph.inputs.count > 1 ? " '\(graph.inputs.indices.contains(index) ? graph.inputs[index].name : "\(index)")'" : ""
+      let exists = graph.inputs.indices.contains(index)
+      let named = graph.inputs.count > 1 && exists ? " '\(graph.inputs[index].name)'" : ""
       throw ImagingError.invalidArgument(
-        "model '\(graph.name)' does not take images: its input\(named) is \(graph.inputs.indices.contains(index) ? "\(graph.inputs[index].shape)" : "missing")"
+        "model '\(graph.name)' does not take images: its input\(named) is \(exists ? "\(graph.inputs[index].shape)" : "missing")"
       )
     }
     let input = graph.inputs[index]

@@ -140,7 +140,8 @@ struct ExplanationRun {
           let batchTargets = try targets(names)
           let input = group.count == 1 ? group[0].input : try Tensor.concatenatingBatches(group.map(\.input))
           let started = DispatchTime.now().uptimeNanoseconds
-          var explanation = try explainer.explain(try fullRequest(request(input, batchTargets), feeding: input), with: method)
+          var explanation = try explainer.explain(
+            try fullRequest(request(input, batchTargets), feeding: input), with: method)
           if graph.inputs.count > 1 { explanation.maps = try shownMap(explanation, method: method) }
           if options.timings {
             let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6 / Double(group.count)

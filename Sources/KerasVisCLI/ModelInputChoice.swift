@@ -38,7 +38,8 @@ struct ModelInputChoice {
       if let number = Int(reference), inputs.indices.contains(number < 0 ? number + inputs.count : number) {
         return number < 0 ? number + inputs.count : number
       }
-      throw ValidationError("\(flag) \(reference): model '\(graph.name)' has no such input; its inputs are \(described)")
+      throw ValidationError(
+        "\(flag) \(reference): model '\(graph.name)' has no such input; its inputs are \(described)")
     }
     let index = try options.input.map { try resolve($0, flag: "--input") } ?? 0
     var values: [Int: Tensor] = [:]
@@ -50,7 +51,8 @@ struct ModelInputChoice {
       let target = try resolve(parts[0], flag: "--input-value")
       guard target != index else {
         throw ValidationError(
-          "--input-value \(entry): '\(inputs[target].name)' is the input the files feed (--input); give another input's value")
+          "--input-value \(entry): '\(inputs[target].name)' is the input the files feed (--input); give another input's value"
+        )
       }
       var tensor: Tensor
       do {

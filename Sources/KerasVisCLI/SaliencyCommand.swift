@@ -58,7 +58,8 @@ struct SaliencyCommand: KerasVisSubcommand {
             + "vanilla, input-x-gradient or integrated-gradients")
       }
       if explanation.out != nil {
-        throw ValidationError("--out draws pictures; a text model's token attributions are printed, or written with --npy")
+        throw ValidationError(
+          "--out draws pictures; a text model's token attributions are printed, or written with --npy")
       }
       let tokens = try TokenAttributionRun(run: run, method: method, arguments: gradientMethod)
       try tokens.explainAll(files, target: target, json: json)

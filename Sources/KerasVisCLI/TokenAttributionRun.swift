@@ -59,7 +59,8 @@ struct TokenAttributionRun {
         })
       if rows.count > 1 && rows.last?.count != rows[0].count {
         throw ValidationError(
-          "\(file):\(number + 1): \(rows.last?.count ?? 0) ids; every line needs as many as the first (\(rows[0].count))")
+          "\(file):\(number + 1): \(rows.last?.count ?? 0) ids; every line needs as many as the first (\(rows[0].count))"
+        )
       }
     }
     guard let length = rows.first?.count else { throw ValidationError("\(file): no token ids") }

@@ -18,10 +18,14 @@ struct MultiInputCommandTests {
     let image = multiInput("two_images.input_0.npy")
     let mask = multiInput("two_images.input_1.npy")
     let cases: [(command: [String], input: String?, value: String, reference: String, shape: [Int])] = [
-      (["cam", "--method", "gradcam", "--convention", "tf-keras-vis", "--penultimate", "features"], nil,
-       "mask=\(mask)", "two_images.tkv.gradcam.input_0.npy", [2, 12, 12]),
-      (["cam", "--method", "gradcam", "--convention", "tf-keras-vis", "--penultimate", "features"], "mask",
-       "0=\(image)", "two_images.tkv.gradcam.input_1.npy", [2, 8, 8]),
+      (
+        ["cam", "--method", "gradcam", "--convention", "tf-keras-vis", "--penultimate", "features"], nil,
+        "mask=\(mask)", "two_images.tkv.gradcam.input_0.npy", [2, 12, 12]
+      ),
+      (
+        ["cam", "--method", "gradcam", "--convention", "tf-keras-vis", "--penultimate", "features"], "mask",
+        "0=\(image)", "two_images.tkv.gradcam.input_1.npy", [2, 8, 8]
+      ),
       (["saliency", "--method", "vanilla"], "1", "image=\(image)", "two_images.tkv.vanilla.input_1.npy", [2, 8, 8]),
       (["saliency"], "image", "mask=\(mask)", "two_images.tkv.vanilla.input_0.npy", [2, 12, 12]),
     ]
@@ -111,7 +115,9 @@ struct MultiInputCommandTests {
     let expected = try explainer.tokenAttributions(
       tokens: ids, method: .integratedGradients(IntegratedGradients(steps: 8)))
     let npy = scratch.path("tokens.npy")
-    let printed = try kerasvis(["saliency", model, tokens, "--method", "integrated-gradients", "--steps", "8", "--npy", npy])
+    let printed = try kerasvis([
+      "saliency", model, tokens, "--method", "integrated-gradients", "--steps", "8", "--npy", npy,
+    ])
     #expect(printed.status == 0, "\(printed.error)")
     let written = try NPY.read(path: npy)
     #expect(written.shape == ids.shape)

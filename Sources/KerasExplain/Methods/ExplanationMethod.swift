@@ -79,7 +79,6 @@ public struct ExplanationRequest: Sendable {
   }
 }
 
-
 /// What a method returns.
 public struct Explanation: Sendable {
   /// The maps: `(N, H, W)` in 0...1 for CAM and gradient-magnitude methods; `(N, H, W, C)` for Guided Grad-CAM

@@ -313,9 +313,10 @@ public struct SmoothGrad: GradientAttribution {
     // Seeded noise is drawn in channels-last order, so that a channels_first model gets its twin's noise.
     let layouts = inputs.indices.map { explainer.graph.channelLayout(ofInput: $0) }
     let zs = try zip(
-      try standardNormal(shapes: inputs.indices.map { k in
-        [samples] + (layouts[k] == .channelsFirst ? try channelsLastShape(inputs[k].shape) : inputs[k].shape)
-      }), inputs.indices
+      try standardNormal(
+        shapes: inputs.indices.map { k in
+          [samples] + (layouts[k] == .channelsFirst ? try channelsLastShape(inputs[k].shape) : inputs[k].shape)
+        }), inputs.indices
     ).map { z, k -> [Float] in
       guard layouts[k] == .channelsFirst, case .seeded = noise else { return z }
       let lastShape = [samples * inputs[k].shape[0]] + Array(try channelsLastShape(inputs[k].shape).dropFirst())

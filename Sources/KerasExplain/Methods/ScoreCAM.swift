@@ -49,7 +49,8 @@ public struct ScoreCAM: ClassActivationMapping {
     // A channels_first input (N, C, H, W) is masked per pixel the same way, its channels planes apart.
     let channelsFirst = explainer.graph.channelLayout(ofInput: 0) == .channelsFirst
     let (inputHeight, inputWidth, inputChannels) =
-      channelsFirst ? (input.shape[2], input.shape[3], input.shape[1]) : (input.shape[1], input.shape[2], input.shape[3])
+      channelsFirst
+      ? (input.shape[2], input.shape[3], input.shape[1]) : (input.shape[1], input.shape[2], input.shape[3])
     let pixels = inputHeight * inputWidth
     let channels = try selectedChannels(activations)
     let a = activations.scalars
