@@ -71,6 +71,24 @@ struct ChannelsFirstExplanationTests {
     }
   }
 
+  @Test("the automatic CAM layer of a channels_first model is a map with spatial axes, not a (N, C, 1, 1) pooling")
+  func automaticLayerSkipsPooledMaps() throws {
+    // channels_first_k2 ends its image branch with GlobalMaxPooling2D(keepdims=True): (N, 3, 1, 1), whose 3 is
+    // channels, not height.
+    let graph = try KerasModelFile.load(path: fixturePath("channels_first_k2.h5"))
+    let explainer = Explainer(graph: graph)
+    let address = try explainer.automaticCAMLayer()
+    let layer = try #require(graph.layer(atAddress: address))
+    let shape = try #require(layer.outputShape?.dimensions)
+    #expect(graph.channelLayout(ofLayerAt: address) == .channelsFirst, "\(layer.name)")
+    #expect(shape.count == 4 && shape[2...].contains { ($0 ?? 2) > 1 }, "\(layer.name) \(shape)")
+    let pooled = try #require(graph.layers.firstIndex { $0.className == "GlobalMaxPooling2D" })
+    #expect(!LayerSearch.isSpatialFeatureMap(graph, at: [pooled], layer: graph.layers[pooled], rank: 4))
+    #expect(graph.channelLayout(ofInput: 0) == .channelsFirst)
+    #expect(graph.channelLayout(ofInput: 1) == .channelsFirst)
+    #expect(graph.channelLayout(ofInput: 2) == .channelsFirst)
+  }
+
   @Test("keras-vis's Grad-CAM and saliency explain a channels_first model as its twin")
   func kerasVisEqualsTheTwin() throws {
     let twins = try TwinModels()
