@@ -69,7 +69,7 @@ public struct ExplanationRequest: Sendable {
     self.layer = layer
   }
 
-  /// Every model input of the request: `input`, then `additionalInputs`.
+  /// Every model input of the request: `input`, then `additionalInputs` (setting an empty list keeps `input`).
   public var inputs: [Tensor] {
     get { [input] + additionalInputs }
     set {
@@ -82,7 +82,8 @@ public struct ExplanationRequest: Sendable {
 /// What a method returns.
 public struct Explanation: Sendable {
   /// The maps: `(N, H, W)` in 0...1 for CAM and gradient-magnitude methods; `(N, H, W, C)` for Guided Grad-CAM
-  /// (gradient-valued, as in the paper).
+  /// (gradient-valued, as in the paper). For a model with several inputs, the first input's (a CAM's: the first
+  /// input it can be resized to); `inputMaps` holds every input's.
   public var maps: Tensor
   /// The raw per-pixel attributions of gradient and perturbation methods, `(N, H, W, C)` (for Integrated
   /// Gradients: `(x - x') *` the averaged gradient; for RISE `(N, H, W, 1)`, its saliency), nil for CAM methods.
