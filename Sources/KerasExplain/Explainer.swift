@@ -84,18 +84,68 @@ public final class Explainer: @unchecked Sendable {
   }
 
   /// Adds a batch axis to a single sample and checks the seed against the model's input.
+  /// - Throws: `KerasVisError.invalidInput` for a model with several inputs (this method explains one; the gradient
+  ///   and CAM methods take `ExplanationRequest(inputs:)`) or a shape that does not fit.
   func batched(_ seedInput: Tensor) throws -> Tensor {
-    guard let input = graph.inputs.first, graph.inputs.count == 1 else {
-      throw KerasVisError.invalidInput("explanations need a model with one input; this one has \(graph.inputs.count)")
+    guard graph.inputs.count == 1 else {
+      throw KerasVisError.invalidInput(
+        "this explanation needs a model with one input; model '\(graph.name)' has \(graph.inputs.count) "
+          + "(\(graph.inputs.map(\.name).joined(separator: ", ")))")
     }
+    return try batched(seedInput, forInput: 0)
+  }
+
+  /// `seedInput` for model input `index`, with a batch axis added to a single sample, checked against the input's
+  /// shape.
+  func batched(_ seedInput: Tensor, forInput index: Int) throws -> Tensor {
+    let input = graph.inputs[index]
     var seed = seedInput
     if seed.rank == input.shape.rank - 1 { seed = try seed.reshaped([1] + seed.shape) }
     guard seed.rank == input.shape.rank,
       zip(seed.shape.dropFirst(), input.shape.featureDimensions).allSatisfy({ $1 == nil || $0 == $1 })
     else {
-      throw KerasVisError.invalidInput("shape \(seedInput.shape) does not fit the model input \(input.shape)")
+      let named = graph.inputs.count > 1 ? " '\(input.name)' (input \(index))" : ""
+      throw KerasVisError.invalidInput("shape \(seedInput.shape) does not fit the model input\(named) \(input.shape)")
     }
     return seed
+  }
+
+  /// Refuses a model with several inputs for `method`, which perturbs or masks one input.
+  /// - Throws: `KerasVisError.invalidInput` naming the model's inputs.
+  func requireOneInput(_ method: String) throws {
+    guard graph.inputs.count == 1 else {
+      throw KerasVisError.invalidInput(
+        "\(method) perturbs one input; model '\(graph.name)' has \(graph.inputs.count) "
+          + "(\(graph.inputs.map(\.name).joined(separator: ", "))): explain it with a gradient or CAM method")
+    }
+  }
+
+  /// Refuses a channels_first model for `method`, which perturbs channels-last images.
+  /// - Throws: `KerasVisError.invalidInput` naming the model's input.
+  func requireChannelsLastInput(_ method: String) throws {
+    try requireOneInput(method)
+    guard graph.channelLayout(ofInput: 0) != .channelsFirst else {
+      throw KerasVisError.invalidInput(
+        "\(method) perturbs channels-last images; model '\(graph.name)' takes its input '\(graph.inputs[0].name)' "
+          + "\(graph.inputs[0].shape) channels_first: explain it with a gradient or CAM method")
+    }
+  }
+
+  /// Every model input of a request, batched and checked (tf-keras-vis's `_get_seed_inputs_for_multiple_inputs`):
+  /// one tensor per model input, in order, with one batch size.
+  /// - Throws: `KerasVisError.invalidInput` naming what the model expects and what was given.
+  func batchedInputs(_ inputs: [Tensor]) throws -> [Tensor] {
+    guard inputs.count == graph.inputs.count else {
+      throw KerasVisError.invalidInput(
+        "model '\(graph.name)' takes \(graph.inputs.count) inputs (\(graph.inputs.map { "\($0.name) \($0.shape)" }.joined(separator: ", "))); "
+          + "the request gives \(inputs.count) (\(inputs.map { "\($0.shape)" }.joined(separator: ", ")))")
+    }
+    let batches = try inputs.indices.map { try batched(inputs[$0], forInput: $0) }
+    if let count = batches.first?.shape[0], let other = batches.first(where: { $0.shape[0] != count }) {
+      throw KerasVisError.invalidInput(
+        "the inputs of one request must have one batch size: \(count) and \(other.shape[0]) samples")
+    }
+    return batches
   }
 
   /// The gradient seed of keras-vis's `ActivationMaximization(layer, filter_indices)` loss with weight -1:
@@ -133,12 +183,25 @@ public final class Explainer: @unchecked Sendable {
     seedInput: Tensor, layerIdx: Int, filterIndices: [Int]?, wrtLayer: Int?, linear: Bool, rule: ReLUGradientRule,
     extraKept: [Int] = [], topClass: Bool = false, chosen: ChosenClass? = nil
   ) throws -> (gradient: Tensor, forward: ForwardResult) {
-    let input = try batched(seedInput)
+    let (gradients, forward) = try objectiveGradients(
+      seedInputs: [try batched(seedInput)], layerIdx: layerIdx, filterIndices: filterIndices, wrtLayer: wrtLayer,
+      linear: linear, rule: rule, extraKept: extraKept, topClass: topClass, chosen: chosen)
+    return (gradients[0], forward)
+  }
+
+  /// `objectiveGradient` for every model input (`seedInputs`, one per model input, batched): the gradients with
+  /// respect to each input (or to `wrtLayer`'s output, then one).
+  func objectiveGradients(
+    seedInputs: [Tensor], layerIdx: Int, filterIndices: [Int]?, wrtLayer: Int?, linear: Bool, rule: ReLUGradientRule,
+    extraKept: [Int] = [], topClass: Bool = false, chosen: ChosenClass? = nil
+  ) throws -> (gradients: [Tensor], forward: ForwardResult) {
+    let inputs = try batchedInputs(seedInputs)
     let kept = Array(Set([layerIdx] + (wrtLayer.map { [$0] } ?? []) + extraKept)).sorted()
     let model = try self.model(keeping: kept, linearLayer: linear ? layerIdx : nil, inputGradients: wrtLayer == nil)
-    let target: ModelTensor = wrtLayer.map { .layer(LayerOutputKey(address: [$0])) } ?? .input(0)
+    let targets: [ModelTensor] =
+      wrtLayer.map { [.layer(LayerOutputKey(address: [$0]))] } ?? inputs.indices.map { .input($0) }
     let objective = LayerOutputKey(address: [layerIdx])
-    let (forward, gradients) = try model.gradients([input], targets: [target], rule: rule) { forward in
+    let (forward, gradients) = try model.gradients(inputs, targets: targets, rule: rule) { forward in
       guard let output = forward.layers[objective] else { return [:] }
       var filters = filterIndices
       if topClass {
@@ -154,7 +217,7 @@ public final class Explainer: @unchecked Sendable {
           output: output, filterIndices: filters, layerIdx: layerIdx)
       ]
     }
-    return (gradients[0], forward)
+    return (gradients, forward)
   }
 }
 

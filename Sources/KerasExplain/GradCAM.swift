@@ -49,7 +49,11 @@ extension Explainer {
     var (gradient, forward) = try objectiveGradient(
       seedInput: input, layerIdx: layer, filterIndices: filterIndices, wrtLayer: penultimate, linear: linear,
       rule: backpropModifier?.rule ?? .standard, topClass: topClass, chosen: chosen)
-    let features = try forward.layer([penultimate])
+    var features = try forward.layer([penultimate])
+    if graph.channelLayout(ofLayerAt: [penultimate]) == .channelsFirst {
+      features = try channelsLastCopy(features)
+      gradient = try channelsLastCopy(gradient)
+    }
     let rank = input.rank
     guard features.rank == rank, (3...5).contains(rank) else {
       throw KerasVisError.unsuitableLayer(
@@ -61,7 +65,7 @@ extension Explainer {
     if let gradModifier { gradient = gradModifier.apply(gradient) }
     let heatmap = camHeatmap(gradient: gradient, features: features)
     let spatial = Array(features.shape.dropFirst().dropLast())
-    let target = Array(input.shape.dropFirst().dropLast())
+    let target = graph.channelLayout(ofInput: 0).spatialShape(input.shape)
     let factors = zip(spatial, target).map { Double($1) / Double($0) }
     let zoomed: [Float]
     do {

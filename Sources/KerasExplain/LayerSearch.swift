@@ -83,7 +83,7 @@ public enum LayerSearch {
   public static func lastFeatureMapIdx(_ graph: Graph, before layerIdx: Int) throws -> Int? {
     let layer = try normalizedIndex(layerIdx, in: graph)
     let rank = featureMapRank(of: graph)
-    return (0..<layer).last { index in isSpatialFeatureMap(graph.layers[index], rank: rank) }
+    return (0..<layer).last { index in isSpatialFeatureMap(graph, at: [index], layer: graph.layers[index], rank: rank) }
   }
 
   /// The rank of the model's feature maps: its first input's, `(N, L, C)`, `(N, H, W, C)` or `(N, D, H, W, C)`
@@ -94,11 +94,20 @@ public enum LayerSearch {
   }
 
   /// Whether a layer outputs a channels-last feature map of `rank` (`(N, H, W, C)` by default) with a spatial
-  /// axis above 1.
-  public static func isSpatialFeatureMap(_ layer: Layer, rank: Int = 4) -> Bool {
+  /// axis above 1; with `channelsFirst`, a channels_first one `(N, C, H, W)`.
+  public static func isSpatialFeatureMap(_ layer: Layer, rank: Int = 4, channelsFirst: Bool = false) -> Bool {
     guard let shape = layer.outputShape, shape.rank == rank, rank >= 3, layer.nodes.first?.outputShapes.count == 1
     else { return false }
-    return shape.dimensions[1..<(rank - 1)].contains { ($0 ?? 2) > 1 }
+    let spatial = channelsFirst ? shape.dimensions[2..<rank] : shape.dimensions[1..<(rank - 1)]
+    return spatial.contains { ($0 ?? 2) > 1 }
+  }
+
+  /// `isSpatialFeatureMap` of `layer`, the layer at `address` of `graph`, in the layout
+  /// `graph.channelLayout(ofLayerAt:)` gives it.
+  static func isSpatialFeatureMap(_ graph: Graph, at address: [Int], layer: Layer, rank: Int) -> Bool {
+    guard layer.outputShape?.rank == rank else { return false }
+    return isSpatialFeatureMap(
+      layer, rank: rank, channelsFirst: graph.channelLayout(ofLayerAt: address) == .channelsFirst)
   }
 
   /// A candidate layer for Grad-CAM's penultimate layer.
@@ -125,7 +134,9 @@ public enum LayerSearch {
     let rank = featureMapRank(of: graph)
     return (0..<layer).compactMap { index in
       let candidate = graph.layers[index]
-      guard isSpatialFeatureMap(candidate, rank: rank) || index == kerasVis, let shape = candidate.outputShape else {
+      guard isSpatialFeatureMap(graph, at: [index], layer: candidate, rank: rank) || index == kerasVis,
+        let shape = candidate.outputShape
+      else {
         return nil
       }
       return Candidate(

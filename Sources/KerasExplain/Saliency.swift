@@ -38,23 +38,45 @@ extension Explainer {
     layerIdx: Int, filterIndices: [Int]?, seedInput: Tensor, backpropModifier: BackpropModifier?,
     gradModifier: GradModifier?, keepdims: Bool, linear: Bool, topClass: Bool, chosen: ChosenClass?
   ) throws -> Tensor {
-    let layer = try LayerSearch.normalizedIndex(layerIdx, in: graph)
-    var gradient = try objectiveGradient(
-      seedInput: seedInput, layerIdx: layer, filterIndices: filterIndices, wrtLayer: nil, linear: linear,
-      rule: backpropModifier?.rule ?? .standard, topClass: topClass, chosen: chosen
-    ).gradient
-    if let gradModifier { gradient = gradModifier.apply(gradient) }
-    if !keepdims { gradient = try maximumOverChannels(gradient) }
-    return try firstSample(normalize(gradient))
+    try saliencyMaps(
+      layerIdx: layerIdx, filterIndices: filterIndices, seedInputs: [try batched(seedInput)],
+      backpropModifier: backpropModifier, gradModifier: gradModifier, keepdims: keepdims, linear: linear,
+      topClass: topClass, chosen: chosen)[0]
   }
 
-  /// `np.max(grads, axis=-1)`.
-  private func maximumOverChannels(_ tensor: Tensor) throws -> Tensor {
-    let channels = tensor.shape.last ?? 1
+  /// `saliencyMap` of every model input (`seedInputs`, one per model input): each input's gradient through the
+  /// modifiers, the maximum over its channel axis (axis 1 of a channels_first input; none for an input without
+  /// spatial axes, whose map is per feature), and keras-vis's `normalize`, of the first sample.
+  func saliencyMaps(
+    layerIdx: Int, filterIndices: [Int]?, seedInputs: [Tensor], backpropModifier: BackpropModifier?,
+    gradModifier: GradModifier?, keepdims: Bool, linear: Bool, topClass: Bool, chosen: ChosenClass?
+  ) throws -> [Tensor] {
+    let layer = try LayerSearch.normalizedIndex(layerIdx, in: graph)
+    let gradients = try objectiveGradients(
+      seedInputs: seedInputs, layerIdx: layer, filterIndices: filterIndices, wrtLayer: nil, linear: linear,
+      rule: backpropModifier?.rule ?? .standard, topClass: topClass, chosen: chosen
+    ).gradients
+    return try gradients.enumerated().map { index, raw in
+      var gradient = raw
+      if let gradModifier { gradient = gradModifier.apply(gradient) }
+      if !keepdims, let axis = graph.channelLayout(ofInput: index).channelAxis(rank: gradient.rank) {
+        gradient = try maximum(gradient, overAxis: axis)
+      }
+      return try firstSample(normalize(gradient))
+    }
+  }
+
+  /// `np.max(tensor, axis=axis)`.
+  private func maximum(_ tensor: Tensor, overAxis axis: Int) throws -> Tensor {
+    let channels = tensor.shape[axis]
+    let inner = tensor.shape[(axis + 1)...].reduce(1, *)
     let values = tensor.scalars
-    return try Tensor(shape: Array(tensor.shape.dropLast())) { position in
+    var shape = tensor.shape
+    shape.remove(at: axis)
+    return try Tensor(shape: shape) { position in
+      let (outer, rest) = (position / inner, position % inner)
       var best = -Float.infinity
-      for c in 0..<channels { best = max(best, values[position * channels + c]) }
+      for c in 0..<channels { best = max(best, values[(outer * channels + c) * inner + rest]) }
       return best
     }
   }

@@ -1,11 +1,13 @@
 import Foundation
 import Imaging
+import KerasExplain
 import KerasGraph
 import KerasRuntime
 
 /// Turns image files into a model's input batch the way a Keras user does: `load_img` at the model's input size
 /// (grayscale for one-channel models), `img_to_array`, then the `preprocess_input` of the keras.applications
-/// model the graph is (recognised by its name), or the mode given.
+/// model the graph is (recognised by its name), or the mode given. A channels_first input `(N, C, H, W)` gets the
+/// image loaded as `(H, W, C)` and transposed.
 public struct ModelInputLoader: Sendable {
   /// The size images are resized to (the model's input size unless given).
   public var targetSize: TargetSize?
@@ -19,8 +21,10 @@ public struct ModelInputLoader: Sendable {
   public var interpolation: Interpolation
   /// Decoding limits.
   public var limits: DecodingLimits
+  /// Whether the model takes the image channels_first, `(N, C, H, W)`.
+  public var channelsFirst = false
 
-  /// A loader for `graph`'s first input.
+  /// A loader for `graph`'s input number `input` (the first by default).
   /// - Parameters:
   ///   - preprocessing: the mode, or nil to use the keras.applications mode for the graph's name (none if the
   ///     model is not one of keras.applications').
@@ -29,14 +33,20 @@ public struct ModelInputLoader: Sendable {
   public init(
     graph: Graph, preprocessing: PreprocessMode? = nil, size: TargetSize? = nil,
     interpolation: Interpolation = .nearest,
-    limits: DecodingLimits = .default
+    limits: DecodingLimits = .default, input index: Int = 0
   ) throws {
-    guard let input = graph.inputs.first, input.shape.rank == 4 else {
+    guard graph.inputs.indices.contains(index), graph.inputs[index].shape.rank == 4 else {
+      let exists = graph.inputs.indices.contains(index)
+      let named = graph.inputs.count > 1 && exists ? " '\(graph.inputs[index].name)'" : ""
       throw ImagingError.invalidArgument(
-        "model '\(graph.name)' does not take images: its input is \(graph.inputs.first.map { "\($0.shape)" } ?? "missing")"
+        "model '\(graph.name)' does not take images: its input\(named) is \(exists ? "\(graph.inputs[index].shape)" : "missing")"
       )
     }
-    let dimensions = input.shape.dimensions
+    let input = graph.inputs[index]
+    channelsFirst = graph.channelLayout(ofInput: index) == .channelsFirst
+    // (N, H, W, C), or (N, C, H, W) read as (N, H, W, C).
+    let stored = input.shape.dimensions
+    let dimensions = channelsFirst ? [stored[0], stored[2], stored[3], stored[1]] : stored
     switch dimensions[3] {
     case 1: colorMode = .grayscale
     case 3: colorMode = .rgb
@@ -72,7 +82,18 @@ public struct ModelInputLoader: Sendable {
     let loaded = try loadImage(
       atPath: path, colorMode: colorMode, targetSize: targetSize, interpolation: interpolation, limits: limits)
     let image = try preprocessing.applied(to: loaded.floatImage())
-    return (try Tensor(shape: [1, image.height, image.width, image.channels], values: image.values), loaded.image)
+    return (try modelTensor(image), loaded.image)
+  }
+
+  /// A preprocessed `(H, W, C)` image as a `(1, H, W, C)` input, or `(1, C, H, W)` for a channels_first model.
+  private func modelTensor(_ image: FloatImage) throws -> Tensor {
+    let tensor = try Tensor(shape: [1, image.height, image.width, image.channels], values: image.values)
+    guard channelsFirst else { return tensor }
+    let (pixels, channels) = (image.height * image.width, image.channels)
+    let values = image.values
+    return try Tensor(shape: [1, channels, image.height, image.width]) { index in
+      values[(index % pixels) * channels + index / pixels]
+    }
   }
 
   /// The image at `path` as a `(1, H, W, C)` model input, with the 8-bit picture at the model's input size (as
@@ -83,8 +104,7 @@ public struct ModelInputLoader: Sendable {
     let decoded = try DecodedImage(contentsOfFile: path, limits: limits)
     let loaded = try loadImage(decoded, colorMode: colorMode, targetSize: targetSize, interpolation: interpolation)
     let image = try preprocessing.applied(to: loaded.floatImage())
-    let input = try Tensor(shape: [1, image.height, image.width, image.channels], values: image.values)
-    return (input, loaded.image, decoded.converted(to: .rgb))
+    return (try modelTensor(image), loaded.image, decoded.converted(to: .rgb))
   }
 
   /// Several images as one batch `(N, H, W, C)` (they must load to the same size).

@@ -15,6 +15,9 @@ struct CamCommand: KerasVisSubcommand {
       With --method the map follows pytorch-grad-cam (or tf-keras-vis with --convention tf-keras-vis), the layer \
       defaults to the last spatial feature map (through nested models; reported on standard error), several \
       --filter classes are explained at once (their scores summed), and --inputs-per-pass inputs share a pass.
+
+      A model with several inputs (with --method): the files feed --input (default the first), and the map resized \
+      to that input is written; give every other input's value with --input-value NAME=FILE.npy.
       """)
 
   @OptionGroup var model: ModelOptions
@@ -73,6 +76,11 @@ struct CamCommand: KerasVisSubcommand {
           return request
         })
       return
+    }
+    guard run.graph.inputs.count == 1 else {
+      throw ValidationError(
+        "keras-vis's Grad-CAM explains a model with one input; model '\(run.graph.name)' has "
+          + "\(run.graph.inputs.count): give --method (gradcam, gradcam++, ...), which maps each input")
     }
     let penultimateIndex = try reference.map { try run.graph.topLevelLayer($0, flag: "--penultimate") }
     if let index = penultimateIndex, index > run.layer {

@@ -31,6 +31,8 @@ struct ExplanationOptions: ParsableArguments {
 
   @OptionGroup var arithmetic: PrecisionOption
 
+  @OptionGroup var inputChoice: ModelInputChoiceOptions
+
   @Option(help: ArgumentHelp("Also read the inputs listed in this file, one path per line.", valueName: "file"))
   var inputsFrom: String?
 

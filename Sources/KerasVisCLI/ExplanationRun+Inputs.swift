@@ -14,9 +14,19 @@ extension ExplanationRun {
   }
 
   func load(_ file: String, loader: inout ModelInputLoader?) throws -> LoadedInput {
-    if file.hasSuffix(".npy") { return LoadedInput(file: file, input: try images.inputs([file], graph: graph)[0]) }
+    if file.hasSuffix(".npy") {
+      guard graph.inputs.count > 1 else {
+        return LoadedInput(file: file, input: try images.inputs([file], graph: graph)[0])
+      }
+      var tensor = try NPY.read(path: file)
+      if tensor.rank == graph.inputs[inputChoice.index].shape.rank - 1 {
+        tensor = try tensor.reshaped([1] + tensor.shape)
+      }
+      return LoadedInput(file: file, input: tensor)
+    }
     if loader == nil {
-      loader = try ModelInputLoader(graph: graph, preprocessing: images.preprocess, size: try images.targetSize())
+      loader = try ModelInputLoader(
+        graph: graph, preprocessing: images.preprocess, size: try images.targetSize(), input: inputChoice.index)
     }
     guard let loader else { throw ValidationError("cannot prepare image inputs for this model") }
     if options.out != nil && options.overlaySize == .photo {

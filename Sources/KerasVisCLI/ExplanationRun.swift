@@ -17,6 +17,8 @@ struct ExplanationRun {
   let classNames: ClassLabels?
   /// `--classes`: the classes of each input.
   let classTable: InputClassTable?
+  /// `--input` and `--input-value`: the model input the files feed, and the others' values.
+  let inputChoice: ModelInputChoice
 
   /// Opens the model and resolves `--layer` and the class names.
   init(command: String, model: ModelOptions, options: ExplanationOptions, images: ImageInputOptions) throws {
@@ -24,11 +26,7 @@ struct ExplanationRun {
     self.options = options
     self.images = images
     graph = try model.load()
-    guard graph.inputs.count == 1 else {
-      throw ValidationError(
-        "model '\(graph.name)' takes \(graph.inputs.count) inputs (\(graph.inputs.map(\.name).joined(separator: ", "))); "
-          + "\(command) explains models with one input")
-    }
+    inputChoice = try ModelInputChoice(options.inputChoice, graph: graph)
     let labels = try options.labels.labels(for: graph)
     layer = try graph.topLevelLayer(options.layer, flag: "--layer")
     explainer = Explainer(graph: graph, precision: options.arithmetic.precision)
@@ -142,7 +140,9 @@ struct ExplanationRun {
           let batchTargets = try targets(names)
           let input = group.count == 1 ? group[0].input : try Tensor.concatenatingBatches(group.map(\.input))
           let started = DispatchTime.now().uptimeNanoseconds
-          let explanation = try explainer.explain(request(input, batchTargets), with: method)
+          var explanation = try explainer.explain(
+            try fullRequest(request(input, batchTargets), feeding: input), with: method)
+          if graph.inputs.count > 1 { explanation.maps = try shownMap(explanation, method: method) }
           if options.timings {
             let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6 / Double(group.count)
             for name in names {
@@ -177,6 +177,26 @@ struct ExplanationRun {
     }
   }
 
+  /// `request` with every model input: the files' batch at `--input`'s position and `--input-value`'s beside it.
+  private func fullRequest(_ request: ExplanationRequest, feeding input: Tensor) throws -> ExplanationRequest {
+    guard graph.inputs.count > 1 else { return request }
+    var full = request
+    full.inputs = try inputChoice.inputs(feeding: input, count: graph.inputs.count, graph: graph)
+    return full
+  }
+
+  /// The map of `--input`'s model input.
+  /// - Throws: `ValidationError` when the method gives none for it (a CAM for an input without spatial axes).
+  private func shownMap(_ explanation: Explanation, method: any ExplanationMethod) throws -> Tensor {
+    let input = graph.inputs[inputChoice.index]
+    guard let map = explanation.map(ofInput: inputChoice.index) else {
+      throw ValidationError(
+        "\(method.name) gives no map for input '\(input.name)' \(input.shape) (a class activation map needs an input "
+          + "with the feature map's spatial axes): choose another with --input")
+    }
+    return map
+  }
+
   private func reportTopClass(_ explanation: Explanation) {
     let classes = explanation.targets.compactMap { $0.classIndices?.first }.map { index in
       classNames?[index].map { "\(index) \($0)" } ?? "\(index)"
@@ -192,7 +212,9 @@ struct ExplanationRun {
   /// slices side by side.
   private func pictureMap(_ sample: Tensor) throws -> Tensor {
     let map = try sample.reshaped(Array(sample.shape.dropFirst()))
-    if graph.inputs.first?.shape.rank == 5, map.rank == 3 { return try ExplanationPicture.volumeMontage(map) }
+    if graph.inputs[inputChoice.index].shape.rank == 5, map.rank == 3 {
+      return try ExplanationPicture.volumeMontage(map)
+    }
     return map
   }
 

@@ -11,6 +11,14 @@ struct SaliencyCommand: KerasVisSubcommand {
       With --method the map is normalize(max over channels of |attribution|) per input (for rise: the normalized \
       saliency); --npy writes it, and --inputs-per-pass inputs share a pass (the perturbation methods occlusion, rise, \
       lime and kernel-shap batch their perturbed inputs).
+
+      A text model (its first layer an Embedding) is explained per token with --method vanilla, input-x-gradient or \
+      integrated-gradients: the inputs are token ids (.npy (N, T) or (T), or a text file with one sequence of ids \
+      per line), attributed at the Embedding output; one line per token is printed (position, id, attribution), \
+      --json prints a JSON line per input, --npy writes the (N, T) attributions.
+
+      A model with several inputs: the files feed --input (default the first), whose map is written; give every \
+      other input's value with --input-value NAME=FILE.npy.
       """)
 
   @OptionGroup var model: ModelOptions
@@ -29,6 +37,9 @@ struct SaliencyCommand: KerasVisSubcommand {
   @OptionGroup var target: TargetArguments
   @OptionGroup var gradientMethod: GradientMethodArguments
 
+  @Flag(help: "Text models: print each input's per-token attributions as a JSON line.")
+  var json = false
+
   func validate() throws {
     guard !inputs.isEmpty || explanation.inputsFrom != nil else { throw ValidationError("give at least one input") }
     if method == nil && target.binary != nil { throw ValidationError("--binary needs --method") }
@@ -40,6 +51,21 @@ struct SaliencyCommand: KerasVisSubcommand {
   func execute() throws {
     let run = try ExplanationRun(command: "saliency", model: model, options: explanation, images: images)
     let files = try explanation.files(inputs)
+    if TokenAttributionRun.isTextModel(run.graph) {
+      guard let method else {
+        throw ValidationError(
+          "model '\(run.graph.name)' reads token ids with an Embedding layer: explain its tokens with --method "
+            + "vanilla, input-x-gradient or integrated-gradients")
+      }
+      if explanation.out != nil {
+        throw ValidationError(
+          "--out draws pictures; a text model's token attributions are printed, or written with --npy")
+      }
+      let tokens = try TokenAttributionRun(run: run, method: method, arguments: gradientMethod)
+      try tokens.explainAll(files, target: target, json: json)
+      return
+    }
+    if json { throw ValidationError("--json prints a text model's token attributions; this model is not one") }
     if let method {
       let readsLayer = try run.methodReadsLayer(arguments: target)
       let outputIndex = try target.outputIndex(in: run.graph)

@@ -24,15 +24,20 @@ public struct AblationCAM: ClassActivationMapping {
     guard let activations = pass.activations, let layer = pass.layer else {
       throw KerasVisError.invalidArgument("ablationcam needs the feature map")
     }
+    try explainer.requireOneInput(name)
     let shape = FeatureMaps(activations)
     let (reading, _) = try explainer.outputReading(for: pass.targets)
     // A ViT's token output (reshaped to its patch grid for the weights) is ablated on every token, the class token
     // included, as pytorch-grad-cam's AblationLayerVit does.
     let layerRank = explainer.graph.layer(atAddress: layer)?.outputShape?.rank ?? (shape.spatial.count + 2)
     let spatialRank = layerRank - 2
+    // A channels_first map (N, C, h, w) is masked with (N, C, 1, 1): the same values in the same order.
+    let channelsFirst = explainer.graph.channelLayout(ofLayerAt: layer) == .channelsFirst
     let model = try explainer.ablationModel(
-      layer: layer, channels: shape.channels, spatialRank: spatialRank, linearLayer: reading.linearLayer)
-    let maskShape = [Int](repeating: 1, count: spatialRank) + [shape.channels]
+      layer: layer, channels: shape.channels, spatialRank: spatialRank, linearLayer: reading.linearLayer,
+      channelsFirst: channelsFirst)
+    let ones = [Int](repeating: 1, count: spatialRank)
+    let maskShape = channelsFirst ? [shape.channels] + ones : ones + [shape.channels]
     let input = pass.input
     let sampleShape = Array(input.shape.dropFirst())
     let size = sampleShape.reduce(1, *)
@@ -73,14 +78,19 @@ public struct AblationCAM: ClassActivationMapping {
 
 extension Explainer {
   /// The model with the output of the layer at `layer` replaced by `A * mask + offset` (two extra inputs of shape
-  /// `(N, 1, 1, channels)`, one 1 per spatial axis), compiled forward-only once per layer and output reading.
-  func ablationModel(layer: [Int], channels: Int, spatialRank: Int, linearLayer: [Int]?) throws -> CompiledModel {
-    let key = "ablation \(layer) \(channels) \(spatialRank) \(linearLayer.map { "\($0)" } ?? "-")"
+  /// `(N, 1, 1, channels)`, one 1 per spatial axis; `(N, channels, 1, 1)` with `channelsFirst`), compiled
+  /// forward-only once per layer and output reading.
+  func ablationModel(
+    layer: [Int], channels: Int, spatialRank: Int, linearLayer: [Int]?, channelsFirst: Bool = false
+  ) throws -> CompiledModel {
+    let key =
+      "ablation \(layer) \(channels) \(spatialRank) \(linearLayer.map { "\($0)" } ?? "-")\(channelsFirst ? " first" : "")"
     return try cachedModel(key: key) {
       var target = graph
       if let linearLayer { target = try target.replacingActivation(ofLayerAt: linearLayer, with: .linear) }
       let masked = try maskingLayerOutput(
-        of: target, at: layer, channels: channels, spatialRank: spatialRank, location: try layerLocation(layer))
+        of: target, at: layer, channels: channels, spatialRank: spatialRank, location: try layerLocation(layer),
+        channelsFirst: channelsFirst)
       return CompiledModel(graph: masked, gradients: false, precision: precision)
     }
   }
@@ -88,11 +98,12 @@ extension Explainer {
 
 /// `graph` with the first output of the layer at `address` (through nested models) replaced by
 /// `output * mask + offset`, where `mask` and `offset` are two new model inputs of shape `(N, 1, 1, channels)` (one
-/// 1 per of the `spatialRank` spatial axes),
+/// 1 per of the `spatialRank` spatial axes; `(N, channels, 1, 1)` with `channelsFirst`),
 /// appended after the model's inputs (and after a nested model's, which its callers pass along).
 /// - Throws: `KerasVisError.unsuitableLayer` when the address does not lead to a layer.
 func maskingLayerOutput(
-  of graph: Graph, at address: [Int], channels: Int, spatialRank: Int, location: LayerLocation
+  of graph: Graph, at address: [Int], channels: Int, spatialRank: Int, location: LayerLocation,
+  channelsFirst: Bool = false
 ) throws -> Graph {
   guard let first = address.first, graph.layers.indices.contains(first) else {
     throw KerasVisError.unsuitableLayer(layer: location, detail: "it cannot be ablated: no such layer")
@@ -100,7 +111,8 @@ func maskingLayerOutput(
   var result = graph
   let maskInput = graph.inputs.count
   let offsetInput = maskInput + 1
-  let shape = TensorShape([nil] + [Int?](repeating: 1, count: spatialRank) + [channels])
+  let ones = [Int?](repeating: 1, count: spatialRank)
+  let shape = TensorShape([nil] + (channelsFirst ? [channels] + ones : ones + [channels]))
   result.inputs.append(GraphInput(name: "kerasvis_ablation_mask", shape: shape, layerIndex: nil))
   result.inputs.append(GraphInput(name: "kerasvis_ablation_offset", shape: shape, layerIndex: nil))
   if address.count > 1 {
@@ -110,7 +122,8 @@ func maskingLayerOutput(
     }
     result.layers[first].nestedGraph =
       (try maskingLayerOutput(
-        of: inner, at: Array(address.dropFirst()), channels: channels, spatialRank: spatialRank, location: location))
+        of: inner, at: Array(address.dropFirst()), channels: channels, spatialRank: spatialRank, location: location,
+        channelsFirst: channelsFirst))
     for node in result.layers[first].nodes.indices {
       result.layers[first].nodes[node].inputs += [.graphInput(maskInput), .graphInput(offsetInput)]
     }

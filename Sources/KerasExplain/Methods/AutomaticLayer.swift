@@ -5,7 +5,8 @@ extension Explainer {
   /// models, whose output is a spatial feature map `(N, H, W, C)` with H or W above 1 (`(N, L, C)` or
   /// `(N, D, H, W, C)` for a 1-D or 3-D model) (InceptionV3: `mixed10`;
   /// `Sequential([MobileNetV2, GlobalAveragePooling2D, Dense])`: the MobileNetV2's `out_relu`). Input layers and
-  /// the nested models themselves are skipped (their layers are searched instead).
+  /// the nested models themselves are skipped (their layers are searched instead). A channels_first model's maps
+  /// `(N, C, H, W)` count by their last axes.
   ///
   /// For a ViT (an image model whose last MultiHeadAttention reads `(N, 1 + s^2, C)` tokens), the layer feeding that
   /// attention (see `vitTokenLayer`).
@@ -20,7 +21,7 @@ extension Explainer {
     if rank == 4, let tokens = vitTokenLayer() { return tokens }
     let candidate = graph.allLayerPaths().last { entry in
       if entry.layer.isInput || entry.layer.nestedGraph != nil { return false }
-      return LayerSearch.isSpatialFeatureMap(entry.layer, rank: rank)
+      return LayerSearch.isSpatialFeatureMap(graph, at: entry.address, layer: entry.layer, rank: rank)
     }
     guard let candidate else {
       throw KerasVisError.unsuitableLayer(

@@ -38,24 +38,36 @@ extension ClassActivationMapping {
 extension Explainer {
   /// The shared CAM pipeline (pytorch-grad-cam's `BaseCAM.forward` and `forward_augmentation_smoothing`, or
   /// tf-keras-vis's `Gradcam.__call__` after the weights).
+  ///
+  /// A model with several inputs (`ExplanationRequest(inputs:)`) gets one map per input, as tf-keras-vis's CAMs
+  /// return them: the map resized to each input's spatial size (`Explanation.inputMaps`; nil for an input with
+  /// another number of spatial axes, such as a vector, which tf-keras-vis cannot zoom to). A channels_first feature
+  /// map `(N, C, h, w)` is read with its channel axis 1, and a channels_first input's spatial axes are its last ones.
   func classActivationMaps(_ method: some ClassActivationMapping, _ request: ExplanationRequest) throws -> Explanation {
-    let input = try batched(request.input)
+    let inputs = try batchedInputs(request.inputs)
     let layers = request.layers.count > 1 ? request.layers : [try request.layer ?? automaticCAMLayer()]
     if layers.count > 1 && request.convention != .pytorchGradCAM {
       throw KerasVisError.invalidArgument(
         "several feature-map layers are pytorch-grad-cam's multi-layer CAM; tf-keras-vis explains one layer")
     }
-    guard request.augmentationSmoothing else { return try singleCAM(method, request, input: input, layers: layers) }
+    guard request.augmentationSmoothing else { return try singleCAM(method, request, inputs: inputs, layers: layers) }
+    guard inputs.count == 1, let input = inputs.first else {
+      throw KerasVisError.invalidArgument(
+        "augmentation smoothing (pytorch-grad-cam's aug_smooth) explains a model with one input; model "
+          + "'\(graph.name)' has \(inputs.count)")
+    }
+    // The width axis: the last spatial one (before the channels of a channels-last input).
+    let widthAxis = graph.channelLayout(ofInput: 0) == .channelsFirst ? input.rank - 1 : input.rank - 2
     // ttach's Compose([HorizontalFlip(), Multiply([0.9, 1, 1.1])]): every (flip, factor) pair, in that order.
     var total: [Float]?
     var plain: Explanation?
     for flip in [false, true] {
       for factor: Float in [0.9, 1, 1.1] {
-        var augmented = flip ? try flipped(input, axis: input.rank - 2) : input
+        var augmented = flip ? try flipped(input, axis: widthAxis) : input
         augmented.withUnsafeMutableBufferPointer { values in
           for i in values.indices { values[i] *= factor }
         }
-        var explanation = try singleCAM(method, request, input: augmented, layers: layers)
+        var explanation = try singleCAM(method, request, inputs: [augmented], layers: layers)
         if flip { explanation.maps = try flipped(explanation.maps, axis: explanation.maps.rank - 1) }
         if !flip && factor == 1 { plain = explanation }
         let maps = explanation.maps.scalars
@@ -67,49 +79,76 @@ extension Explainer {
     return result
   }
 
-  /// One CAM computation on `input` (no augmentation), through one feature-map layer or several (their resized
-  /// maps ReLU'd and averaged before the final scaling, pytorch-grad-cam's `aggregate_multi_layers`). The
-  /// explanation's `layer` and `lowResolutionMaps` are the first layer's.
+  /// One CAM computation on `inputs` (no augmentation), through one feature-map layer or several (their resized
+  /// maps ReLU'd and averaged before the final scaling, pytorch-grad-cam's `aggregate_multi_layers`), resized to
+  /// every input with the feature map's number of spatial axes. The explanation's `maps` are the first such
+  /// input's; its `layer` and `lowResolutionMaps` are the first layer's.
   private func singleCAM(
-    _ method: some ClassActivationMapping, _ request: ExplanationRequest, input: Tensor, layers: [[Int]]
+    _ method: some ClassActivationMapping, _ request: ExplanationRequest, inputs: [Tensor], layers: [[Int]]
   ) throws -> Explanation {
-    let inputSpatial = Array(input.shape.dropFirst().dropLast())
+    let spatials = inputs.indices.map { graph.channelLayout(ofInput: $0).spatialShape(inputs[$0].shape) }
     var first: (pass: TargetedPass, low: Tensor)?
-    var total: [Float] = []
+    var totals = [[Float]?](repeating: nil, count: inputs.count)
     for layer in layers {
-      let (pass, low, resized) = try resizedCAM(method, request, input: input, layer: layer)
+      let (pass, low) = try lowResolutionCAM(method, request, inputs: inputs, layer: layer)
       if first == nil { first = (pass, low) }
-      total = total.isEmpty ? resized.map { max($0, 0) } : zip(total, resized).map { $0 + max($1, 0) }
+      let lowSpatial = Array(low.shape.dropFirst())
+      let positions = lowSpatial.reduce(1, *)
+      let values = low.scalars
+      for (k, spatial) in spatials.enumerated() where spatial.count == lowSpatial.count {
+        var resized: [Float] = []
+        for sample in 0..<low.shape[0] {
+          let map = Array(values[(sample * positions)..<((sample + 1) * positions)])
+          resized += try request.convention.resizedMap(map, shape: lowSpatial, to: spatial).map { max($0, 0) }
+        }
+        totals[k] = totals[k].map { zip($0, resized).map(+) } ?? resized
+      }
     }
     guard let first else { throw KerasVisError.invalidArgument("no feature-map layer to explain through") }
-    let count = input.shape[0]
-    let size = inputSpatial.reduce(1, *)
-    var maps: [Float] = []
-    maps.reserveCapacity(total.count)
-    for sample in 0..<count {
-      let mean = total[(sample * size)..<((sample + 1) * size)].map { $0 / Float(layers.count) }
-      maps += request.convention.finalScaling(mean)
+    let count = inputs[0].shape[0]
+    let maps = try spatials.indices.map { k -> Tensor? in
+      guard let total = totals[k] else { return nil }
+      let size = spatials[k].reduce(1, *)
+      var scaled: [Float] = []
+      scaled.reserveCapacity(total.count)
+      for sample in 0..<count {
+        let mean = total[(sample * size)..<((sample + 1) * size)].map { $0 / Float(layers.count) }
+        scaled += request.convention.finalScaling(mean)
+      }
+      return try Tensor(shape: [count] + spatials[k], values: scaled)
     }
-    return Explanation(
-      maps: try Tensor(shape: [count] + inputSpatial, values: maps), lowResolutionMaps: first.low,
-      layer: layers[0], targets: first.pass.targets, scores: first.pass.scores)
+    guard let primary = maps.compactMap({ $0 }).first else {
+      throw KerasVisError.unsuitableLayer(
+        layer: try layerLocation(layers[0]),
+        detail: "its feature map \(first.low.shape) has no input with as many spatial axes to be resized to")
+    }
+    var explanation = Explanation(
+      maps: primary, lowResolutionMaps: first.low, layer: layers[0], targets: first.pass.targets,
+      scores: first.pass.scores)
+    if inputs.count > 1 { explanation.inputMaps = maps }
+    return explanation
   }
 
-  /// One layer's maps: the pass, the ReLU'd low-resolution maps, and the maps resized to the input before the final
-  /// scaling (`Convention.resizedMap`), `(N * input positions)`.
-  private func resizedCAM(
-    _ method: some ClassActivationMapping, _ request: ExplanationRequest, input: Tensor, layer: [Int]
-  ) throws -> (pass: TargetedPass, low: Tensor, resized: [Float]) {
+  /// One layer's maps: the pass and the ReLU'd low-resolution maps `(N, h, w)` (before resizing to the inputs,
+  /// `Convention.resizedMap`). A channels_first feature map and its gradient are read channels-last.
+  private func lowResolutionCAM(
+    _ method: some ClassActivationMapping, _ request: ExplanationRequest, inputs: [Tensor], layer: [Int]
+  ) throws -> (pass: TargetedPass, low: Tensor) {
     var pass = try targetedPass(
-      input: input, targets: request.targets, defaultScore: request.defaultScore, defaultOutput: request.defaultOutput,
-      layer: layer,
-      gradient: method.usesGradients ? .layer : .none)
-    let rank = input.rank
-    if rank == 4, let activations = pass.activations, let grid = try tokenGrid(activations) {
+      inputs: inputs, targets: request.targets, defaultScore: request.defaultScore,
+      defaultOutput: request.defaultOutput, layer: layer, gradient: method.usesGradients ? .layer : .none)
+    if graph.channelLayout(ofLayerAt: layer) == .channelsFirst {
+      pass.activations = try pass.activations.map(channelsLastCopy)
+      pass.gradients = try pass.gradients.map(channelsLastCopy)
+    }
+    let ranks = Set(inputs.indices.map { graph.channelLayout(ofInput: $0).spatialShape(inputs[$0].shape).count + 2 })
+    if ranks.contains(4), let activations = pass.activations, let grid = try tokenGrid(activations) {
       pass.activations = grid
       pass.gradients = try pass.gradients.flatMap(tokenGrid)
     }
-    guard let activations = pass.activations, activations.rank == rank, (3...5).contains(rank) else {
+    guard let activations = pass.activations, ranks.contains(activations.rank), (3...5).contains(activations.rank)
+    else {
+      let rank = ranks.filter { (3...5).contains($0) }.min() ?? 4
       throw KerasVisError.unsuitableLayer(
         layer: try layerLocation(layer),
         detail:
@@ -119,25 +158,21 @@ extension Explainer {
     let weighted = try method.weightedActivations(pass, request: request, explainer: self)
     let shape = FeatureMaps(weighted)
     let (count, channels, positions) = (shape.count, shape.channels, shape.positions)
-    let inputSpatial = Array(input.shape.dropFirst().dropLast())
     let project = method.alwaysProjects || request.eigenSmooth
     var low: [Float] = []
-    var resized: [Float] = []
-    try weighted.withUnsafeBufferPointer { values in
+    weighted.withUnsafeBufferPointer { values in
       for sample in 0..<count {
         let start = sample * positions * channels
         let slice = UnsafeBufferPointer(rebasing: values[start..<(start + positions * channels)])
-        let map =
+        low +=
           (method.customMap(slice, positions: positions, channels: channels)
           ?? (project
             ? principalComponentProjection(slice, positions: positions, channels: channels)
             : channelSums(slice, channels: channels)))
           .map { max($0, 0) }
-        low += map
-        resized += try request.convention.resizedMap(map, shape: shape.spatial, to: inputSpatial)
       }
     }
-    return (pass, try Tensor(shape: [count] + shape.spatial, values: low), resized)
+    return (pass, try Tensor(shape: [count] + shape.spatial, values: low))
   }
 }
 

@@ -17,8 +17,12 @@ public enum Convention: String, Sendable, CaseIterable {
 
 /// One explanation request: the inputs, what to explain about them, and where.
 public struct ExplanationRequest: Sendable {
-  /// The model input, `(N, H, W, C)` or a single `(H, W, C)` sample.
+  /// The model input, `(N, H, W, C)` or a single `(H, W, C)` sample (`(N, C, H, W)` for a channels_first model);
+  /// for a model with several inputs, the first.
   public var input: Tensor
+  /// For a model with several inputs, the inputs after the first, in `model.inputs` order (each `(N, ...)` with the
+  /// same `N`, or one sample); empty for a model with one input.
+  public var additionalInputs: [Tensor] = []
   /// What to explain: nil for the top class of each sample (`argmax` of its output, read with `defaultScore`),
   /// one target for every sample, or one per sample.
   public var targets: [ExplanationTarget]?
@@ -53,12 +57,33 @@ public struct ExplanationRequest: Sendable {
     self.targets = targets
     self.layer = layer
   }
+
+  /// A request for a model with several inputs: `inputs` holds one tensor per model input, in `model.inputs` order
+  /// (tf-keras-vis's list `seed_input`).
+  /// - Throws: `KerasVisError.invalidInput` for an empty list.
+  public init(inputs: [Tensor], targets: [ExplanationTarget]? = nil, layer: [Int]? = nil) throws {
+    guard let first = inputs.first else { throw KerasVisError.invalidInput("the request gives no input tensors") }
+    self.input = first
+    self.additionalInputs = Array(inputs.dropFirst())
+    self.targets = targets
+    self.layer = layer
+  }
+
+  /// Every model input of the request: `input`, then `additionalInputs` (setting an empty list keeps `input`).
+  public var inputs: [Tensor] {
+    get { [input] + additionalInputs }
+    set {
+      if let first = newValue.first { input = first }
+      additionalInputs = Array(newValue.dropFirst())
+    }
+  }
 }
 
 /// What a method returns.
 public struct Explanation: Sendable {
   /// The maps: `(N, H, W)` in 0...1 for CAM and gradient-magnitude methods; `(N, H, W, C)` for Guided Grad-CAM
-  /// (gradient-valued, as in the paper).
+  /// (gradient-valued, as in the paper). For a model with several inputs, the first input's (a CAM's: the first
+  /// input it can be resized to); `inputMaps` holds every input's.
   public var maps: Tensor
   /// The raw per-pixel attributions of gradient and perturbation methods, `(N, H, W, C)` (for Integrated
   /// Gradients: `(x - x') *` the averaged gradient; for RISE `(N, H, W, 1)`, its saliency), nil for CAM methods.
@@ -71,6 +96,20 @@ public struct Explanation: Sendable {
   public var targets: [ExplanationTarget]
   /// The score of every sample's target on the unmodified input.
   public var scores: [Float]
+  /// For a model with several inputs, one map per model input (tf-keras-vis's list of maps), in `model.inputs`
+  /// order: a CAM resized to each input's spatial size (nil for an input with other spatial axes, such as a vector),
+  /// a gradient method's per-pixel map of each input (per feature, `(N, D)`, for an input without spatial axes).
+  /// Empty for a model with one input (its map is `maps`); see `map(ofInput:)`.
+  public var inputMaps: [Tensor?] = []
+  /// For a model with several inputs, the raw attributions of every input (gradient methods), shaped as the input;
+  /// empty otherwise.
+  public var inputAttributions: [Tensor?] = []
+
+  /// The map of model input `index`: `inputMaps[index]`, or `maps` for input 0 of a one-input explanation.
+  public func map(ofInput index: Int) -> Tensor? {
+    if inputMaps.isEmpty { return index == 0 ? maps : nil }
+    return inputMaps.indices.contains(index) ? inputMaps[index] : nil
+  }
 
   public init(
     maps: Tensor, attributions: Tensor? = nil, lowResolutionMaps: Tensor? = nil, layer: [Int]? = nil,

@@ -6,42 +6,85 @@ import KerasRuntime
 ///
 /// `Explanation.attributions` holds the per-pixel values `(N, H, W, C)`; `Explanation.maps` is their visualization
 /// `(N, H, W)` in 0...1: `normalize(max_c |a|)` per sample (tf-keras-vis's saliency post-processing, with its
-/// `(x - min) / (max - min + 1e-7)`).
+/// `(x - min) / (max - min + 1e-7)`). A channels_first input's attributions are `(N, C, H, W)` and its maps reduce
+/// axis 1.
+///
+/// For a model with several inputs (`ExplanationRequest(inputs:)`), every input gets its attributions and map
+/// (`Explanation.inputAttributions`, `Explanation.inputMaps`), as tf-keras-vis's `Saliency` returns one map per
+/// input; an input without spatial axes `(N, D)` gets `normalize(|a|)` per feature (tf-keras-vis's `keepdims=True`:
+/// its default reduces the feature axis to one value).
 public protocol GradientAttribution: ExplanationMethod {
-  /// The attributions `(N, H, W, C)` of a batch, with the resolved targets and their scores.
+  /// The attributions `(N, H, W, C)` of a batch, with the resolved targets and their scores (the first input's, for
+  /// a model with several inputs).
   func attributions(_ request: ExplanationRequest, with explainer: Explainer) throws
     -> (attributions: Tensor, targets: [ExplanationTarget], scores: [Float])
+  /// The attributions of every model input, in order, with the resolved targets and their scores. The default
+  /// is `attributions`' for a model with one input.
+  func inputAttributions(_ request: ExplanationRequest, with explainer: Explainer) throws
+    -> (attributions: [Tensor], targets: [ExplanationTarget], scores: [Float])
 }
 
 extension GradientAttribution {
   public var usesLayer: Bool { false }
 
-  public func explain(_ request: ExplanationRequest, with explainer: Explainer) throws -> Explanation {
+  public func inputAttributions(_ request: ExplanationRequest, with explainer: Explainer) throws
+    -> (attributions: [Tensor], targets: [ExplanationTarget], scores: [Float])
+  {
     let (attributions, targets, scores) = try self.attributions(request, with: explainer)
-    return Explanation(
-      maps: try attributionMaps(attributions), attributions: attributions, targets: targets, scores: scores)
+    return ([attributions], targets, scores)
+  }
+
+  public func explain(_ request: ExplanationRequest, with explainer: Explainer) throws -> Explanation {
+    let (attributions, targets, scores) = try inputAttributions(request, with: explainer)
+    guard let first = attributions.first else { throw KerasVisError.invalidArgument("\(name) gave no attributions") }
+    let maps = try attributions.indices.map {
+      try attributionMaps(attributions[$0], layout: explainer.graph.channelLayout(ofInput: $0))
+    }
+    var explanation = Explanation(maps: maps[0], attributions: first, targets: targets, scores: scores)
+    if attributions.count > 1 {
+      explanation.inputMaps = maps
+      explanation.inputAttributions = attributions
+    }
+    return explanation
   }
 }
 
-/// `normalize(max_c |a|)` per sample of `(N, H, W, C)` attributions: `(N, H, W)` in 0...1.
-func attributionMaps(_ attributions: Tensor, absolute: Bool = true) throws -> Tensor {
-  let (count, channels) = (attributions.shape[0], attributions.shape.last ?? 1)
+/// `normalize(max_c |a|)` per sample of `(N, H, W, C)` attributions: `(N, H, W)` in 0...1 (the channel axis as
+/// `layout` says: axis 1 of channels_first `(N, C, H, W)`; `.features` `(N, D)` keeps every feature:
+/// `normalize(|a|)`).
+func attributionMaps(_ attributions: Tensor, absolute: Bool = true, layout: ChannelLayout = .channelsLast) throws
+  -> Tensor
+{
+  let count = attributions.shape[0]
   let a = attributions.scalars
+  guard let axis = layout.channelAxis(rank: attributions.rank), attributions.rank >= 2 else {
+    let perSample = a.count / max(count, 1)
+    let maps = (0..<count).flatMap { sample in
+      minMaxNormalized(a[(sample * perSample)..<((sample + 1) * perSample)].map { absolute ? abs($0) : $0 })
+    }
+    return try Tensor(shape: attributions.shape, values: maps)
+  }
+  let channels = attributions.shape[axis]
+  // A channels-first sample is (C, positions): channel c of position p at c * positions + p.
+  let inner = attributions.shape[(axis + 1)...].reduce(1, *)
   let perSample = a.count / max(count * channels, 1)
   var maps: [Float] = []
   maps.reserveCapacity(count * perSample)
   for sample in 0..<count {
+    let base = sample * perSample * channels
     let map = (0..<perSample).map { p -> Float in
       var best = -Float.infinity
       for c in 0..<channels {
-        let value = a[(sample * perSample + p) * channels + c]
+        let value = inner == 1 ? a[base + p * channels + c] : a[base + c * perSample + p]
         best = max(best, absolute ? abs(value) : value)
       }
       return best
     }
     maps += minMaxNormalized(map)
   }
-  return try Tensor(shape: Array(attributions.shape.dropLast()), values: maps)
+  var shape = attributions.shape
+  shape.remove(at: axis)
+  return try Tensor(shape: shape, values: maps)
 }
 
 extension Explainer {
@@ -52,26 +95,48 @@ extension Explainer {
     count: Int, batchSize: Int, sampleShape: [Int], target: (Int) -> ExplanationTarget,
     rule: ReLUGradientRule = .standard, fill: (Int, UnsafeMutableBufferPointer<Float>) throws -> Void
   ) throws -> (gradients: [Float], scores: [Float]) {
+    let (gradients, scores) = try batchedInputGradients(
+      count: count, batchSize: batchSize, sampleShapes: [sampleShape], target: target, rule: rule
+    ) { index, _, buffer in try fill(index, buffer) }
+    return (gradients[0], scores)
+  }
+
+  /// `batchedInputGradients` for a model with several inputs: `sampleShapes` holds one sample's shape per model
+  /// input and `fill(i, k, buffer)` writes model input `k` of generated input `i`. Returns each model input's
+  /// gradients (row-major, one sample after another) and the scores.
+  func batchedInputGradients(
+    count: Int, batchSize: Int, sampleShapes: [[Int]], target: (Int) -> ExplanationTarget,
+    rule: ReLUGradientRule = .standard, fill: (Int, Int, UnsafeMutableBufferPointer<Float>) throws -> Void
+  ) throws -> (gradients: [[Float]], scores: [Float]) {
     guard batchSize > 0 else {
       throw KerasVisError.invalidArgument("the batch size must be positive (got \(batchSize))")
     }
-    let size = sampleShape.reduce(1, *)
+    let sizes = sampleShapes.map { $0.reduce(1, *) }
     let chunk = evenChunk(count: count, batchSize: batchSize)
-    var gradients: [Float] = []
+    var gradients = sizes.map { size -> [Float] in
+      var values: [Float] = []
+      values.reserveCapacity(count * size)
+      return values
+    }
     var scores: [Float] = []
-    gradients.reserveCapacity(count * size)
     for start in stride(from: 0, to: count, by: chunk) {
       let range = start..<min(start + chunk, count)
-      var batch = try Tensor(zeros: [chunk] + sampleShape)
-      try batch.withUnsafeMutableBufferPointer { values in
-        for (slot, index) in range.enumerated() {
-          try fill(index, UnsafeMutableBufferPointer(rebasing: values[(slot * size)..<((slot + 1) * size)]))
+      let batches = try sampleShapes.indices.map { k -> Tensor in
+        var batch = try Tensor(zeros: [chunk] + sampleShapes[k])
+        let size = sizes[k]
+        try batch.withUnsafeMutableBufferPointer { values in
+          for (slot, index) in range.enumerated() {
+            try fill(index, k, UnsafeMutableBufferPointer(rebasing: values[(slot * size)..<((slot + 1) * size)]))
+          }
         }
+        return batch
       }
       let targets = (0..<chunk).map { target(min(start + $0, count - 1)) }
-      let pass = try targetedPass(input: batch, targets: targets, gradient: .input, rule: rule)
-      guard let batchGradients = pass.gradients else { throw KerasVisError.invalidArgument("no input gradient") }
-      gradients += batchGradients.scalars.prefix(range.count * size)
+      let pass = try targetedPass(inputs: batches, targets: targets, gradient: .input, rule: rule)
+      guard pass.inputGradients.count == sizes.count else {
+        throw KerasVisError.invalidArgument("no input gradient")
+      }
+      for k in sizes.indices { gradients[k] += pass.inputGradients[k].scalars.prefix(range.count * sizes[k]) }
       scores += pass.scores.prefix(range.count)
     }
     return (gradients, scores)
@@ -81,10 +146,39 @@ extension Explainer {
   func resolvedTargets(_ request: ExplanationRequest) throws -> (
     input: Tensor, targets: [ExplanationTarget], scores: [Float]
   ) {
+    let (inputs, targets, scores) = try resolvedInputTargets(request)
+    return (inputs[0], targets, scores)
+  }
+
+  /// Every model input's batch, the targets resolved (the top classes where the request gave none) and their
+  /// scores.
+  func resolvedInputTargets(_ request: ExplanationRequest) throws -> (
+    inputs: [Tensor], targets: [ExplanationTarget], scores: [Float]
+  ) {
     let pass = try targetedPass(
-      input: request.input, targets: request.targets, defaultScore: request.defaultScore,
+      inputs: request.inputs, targets: request.targets, defaultScore: request.defaultScore,
       defaultOutput: request.defaultOutput)
-    return (pass.input, pass.targets, pass.scores)
+    return (pass.inputs, pass.targets, pass.scores)
+  }
+
+  /// The input gradients of `request` (every model input), with the pass.
+  func inputGradientPass(_ request: ExplanationRequest, rule: ReLUGradientRule = .standard) throws -> TargetedPass {
+    let pass = try targetedPass(
+      inputs: request.inputs, targets: request.targets, defaultScore: request.defaultScore,
+      defaultOutput: request.defaultOutput, gradient: .input, rule: rule)
+    guard !pass.inputGradients.isEmpty else { throw KerasVisError.invalidArgument("no input gradient") }
+    return pass
+  }
+}
+
+extension GradientAttribution {
+  /// The first input's part of `inputAttributions`, what `attributions` returns.
+  func firstInputAttributions(_ request: ExplanationRequest, with explainer: Explainer) throws
+    -> (attributions: Tensor, targets: [ExplanationTarget], scores: [Float])
+  {
+    let (attributions, targets, scores) = try inputAttributions(request, with: explainer)
+    guard let first = attributions.first else { throw KerasVisError.invalidArgument("\(name) gave no attributions") }
+    return (first, targets, scores)
   }
 }
 
@@ -97,11 +191,14 @@ public struct VanillaSaliency: GradientAttribution {
   public func attributions(_ request: ExplanationRequest, with explainer: Explainer) throws
     -> (attributions: Tensor, targets: [ExplanationTarget], scores: [Float])
   {
-    let pass = try explainer.targetedPass(
-      input: request.input, targets: request.targets, defaultScore: request.defaultScore,
-      defaultOutput: request.defaultOutput, gradient: .input)
-    guard let gradients = pass.gradients else { throw KerasVisError.invalidArgument("no input gradient") }
-    return (GradModifier.absolute.apply(gradients), pass.targets, pass.scores)
+    try firstInputAttributions(request, with: explainer)
+  }
+
+  public func inputAttributions(_ request: ExplanationRequest, with explainer: Explainer) throws
+    -> (attributions: [Tensor], targets: [ExplanationTarget], scores: [Float])
+  {
+    let pass = try explainer.inputGradientPass(request)
+    return (pass.inputGradients.map(GradModifier.absolute.apply), pass.targets, pass.scores)
   }
 }
 
@@ -115,12 +212,14 @@ public struct GuidedBackpropagation: GradientAttribution {
   public func attributions(_ request: ExplanationRequest, with explainer: Explainer) throws
     -> (attributions: Tensor, targets: [ExplanationTarget], scores: [Float])
   {
-    let pass = try explainer.targetedPass(
-      input: request.input, targets: request.targets, defaultScore: request.defaultScore,
-      defaultOutput: request.defaultOutput, gradient: .input,
-      rule: .guided)
-    guard let gradients = pass.gradients else { throw KerasVisError.invalidArgument("no input gradient") }
-    return (gradients, pass.targets, pass.scores)
+    try firstInputAttributions(request, with: explainer)
+  }
+
+  public func inputAttributions(_ request: ExplanationRequest, with explainer: Explainer) throws
+    -> (attributions: [Tensor], targets: [ExplanationTarget], scores: [Float])
+  {
+    let pass = try explainer.inputGradientPass(request, rule: .guided)
+    return (pass.inputGradients, pass.targets, pass.scores)
   }
 }
 
@@ -133,23 +232,39 @@ public struct InputXGradient: GradientAttribution {
   public func attributions(_ request: ExplanationRequest, with explainer: Explainer) throws
     -> (attributions: Tensor, targets: [ExplanationTarget], scores: [Float])
   {
-    let pass = try explainer.targetedPass(
-      input: request.input, targets: request.targets, defaultScore: request.defaultScore,
-      defaultOutput: request.defaultOutput, gradient: .input)
-    guard let gradients = pass.gradients else { throw KerasVisError.invalidArgument("no input gradient") }
-    let x = pass.input.scalars
-    let g = gradients.scalars
-    return (try Tensor(shape: gradients.shape) { x[$0] * g[$0] }, pass.targets, pass.scores)
+    try firstInputAttributions(request, with: explainer)
   }
+
+  public func inputAttributions(_ request: ExplanationRequest, with explainer: Explainer) throws
+    -> (attributions: [Tensor], targets: [ExplanationTarget], scores: [Float])
+  {
+    let pass = try explainer.inputGradientPass(request)
+    let products = try zip(pass.inputs, pass.inputGradients).map { input, gradients in
+      let x = input.scalars
+      let g = gradients.scalars
+      return try Tensor(shape: gradients.shape) { x[$0] * g[$0] }
+    }
+    return (products, pass.targets, pass.scores)
+  }
+}
+
+/// `(N, C, ...)` as `(N, ..., C)`.
+func channelsLastShape(_ shape: [Int]) throws -> [Int] {
+  guard shape.count >= 3 else { throw KerasVisError.invalidInput("a channels_first input needs spatial axes") }
+  return [shape[0]] + Array(shape.dropFirst(2)) + [shape[1]]
 }
 
 /// Gaussian noise for SmoothGrad: kerasvis's seeded generator, or given standard-normal draws.
 public enum NoiseSource: Sendable {
   /// Standard-normal draws from Tensor's `SeededGenerator` with this seed (Box-Muller), in row-major order of
-  /// `(samples, N, H, W, C)`.
+  /// `(samples, N, H, W, C)` (channels-last order for a channels_first input too, so that it gets the noise of its
+  /// channels_last twin).
   case seeded(UInt64)
   /// Given standard-normal draws of shape `(samples, N, H, W, C)` (or `(samples, H, W, C)` for one sample).
   case standardNormal(Tensor)
+  /// For a model with several inputs, given draws for each model input, `(samples, N, ...)` each (tf-keras-vis
+  /// draws one array per input, in order). A seeded source draws the inputs' noise one input after another.
+  case standardNormalPerInput([Tensor])
 }
 
 /// SmoothGrad (Smilkov et al., arXiv 1706.03825) as tf-keras-vis's `Saliency(smooth_samples=...)` computes it: with
@@ -177,6 +292,12 @@ public struct SmoothGrad: GradientAttribution {
   public func attributions(_ request: ExplanationRequest, with explainer: Explainer) throws
     -> (attributions: Tensor, targets: [ExplanationTarget], scores: [Float])
   {
+    try firstInputAttributions(request, with: explainer)
+  }
+
+  public func inputAttributions(_ request: ExplanationRequest, with explainer: Explainer) throws
+    -> (attributions: [Tensor], targets: [ExplanationTarget], scores: [Float])
+  {
     guard samples > 0 else {
       throw KerasVisError.invalidArgument("SmoothGrad needs at least one sample (got \(samples))")
     }
@@ -184,45 +305,78 @@ public struct SmoothGrad: GradientAttribution {
       throw KerasVisError.invalidArgument(
         "the SmoothGrad noise level must be a non-negative number (got \(noiseLevel))")
     }
-    let (input, targets, scores) = try explainer.resolvedTargets(request)
-    let count = input.shape[0]
-    let sampleShape = Array(input.shape.dropFirst())
-    let size = sampleShape.reduce(1, *)
-    let x = input.scalars
-    let z = try standardNormal(count: samples * count * size, shape: [samples] + input.shape)
-    let sigmas = (0..<count).map { n -> Float in
-      let values = x[(n * size)..<((n + 1) * size)]
-      return noiseLevel * ((values.max() ?? 0) - (values.min() ?? 0))
+    let (inputs, targets, scores) = try explainer.resolvedInputTargets(request)
+    let count = inputs[0].shape[0]
+    let sampleShapes = inputs.map { Array($0.shape.dropFirst()) }
+    let sizes = sampleShapes.map { $0.reduce(1, *) }
+    let xs = inputs.map(\.scalars)
+    // Seeded noise is drawn in channels-last order, so that a channels_first model gets its twin's noise.
+    let layouts = inputs.indices.map { explainer.graph.channelLayout(ofInput: $0) }
+    let zs = try zip(
+      try standardNormal(
+        shapes: inputs.indices.map { k in
+          [samples] + (layouts[k] == .channelsFirst ? try channelsLastShape(inputs[k].shape) : inputs[k].shape)
+        }), inputs.indices
+    ).map { z, k -> [Float] in
+      guard layouts[k] == .channelsFirst, case .seeded = noise else { return z }
+      let lastShape = [samples * inputs[k].shape[0]] + Array(try channelsLastShape(inputs[k].shape).dropFirst())
+      return try channelsFirstCopy(try Tensor(shape: lastShape, values: z)).scalars
+    }
+    let sigmas = inputs.indices.map { k in
+      (0..<count).map { n -> Float in
+        let values = xs[k][(n * sizes[k])..<((n + 1) * sizes[k])]
+        return noiseLevel * ((values.max() ?? 0) - (values.min() ?? 0))
+      }
     }
     // Copy (s, n) is run number s * count + n, as tf-keras-vis's (samples, N, ...) noise array.
     let (gradients, _) = try explainer.batchedInputGradients(
-      count: samples * count, batchSize: request.batchSize, sampleShape: sampleShape, target: { targets[$0 % count] }
-    ) { run, buffer in
-      let n = run % count
-      for i in 0..<size { buffer[i] = x[n * size + i] + sigmas[n] * z[run * size + i] }
+      count: samples * count, batchSize: request.batchSize, sampleShapes: sampleShapes,
+      target: { targets[$0 % count] }
+    ) { run, k, buffer in
+      let (n, size) = (run % count, sizes[k])
+      for i in 0..<size { buffer[i] = xs[k][n * size + i] + sigmas[k][n] * zs[k][run * size + i] }
     }
-    var total = [Float](repeating: 0, count: count * size)
-    for run in 0..<(samples * count) {
-      let n = run % count
-      for i in 0..<size {
-        let g = gradients[run * size + i]
-        total[n * size + i] += absolute ? abs(g) : g
+    let attributions = try inputs.indices.map { k -> Tensor in
+      let size = sizes[k]
+      var total = [Float](repeating: 0, count: count * size)
+      for run in 0..<(samples * count) {
+        let n = run % count
+        for i in 0..<size {
+          let g = gradients[k][run * size + i]
+          total[n * size + i] += absolute ? abs(g) : g
+        }
       }
+      return try Tensor(shape: inputs[k].shape, values: total.map { $0 / Float(samples) })
     }
-    return (try Tensor(shape: input.shape, values: total.map { $0 / Float(samples) }), targets, scores)
+    return (attributions, targets, scores)
   }
 
   /// `count` standard-normal values from the noise source.
   func standardNormal(count: Int, shape: [Int]) throws -> [Float] {
+    try standardNormal(shapes: [shape])[0]
+  }
+
+  /// Standard-normal values for each of `shapes` (one per model input) from the noise source.
+  func standardNormal(shapes: [[Int]]) throws -> [[Float]] {
+    let counts = shapes.map { $0.reduce(1, *) }
     switch noise {
     case .standardNormal(let tensor):
-      guard tensor.count == count else {
-        throw KerasVisError.invalidArgument("SmoothGrad's noise has shape \(tensor.shape); it needs \(shape)")
+      guard shapes.count == 1, tensor.count == counts[0] else {
+        throw KerasVisError.invalidArgument(
+          "SmoothGrad's noise has shape \(tensor.shape); it needs \(shapes.map { "\($0)" }.joined(separator: " and "))"
+            + (shapes.count > 1 ? " (one array per model input: .standardNormalPerInput)" : ""))
       }
-      return tensor.scalars
+      return [tensor.scalars]
+    case .standardNormalPerInput(let tensors):
+      guard tensors.count == shapes.count, zip(tensors, counts).allSatisfy({ $0.count == $1 }) else {
+        throw KerasVisError.invalidArgument(
+          "SmoothGrad's noise has shapes \(tensors.map { "\($0.shape)" }.joined(separator: ", ")); it needs "
+            + shapes.map { "\($0)" }.joined(separator: ", "))
+      }
+      return tensors.map(\.scalars)
     case .seeded(let seed):
       var generator = GaussianGenerator(seed: seed)
-      return (0..<count).map { _ in generator.next() }
+      return counts.map { count in (0..<count).map { _ in generator.next() } }
     }
   }
 }
@@ -324,32 +478,51 @@ public struct IntegratedGradients: GradientAttribution {
   public func attributions(_ request: ExplanationRequest, with explainer: Explainer) throws
     -> (attributions: Tensor, targets: [ExplanationTarget], scores: [Float])
   {
+    try firstInputAttributions(request, with: explainer)
+  }
+
+  /// Every model input moves along the path together (Captum's tuple of inputs): `x_j' + alpha (x_j - x_j')`
+  /// for every input `j`, each with its own attributions. A `.tensor` baseline is for a model with one input;
+  /// `.constant` applies to every input.
+  public func inputAttributions(_ request: ExplanationRequest, with explainer: Explainer) throws
+    -> (attributions: [Tensor], targets: [ExplanationTarget], scores: [Float])
+  {
     let (alphas, weights) = try quadrature()
-    let (input, targets, scores) = try explainer.resolvedTargets(request)
-    let count = input.shape[0]
-    let sampleShape = Array(input.shape.dropFirst())
-    let size = sampleShape.reduce(1, *)
-    let x = input.scalars
-    let base = try baselineValues(count: count, sampleShape: sampleShape)
+    let (inputs, targets, scores) = try explainer.resolvedInputTargets(request)
+    if inputs.count > 1, case .tensor = baseline {
+      throw KerasVisError.invalidArgument(
+        "an Integrated Gradients baseline tensor is for a model with one input; this one has \(inputs.count): "
+          + "give a constant baseline")
+    }
+    let count = inputs[0].shape[0]
+    let sampleShapes = inputs.map { Array($0.shape.dropFirst()) }
+    let sizes = sampleShapes.map { $0.reduce(1, *) }
+    let xs = inputs.map(\.scalars)
+    let bases = try sampleShapes.map { try baselineValues(count: count, sampleShape: $0) }
     // Run k * count + n is sample n at point alpha_k (Captum's order).
     let (gradients, _) = try explainer.batchedInputGradients(
-      count: steps * count, batchSize: request.batchSize, sampleShape: sampleShape, target: { targets[$0 % count] }
-    ) { run, buffer in
-      let (k, n) = (run / count, run % count)
+      count: steps * count, batchSize: request.batchSize, sampleShapes: sampleShapes,
+      target: { targets[$0 % count] }
+    ) { run, j, buffer in
+      let (k, n, size) = (run / count, run % count, sizes[j])
       let alpha = Float(alphas[k])
       for i in 0..<size {
-        let b = base[n * size + i]
-        buffer[i] = b + alpha * (x[n * size + i] - b)
+        let b = bases[j][n * size + i]
+        buffer[i] = b + alpha * (xs[j][n * size + i] - b)
       }
     }
-    var total = [Float](repeating: 0, count: count * size)
-    for run in 0..<(steps * count) {
-      let (k, n) = (run / count, run % count)
-      let weight = Float(weights[k])
-      for i in 0..<size { total[n * size + i] += gradients[run * size + i] * weight }
+    let attributions = try inputs.indices.map { j -> Tensor in
+      let size = sizes[j]
+      var total = [Float](repeating: 0, count: count * size)
+      for run in 0..<(steps * count) {
+        let (k, n) = (run / count, run % count)
+        let weight = Float(weights[k])
+        for i in 0..<size { total[n * size + i] += gradients[j][run * size + i] * weight }
+      }
+      for i in total.indices { total[i] *= xs[j][i] - bases[j][i] }
+      return try Tensor(shape: inputs[j].shape, values: total)
     }
-    for i in total.indices { total[i] *= x[i] - base[i] }
-    return (try Tensor(shape: input.shape, values: total), targets, scores)
+    return (attributions, targets, scores)
   }
 
   /// The baseline of every sample, row-major `(N, H, W, C)`.

@@ -62,7 +62,10 @@ public struct KerasVisGradCAM: ExplanationMethod {
 /// keras-vis 0.4 computes it) as an explanation method.
 ///
 /// Each sample's map is `normalize(max over channels of grad_modifier(d objective / d input))`, `(N, H, W)`, or
-/// `(N, H, W, C)` with `keepdims`. Targets as for `KerasVisGradCAM`; the request's `layer` is not used.
+/// `(N, H, W, C)` with `keepdims`. Targets as for `KerasVisGradCAM`; the request's `layer` is not used. A model with
+/// several inputs (`ExplanationRequest(inputs:)`) gets one map per input (`Explanation.inputMaps`), each input's
+/// gradient treated as keras-vis treats its one input (keras-vis itself takes one input); an input without spatial
+/// axes keeps its features.
 public struct KerasVisSaliency: ExplanationMethod {
   /// keras-vis's `layer_idx`: the explained layer (negative counts from the end of `model.layers`).
   public var layerIdx: Int
@@ -91,11 +94,11 @@ public struct KerasVisSaliency: ExplanationMethod {
   }
 
   public func explain(_ request: ExplanationRequest, with explainer: Explainer) throws -> Explanation {
-    try explainer.kerasVisExplanation(
+    try explainer.kerasVisExplanations(
       request, layerIdx: layerIdx, linear: linear, usedLayer: nil, methodName: "saliency"
-    ) { sample, filters, chosen in
-      try explainer.saliencyMap(
-        layerIdx: layerIdx, filterIndices: filters, seedInput: sample, backpropModifier: backpropModifier,
+    ) { samples, filters, chosen in
+      try explainer.saliencyMaps(
+        layerIdx: layerIdx, filterIndices: filters, seedInputs: samples, backpropModifier: backpropModifier,
         gradModifier: gradModifier, keepdims: keepdims, linear: linear, topClass: filters == nil, chosen: chosen)
     }
   }
@@ -108,11 +111,24 @@ extension Explainer {
     _ request: ExplanationRequest, layerIdx: Int, linear: Bool, usedLayer: [Int]?, methodName: String,
     map: (_ sample: Tensor, _ filters: [Int]?, _ chosen: ChosenClass) throws -> Tensor
   ) throws -> Explanation {
+    _ = try batched(request.input)
+    return try kerasVisExplanations(
+      request, layerIdx: layerIdx, linear: linear, usedLayer: usedLayer, methodName: methodName
+    ) { samples, filters, chosen in [try map(samples[0], filters, chosen)] }
+  }
+
+  /// `kerasVisExplanation` for a model with one input or several: `maps` takes one sample of every model input and
+  /// returns a map per input; the explanation's `maps` are the first input's and, for several inputs, `inputMaps`
+  /// hold them all.
+  func kerasVisExplanations(
+    _ request: ExplanationRequest, layerIdx: Int, linear: Bool, usedLayer: [Int]?, methodName: String,
+    maps map: (_ samples: [Tensor], _ filters: [Int]?, _ chosen: ChosenClass) throws -> [Tensor]
+  ) throws -> Explanation {
     let layer = try LayerSearch.normalizedIndex(layerIdx, in: graph)
-    let input = try batched(request.input)
-    let count = input.shape[0]
+    let inputs = try batchedInputs(request.inputs)
+    let count = inputs[0].shape[0]
     let targets = try expandedTargets(request.targets, count: count)
-    var maps: [Tensor] = []
+    var maps: [[Tensor]] = Array(repeating: [], count: inputs.count)
     var resolved: [ExplanationTarget] = []
     var scores: [Float] = []
     for n in 0..<count {
@@ -125,8 +141,10 @@ extension Explainer {
         filters = indices
       }
       let chosen = ChosenClass()
-      let sampleMap = try map(try input.sample(n), filters, chosen)
-      maps.append(try sampleMap.reshaped([1] + sampleMap.shape))
+      let sampleMaps = try map(try inputs.map { try $0.sample(n) }, filters, chosen)
+      for (k, sampleMap) in sampleMaps.enumerated() where k < maps.count {
+        maps[k].append(try sampleMap.reshaped([1] + sampleMap.shape))
+      }
       let classes = filters ?? [chosen.index]
       resolved.append(classes.count == 1 ? .category(classes[0]) : .categories(classes))
       let row = linear ? try squashed(chosen.firstOutput, layer: layer) : chosen.firstOutput
@@ -137,8 +155,10 @@ extension Explainer {
           return (0..<width).contains(column) ? sum + row[column] : .nan
         })
     }
-    return Explanation(
-      maps: try Tensor.concatenatingBatches(maps), layer: usedLayer, targets: resolved, scores: scores)
+    let stacked = try maps.map { try Tensor.concatenatingBatches($0) }
+    var explanation = Explanation(maps: stacked[0], layer: usedLayer, targets: resolved, scores: scores)
+    if stacked.count > 1 { explanation.inputMaps = stacked }
+    return explanation
   }
 
   /// A `(classes)` row computed with `layer`'s activation swapped to linear, with that activation applied again

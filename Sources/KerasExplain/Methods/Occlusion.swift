@@ -83,6 +83,7 @@ public struct Occlusion: ExplanationMethod {
   }
 
   public func explain(_ request: ExplanationRequest, with explainer: Explainer) throws -> Explanation {
+    try explainer.requireChannelsLastInput(name)
     let (input, targets, scores) = try explainer.resolvedTargets(request)
     let count = input.shape[0]
     let sampleShape = Array(input.shape.dropFirst())

@@ -43,6 +43,7 @@ public struct RISE: ExplanationMethod {
   }
 
   public func explain(_ request: ExplanationRequest, with explainer: Explainer) throws -> Explanation {
+    try explainer.requireChannelsLastInput(name)
     let (input, targets, scores) = try explainer.resolvedTargets(request)
     let count = input.shape[0]
     let sampleShape = Array(input.shape.dropFirst())

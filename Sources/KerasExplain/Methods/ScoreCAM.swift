@@ -38,6 +38,7 @@ public struct ScoreCAM: ClassActivationMapping {
     guard let activations = pass.activations else {
       throw KerasVisError.invalidArgument("scorecam needs the feature map")
     }
+    try explainer.requireOneInput(name)
     let shape = FeatureMaps(activations)
     let input = pass.input
     guard shape.spatial.count == 2, input.rank == 4 else {
@@ -45,7 +46,11 @@ public struct ScoreCAM: ClassActivationMapping {
         layer: try explainer.layerLocation(pass.layer ?? []),
         detail: "scorecam upsamples 2-D feature maps (N, H, W, C) only; its output is \(activations.shape)")
     }
-    let (inputHeight, inputWidth, inputChannels) = (input.shape[1], input.shape[2], input.shape[3])
+    // A channels_first input (N, C, H, W) is masked per pixel the same way, its channels planes apart.
+    let channelsFirst = explainer.graph.channelLayout(ofInput: 0) == .channelsFirst
+    let (inputHeight, inputWidth, inputChannels) =
+      channelsFirst
+      ? (input.shape[2], input.shape[3], input.shape[1]) : (input.shape[1], input.shape[2], input.shape[3])
     let pixels = inputHeight * inputWidth
     let channels = try selectedChannels(activations)
     let a = activations.scalars
@@ -61,7 +66,7 @@ public struct ScoreCAM: ClassActivationMapping {
       let target = pass.targets[sample]
       let sampleOffset = sample * pixels * inputChannels
       let scores = try explainer.batchedScores(
-        count: runs.count, batchSize: request.batchSize, sampleShape: [inputHeight, inputWidth, inputChannels],
+        count: runs.count, batchSize: request.batchSize, sampleShape: Array(input.shape.dropFirst()),
         target: { _ in target }, softmaxOnTop: variant == .tfKerasVis
       ) { run, buffer in
         // The zero mask (and a map that upsamples to a constant) leaves the input zeros.
@@ -72,7 +77,8 @@ public struct ScoreCAM: ClassActivationMapping {
         else { return }
         for p in 0..<pixels {
           for c in 0..<inputChannels {
-            buffer[p * inputChannels + c] = x[sampleOffset + p * inputChannels + c] * mask[p]
+            let i = channelsFirst ? c * pixels + p : p * inputChannels + c
+            buffer[i] = x[sampleOffset + i] * mask[p]
           }
         }
       }

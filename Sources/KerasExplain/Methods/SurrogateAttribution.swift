@@ -209,7 +209,8 @@ public struct LIME: ExplanationMethod {
   }
 
   public func explain(_ request: ExplanationRequest, with explainer: Explainer) throws -> Explanation {
-    try SurrogateAttribution(
+    try explainer.requireChannelsLastInput(name)
+    return try SurrogateAttribution(
       kind: .lime(alpha: alpha, kernelWidth: kernelWidth), segmentation: segmentation, samples: samples,
       baseline: baseline, perturbations: perturbations
     ).explain(request, with: explainer)
@@ -247,7 +248,8 @@ public struct KernelSHAP: ExplanationMethod {
   }
 
   public func explain(_ request: ExplanationRequest, with explainer: Explainer) throws -> Explanation {
-    try SurrogateAttribution(
+    try explainer.requireChannelsLastInput(name)
+    return try SurrogateAttribution(
       kind: .kernelSHAP, segmentation: segmentation, samples: samples, baseline: baseline,
       perturbations: perturbations
     ).explain(request, with: explainer)

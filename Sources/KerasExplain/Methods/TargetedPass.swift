@@ -4,8 +4,10 @@ import KerasRuntime
 /// One run of the model on a batch with targets: the scores, what the targets read, and where asked, a layer's
 /// output and the gradient of the scores with respect to that layer's output or to the input.
 public struct TargetedPass: Sendable {
-  /// The input batch, `(N, H, W, C)`.
+  /// The input batch, `(N, H, W, C)` (the first model input).
   public var input: Tensor
+  /// Every model input's batch, in `model.inputs` order (`[input]` for a model with one input).
+  public var inputs: [Tensor] = []
   /// What the targets read, `(N, ...)`: the model output, or its softmax when the targets ask for probabilities
   /// of a linear output.
   public var outputs: Tensor
@@ -18,8 +20,10 @@ public struct TargetedPass: Sendable {
   /// The kept layer's output, `(N, h, w, C)` for a feature map.
   public var activations: Tensor?
   /// `d score_i / d x_i` for every sample `i`, with `x` the kept layer's output or the input (samples are
-  /// independent, so this is the gradient of the sum of the scores).
+  /// independent, so this is the gradient of the sum of the scores); the first input's for `.input`.
   public var gradients: Tensor?
+  /// With `.input`, the gradient with respect to every model input, in order (`[gradients]` for one input).
+  public var inputGradients: [Tensor] = []
 }
 
 /// What `Explainer.targetedPass` differentiates.
@@ -42,7 +46,23 @@ extension Explainer {
     defaultOutput: Int = 0,
     layer: [Int]? = nil, gradient: PassGradient = .none, rule: ReLUGradientRule = .standard
   ) throws -> TargetedPass {
-    let batch = try batched(input)
+    try targetedPass(
+      inputs: [try batched(input)], targets: targets, defaultScore: defaultScore, defaultOutput: defaultOutput,
+      layer: layer, gradient: gradient, rule: rule)
+  }
+
+  /// `targetedPass(input:...)` for a model with several inputs: `inputs` holds one tensor per model input (each
+  /// `(N, ...)` with one `N`, or one sample), and `.input` differentiates the scores with respect to every one of
+  /// them (`TargetedPass.inputGradients`).
+  /// - Throws: `KerasVisError` for inputs that do not fit the model, a bad layer address or target; `TensorError`
+  ///   from the engine.
+  public func targetedPass(
+    inputs: [Tensor], targets: [ExplanationTarget]?, defaultScore: ExplanationTarget.Score = .output,
+    defaultOutput: Int = 0,
+    layer: [Int]? = nil, gradient: PassGradient = .none, rule: ReLUGradientRule = .standard
+  ) throws -> TargetedPass {
+    let batches = try batchedInputs(inputs)
+    let batch = batches[0]
     let count = batch.shape[0]
     let expanded = try expandedTargets(targets, count: count)
     let (reading, source) = try outputReading(
@@ -83,22 +103,25 @@ extension Explainer {
 
     var activations: Tensor?
     var gradients: Tensor?
+    var inputGradients: [Tensor] = []
     if gradient == .none {
-      let forward = try model.run([batch])
+      let forward = try model.run(batches)
       _ = try score(try source.value(in: forward))
       if let layer { activations = try forward.layer(layer) }
     } else {
-      let wrt: ModelTensor = gradient == .input ? .input(0) : .layer(LayerOutputKey(address: layer ?? []))
-      let (forward, result) = try model.gradients([batch], targets: [wrt], rule: rule) { forward in
+      let wrt: [ModelTensor] =
+        gradient == .input ? batches.indices.map { .input($0) } : [.layer(LayerOutputKey(address: layer ?? []))]
+      let (forward, result) = try model.gradients(batches, targets: wrt, rule: rule) { forward in
         [source.tensor: try score(try source.value(in: forward))]
       }
       gradients = result[0]
+      if gradient == .input { inputGradients = result }
       if let layer { activations = try forward.layer(layer) }
     }
     guard let outputs = seen else { throw KerasVisError.invalidInput("the batch is empty") }
     return TargetedPass(
-      input: batch, outputs: outputs, targets: resolved, scores: scores, layer: layer, activations: activations,
-      gradients: gradients)
+      input: batch, inputs: batches, outputs: outputs, targets: resolved, scores: scores, layer: layer,
+      activations: activations, gradients: gradients, inputGradients: inputGradients)
   }
 
   /// The location of the layer at `address`, for messages.
