@@ -80,7 +80,8 @@ struct LRPTests {
     for index in graph.layers.indices {
       graph.layers[index].weights = graph.layers[index].weights.map { weight in
         weight.name == "bias"
-          ? Weight(name: "bias", shape: weight.shape, values: FloatBuffer([Float](repeating: 0, count: weight.elementCount)))
+          ? Weight(
+            name: "bias", shape: weight.shape, values: FloatBuffer([Float](repeating: 0, count: weight.elementCount)))
           : weight
       }
     }

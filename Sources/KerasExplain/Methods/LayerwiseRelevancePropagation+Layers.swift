@@ -22,15 +22,17 @@ extension RelevanceWalk {
     layer.activation = nil
     var bias = linear.weight(named: "bias")?.values.array ?? [Float](repeating: 0, count: channels)
     guard bias.count == channels else {
-      throw KerasVisError.invalidArgument("LRP: \(location) normalizes \(channels) channels; its input has \(bias.count)")
+      throw KerasVisError.invalidArgument(
+        "LRP: \(location) normalizes \(channels) channels; its input has \(bias.count)")
     }
     for c in 0..<channels { bias[c] = (bias[c] - mean[c]) * scale[c] + beta[c] }
     let scaled = linear.kind is any SeparableConvolutionKind ? "pointwise_kernel" : nil
-    layer.weights = linear.weights.filter { $0.name != "bias" }.map { weight in
-      guard weight.name == (scaled ?? weight.name), weight.elementCount % channels == 0 else { return weight }
-      let values = weight.values.array.enumerated().map { $1 * scale[$0 % channels] }
-      return Weight(name: weight.name, shape: weight.shape, values: FloatBuffer(values))
-    } + [Weight(name: "bias", shape: [channels], values: FloatBuffer(bias))]
+    layer.weights =
+      linear.weights.filter { $0.name != "bias" }.map { weight in
+        guard weight.name == (scaled ?? weight.name), weight.elementCount % channels == 0 else { return weight }
+        let values = weight.values.array.enumerated().map { $1 * scale[$0 % channels] }
+        return Weight(name: weight.name, shape: weight.shape, values: FloatBuffer(values))
+      } + [Weight(name: "bias", shape: [channels], values: FloatBuffer(bias))]
     switch linear.kind {
     case var dense as Dense:
       dense.useBias = true
@@ -67,13 +69,16 @@ extension RelevanceWalk {
     let pointwise = Window(kernelSize: [Int](repeating: 1, count: rank))
     switch rank {
     case 1:
-      depthwiseKind = DepthwiseConv1D(window: separable.window, depthMultiplier: separable.depthMultiplier, useBias: false)
+      depthwiseKind = DepthwiseConv1D(
+        window: separable.window, depthMultiplier: separable.depthMultiplier, useBias: false)
       pointwiseKind = Conv1D(filters: separable.filters, window: pointwise, groups: 1, useBias: separable.useBias)
     case 2:
-      depthwiseKind = DepthwiseConv2D(window: separable.window, depthMultiplier: separable.depthMultiplier, useBias: false)
+      depthwiseKind = DepthwiseConv2D(
+        window: separable.window, depthMultiplier: separable.depthMultiplier, useBias: false)
       pointwiseKind = Conv2D(filters: separable.filters, window: pointwise, groups: 1, useBias: separable.useBias)
     default:
-      throw KerasVisError.invalidArgument("LRP: \(call.location): separable convolutions of rank \(rank) are not supported")
+      throw KerasVisError.invalidArgument(
+        "LRP: \(call.location): separable convolutions of rank \(rank) are not supported")
     }
     let inputShape = TensorShape(batchOf: x.shape.dropFirst().map { $0 })
     var depthwise = layer

@@ -219,7 +219,8 @@ struct RelevanceWalk {
           z: try value(.call(index, tensor: 0)), relevance: upper[0])
       }
       return try linearRelevance(
-        layer: layer, call: linear, key: "\(producer)m", x: try value(linear.inputs[0]), z: try value(.call(index, tensor: 0)),
+        layer: layer, call: linear, key: "\(producer)m", x: try value(linear.inputs[0]),
+        z: try value(.call(index, tensor: 0)),
         relevance: upper[0], rule: rule(for: producer))
     }
     switch RelevanceHandling(call.layer.kind) {
