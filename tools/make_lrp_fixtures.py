@@ -120,6 +120,15 @@ class Flatten(torch.nn.Module):
         return x.permute(0, 2, 3, 1).reshape(x.shape[0], -1)  # Keras flattens channels-last
 
 
+class Rescaling(torch.nn.Module):
+    def __init__(self, scale, offset):
+        super().__init__()
+        self.scale, self.offset = scale, offset
+
+    def forward(self, x):
+        return x * self.scale + self.offset
+
+
 class Concatenate(torch.nn.Module):
     def forward(self, *inputs):
         return torch.cat(inputs, dim=1)
@@ -147,10 +156,18 @@ def port_layer(layer, logits):
     weights = {w.name.split("/")[-1].split(":")[0]: _tensor(w.numpy()) for w in layer.weights}
     modules = []
     if kind == "Conv2D":
-        assert tuple(c["strides"]) == (1, 1)
         kh, kw, cin, cout = weights["kernel"].shape
-        conv = torch.nn.Conv2d(cin, cout, (kh, kw), padding=_same(kh) if c["padding"] == "same" else 0,
-                               bias=c["use_bias"])
+        strides = tuple(c["strides"])
+        padding = 0
+        if c["padding"] == "same":
+            (top, bottom), (left, right) = [base._tf_same_padding(size, k, s) for size, k, s in
+                                            zip(layer.input_shape[1:3], (kh, kw), strides)]
+            if (top, left) == (bottom, right):
+                padding = (top, left)
+            else:  # TensorFlow's uneven padding as a module (tools/bench_lrp only: zennit's flat and w-square rules
+                # then count the padded zeros as inputs, which kerasvis does not)
+                modules.append(torch.nn.ZeroPad2d((left, right, top, bottom)))
+        conv = torch.nn.Conv2d(cin, cout, (kh, kw), strides, padding=padding, bias=c["use_bias"])
         conv.weight.data = weights["kernel"].permute(3, 2, 0, 1).contiguous()
         if c["use_bias"]:
             conv.bias.data = weights["bias"]
@@ -201,6 +218,8 @@ def port_layer(layer, logits):
         modules += [torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten()]
     elif kind == "Flatten":
         modules.append(Flatten())
+    elif kind == "Rescaling":
+        modules.append(Rescaling(c["scale"], c["offset"]))
     elif kind == "Add":
         modules.append(Add())
     elif kind == "Concatenate":
