@@ -10,7 +10,7 @@ The model is the BatchNormalization-free `lrp_cnn` fixture (tools/make_lrp_fixtu
 because iNNvestigate's z+ rules ignore biases where zennit's (and kerasvis's) include them; the inputs are in 0...1
 because iNNvestigate's Deep Taylor (`ZPlusFast`) assumes non-negative inputs. Pairs: LRPEpsilon / lrp-epsilon,
 LRPZPlus / lrp-z-plus, DeepTaylor / lrp-z-plus, BoundedDeepTaylor(0, 1) / deep-taylor --input-bounds 0,1. The
-maps compared are kerasvis's `--npy` maps: the channel sum of the relevance scaled to 0...1. iNNvestigate 2.0.1 maps
+maps compared are kerasvis's `--npy` maps: the channel sum of the relevance scaled to 0...1. iNNvestigate 2.1.2 maps
 Deep Taylor differently by design: W^2 for a kernel layer without ReLU (the logit layer) and the plain gradient
 through average pooling, where kerasvis (zennit's composites) uses z+ and Norm, so those two pairs differ.
 """
