@@ -27,12 +27,19 @@ public enum LRPBounds: Sendable, Equatable {
 ///   inputs).
 /// - `zBox(bounds)`: z^B for bounded inputs `l <= x <= h`: `x W - l W+ - h W-` (Montavon et al. 2017).
 public enum LRPRule: Sendable, Equatable {
+  /// LRP-epsilon with this epsilon (zennit's `Epsilon`).
   case epsilon(Float)
+  /// z+ (zennit's `ZPlus`; alpha1-beta0 with the bias's positive part).
   case zPlus
+  /// alpha-beta (zennit's `AlphaBeta`), `alpha - beta = 1`.
   case alphaBeta(alpha: Float, beta: Float)
+  /// w^2 (zennit's `WSquare`).
   case wSquare
+  /// flat (zennit's `Flat`).
   case flat
+  /// gamma with this gamma (zennit's `Gamma`).
   case gamma(Float)
+  /// z^B with these input bounds (zennit's `ZBox`).
   case zBox(LRPBounds)
 
   /// What one term feeds the modified layer.
@@ -151,6 +158,8 @@ public struct LRPComposite: Sendable, Equatable {
   /// The stabilizer of every rule but epsilon, and of `Norm`.
   public var stabilizer: Float
 
+  /// A composite: `dense` for Dense layers, `convolution` for convolutions, `first` (if any) for the first linear
+  /// layer.
   public init(
     dense: LRPRule, convolution: LRPRule, first: LRPRule? = nil, firstAppliesToDense: Bool = true,
     stabilizer: Float = 1e-6

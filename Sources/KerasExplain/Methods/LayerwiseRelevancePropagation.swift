@@ -23,13 +23,16 @@ public struct LayerwiseRelevancePropagation: ExplanationMethod {
   /// The rule of every layer.
   public var composite: LRPComposite
 
+  /// LRP explains from the input, through no feature-map layer.
   public var usesLayer: Bool { false }
 
+  /// LRP with `composite`'s rules, called `name`.
   public init(name: String = "lrp", composite: LRPComposite) {
     self.name = name
     self.composite = composite
   }
 
+  /// The relevance of `request`'s input and its map (see the type's summary).
   public func explain(_ request: ExplanationRequest, with explainer: Explainer) throws -> Explanation {
     let relevance = try attributions(request, with: explainer)
     let count = relevance.attributions.shape[0]
