@@ -143,3 +143,25 @@ struct LRPTests {
     #expect(gammaBox?.first == .zBox(.inputRange) && gammaBox?.firstAppliesToDense == false)
   }
 }
+
+@Suite("Layer-wise Relevance Propagation: targets inside the model")
+struct LRPLayerTargetTests {
+  @Test("a channel of a convolution whose BatchNormalization is merged elsewhere: relevance starts at its output")
+  func mergedLayerTarget() throws {
+    let explainer = try lrpExplainer("lrp_blocks.h5")
+    let input = try lrpInput("lrp_blocks.input.npy")
+    // Layer 1 is the first Conv2D (no bias), followed by its BatchNormalization: under lrp-epsilon with the
+    // channel's mean as the score, the input relevance sums to the channel's mean (no bias absorbs any).
+    let target = ExplanationTarget.category(3).reading(layer: [1])
+    let explanation = try explainer.explain(
+      ExplanationRequest(input: input, targets: [target]), with: MethodCatalog.method(named: "lrp-epsilon"))
+    let attributions = try #require(explanation.attributions)
+    for sample in 0..<2 {
+      let total = try attributions.sample(sample).scalars.reduce(0, +)
+      let score = explanation.scores[sample]
+      #expect(abs(score) > 1e-4)
+      // Float32 sums; epsilon 1e-6 takes a share of order 1e-6 / |z| per position.
+      #expect(abs(total - score) <= 1e-3 * abs(score) + 1e-6, "sample \(sample): \(total) vs \(score)")
+    }
+  }
+}

@@ -188,6 +188,10 @@ struct RelevanceWalk {
   /// Walks back from `relevance` at `start` to the model input.
   mutating func backward(from start: FlatTensor, relevance seed: Tensor) throws {
     relevance = [start: seed]
+    // A target read at a merged layer's own output (before its BatchNormalization) starts there, unmerged.
+    if case .call(let producer, _) = start, let normalization = merged.first(where: { $0.value == producer })?.key {
+      merged[normalization] = nil
+    }
     let absorbed = Set(merged.values)
     for index in flat.calls.indices.reversed() where !absorbed.contains(index) {
       let call = flat.calls[index]
