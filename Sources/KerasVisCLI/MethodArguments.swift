@@ -215,7 +215,10 @@ struct GradientMethodArguments: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "LRP z^B rule (lrp-epsilon-gamma-box, deep-taylor): the input's bounds (default: each input's own range).",
+      """
+      LRP z^B rule (lrp-epsilon-gamma-box, deep-taylor): the first layer's input bounds (default: each input's own \
+      range); --input-bounds=-1,1 for a negative bound.
+      """,
       valueName: "low,high"))
   var inputBounds: InputBounds?
 
