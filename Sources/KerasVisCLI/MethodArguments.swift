@@ -26,6 +26,20 @@ extension PatchShape: ExpressibleByArgument {
   }
 }
 
+/// `--input-bounds low,high`: the z^B rule's input bounds.
+struct InputBounds: ExpressibleByArgument {
+  var low: Float
+  var high: Float
+
+  init?(argument: String) {
+    let parts = argument.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.count == 2, let low = parts[0], let high = parts[1], low.isFinite, high.isFinite, low <= high else {
+      return nil
+    }
+    (self.low, self.high) = (low, high)
+  }
+}
+
 /// A binary classifier's class, for `--binary`.
 enum BinaryClass: String, ExpressibleByArgument, CaseIterable {
   case positive, negative
@@ -193,6 +207,21 @@ struct GradientMethodArguments: ParsableArguments {
   @Option(help: "SLIC's compactness (scikit-image's slic; larger: squarer superpixels).")
   var compactness: Double = 10
 
+  @Option(help: "LRP: the epsilon rule's epsilon (zennit's default 1e-6).")
+  var epsilon: Float = 1e-6
+
+  @Option(help: "LRP: the gamma rule's gamma (zennit's default 0.25).")
+  var gamma: Float = 0.25
+
+  @Option(
+    help: ArgumentHelp(
+      """
+      LRP z^B rule (lrp-epsilon-gamma-box, deep-taylor): the first layer's input bounds (default: each input's own \
+      range); --input-bounds=-1,1 for a negative bound.
+      """,
+      valueName: "low,high"))
+  var inputBounds: InputBounds?
+
   func validate() throws {
     guard samples > 0 else { throw ValidationError("--samples must be positive") }
     guard perturbations > 0 else { throw ValidationError("--perturbations must be positive") }
@@ -205,6 +234,8 @@ struct GradientMethodArguments: ParsableArguments {
     guard compactness > 0 else { throw ValidationError("--compactness must be positive") }
     guard steps > 0 else { throw ValidationError("--steps must be positive") }
     guard noiseLevel >= 0 else { throw ValidationError("--noise-level must not be negative") }
+    guard epsilon >= 0, epsilon.isFinite else { throw ValidationError("--epsilon must be a non-negative number") }
+    guard gamma >= 0, gamma.isFinite else { throw ValidationError("--gamma must be a non-negative number") }
   }
 }
 
@@ -257,6 +288,9 @@ extension MethodOptions {
       keepProbability = gradient.keepProbability
       segments = gradient.segments
       slicCompactness = gradient.superpixels == .slic ? gradient.compactness : nil
+      lrpEpsilon = gradient.epsilon
+      lrpGamma = gradient.gamma
+      if let bounds = gradient.inputBounds { lrpBounds = .constant(low: bounds.low, high: bounds.high) }
     }
   }
 }

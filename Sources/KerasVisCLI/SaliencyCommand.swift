@@ -9,8 +9,9 @@ struct SaliencyCommand: KerasVisSubcommand {
     abstract: "Saliency maps as keras-vis's visualize_saliency computes them, or with --method a later method.",
     discussion: """
       With --method the map is normalize(max over channels of |attribution|) per input (for rise: the normalized \
-      saliency); --npy writes it, and --inputs-per-pass inputs share a pass (the perturbation methods occlusion, rise, \
-      lime and kernel-shap batch their perturbed inputs).
+      saliency; for the LRP methods lrp-* and deep-taylor: normalize(sum over channels of the relevance), with \
+      --score logit the usual start); --npy writes it, and --inputs-per-pass inputs share a pass (the perturbation \
+      methods occlusion, rise, lime and kernel-shap batch their perturbed inputs).
 
       A text model (its first layer an Embedding) is explained per token with --method vanilla, input-x-gradient or \
       integrated-gradients: the inputs are token ids (.npy (N, T) or (T), or a text file with one sequence of ids \

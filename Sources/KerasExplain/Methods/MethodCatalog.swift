@@ -39,6 +39,12 @@ public struct MethodOptions: Sendable {
   public var headFusion: HeadFusion = .mean
   /// Attention rollout and gradient rollout: the fraction of the smallest attentions dropped per layer.
   public var discardRatio: Double = 0.9
+  /// LRP: the epsilon of the epsilon rule (zennit's default 1e-6).
+  public var lrpEpsilon: Float = 1e-6
+  /// LRP: the gamma of the gamma rule (zennit's default 0.25).
+  public var lrpGamma: Float = 0.25
+  /// LRP: the input bounds of the z^B rule (default: each sample's own range).
+  public var lrpBounds: LRPBounds = .inputRange
 
   public init() {}
 
@@ -79,6 +85,38 @@ public enum AttributionMethodName: String, Sendable, CaseIterable {
   case guidedBackprop = "guided-backprop"
   case occlusion, rise, lime
   case kernelSHAP = "kernel-shap"
+  /// Layer-wise Relevance Propagation with one rule for every linear layer, or a zennit composite, and Deep Taylor
+  /// (see `LayerwiseRelevancePropagation`).
+  case lrpEpsilon = "lrp-epsilon"
+  case lrpZPlus = "lrp-z-plus"
+  case lrpAlpha1Beta0 = "lrp-alpha1-beta0"
+  case lrpAlpha2Beta1 = "lrp-alpha2-beta1"
+  case lrpWSquare = "lrp-w-square"
+  case lrpFlat = "lrp-flat"
+  case lrpGamma = "lrp-gamma"
+  case lrpEpsilonPlusFlat = "lrp-epsilon-plus-flat"
+  case lrpEpsilonGammaBox = "lrp-epsilon-gamma-box"
+  case lrpEpsilonAlpha2Beta1 = "lrp-epsilon-alpha2-beta1"
+  case deepTaylor = "deep-taylor"
+
+  /// The layer rules of an LRP method, nil for the others.
+  public func lrpComposite(options: MethodOptions = MethodOptions()) -> LRPComposite? {
+    switch self {
+    case .lrpEpsilon: return .uniform(.epsilon(options.lrpEpsilon))
+    case .lrpZPlus: return .uniform(.zPlus)
+    case .lrpAlpha1Beta0: return .uniform(.alphaBeta(alpha: 1, beta: 0))
+    case .lrpAlpha2Beta1: return .uniform(.alphaBeta(alpha: 2, beta: 1))
+    case .lrpWSquare: return .uniform(.wSquare)
+    case .lrpFlat: return .uniform(.flat)
+    case .lrpGamma: return .uniform(.gamma(options.lrpGamma))
+    case .lrpEpsilonPlusFlat: return .epsilonPlusFlat(epsilon: options.lrpEpsilon)
+    case .lrpEpsilonGammaBox:
+      return .epsilonGammaBox(epsilon: options.lrpEpsilon, gamma: options.lrpGamma, bounds: options.lrpBounds)
+    case .lrpEpsilonAlpha2Beta1: return .epsilonAlpha2Beta1(epsilon: options.lrpEpsilon)
+    case .deepTaylor: return .deepTaylor(bounds: options.lrpBounds)
+    default: return nil
+    }
+  }
 }
 
 /// Any method of the catalog by name: a CAM method or an attribution method (what `kerasvis evaluate --method`
@@ -170,6 +208,10 @@ public enum MethodCatalog {
       return KernelSHAP(
         segmentation: options.segmentation, samples: options.perturbationSamples,
         baseline: options.baseline, perturbations: .seeded(options.seed))
+    case .lrpEpsilon, .lrpZPlus, .lrpAlpha1Beta0, .lrpAlpha2Beta1, .lrpWSquare, .lrpFlat, .lrpGamma,
+      .lrpEpsilonPlusFlat, .lrpEpsilonGammaBox, .lrpEpsilonAlpha2Beta1, .deepTaylor:
+      return LayerwiseRelevancePropagation(
+        name: name.rawValue, composite: name.lrpComposite(options: options) ?? .uniform(.epsilon(options.lrpEpsilon)))
     }
   }
 

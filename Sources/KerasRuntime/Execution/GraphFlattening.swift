@@ -1,31 +1,37 @@
 import KerasGraph
 
 /// A tensor of the flattened graph: a model input, or an output of one call.
-enum FlatTensor: Hashable {
+public enum FlatTensor: Hashable, Sendable {
   case modelInput(Int)
   case call(Int, tensor: Int)
 }
 
 /// One call of a layer (or Keras 3 operation) with nested models inlined.
-struct FlatCall {
+public struct FlatCall: Sendable {
   /// Where the layer is, for errors.
-  var location: LayerLocation
-  var layer: Layer
-  var node: Int
-  var inputs: [FlatTensor]
+  public var location: LayerLocation
+  /// The layer called (a layer's `activation=` is a call of its own after it, an `Activation` layer; the layer's
+  /// own call keeps the field set, for the planner to fuse).
+  public var layer: Layer
+  /// Which of the layer's nodes this call is.
+  public var node: Int
+  /// The tensors the call reads, in order.
+  public var inputs: [FlatTensor]
 }
 
 /// A model with every nested model inlined: calls in execution order, where every layer output is, and which
 /// tensors the model returns.
-struct FlatGraph {
-  var calls: [FlatCall] = []
-  var outputs: [FlatTensor] = []
+public struct FlatGraph: Sendable {
+  /// The calls in execution order.
+  public var calls: [FlatCall] = []
+  /// The tensors the model returns, in order.
+  public var outputs: [FlatTensor] = []
   /// The tensors of the first call of every layer, by address through nested models.
-  var layerOutputs: [[Int]: [FlatTensor]] = [:]
+  public var layerOutputs: [[Int]: [FlatTensor]] = [:]
 
   /// Flattens `graph`.
   /// - Throws: `TensorError.invalidInput` when a connection cannot be resolved (a damaged graph).
-  init(_ graph: Graph) throws {
+  public init(_ graph: Graph) throws {
     outputs = try flatten(graph, address: [], pathPrefix: "", inputs: graph.inputs.indices.map { .modelInput($0) })
   }
 
