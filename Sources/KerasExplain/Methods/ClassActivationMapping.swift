@@ -46,7 +46,14 @@ extension Explainer {
         "several feature-map layers are pytorch-grad-cam's multi-layer CAM; tf-keras-vis explains one layer")
     }
     guard request.augmentationSmoothing else { return try singleCAM(method, request, input: input, layers: layers) }
-    // ttach's Compose([HorizontalFlip(), Multiply([0.9, 1, 1.1])]): every (flip, factor) pair, in that order.
+    return try augmentationSmoothed(input) { try singleCAM(method, request, input: $0, layers: layers) }
+  }
+
+  /// pytorch-grad-cam's `forward_augmentation_smoothing` around `explain`: the mean of the maps `(N, H, W)` of
+  /// `explain` on six test-time augmentations of `input` (ttach's `Compose([HorizontalFlip(), Multiply([0.9, 1,
+  /// 1.1])])`: every (flip, factor) pair, in that order), each flipped map flipped back. The other fields are those
+  /// of the unaugmented input's explanation.
+  func augmentationSmoothed(_ input: Tensor, _ explain: (Tensor) throws -> Explanation) throws -> Explanation {
     var total: [Float]?
     var plain: Explanation?
     for flip in [false, true] {
@@ -55,7 +62,7 @@ extension Explainer {
         augmented.withUnsafeMutableBufferPointer { values in
           for i in values.indices { values[i] *= factor }
         }
-        var explanation = try singleCAM(method, request, input: augmented, layers: layers)
+        var explanation = try explain(augmented)
         if flip { explanation.maps = try flipped(explanation.maps, axis: explanation.maps.rank - 1) }
         if !flip && factor == 1 { plain = explanation }
         let maps = explanation.maps.scalars
