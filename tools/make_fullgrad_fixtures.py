@@ -31,9 +31,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_later_cam_fixtures as later  # noqa: E402  (torch before TensorFlow, as it requires)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+import pytorch_grad_cam.fullgrad_cam  # noqa: E402
 from pytorch_grad_cam import FullGrad, ShapleyCAM  # noqa: E402
 
 base = later.base
+# FullGrad's eigen smoothing with the projection's sign chosen as kerasvis chooses it (make_method_fixtures.py).
+pytorch_grad_cam.fullgrad_cam.get_2d_projection = base._projection_with_kerasvis_sign
 
 
 class Conv2dLayer(torch.nn.Module):
@@ -129,16 +132,20 @@ def main():
             error = np.abs(torch_model(base.nchw(x)).numpy() - keras_model(x, training=False).numpy()).max()
         assert error < 1e-5, f"{model_file}: the torch.nn port differs from Keras by {error}"
         bias_layers = check_bias_order(torch_model, x)
-        cam = FullGrad(model=torch_model, target_layers=[])
-        maps = cam(input_tensor=base.nchw(x), targets=base.torch_targets(classes, "output"))
-        file = f"fullgrad.{group}.npy"
-        # float16 (exact to 2.44e-4 in 0.5...1) keeps the maps small.
-        np.save(os.path.join(base.OUT, file), np.float16(maps))
-        cases.append({"model": model_path, "input": input_path, "method": "fullgrad", "classes": classes,
-                      "bias_layers": bias_layers, "expected": file, "library": "pytorch-grad-cam",
-                      "version": base.VERSIONS["grad-cam"]})
+        smoothings = [(False, False)] + ([(True, False), (False, True)] if group == "sequential_cnn" else [])
+        for eigen_smooth, aug_smooth in smoothings:
+            cam = FullGrad(model=torch_model, target_layers=[])
+            maps = cam(input_tensor=base.nchw(x), targets=base.torch_targets(classes, "output"),
+                       eigen_smooth=eigen_smooth, aug_smooth=aug_smooth)
+            suffix = "".join(["_eigen" if eigen_smooth else "", "_aug" if aug_smooth else ""])
+            file = f"fullgrad.{group}{suffix}.npy"
+            # float16 (exact to 2.44e-4 in 0.5...1) keeps the maps small.
+            np.save(os.path.join(base.OUT, file), np.float16(maps))
+            cases.append({"model": model_path, "input": input_path, "method": "fullgrad", "classes": classes,
+                          "eigen_smooth": eigen_smooth, "aug_smooth": aug_smooth, "bias_layers": bias_layers,
+                          "expected": file, "library": "pytorch-grad-cam", "version": base.VERSIONS["grad-cam"]})
+            del cam
         print(f"  fullgrad: {bias_layers} bias layers, max |torch.nn port - keras| = {error:.2e}")
-        del cam
 
         # ShapleyCAM on the unchanged port.
         for layer_path, address in shapley_layers:

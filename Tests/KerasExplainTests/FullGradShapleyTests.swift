@@ -13,10 +13,13 @@ struct FullGradCase: Sendable, CustomStringConvertible {
   var layer: [Int]?
   var classes: [Int]
   var score: ExplanationTarget.Score
+  var eigenSmooth: Bool
+  var augmentationSmoothing: Bool
   var expected: String
 
   var description: String {
     "\(method.rawValue) on \(model)" + (layer.map { " at \($0)" } ?? "") + (score == .output ? "" : " (\(score))")
+      + (eigenSmooth ? " eigen-smoothed" : "") + (augmentationSmoothing ? " aug-smoothed" : "")
   }
 
   static func load() throws -> [FullGradCase] {
@@ -31,6 +34,7 @@ struct FullGradCase: Sendable, CustomStringConvertible {
       let score = entry["score"]?.string.flatMap(ExplanationTarget.Score.init(rawValue:)) ?? .output
       return FullGradCase(
         model: model, input: input, method: method, layer: layer, classes: classes, score: score,
+        eigenSmooth: entry["eigen_smooth"]?.bool ?? false, augmentationSmoothing: entry["aug_smooth"]?.bool ?? false,
         expected: expected)
     }
   }
@@ -38,7 +42,11 @@ struct FullGradCase: Sendable, CustomStringConvertible {
   /// The case's request: one class per sample.
   func request() throws -> ExplanationRequest {
     let input = try NPY.read(path: Fixtures.path(input))
-    return ExplanationRequest(input: input, targets: classes.map { .category($0, score: score) }, layer: layer)
+    var request = ExplanationRequest(
+      input: input, targets: classes.map { .category($0, score: score) }, layer: layer)
+    request.eigenSmooth = eigenSmooth
+    request.augmentationSmoothing = augmentationSmoothing
+    return request
   }
 }
 
@@ -46,9 +54,9 @@ private let fullGradCases = (try? FullGradCase.load()) ?? []
 
 @Suite("FullGrad and ShapleyCAM against pytorch-grad-cam 1.5.7")
 struct FullGradShapleyTests {
-  @Test("the cases load: FullGrad on three models, ShapleyCAM on last and inner feature maps")
+  @Test("the cases load: FullGrad on three models (eigen- and aug-smoothed on one), ShapleyCAM on last and inner maps")
   func casesLoad() {
-    #expect(fullGradCases.filter { $0.method == .fullgrad }.count == 3)
+    #expect(fullGradCases.filter { $0.method == .fullgrad }.count == 5)
     #expect(fullGradCases.filter { $0.method == .shapleycam }.count == 8)
   }
 

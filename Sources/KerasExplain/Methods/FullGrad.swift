@@ -24,7 +24,8 @@ import KerasRuntime
 /// although the paper sums every bias. `dS/dy` is taken at the convolution's output before its `activation=`
 /// (where a PyTorch port's `Conv2d` module ends and the bias is added), and a BatchNormalization is its own layer
 /// (a convolution without a bias followed by one has only the BatchNormalization's term). Each bias layer must
-/// be called once (pytorch-grad-cam's hooks would record two gradients for one bias).
+/// be called once (pytorch-grad-cam's hooks would record two gradients for one bias). A bias layer whose output the
+/// targets read (`ExplanationTarget.layer`) keeps its activation, and its term takes the gradient after it.
 ///
 /// `eigenSmooth` follows pytorch-grad-cam: the input's channel maps and the layers' terms (each already scaled and
 /// resized) are scaled and resized again to `(H // 8, W // 8)`, reduced to their first principal component (see
@@ -37,6 +38,9 @@ public struct FullGrad: ExplanationMethod {
   public init() {}
 
   public func explain(_ request: ExplanationRequest, with explainer: Explainer) throws -> Explanation {
+    guard request.convention == .pytorchGradCAM else {
+      throw KerasVisError.invalidArgument("fullgrad follows pytorch-grad-cam; tf-keras-vis has no FullGrad")
+    }
     let input = try explainer.batched(request.input)
     guard input.rank == 4 else {
       throw KerasVisError.invalidInput(
@@ -61,13 +65,16 @@ extension Explainer {
     let biasLayers = try fullGradBiasLayers(graph, prefix: [])
     let keys = biasLayers.map { LayerOutputKey(address: $0.address) }
     let linear = scoring.reading.linearLayer
-    let model = try cachedModel(key: "fullgrad:\(linear.map { "\($0)" } ?? "-")") {
-      // The output's softmax is swapped first, so that a convolution ending the model keeps it after the split.
+    let read = scoring.source.keptLayer
+    let model = try cachedModel(key: "fullgrad:\(linear.map { "\($0)" } ?? "-"):\(scoring.source)") {
+      // The output's softmax is swapped first, so that a convolution ending the model keeps it after the split; a
+      // layer the targets read keeps its activation.
       var target = graph
       if let linear { target = try target.replacingActivation(ofLayerAt: linear, with: .linear) }
-      target = try splittingActivations(of: target, at: biasLayers.map(\.address))
+      target = try splittingActivations(
+        of: target, at: biasLayers.map(\.address).filter { $0 != read?.address })
       return CompiledModel(
-        graph: target, keeping: keys + (scoring.source.keptLayer.map { [$0] } ?? []), gradients: true,
+        graph: target, keeping: Array(Set(keys + (read.map { [$0] } ?? []))), gradients: true,
         inputGradients: true, precision: precision)
     }
     let (_, gradients) = try model.gradients(
