@@ -30,7 +30,9 @@ import KerasRuntime
 /// `eigenSmooth` follows pytorch-grad-cam: the input's channel maps and the layers' terms (each already scaled and
 /// resized) are scaled and resized again to `(H // 8, W // 8)`, reduced to their first principal component (see
 /// `principalComponentProjection`, kerasvis's sign), which is scaled and resized back to `(H, W)` and scaled.
-/// `augmentationSmoothing` averages six test-time augmentations as for the CAM methods.
+/// `augmentationSmoothing` averages six test-time augmentations as for the CAM methods. A 1-D or 3-D model (which
+/// pytorch-grad-cam's FullGrad does not take, or takes without bias layers) gets the input term alone. The
+/// request's `convention` does not apply (tf-keras-vis has no FullGrad): the scaling is always pytorch-grad-cam's.
 public struct FullGrad: ExplanationMethod {
   public var name: String { "fullgrad" }
   public var usesLayer: Bool { false }
@@ -38,13 +40,13 @@ public struct FullGrad: ExplanationMethod {
   public init() {}
 
   public func explain(_ request: ExplanationRequest, with explainer: Explainer) throws -> Explanation {
-    guard request.convention == .pytorchGradCAM else {
-      throw KerasVisError.invalidArgument("fullgrad follows pytorch-grad-cam; tf-keras-vis has no FullGrad")
-    }
     let input = try explainer.batched(request.input)
-    guard input.rank == 4 else {
+    guard (3...5).contains(input.rank) else {
       throw KerasVisError.invalidInput(
-        "fullgrad explains image models (N, H, W, C), as pytorch-grad-cam's FullGrad does; got \(input.shape)")
+        "fullgrad explains models with 1 to 3 spatial axes (N, ..., C), got an input of shape \(input.shape)")
+    }
+    if request.eigenSmooth && input.rank != 4 {
+      throw KerasVisError.invalidArgument("fullgrad's eigen smoothing takes images (N, H, W, C), not \(input.shape)")
     }
     guard request.augmentationSmoothing else { return try explainer.fullGradients(request, input: input) }
     return try explainer.augmentationSmoothed(input) { try explainer.fullGradients(request, input: $0) }
@@ -58,9 +60,11 @@ struct BiasLayer: Sendable {
 }
 
 extension Explainer {
-  /// FullGrad's maps of `input` `(N, H, W, C)` (see `FullGrad`).
+  /// FullGrad's maps of `input` `(N, H, W, C)` (see `FullGrad`); for a 1-D or 3-D model's input, whose model has no
+  /// 2-D bias layer, the input term alone.
   func fullGradients(_ request: ExplanationRequest, input: Tensor) throws -> Explanation {
-    let (count, height, width, channels) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+    let inputShape = FeatureMaps(input)
+    let (count, channels, size) = (inputShape.count, inputShape.channels, inputShape.positions)
     var scoring = try TargetScoring(request, count: count, explainer: self)
     let biasLayers = try fullGradBiasLayers(graph, prefix: [])
     let keys = biasLayers.map { LayerOutputKey(address: $0.address) }
@@ -82,7 +86,6 @@ extension Explainer {
     ) { forward in
       [scoring.source.tensor: try scoring.seeds(for: forward)]
     }
-    let size = height * width
     // Per sample, the terms at (H, W): the input's channels, then one per bias layer.
     var terms = [[[Float]]](repeating: [], count: count)
     let x = input.scalars
@@ -98,10 +101,14 @@ extension Explainer {
     }
     for (layer, gradient) in zip(biasLayers, gradients.dropFirst()) {
       let shape = FeatureMaps(gradient)
-      guard shape.spatial.count == 2, shape.channels == layer.bias.count, shape.count == count else {
+      guard shape.spatial.count == 2, inputShape.spatial.count == 2, shape.channels == layer.bias.count,
+        shape.count == count
+      else {
         throw KerasVisError.unsuitableLayer(
           layer: try layerLocation(layer.address),
-          detail: "fullgrad needs a (N, h, w, \(layer.bias.count)) output; its gradient is \(gradient.shape)")
+          detail:
+            "fullgrad needs a (N, h, w, \(layer.bias.count)) output in an image model (input \(input.shape)); its gradient is \(gradient.shape)"
+        )
       }
       let g = gradient.scalars
       for n in 0..<count {
@@ -112,7 +119,8 @@ extension Explainer {
         }
         terms[n].append(
           openCVLinearResize(
-            total, height: shape.spatial[0], width: shape.spatial[1], toHeight: height, toWidth: width))
+            total, height: shape.spatial[0], width: shape.spatial[1], toHeight: inputShape.spatial[0],
+            toWidth: inputShape.spatial[1]))
       }
     }
     var maps: [Float] = []
@@ -120,7 +128,7 @@ extension Explainer {
     for n in 0..<count {
       let sum: [Float]
       if request.eigenSmooth {
-        sum = fullGradProjection(terms[n], height: height, width: width)
+        sum = fullGradProjection(terms[n], height: inputShape.spatial[0], width: inputShape.spatial[1])
       } else {
         sum = terms[n].reduce(into: [Float](repeating: 0, count: size)) { total, term in
           for p in 0..<size { total[p] += term[p] }
@@ -129,7 +137,7 @@ extension Explainer {
       maps += shiftedToUnitRange(sum)
     }
     return Explanation(
-      maps: try Tensor(shape: [count, height, width], values: maps), targets: scoring.resolved,
+      maps: try Tensor(shape: [count] + inputShape.spatial, values: maps), targets: scoring.resolved,
       scores: scoring.scores)
   }
 

@@ -27,7 +27,8 @@ import KerasRuntime
 ///   derivative) and a central difference for custom targets; `J^T` is one more backward pass. Curvature of smooth
 ///   layers among the kinks (a sigmoid gate after a ReLU) is left out.
 ///
-/// Feature maps only: a ViT's token output (which pytorch-grad-cam reshapes with `reshape_transform`) is refused.
+/// A ViT's token output is weighted on its patch grid (pytorch-grad-cam's `reshape_transform`), `H A` computed on
+/// the tokens and reshaped alike.
 public struct ShapleyCAM: ClassActivationMapping {
   /// The relative step `h` of the central differences.
   public var step: Float
@@ -62,17 +63,32 @@ public struct ShapleyCAM: ClassActivationMapping {
 }
 
 extension Explainer {
-  /// `H A` for the pass's feature map `A` and targets (see `ShapleyCAM`), shaped as `A`.
-  /// - Throws: `KerasVisError.unsuitableLayer` for a token output, `.invalidArgument` for a pass without a layer.
+  /// `H A` for the pass's feature map `A` and targets (see `ShapleyCAM`), shaped as `A`. For a ViT's token output
+  /// (which the pass holds as its patch grid), the product of the tokens, reshaped the same way (pytorch-grad-cam
+  /// passes its `hvp` through the `reshape_transform`).
+  /// - Throws: `KerasVisError.invalidArgument` for a pass without a layer.
   func hessianActivationProduct(_ pass: TargetedPass, request: ExplanationRequest, step: Float) throws -> Tensor {
     guard let layer = pass.layer, let activations = pass.activations else {
       throw KerasVisError.invalidArgument("shapleycam needs the feature map")
     }
-    guard graph.layer(atAddress: layer)?.outputShape?.rank == activations.rank else {
+    guard (graph.layer(atAddress: layer)?.outputShape?.rank ?? activations.rank) != activations.rank else {
+      return try hessianProduct(pass, layer: layer, activations: activations, request: request, step: step)
+    }
+    let key = LayerOutputKey(address: layer)
+    let tokens = try model(keeping: [key], linearLayer: nil, gradients: false).run([pass.input]).layer(layer)
+    let product = try hessianProduct(pass, layer: layer, activations: tokens, request: request, step: step)
+    guard let grid = try tokenGrid(product), grid.shape == activations.shape else {
       throw KerasVisError.unsuitableLayer(
         layer: try layerLocation(layer),
-        detail: "shapleycam weights feature maps (N, h, w, C); this layer's output is tokens")
+        detail: "shapleycam cannot reshape the tokens \(tokens.shape) to the feature map \(activations.shape)")
     }
+    return grid
+  }
+
+  /// `H A` for the layer output `activations` at `layer` (see `ShapleyCAM`).
+  private func hessianProduct(
+    _ pass: TargetedPass, layer: [Int], activations: Tensor, request: ExplanationRequest, step: Float
+  ) throws -> Tensor {
     var fixed = request
     fixed.targets = pass.targets
     var scoring = try TargetScoring(fixed, count: activations.shape[0], explainer: self)
