@@ -112,10 +112,23 @@ extension Explainer {
       }
       let g = gradient.scalars
       for n in 0..<count {
+        // sum_k norm(|b_k g_k|), channels in the inner loop (the gradient is channels-last); norm as
+        // `shiftedToUnitRange`, with the same arithmetic.
+        var low = [Float](repeating: .infinity, count: shape.channels)
+        var high = [Float](repeating: -.infinity, count: shape.channels)
+        for p in 0..<shape.positions {
+          for k in 0..<shape.channels {
+            let value = abs(layer.bias[k] * g[shape.index(n, p, k)])
+            low[k] = min(low[k], value)
+            high[k] = max(high[k], value)
+          }
+        }
+        let scale = (0..<shape.channels).map { 1e-7 + (high[$0] - low[$0]) }
         var total = [Float](repeating: 0, count: shape.positions)
-        for k in 0..<shape.channels {
-          let map = (0..<shape.positions).map { p in abs(layer.bias[k] * g[shape.index(n, p, k)]) }
-          for (p, value) in shiftedToUnitRange(map).enumerated() { total[p] += value }
+        for p in 0..<shape.positions {
+          for k in 0..<shape.channels {
+            total[p] += (abs(layer.bias[k] * g[shape.index(n, p, k)]) - low[k]) / scale[k]
+          }
         }
         terms[n].append(
           openCVLinearResize(
