@@ -110,23 +110,25 @@ public final class Explainer: @unchecked Sendable {
     return seed
   }
 
-  /// Refuses a model with several inputs for `method`, which perturbs or masks one input.
+  /// Refuses a model with several inputs for `method`, which perturbs or masks one input (or, as `work` says,
+  /// otherwise works on one input only).
   /// - Throws: `KerasVisError.invalidInput` naming the model's inputs.
-  func requireOneInput(_ method: String) throws {
+  func requireOneInput(_ method: String, work: String = "perturbs one input") throws {
     guard graph.inputs.count == 1 else {
       throw KerasVisError.invalidInput(
-        "\(method) perturbs one input; model '\(graph.name)' has \(graph.inputs.count) "
+        "\(method) \(work); model '\(graph.name)' has \(graph.inputs.count) "
           + "(\(graph.inputs.map(\.name).joined(separator: ", "))): explain it with a gradient or CAM method")
     }
   }
 
-  /// Refuses a channels_first model for `method`, which perturbs channels-last images.
+  /// Refuses a channels_first model for `method`, which perturbs channels-last images (or, as `work` says,
+  /// otherwise works on one channels-last input only).
   /// - Throws: `KerasVisError.invalidInput` naming the model's input.
-  func requireChannelsLastInput(_ method: String) throws {
-    try requireOneInput(method)
+  func requireChannelsLastInput(_ method: String, work: String = "perturbs channels-last images") throws {
+    try requireOneInput(method, work: work)
     guard graph.channelLayout(ofInput: 0) != .channelsFirst else {
       throw KerasVisError.invalidInput(
-        "\(method) perturbs channels-last images; model '\(graph.name)' takes its input '\(graph.inputs[0].name)' "
+        "\(method) \(work); model '\(graph.name)' takes its input '\(graph.inputs[0].name)' "
           + "\(graph.inputs[0].shape) channels_first: explain it with a gradient or CAM method")
     }
   }

@@ -56,9 +56,20 @@ extension Explainer {
         "augmentation smoothing (pytorch-grad-cam's aug_smooth) explains a model with one input; model "
           + "'\(graph.name)' has \(inputs.count)")
     }
-    // The width axis: the last spatial one (before the channels of a channels-last input).
-    let widthAxis = graph.channelLayout(ofInput: 0) == .channelsFirst ? input.rank - 1 : input.rank - 2
-    // ttach's Compose([HorizontalFlip(), Multiply([0.9, 1, 1.1])]): every (flip, factor) pair, in that order.
+    return try augmentationSmoothed(input, channelsFirst: graph.channelLayout(ofInput: 0) == .channelsFirst) {
+      try singleCAM(method, request, inputs: [$0], layers: layers)
+    }
+  }
+
+  /// pytorch-grad-cam's `forward_augmentation_smoothing` around `explain`: the mean of the maps `(N, H, W)` of
+  /// `explain` on six test-time augmentations of `input` (ttach's `Compose([HorizontalFlip(), Multiply([0.9, 1,
+  /// 1.1])])`: every (flip, factor) pair, in that order), each flipped map flipped back. The other fields are those
+  /// of the unaugmented input's explanation. The flipped axis is the width, the last spatial one (before the
+  /// channels of a channels-last input, the last of a `channelsFirst` one).
+  func augmentationSmoothed(
+    _ input: Tensor, channelsFirst: Bool = false, _ explain: (Tensor) throws -> Explanation
+  ) throws -> Explanation {
+    let widthAxis = channelsFirst ? input.rank - 1 : input.rank - 2
     var total: [Float]?
     var plain: Explanation?
     for flip in [false, true] {
@@ -67,7 +78,7 @@ extension Explainer {
         augmented.withUnsafeMutableBufferPointer { values in
           for i in values.indices { values[i] *= factor }
         }
-        var explanation = try singleCAM(method, request, inputs: [augmented], layers: layers)
+        var explanation = try explain(augmented)
         if flip { explanation.maps = try flipped(explanation.maps, axis: explanation.maps.rank - 1) }
         if !flip && factor == 1 { plain = explanation }
         let maps = explanation.maps.scalars

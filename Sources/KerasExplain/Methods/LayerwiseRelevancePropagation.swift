@@ -58,6 +58,7 @@ public struct LayerwiseRelevancePropagation: ExplanationMethod {
   public func attributions(_ request: ExplanationRequest, with explainer: Explainer) throws
     -> (attributions: Tensor, targets: [ExplanationTarget], scores: [Float])
   {
+    try explainer.requireChannelsLastInput(name, work: "propagates relevance to one channels-last input")
     let pass = try explainer.targetedPass(
       input: request.input, targets: request.targets, defaultScore: request.defaultScore,
       defaultOutput: request.defaultOutput)

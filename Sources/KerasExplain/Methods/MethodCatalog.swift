@@ -66,6 +66,8 @@ public enum CAMMethodName: String, Sendable, CaseIterable {
   case fem
   case kpcaCam = "kpca-cam"
   case finercam
+  /// FullGrad (no feature-map layer: every convolution's and BatchNormalization's bias) and ShapleyCAM.
+  case fullgrad, shapleycam
   /// jacobgil/vit-explain's attention rollout and gradient attention rollout over a ViT's MultiHeadAttention
   /// layers (they need no feature-map layer).
   case attentionRollout = "attention-rollout"
@@ -176,6 +178,8 @@ public enum MethodCatalog {
     case .fem: return FEM()
     case .kpcaCam: return KPCACAM()
     case .finercam: return FinerCAM()
+    case .fullgrad: return FullGrad()
+    case .shapleycam: return ShapleyCAM()
     case .attentionRollout: return AttentionRollout(headFusion: options.headFusion, discardRatio: options.discardRatio)
     case .gradientRollout: return GradientAttentionRollout(discardRatio: options.discardRatio)
     }
