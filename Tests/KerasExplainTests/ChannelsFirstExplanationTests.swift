@@ -39,8 +39,11 @@ struct ChannelsFirstExplanationTests {
     var options = MethodOptions()
     options.samples = 3
     options.steps = 4
-    // The perturbation methods perturb channels-last images: they refuse a channels_first model by name.
-    let perturbing = ["occlusion", "rise", "lime", "kernel-shap"]
+    // The perturbation methods perturb channels-last images, LRP, FullGrad and ShapleyCAM propagate through
+    // channels-last layers: they refuse a channels_first model by name.
+    let perturbing =
+      ["occlusion", "rise", "lime", "kernel-shap", "fullgrad", "shapleycam"]
+      + MethodCatalog.gradientMethods.filter { $0.hasPrefix("lrp-") || $0 == "deep-taylor" }
     for name in perturbing {
       #expect(throws: KerasVisError.self, "\(name)") {
         try twins.first.explain(

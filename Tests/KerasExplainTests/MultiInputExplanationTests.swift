@@ -148,6 +148,15 @@ struct MultiInputExplanationTests {
     } catch let error as KerasVisError {
       #expect("\(error)".contains("image, mask"), "\(error)")
     }
+    // So do LRP, FullGrad and ShapleyCAM, which work on one input.
+    for method in [try MethodCatalog.method(named: "lrp-epsilon-plus-flat"), FullGrad(), ShapleyCAM()] {
+      do {
+        _ = try explainer.explain(try request("two_images"), with: method)
+        Issue.record("\(method.name) accepted a two-input model")
+      } catch let error as KerasVisError {
+        #expect("\(error)".contains("image, mask") && "\(error)".contains(method.name), "\(error)")
+      }
+    }
     #expect(throws: KerasVisError.self) { try ExplanationRequest(inputs: []) }
   }
 
