@@ -21,8 +21,10 @@ int kvdnnl_version(void) {
 // A kvdnnl_md_t is the dnnl_memory_desc_t handle itself.
 static const_dnnl_memory_desc_t md_of(const_kvdnnl_md_t md) { return (const_dnnl_memory_desc_t)md; }
 
-static dnnl_status_t md_adopt(kvdnnl_md_t *md, dnnl_status_t status, dnnl_memory_desc_t created) {
-  *md = status == dnnl_success ? (kvdnnl_md_t)created : NULL;
+// `created` is read here, after the creating call: C leaves the order in which a call's arguments are evaluated
+// unspecified (GCC reads a by-value `created` before the call that writes it).
+static dnnl_status_t md_adopt(kvdnnl_md_t *md, dnnl_status_t status, const dnnl_memory_desc_t *created) {
+  *md = status == dnnl_success ? (kvdnnl_md_t)*created : NULL;
   return status;
 }
 
@@ -99,24 +101,24 @@ int kvdnnl_md_equal(const_kvdnnl_md_t lhs, const_kvdnnl_md_t rhs) {
 dnnl_status_t kvdnnl_md_create_with_strides(
     kvdnnl_md_t *md, int ndims, const dnnl_dim_t *dims, dnnl_data_type_t data_type, const dnnl_dim_t *strides) {
   dnnl_memory_desc_t created = NULL;
-  return md_adopt(md, dnnl_memory_desc_create_with_strides(&created, ndims, dims, data_type, strides), created);
+  return md_adopt(md, dnnl_memory_desc_create_with_strides(&created, ndims, dims, data_type, strides), &created);
 }
 
 dnnl_status_t kvdnnl_md_create_with_tag(
     kvdnnl_md_t *md, int ndims, const dnnl_dim_t *dims, dnnl_data_type_t data_type, dnnl_format_tag_t tag) {
   dnnl_memory_desc_t created = NULL;
-  return md_adopt(md, dnnl_memory_desc_create_with_tag(&created, ndims, dims, data_type, tag), created);
+  return md_adopt(md, dnnl_memory_desc_create_with_tag(&created, ndims, dims, data_type, tag), &created);
 }
 
 dnnl_status_t kvdnnl_md_create_submemory(
     kvdnnl_md_t *md, const_kvdnnl_md_t parent, const dnnl_dim_t *dims, const dnnl_dim_t *offsets) {
   dnnl_memory_desc_t created = NULL;
-  return md_adopt(md, dnnl_memory_desc_create_submemory(&created, md_of(parent), dims, offsets), created);
+  return md_adopt(md, dnnl_memory_desc_create_submemory(&created, md_of(parent), dims, offsets), &created);
 }
 
 static dnnl_status_t md_clone(kvdnnl_md_t *md, const_kvdnnl_md_t source) {
   dnnl_memory_desc_t created = NULL;
-  return md_adopt(md, dnnl_memory_desc_clone(&created, md_of(source)), created);
+  return md_adopt(md, dnnl_memory_desc_clone(&created, md_of(source)), &created);
 }
 
 /// Whether the layout `candidate` describes in `source`'s data type is `source`'s: creates it that way and compares.
@@ -579,6 +581,19 @@ dnnl_status_t kvdnnl_sum_create(
       dnnl_sum_primitive_desc_create(primitive_desc, md_of(dst), count, scales, array, attr, engine);
   free(array);
   return status;
+#endif
+}
+
+dnnl_status_t kvdnnl_matmul_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t weights,
+    const_kvdnnl_md_t bias, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
+#if KVDNNL_API3
+  return dnnl_matmul_primitive_desc_create(
+      primitive_desc, engine, md_of(src), md_of(weights), bias ? md_of(bias) : NULL, md_of(dst), attr);
+#else
+  dnnl_matmul_desc_t desc;
+  const dnnl_status_t status = dnnl_matmul_desc_init(&desc, md_of(src), md_of(weights), md_or_null(bias), md_of(dst));
+  return from_op_desc(status, primitive_desc, &desc, engine, NULL, attr);
 #endif
 }
 

@@ -146,6 +146,13 @@ dnnl_status_t kvdnnl_concat_create(
 dnnl_status_t kvdnnl_sum_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t dst, int count, const float *scales,
     const const_kvdnnl_md_t *srcs, const_dnnl_primitive_attr_t attr);
+/// Batched matrix product `dst[b] = src[b] weights[b] (+ bias)`: `src (batch..., M, K)`, `weights (batch..., K, N)`,
+/// `dst (batch..., M, N)` of one rank (2 to DNNL_MAX_NDIMS), any plain strides (a transposed operand is a descriptor
+/// whose last two strides are swapped); a batch dimension of 1 broadcasts. `bias` (NULL: none) has `dst`'s rank with
+/// 1 where it broadcasts.
+dnnl_status_t kvdnnl_matmul_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t weights,
+    const_kvdnnl_md_t bias, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr);
 /// Both memories on `engine`.
 dnnl_status_t kvdnnl_reorder_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t dst,

@@ -286,6 +286,15 @@ final class DNNLPrimitive {
     self.name = name
   }
 
+  /// oneDNN's name for the implementation it chose (`brg:avx512_core`, `gemm:jit`, `ref:any`, ...).
+  var implementation: String {
+    var name: UnsafePointer<CChar>?
+    guard dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name else {
+      return ""
+    }
+    return String(cString: name)
+  }
+
   /// The memory descriptor the primitive chose for `query` (`dnnl_query_src_md`, ...).
   func desc(_ query: dnnl_query_t, _ index: Int32 = 0) -> MemoryDesc? {
     kvdnnl_primitive_desc_query_md(descriptor, query, index).map(MemoryDesc.init(owning:))
