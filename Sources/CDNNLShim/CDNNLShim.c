@@ -584,6 +584,36 @@ dnnl_status_t kvdnnl_sum_create(
 #endif
 }
 
+dnnl_status_t kvdnnl_layer_normalization_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t data,
+    const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_attr_t attr) {
+#if KVDNNL_API3
+  return dnnl_layer_normalization_forward_primitive_desc_create(
+      primitive_desc, engine, prop_kind, md_of(data), md_of(data), stat ? md_of(stat) : NULL, epsilon, flags, attr);
+#else
+  dnnl_layer_normalization_desc_t desc;
+  const dnnl_status_t status =
+      dnnl_layer_normalization_forward_desc_init(&desc, prop_kind, md_of(data), md_or_null(stat), epsilon, flags);
+  return from_op_desc(status, primitive_desc, &desc, engine, NULL, attr);
+#endif
+}
+
+dnnl_status_t kvdnnl_layer_normalization_backward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t diff,
+    const_kvdnnl_md_t data, const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_desc_t hint,
+    const_dnnl_primitive_attr_t attr) {
+#if KVDNNL_API3
+  return dnnl_layer_normalization_backward_primitive_desc_create(
+      primitive_desc, engine, prop_kind, md_of(diff), md_of(diff), md_of(data), stat ? md_of(stat) : NULL, epsilon,
+      flags, hint, attr);
+#else
+  dnnl_layer_normalization_desc_t desc;
+  const dnnl_status_t status = dnnl_layer_normalization_backward_desc_init(
+      &desc, prop_kind, md_of(diff), md_of(data), md_or_null(stat), epsilon, flags);
+  return from_op_desc(status, primitive_desc, &desc, engine, hint, attr);
+#endif
+}
+
 dnnl_status_t kvdnnl_matmul_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t weights,
     const_kvdnnl_md_t bias, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {

@@ -146,6 +146,17 @@ dnnl_status_t kvdnnl_concat_create(
 dnnl_status_t kvdnnl_sum_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t dst, int count, const float *scales,
     const const_kvdnnl_md_t *srcs, const_dnnl_primitive_attr_t attr);
+/// Layer normalization over the last logical dimension of `data` (source and destination both of that layout);
+/// `stat` may be NULL (oneDNN's default layout of the mean and variance). `flags`: `dnnl_use_scale`, `dnnl_use_shift`,
+/// ... (their values differ between the versions; the names are the same).
+dnnl_status_t kvdnnl_layer_normalization_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t data,
+    const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_attr_t attr);
+/// Gradients of layout `diff`, the source of layout `data`.
+dnnl_status_t kvdnnl_layer_normalization_backward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t diff,
+    const_kvdnnl_md_t data, const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_desc_t hint,
+    const_dnnl_primitive_attr_t attr);
 /// Batched matrix product `dst[b] = src[b] weights[b] (+ bias)`: `src (batch..., M, K)`, `weights (batch..., K, N)`,
 /// `dst (batch..., M, N)` of one rank (2 to DNNL_MAX_NDIMS), any plain strides (a transposed operand is a descriptor
 /// whose last two strides are swapped); a batch dimension of 1 broadcasts. `bias` (NULL: none) has `dst`'s rank with

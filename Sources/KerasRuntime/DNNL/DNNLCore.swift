@@ -130,6 +130,15 @@ enum Desc {
     return try strided(dims: dims, strides: strides)
   }
 
+  /// A row-major tensor of `shape` seen as a matrix `(elements / length, length)`: its last axes (of `length`
+  /// elements together) as columns. Operations along those axes (softmax, normalization, per-channel constants) get
+  /// oneDNN's optimized 2D kernels this way; described with Keras's channels moved to oneDNN's axis 1, the same
+  /// memory often gets only the reference ones.
+  static func rows(of shape: [Int], length: Int) throws -> MemoryDesc {
+    let count = shape.reduce(1, *)
+    return try strided(dims: [count / max(length, 1), length], strides: [length, 1])
+  }
+
   /// A descriptor with explicit strides (in elements).
   static func strided(dims: [Int], strides: [Int]) throws -> MemoryDesc {
     let dims64 = dims.map(Int64.init)
