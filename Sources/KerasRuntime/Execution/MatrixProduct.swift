@@ -35,6 +35,9 @@ struct LetterView {
     return LetterView(groups: swapped, sizes: sizes, strides: strides)
   }
 
+  /// The view with a batch dimension of 1 in front.
+  var leadingUnit: LetterView { LetterView(groups: [[]] + groups, sizes: sizes, strides: strides) }
+
   /// The same letters in a dense row-major buffer of their order (where a staged product copies the view to).
   var canonical: LetterView {
     let order = letters
@@ -151,24 +154,37 @@ final class MatrixProduct {
       return created
     }
     let columns = dst.dims.last ?? 1
-    // Directly on the buffers, oriented so that the destination's columns are contiguous where that is possible.
-    if dst.groups.count <= Int(DNNL_MAX_NDIMS), let dstStrides = dst.mergedStrides {
+    // Directly on the buffers, oriented so that the destination's columns are contiguous where that is possible;
+    // also tried with a leading batch dimension of 1, for which oneDNN 2.6 and 3.2 choose their brgemm kernels
+    // where they choose a slower GEMM for three dimensions with interleaved batches (attention heads).
+    if dst.groups.count < Int(DNNL_MAX_NDIMS), let dstStrides = dst.mergedStrides {
       let transpose = dstStrides.last != 1 && dstStrides[dstStrides.count - 2] == 1
-      let (a, b, c) = transpose ? (weights.transposed, src.transposed, dst.transposed) : (src, weights, dst)
-      if let aDesc = try a.mergedDesc(), let bDesc = try b.mergedDesc(), let cDesc = try c.mergedDesc() {
+      let oriented = transpose ? (weights.transposed, src.transposed, dst.transposed) : (src, weights, dst)
+      var fallback: (primitive: DNNLPrimitive, descs: [MemoryDesc], bias: MemoryDesc?)?
+      for leading in [false, true] {
+        let (a, b, c) = leading ? (oriented.0.leadingUnit, oriented.1.leadingUnit, oriented.2.leadingUnit) : oriented
+        guard let aDesc = try a.mergedDesc(), let bDesc = try b.mergedDesc(), let cDesc = try c.mergedDesc() else {
+          break
+        }
         let biasDesc = try biasValues.map { _ in
           try biasDesc(columns: columns, rank: c.groups.count, transposed: transpose)
         }
-        if let created = try create(aDesc, bDesc, cDesc, bias: biasDesc, sum: accumulate) {
-          primitive = created
-          (self.src, self.weights, self.dst) = (
-            Operand(desc: aDesc, staging: nil), Operand(desc: bDesc, staging: nil), Operand(desc: cDesc, staging: nil)
-          )
-          swapsOperands = transpose
-          bias = try biasValues.map { try constantMemory($0, desc: biasDesc!, engine: engine) }
-          isStaged = false
-          return
+        guard let created = try create(aDesc, bDesc, cDesc, bias: biasDesc, sum: accumulate) else { continue }
+        if fallback == nil || created.implementation.hasPrefix("brg") {
+          fallback = (created, [aDesc, bDesc, cDesc], biasDesc)
         }
+        if created.implementation.hasPrefix("brg") { break }
+      }
+      if let (created, descs, biasDesc) = fallback {
+        primitive = created
+        (self.src, self.weights, self.dst) = (
+          Operand(desc: descs[0], staging: nil), Operand(desc: descs[1], staging: nil),
+          Operand(desc: descs[2], staging: nil)
+        )
+        swapsOperands = transpose
+        bias = try biasDesc.map { try constantMemory(biasValues ?? [], desc: $0, engine: engine) }
+        isStaged = false
+        return
       }
     }
     // Staged: row-major copies, every batch letter in one dimension.
