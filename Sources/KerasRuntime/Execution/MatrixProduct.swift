@@ -129,10 +129,10 @@ final class MatrixProduct {
   let isStaged: Bool
 
   /// `bias` holds one value per column of `dst` (broadcast over its rows and batches); `accumulate` adds the product to
-  /// what `dst` holds.
+  /// what `dst` holds. How it runs is one of `choices` (the compiled model's: every plan runs the product alike).
   init(
     src: LetterView, weights: LetterView, dst: LetterView, scale: Float = 1, bias biasValues: [Float]? = nil,
-    accumulate: Bool = false, engine: dnnl_engine_t, label: String
+    accumulate: Bool = false, engine: dnnl_engine_t, label: String, choices: PlanChoices = PlanChoices()
   ) throws {
     func postOps(sum: Bool) -> [DNNLPostOp] {
       (scale == 1 ? [] : [.eltwise(algorithm: dnnl_eltwise_linear, alpha: scale, beta: 0)]) + (sum ? [.sum] : [])
@@ -157,35 +157,48 @@ final class MatrixProduct {
     // Directly on the buffers, oriented so that the destination's columns are contiguous where that is possible;
     // also tried with a leading batch dimension of 1, for which oneDNN 2.6 and 3.2 choose their brgemm kernels
     // where they choose a slower GEMM for three dimensions with interleaved batches (attention heads).
-    if dst.groups.count < Int(DNNL_MAX_NDIMS), let dstStrides = dst.mergedStrides {
-      let transpose = dstStrides.last != 1 && dstStrides[dstStrides.count - 2] == 1
+    typealias Direct = (primitive: DNNLPrimitive, descs: [MemoryDesc], bias: MemoryDesc?)
+    let dstStrides = dst.groups.count < Int(DNNL_MAX_NDIMS) ? dst.mergedStrides : nil
+    let transpose = dstStrides.map { $0.last != 1 && $0[$0.count - 2] == 1 } ?? false
+    func direct(leading: Bool) throws -> Direct? {
+      guard dstStrides != nil else { return nil }
       let oriented = transpose ? (weights.transposed, src.transposed, dst.transposed) : (src, weights, dst)
-      var fallback: (primitive: DNNLPrimitive, descs: [MemoryDesc], bias: MemoryDesc?)?
-      for leading in [false, true] {
-        let (a, b, c) = leading ? (oriented.0.leadingUnit, oriented.1.leadingUnit, oriented.2.leadingUnit) : oriented
-        guard let aDesc = try a.mergedDesc(), let bDesc = try b.mergedDesc(), let cDesc = try c.mergedDesc() else {
-          break
-        }
-        let biasDesc = try biasValues.map { _ in
-          try biasDesc(columns: columns, rank: c.groups.count, transposed: transpose)
-        }
-        guard let created = try create(aDesc, bDesc, cDesc, bias: biasDesc, sum: accumulate) else { continue }
-        if fallback == nil || created.implementation.hasPrefix("brg") {
-          fallback = (created, [aDesc, bDesc, cDesc], biasDesc)
-        }
-        if created.implementation.hasPrefix("brg") { break }
+      let (a, b, c) = leading ? (oriented.0.leadingUnit, oriented.1.leadingUnit, oriented.2.leadingUnit) : oriented
+      guard let aDesc = try a.mergedDesc(), let bDesc = try b.mergedDesc(), let cDesc = try c.mergedDesc() else {
+        return nil
       }
-      if let (created, descs, biasDesc) = fallback {
-        primitive = created
-        (self.src, self.weights, self.dst) = (
-          Operand(desc: descs[0], staging: nil), Operand(desc: descs[1], staging: nil),
-          Operand(desc: descs[2], staging: nil)
-        )
-        swapsOperands = transpose
-        bias = try biasDesc.map { try constantMemory(biasValues ?? [], desc: $0, engine: engine) }
-        isStaged = false
-        return
+      let biasDesc = try biasValues.map { _ in
+        try biasDesc(columns: columns, rank: c.groups.count, transposed: transpose)
       }
+      guard let created = try create(aDesc, bDesc, cDesc, bias: biasDesc, sum: accumulate) else { return nil }
+      return (created, [aDesc, bDesc, cDesc], biasDesc)
+    }
+    // 0 and 1: direct without and with the leading dimension; 2: staged. The compiled model's first plan chooses
+    // (brgemm if either direct form gets it, else the first direct form oneDNN accepts), the others follow.
+    var found: Direct?
+    let key = "\(label) \(src.groups) \(src.dims) \(weights.groups) \(weights.dims) \(dst.dims) \(accumulate)"
+    let chosen = try choices.choice(key) {
+      var best: (index: Int, direct: Direct)?
+      for (index, leading) in [false, true].enumerated() {
+        guard let candidate = try direct(leading: leading) else { continue }
+        let fast = candidate.primitive.implementation.hasPrefix("brg")
+        if best == nil || fast { best = (index, candidate) }
+        if fast { break }
+      }
+      found = best?.direct
+      return best?.index ?? 2
+    }
+    if chosen < 2, found == nil { found = try direct(leading: chosen == 1) }
+    if chosen < 2, let (created, descs, biasDesc) = found {
+      primitive = created
+      (self.src, self.weights, self.dst) = (
+        Operand(desc: descs[0], staging: nil), Operand(desc: descs[1], staging: nil),
+        Operand(desc: descs[2], staging: nil)
+      )
+      swapsOperands = transpose
+      bias = try biasDesc.map { try constantMemory(biasValues ?? [], desc: $0, engine: engine) }
+      isStaged = false
+      return
     }
     // Staged: row-major copies, every batch letter in one dimension.
     func staged(_ view: LetterView, output: Bool) throws -> Operand {

@@ -82,7 +82,7 @@ final class EinsumStep: Step {
     self.broadcastBias = broadcastBias
     product = try MatrixProduct(
       src: lhsView, weights: rhsView, dst: outputView, scale: scale, bias: columnBias, engine: builder.engine,
-      label: label)
+      label: label, choices: builder.weightStore.choices)
     super.init(label: label)
     inputs = operands
     outputs = [try builder.newValue(shape: outputShape, desc: try Desc.plain(keras: outputShape), label: label)]
@@ -108,20 +108,21 @@ final class EinsumStep: Step {
   }
 
   /// The product writing (or, `accumulate`, adding) the gradient of operand `position` (0: lhs, 1: rhs).
-  private func gradientProduct(_ position: Int, accumulate: Bool, engine: dnnl_engine_t) throws -> MatrixProduct {
-    let label = self.label + " (gradient)"
+  private func gradientProduct(_ position: Int, accumulate: Bool, plan: ExecutionPlan) throws -> MatrixProduct {
+    let label = self.label + " (gradient \(position))"
+    let choices = plan.weightStore.choices
     return position == 0
       ? try MatrixProduct(
         src: outputView, weights: rhsView.transposed, dst: lhsView, scale: scale, accumulate: accumulate,
-        engine: engine, label: label)
+        engine: plan.engine, label: label, choices: choices)
       : try MatrixProduct(
         src: lhsView.transposed, weights: outputView, dst: rhsView, scale: scale, accumulate: accumulate,
-        engine: engine, label: label)
+        engine: plan.engine, label: label, choices: choices)
   }
 
   override func prepareBackward(_ plan: ExecutionPlan) throws {
     for position in inputs.indices {
-      gradientProducts[position] = (try gradientProduct(position, accumulate: false, engine: plan.engine), nil)
+      gradientProducts[position] = (try gradientProduct(position, accumulate: false, plan: plan), nil)
     }
   }
 
@@ -143,7 +144,7 @@ final class EinsumStep: Step {
       try plan.accumulateGradient(
         into: input, produce: { try run(products.write, into: $0) },
         addInPlace: { target in
-          let adding = try products.add ?? self.gradientProduct(position, accumulate: true, engine: plan.engine)
+          let adding = try products.add ?? self.gradientProduct(position, accumulate: true, plan: plan)
           self.gradientProducts[position] = (products.write, adding)
           try run(adding, into: target)
         })
