@@ -331,6 +331,17 @@ dnnl_status_t kvdnnl_post_ops_append_binary(dnnl_post_ops_t post_ops, dnnl_alg_k
 
 // MARK: Primitive descriptors
 
+/// A copy of `attr` (or default attributes) with the user scratchpad mode: every primitive takes its scratch memory
+/// from the caller at execution (`DNNL_ARG_SCRATCHPAD`, sized by `dnnl_query_scratchpad_md`). oneDNN's default
+/// library mode shares one scratchpad per thread, sized when primitives are created in that thread, so a primitive
+/// must then run in the thread that created it; with the user mode it may be created on one thread and run on any.
+static dnnl_status_t user_scratchpad(dnnl_primitive_attr_t *copy, const_dnnl_primitive_attr_t attr) {
+  *copy = NULL;
+  const dnnl_status_t status = attr ? dnnl_primitive_attr_clone(copy, attr) : dnnl_primitive_attr_create(copy);
+  if (status != dnnl_success) return status;
+  return dnnl_primitive_attr_set_scratchpad_mode(*copy, dnnl_scratchpad_mode_user);
+}
+
 #if !KVDNNL_API3
 /// oneDNN 2: the primitive descriptor of an initialised operation descriptor, or the initialisation's failure.
 static dnnl_status_t from_op_desc(
@@ -353,7 +364,7 @@ static dnnl_memory_desc_t *md_array(int count, const const_kvdnnl_md_t *mds) {
 }
 #endif
 
-dnnl_status_t kvdnnl_convolution_forward_create(
+static dnnl_status_t kvdnnl_convolution_forward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
     const_kvdnnl_md_t src, const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst,
     const dnnl_dim_t *strides, const dnnl_dim_t *dilates, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
@@ -371,7 +382,19 @@ dnnl_status_t kvdnnl_convolution_forward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_convolution_backward_data_create(
+dnnl_status_t kvdnnl_convolution_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
+    const_kvdnnl_md_t src, const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst,
+    const dnnl_dim_t *strides, const dnnl_dim_t *dilates, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_convolution_forward_create_with(primitive_desc, engine, prop_kind, algorithm, src, weights, bias, dst, strides, dilates, padding_l, padding_r, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_convolution_backward_data_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff_src,
     const_kvdnnl_md_t weights, const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *dilates,
     const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
@@ -388,7 +411,19 @@ dnnl_status_t kvdnnl_convolution_backward_data_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_deconvolution_forward_create(
+dnnl_status_t kvdnnl_convolution_backward_data_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff_src,
+    const_kvdnnl_md_t weights, const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *dilates,
+    const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_convolution_backward_data_create_with(primitive_desc, engine, algorithm, diff_src, weights, diff_dst, strides, dilates, padding_l, padding_r, hint, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_deconvolution_forward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
     const_kvdnnl_md_t src, const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst,
     const dnnl_dim_t *strides, const dnnl_dim_t *dilates, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
@@ -406,7 +441,19 @@ dnnl_status_t kvdnnl_deconvolution_forward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_deconvolution_backward_data_create(
+dnnl_status_t kvdnnl_deconvolution_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
+    const_kvdnnl_md_t src, const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst,
+    const dnnl_dim_t *strides, const dnnl_dim_t *dilates, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_deconvolution_forward_create_with(primitive_desc, engine, prop_kind, algorithm, src, weights, bias, dst, strides, dilates, padding_l, padding_r, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_deconvolution_backward_data_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff_src,
     const_kvdnnl_md_t weights, const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *dilates,
     const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
@@ -423,7 +470,19 @@ dnnl_status_t kvdnnl_deconvolution_backward_data_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_inner_product_forward_create(
+dnnl_status_t kvdnnl_deconvolution_backward_data_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff_src,
+    const_kvdnnl_md_t weights, const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *dilates,
+    const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_deconvolution_backward_data_create_with(primitive_desc, engine, algorithm, diff_src, weights, diff_dst, strides, dilates, padding_l, padding_r, hint, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_inner_product_forward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t src,
     const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -437,7 +496,17 @@ dnnl_status_t kvdnnl_inner_product_forward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_pooling_forward_create(
+dnnl_status_t kvdnnl_inner_product_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t src,
+    const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_inner_product_forward_create_with(primitive_desc, engine, prop_kind, src, weights, bias, dst, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_pooling_forward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
     const_kvdnnl_md_t src, const_kvdnnl_md_t dst, const dnnl_dim_t *strides, const dnnl_dim_t *kernel,
     const dnnl_dim_t *dilation, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
@@ -454,7 +523,19 @@ dnnl_status_t kvdnnl_pooling_forward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_pooling_backward_create(
+dnnl_status_t kvdnnl_pooling_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
+    const_kvdnnl_md_t src, const_kvdnnl_md_t dst, const dnnl_dim_t *strides, const dnnl_dim_t *kernel,
+    const dnnl_dim_t *dilation, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_pooling_forward_create_with(primitive_desc, engine, prop_kind, algorithm, src, dst, strides, kernel, dilation, padding_l, padding_r, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_pooling_backward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff_src,
     const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *kernel, const dnnl_dim_t *dilation,
     const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
@@ -471,7 +552,19 @@ dnnl_status_t kvdnnl_pooling_backward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_eltwise_forward_create(
+dnnl_status_t kvdnnl_pooling_backward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff_src,
+    const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *kernel, const dnnl_dim_t *dilation,
+    const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_pooling_backward_create_with(primitive_desc, engine, algorithm, diff_src, diff_dst, strides, kernel, dilation, padding_l, padding_r, hint, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_eltwise_forward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
     const_kvdnnl_md_t data, float alpha, float beta, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -484,7 +577,17 @@ dnnl_status_t kvdnnl_eltwise_forward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_eltwise_backward_create(
+dnnl_status_t kvdnnl_eltwise_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
+    const_kvdnnl_md_t data, float alpha, float beta, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_eltwise_forward_create_with(primitive_desc, engine, prop_kind, algorithm, data, alpha, beta, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_eltwise_backward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff,
     const_kvdnnl_md_t data, float alpha, float beta, const_dnnl_primitive_desc_t hint,
     const_dnnl_primitive_attr_t attr) {
@@ -499,7 +602,18 @@ dnnl_status_t kvdnnl_eltwise_backward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_softmax_forward_create(
+dnnl_status_t kvdnnl_eltwise_backward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff,
+    const_kvdnnl_md_t data, float alpha, float beta, const_dnnl_primitive_desc_t hint,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_eltwise_backward_create_with(primitive_desc, engine, algorithm, diff, data, alpha, beta, hint, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_softmax_forward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, int logarithmic,
     const_kvdnnl_md_t data, int axis, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -518,7 +632,17 @@ dnnl_status_t kvdnnl_softmax_forward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_softmax_backward_create(
+dnnl_status_t kvdnnl_softmax_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, int logarithmic,
+    const_kvdnnl_md_t data, int axis, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_softmax_forward_create_with(primitive_desc, engine, prop_kind, logarithmic, data, axis, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_softmax_backward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, int logarithmic, const_kvdnnl_md_t diff,
     const_kvdnnl_md_t dst, int axis, const_dnnl_primitive_desc_t hint, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -537,7 +661,17 @@ dnnl_status_t kvdnnl_softmax_backward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_binary_create(
+dnnl_status_t kvdnnl_softmax_backward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, int logarithmic, const_kvdnnl_md_t diff,
+    const_kvdnnl_md_t dst, int axis, const_dnnl_primitive_desc_t hint, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_softmax_backward_create_with(primitive_desc, engine, logarithmic, diff, dst, axis, hint, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_binary_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t src0,
     const_kvdnnl_md_t src1, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -550,7 +684,17 @@ dnnl_status_t kvdnnl_binary_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_concat_create(
+dnnl_status_t kvdnnl_binary_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t src0,
+    const_kvdnnl_md_t src1, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_binary_create_with(primitive_desc, engine, algorithm, src0, src1, dst, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_concat_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t dst, int count, int axis,
     const const_kvdnnl_md_t *srcs, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -567,7 +711,17 @@ dnnl_status_t kvdnnl_concat_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_sum_create(
+dnnl_status_t kvdnnl_concat_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t dst, int count, int axis,
+    const const_kvdnnl_md_t *srcs, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_concat_create_with(primitive_desc, engine, dst, count, axis, srcs, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_sum_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t dst, int count, const float *scales,
     const const_kvdnnl_md_t *srcs, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -584,7 +738,17 @@ dnnl_status_t kvdnnl_sum_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_layer_normalization_forward_create(
+dnnl_status_t kvdnnl_sum_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t dst, int count, const float *scales,
+    const const_kvdnnl_md_t *srcs, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_sum_create_with(primitive_desc, engine, dst, count, scales, srcs, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_layer_normalization_forward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t data,
     const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -598,7 +762,17 @@ dnnl_status_t kvdnnl_layer_normalization_forward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_layer_normalization_backward_create(
+dnnl_status_t kvdnnl_layer_normalization_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t data,
+    const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_layer_normalization_forward_create_with(primitive_desc, engine, prop_kind, data, stat, epsilon, flags, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_layer_normalization_backward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t diff,
     const_kvdnnl_md_t data, const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_desc_t hint,
     const_dnnl_primitive_attr_t attr) {
@@ -614,7 +788,18 @@ dnnl_status_t kvdnnl_layer_normalization_backward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_matmul_create(
+dnnl_status_t kvdnnl_layer_normalization_backward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t diff,
+    const_kvdnnl_md_t data, const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_desc_t hint,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_layer_normalization_backward_create_with(primitive_desc, engine, prop_kind, diff, data, stat, epsilon, flags, hint, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_matmul_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t weights,
     const_kvdnnl_md_t bias, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -627,8 +812,28 @@ dnnl_status_t kvdnnl_matmul_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_reorder_create(
+dnnl_status_t kvdnnl_matmul_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t weights,
+    const_kvdnnl_md_t bias, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_matmul_create_with(primitive_desc, engine, src, weights, bias, dst, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_reorder_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t dst,
     const_dnnl_primitive_attr_t attr) {
   return dnnl_reorder_primitive_desc_create(primitive_desc, md_of(src), engine, md_of(dst), engine, attr);
+}
+
+dnnl_status_t kvdnnl_reorder_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t dst,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_reorder_create_with(primitive_desc, engine, src, dst, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
 }

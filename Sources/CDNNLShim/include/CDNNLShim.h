@@ -80,7 +80,9 @@ dnnl_status_t kvdnnl_post_ops_append_sum(dnnl_post_ops_t post_ops);
 dnnl_status_t kvdnnl_post_ops_append_binary(dnnl_post_ops_t post_ops, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t src1);
 
 // MARK: Primitive descriptors
-// Each creates a primitive descriptor in `*primitive_desc` (owned by the caller). `attr` and `hint` may be NULL;
+// Each creates a primitive descriptor in `*primitive_desc` (owned by the caller), always with the user scratchpad
+// mode (the caller passes scratch memory of `dnnl_query_scratchpad_md`'s size as DNNL_ARG_SCRATCHPAD, so that a
+// primitive may run in another thread than the one that created it). `attr` and `hint` may be NULL;
 // `bias` may be NULL (no bias). Dimension arrays hold one entry per spatial axis; `dilates` count oneDNN's way
 // (0 = undilated).
 

@@ -84,15 +84,26 @@ final class DNNLEngine: @unchecked Sendable {
   func makeStream() throws -> DNNLStream { try DNNLStream(engine: engine) }
 }
 
-/// A oneDNN stream on the CPU engine.
+/// A oneDNN stream on the CPU engine, with the scratch memory of the primitives it runs (one at a time).
 final class DNNLStream {
   let stream: dnnl_stream_t
+  private let engine: dnnl_engine_t
+  private var scratchpadBuffer = AlignedBuffer(byteCount: 0)
 
   init(engine: dnnl_engine_t) throws {
     var stream: dnnl_stream_t?
     try check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "creating a stream")
     guard let stream else { throw TensorError.dnnl(operation: "creating a stream", status: "no stream") }
     self.stream = stream
+    self.engine = engine
+  }
+
+  /// Scratch memory of layout `desc` for the next primitive (the stream's buffer, grown as needed; its contents
+  /// are undefined).
+  func scratchpad(_ desc: MemoryDesc) throws -> DNNLMemory {
+    let bytes = Desc.byteSize(desc)
+    if scratchpadBuffer.byteCount < bytes { scratchpadBuffer = AlignedBuffer(byteCount: bytes) }
+    return try DNNLMemory(desc: desc, engine: engine, pointer: scratchpadBuffer.pointer)
   }
 
   func wait() throws { try check(dnnl_stream_wait(stream), "waiting for the stream") }
@@ -268,31 +279,59 @@ final class AlignedBuffer {
   deinit { pointer.deallocate() }
 }
 
-/// A created primitive with its descriptor.
-final class DNNLPrimitive {
+/// A primitive with its descriptor. The descriptor (the layouts and the implementation oneDNN chose) exists at
+/// once; the primitive itself (oneDNN generates its kernel's code then, the slow part of building a plan) is created
+/// on another thread meanwhile, so that a plan's primitives are generated in parallel with each other and with the
+/// rest of the build. The first execution waits for it.
+final class DNNLPrimitive: @unchecked Sendable {
   let descriptor: dnnl_primitive_desc_t
-  let primitive: dnnl_primitive_t
   let name: String
+  /// Written once by the creating thread before it leaves `creation`; read only after waiting for that.
+  private var handle: dnnl_primitive_t?
+  private var status = dnnl_success
+  private let creation = DispatchGroup()
 
   /// Creates the primitive from the primitive descriptor `create` makes (a CDNNLShim `kvdnnl_*_create` call).
   convenience init(name: String, _ create: (UnsafeMutablePointer<dnnl_primitive_desc_t?>) -> dnnl_status_t) throws {
     var descriptor: dnnl_primitive_desc_t?
     try check(create(&descriptor), "creating \(name)")
     guard let descriptor else { throw TensorError.dnnl(operation: name, status: "no primitive descriptor") }
-    try self.init(descriptor: descriptor, name: name)
+    self.init(descriptor: descriptor, name: name)
   }
 
-  /// Takes ownership of a primitive descriptor created elsewhere.
-  init(descriptor: dnnl_primitive_desc_t, name: String) throws {
-    var primitive: dnnl_primitive_t?
-    let status = dnnl_primitive_create(&primitive, descriptor)
-    guard status == dnnl_success, let primitive else {
-      dnnl_primitive_desc_destroy(descriptor)
-      throw TensorError.dnnl(operation: "creating \(name)", status: statusName(status))
-    }
+  /// The layout of the scratch memory the primitive needs at execution (nil: none).
+  private let scratchpadDesc: MemoryDesc?
+
+  /// Takes ownership of a primitive descriptor created elsewhere (by CDNNLShim, with the user scratchpad mode).
+  init(descriptor: dnnl_primitive_desc_t, name: String) {
     self.descriptor = descriptor
-    self.primitive = primitive
     self.name = name
+    scratchpadDesc = kvdnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0).map(
+      MemoryDesc.init(owning:)
+    ).flatMap { Desc.byteSize($0) > 0 ? $0 : nil }
+    // The closure holds the object until the primitive exists (deinit never races the creation).
+    creation.enter()
+    DNNLPrimitive.creationQueue.async {
+      var primitive: dnnl_primitive_t?
+      self.status = dnnl_primitive_create(&primitive, self.descriptor)
+      self.handle = primitive
+      self.creation.leave()
+    }
+  }
+
+  /// Where primitives are created (oneDNN's creation calls are thread-safe; its primitive cache is shared).
+  private static let creationQueue = DispatchQueue(
+    label: "kerasvis.primitive-creation", qos: .userInitiated, attributes: .concurrent)
+
+  /// The primitive, once created (waits for it).
+  private var primitive: dnnl_primitive_t {
+    get throws {
+      creation.wait()
+      guard status == dnnl_success, let handle else {
+        throw TensorError.dnnl(operation: "creating \(name)", status: statusName(status))
+      }
+      return handle
+    }
   }
 
   /// oneDNN's name for the implementation it chose (`brg:avx512_core`, `gemm:jit`, `ref:any`, ...).
@@ -311,15 +350,22 @@ final class DNNLPrimitive {
 
   /// Runs the primitive with `(argument, memory)` pairs and waits for it.
   func execute(_ stream: DNNLStream, _ arguments: [(Int32, DNNLMemory)]) throws {
-    var args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory) }
+    let scratchpad = try scratchpadDesc.map { try stream.scratchpad($0) }
+    var args = (arguments + (scratchpad.map { [(DNNL_ARG_SCRATCHPAD, $0)] } ?? [])).map {
+      dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory)
+    }
+    let primitive = try self.primitive
     try check(dnnl_primitive_execute(primitive, stream.stream, Int32(args.count), &args), "running \(name)")
     // OpenMP builds (Debian's, PyPI's onednn-cpu-gomp) run primitives synchronously and this returns at once; a SYCL
     // build only queues them, and Swift code reads the results next.
     try stream.wait()
+    // The memory objects (the scratchpad's is made here) must outlive the execution.
+    withExtendedLifetime((arguments, scratchpad)) {}
   }
 
   deinit {
-    dnnl_primitive_destroy(primitive)
+    // The creating closure held the object: the primitive exists (or failed) by now.
+    if let handle { dnnl_primitive_destroy(handle) }
     dnnl_primitive_desc_destroy(descriptor)
   }
 }
