@@ -102,7 +102,7 @@ final class DNNLStream {
   /// are undefined).
   func scratchpad(_ desc: MemoryDesc) throws -> DNNLMemory {
     let bytes = Desc.byteSize(desc)
-    if scratchpadBuffer.byteCount < bytes { scratchpadBuffer = AlignedBuffer(byteCount: bytes) }
+    if scratchpadBuffer.byteCount < bytes { scratchpadBuffer = AlignedBuffer(uninitializedByteCount: bytes) }
     return try DNNLMemory(desc: desc, engine: engine, pointer: scratchpadBuffer.pointer)
   }
 
@@ -263,6 +263,12 @@ final class AlignedBuffer {
     pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 64))
   }
 
+  /// A buffer whose contents are undefined (scratch memory: not zeroed, so its pages are touched only when used).
+  init(uninitializedByteCount byteCount: Int) {
+    self.byteCount = byteCount
+    pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 64), alignment: 64)
+  }
+
   /// A buffer holding a copy of `values`.
   convenience init(copying values: [Float]) {
     self.init(byteCount: values.count * 4)
@@ -279,59 +285,36 @@ final class AlignedBuffer {
   deinit { pointer.deallocate() }
 }
 
-/// A primitive with its descriptor. The descriptor (the layouts and the implementation oneDNN chose) exists at
-/// once; the primitive itself (oneDNN generates its kernel's code then, the slow part of building a plan) is created
-/// on another thread meanwhile, so that a plan's primitives are generated in parallel with each other and with the
-/// rest of the build. The first execution waits for it.
-final class DNNLPrimitive: @unchecked Sendable {
+/// A created primitive with its descriptor.
+final class DNNLPrimitive {
   let descriptor: dnnl_primitive_desc_t
+  let primitive: dnnl_primitive_t
   let name: String
-  /// Written once by the creating thread before it leaves `creation`; read only after waiting for that.
-  private var handle: dnnl_primitive_t?
-  private var status = dnnl_success
-  private let creation = DispatchGroup()
+  /// The layout of the scratch memory the primitive needs at execution (nil: none).
+  private let scratchpadDesc: MemoryDesc?
 
   /// Creates the primitive from the primitive descriptor `create` makes (a CDNNLShim `kvdnnl_*_create` call).
   convenience init(name: String, _ create: (UnsafeMutablePointer<dnnl_primitive_desc_t?>) -> dnnl_status_t) throws {
     var descriptor: dnnl_primitive_desc_t?
     try check(create(&descriptor), "creating \(name)")
     guard let descriptor else { throw TensorError.dnnl(operation: name, status: "no primitive descriptor") }
-    self.init(descriptor: descriptor, name: name)
+    try self.init(descriptor: descriptor, name: name)
   }
 
-  /// The layout of the scratch memory the primitive needs at execution (nil: none).
-  private let scratchpadDesc: MemoryDesc?
-
   /// Takes ownership of a primitive descriptor created elsewhere (by CDNNLShim, with the user scratchpad mode).
-  init(descriptor: dnnl_primitive_desc_t, name: String) {
+  init(descriptor: dnnl_primitive_desc_t, name: String) throws {
+    var primitive: dnnl_primitive_t?
+    let status = dnnl_primitive_create(&primitive, descriptor)
+    guard status == dnnl_success, let primitive else {
+      dnnl_primitive_desc_destroy(descriptor)
+      throw TensorError.dnnl(operation: "creating \(name)", status: statusName(status))
+    }
     self.descriptor = descriptor
+    self.primitive = primitive
     self.name = name
     scratchpadDesc = kvdnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0).map(
       MemoryDesc.init(owning:)
     ).flatMap { Desc.byteSize($0) > 0 ? $0 : nil }
-    // The closure holds the object until the primitive exists (deinit never races the creation).
-    creation.enter()
-    DNNLPrimitive.creationQueue.async {
-      var primitive: dnnl_primitive_t?
-      self.status = dnnl_primitive_create(&primitive, self.descriptor)
-      self.handle = primitive
-      self.creation.leave()
-    }
-  }
-
-  /// Where primitives are created (oneDNN's creation calls are thread-safe; its primitive cache is shared).
-  private static let creationQueue = DispatchQueue(
-    label: "kerasvis.primitive-creation", qos: .userInitiated, attributes: .concurrent)
-
-  /// The primitive, once created (waits for it).
-  private var primitive: dnnl_primitive_t {
-    get throws {
-      creation.wait()
-      guard status == dnnl_success, let handle else {
-        throw TensorError.dnnl(operation: "creating \(name)", status: statusName(status))
-      }
-      return handle
-    }
   }
 
   /// oneDNN's name for the implementation it chose (`brg:avx512_core`, `gemm:jit`, `ref:any`, ...).
@@ -354,7 +337,6 @@ final class DNNLPrimitive: @unchecked Sendable {
     var args = (arguments + (scratchpad.map { [(DNNL_ARG_SCRATCHPAD, $0)] } ?? [])).map {
       dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory)
     }
-    let primitive = try self.primitive
     try check(dnnl_primitive_execute(primitive, stream.stream, Int32(args.count), &args), "running \(name)")
     // OpenMP builds (Debian's, PyPI's onednn-cpu-gomp) run primitives synchronously and this returns at once; a SYCL
     // build only queues them, and Swift code reads the results next.
@@ -364,8 +346,7 @@ final class DNNLPrimitive: @unchecked Sendable {
   }
 
   deinit {
-    // The creating closure held the object: the primitive exists (or failed) by now.
-    if let handle { dnnl_primitive_destroy(handle) }
+    dnnl_primitive_destroy(primitive)
     dnnl_primitive_desc_destroy(descriptor)
   }
 }
