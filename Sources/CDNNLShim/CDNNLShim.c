@@ -21,8 +21,10 @@ int kvdnnl_version(void) {
 // A kvdnnl_md_t is the dnnl_memory_desc_t handle itself.
 static const_dnnl_memory_desc_t md_of(const_kvdnnl_md_t md) { return (const_dnnl_memory_desc_t)md; }
 
-static dnnl_status_t md_adopt(kvdnnl_md_t *md, dnnl_status_t status, dnnl_memory_desc_t created) {
-  *md = status == dnnl_success ? (kvdnnl_md_t)created : NULL;
+// `created` is read here, after the creating call: C leaves the order in which a call's arguments are evaluated
+// unspecified (GCC reads a by-value `created` before the call that writes it).
+static dnnl_status_t md_adopt(kvdnnl_md_t *md, dnnl_status_t status, const dnnl_memory_desc_t *created) {
+  *md = status == dnnl_success ? (kvdnnl_md_t)*created : NULL;
   return status;
 }
 
@@ -99,24 +101,24 @@ int kvdnnl_md_equal(const_kvdnnl_md_t lhs, const_kvdnnl_md_t rhs) {
 dnnl_status_t kvdnnl_md_create_with_strides(
     kvdnnl_md_t *md, int ndims, const dnnl_dim_t *dims, dnnl_data_type_t data_type, const dnnl_dim_t *strides) {
   dnnl_memory_desc_t created = NULL;
-  return md_adopt(md, dnnl_memory_desc_create_with_strides(&created, ndims, dims, data_type, strides), created);
+  return md_adopt(md, dnnl_memory_desc_create_with_strides(&created, ndims, dims, data_type, strides), &created);
 }
 
 dnnl_status_t kvdnnl_md_create_with_tag(
     kvdnnl_md_t *md, int ndims, const dnnl_dim_t *dims, dnnl_data_type_t data_type, dnnl_format_tag_t tag) {
   dnnl_memory_desc_t created = NULL;
-  return md_adopt(md, dnnl_memory_desc_create_with_tag(&created, ndims, dims, data_type, tag), created);
+  return md_adopt(md, dnnl_memory_desc_create_with_tag(&created, ndims, dims, data_type, tag), &created);
 }
 
 dnnl_status_t kvdnnl_md_create_submemory(
     kvdnnl_md_t *md, const_kvdnnl_md_t parent, const dnnl_dim_t *dims, const dnnl_dim_t *offsets) {
   dnnl_memory_desc_t created = NULL;
-  return md_adopt(md, dnnl_memory_desc_create_submemory(&created, md_of(parent), dims, offsets), created);
+  return md_adopt(md, dnnl_memory_desc_create_submemory(&created, md_of(parent), dims, offsets), &created);
 }
 
 static dnnl_status_t md_clone(kvdnnl_md_t *md, const_kvdnnl_md_t source) {
   dnnl_memory_desc_t created = NULL;
-  return md_adopt(md, dnnl_memory_desc_clone(&created, md_of(source)), created);
+  return md_adopt(md, dnnl_memory_desc_clone(&created, md_of(source)), &created);
 }
 
 /// Whether the layout `candidate` describes in `source`'s data type is `source`'s: creates it that way and compares.
@@ -329,6 +331,17 @@ dnnl_status_t kvdnnl_post_ops_append_binary(dnnl_post_ops_t post_ops, dnnl_alg_k
 
 // MARK: Primitive descriptors
 
+/// A copy of `attr` (or default attributes) with the user scratchpad mode: every primitive takes its scratch memory
+/// from the caller at execution (`DNNL_ARG_SCRATCHPAD`, sized by `dnnl_query_scratchpad_md`). oneDNN's default
+/// library mode shares one scratchpad per thread, sized when primitives are created in that thread, so a primitive
+/// must then run in the thread that created it; with the user mode it may be created on one thread and run on any.
+static dnnl_status_t user_scratchpad(dnnl_primitive_attr_t *copy, const_dnnl_primitive_attr_t attr) {
+  *copy = NULL;
+  const dnnl_status_t status = attr ? dnnl_primitive_attr_clone(copy, attr) : dnnl_primitive_attr_create(copy);
+  if (status != dnnl_success) return status;
+  return dnnl_primitive_attr_set_scratchpad_mode(*copy, dnnl_scratchpad_mode_user);
+}
+
 #if !KVDNNL_API3
 /// oneDNN 2: the primitive descriptor of an initialised operation descriptor, or the initialisation's failure.
 static dnnl_status_t from_op_desc(
@@ -351,7 +364,7 @@ static dnnl_memory_desc_t *md_array(int count, const const_kvdnnl_md_t *mds) {
 }
 #endif
 
-dnnl_status_t kvdnnl_convolution_forward_create(
+static dnnl_status_t kvdnnl_convolution_forward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
     const_kvdnnl_md_t src, const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst,
     const dnnl_dim_t *strides, const dnnl_dim_t *dilates, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
@@ -369,7 +382,19 @@ dnnl_status_t kvdnnl_convolution_forward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_convolution_backward_data_create(
+dnnl_status_t kvdnnl_convolution_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
+    const_kvdnnl_md_t src, const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst,
+    const dnnl_dim_t *strides, const dnnl_dim_t *dilates, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_convolution_forward_create_with(primitive_desc, engine, prop_kind, algorithm, src, weights, bias, dst, strides, dilates, padding_l, padding_r, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_convolution_backward_data_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff_src,
     const_kvdnnl_md_t weights, const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *dilates,
     const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
@@ -386,7 +411,19 @@ dnnl_status_t kvdnnl_convolution_backward_data_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_deconvolution_forward_create(
+dnnl_status_t kvdnnl_convolution_backward_data_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff_src,
+    const_kvdnnl_md_t weights, const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *dilates,
+    const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_convolution_backward_data_create_with(primitive_desc, engine, algorithm, diff_src, weights, diff_dst, strides, dilates, padding_l, padding_r, hint, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_deconvolution_forward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
     const_kvdnnl_md_t src, const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst,
     const dnnl_dim_t *strides, const dnnl_dim_t *dilates, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
@@ -404,7 +441,19 @@ dnnl_status_t kvdnnl_deconvolution_forward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_deconvolution_backward_data_create(
+dnnl_status_t kvdnnl_deconvolution_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
+    const_kvdnnl_md_t src, const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst,
+    const dnnl_dim_t *strides, const dnnl_dim_t *dilates, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_deconvolution_forward_create_with(primitive_desc, engine, prop_kind, algorithm, src, weights, bias, dst, strides, dilates, padding_l, padding_r, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_deconvolution_backward_data_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff_src,
     const_kvdnnl_md_t weights, const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *dilates,
     const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
@@ -421,7 +470,19 @@ dnnl_status_t kvdnnl_deconvolution_backward_data_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_inner_product_forward_create(
+dnnl_status_t kvdnnl_deconvolution_backward_data_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff_src,
+    const_kvdnnl_md_t weights, const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *dilates,
+    const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_deconvolution_backward_data_create_with(primitive_desc, engine, algorithm, diff_src, weights, diff_dst, strides, dilates, padding_l, padding_r, hint, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_inner_product_forward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t src,
     const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -435,7 +496,17 @@ dnnl_status_t kvdnnl_inner_product_forward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_pooling_forward_create(
+dnnl_status_t kvdnnl_inner_product_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t src,
+    const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_inner_product_forward_create_with(primitive_desc, engine, prop_kind, src, weights, bias, dst, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_pooling_forward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
     const_kvdnnl_md_t src, const_kvdnnl_md_t dst, const dnnl_dim_t *strides, const dnnl_dim_t *kernel,
     const dnnl_dim_t *dilation, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
@@ -452,7 +523,19 @@ dnnl_status_t kvdnnl_pooling_forward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_pooling_backward_create(
+dnnl_status_t kvdnnl_pooling_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
+    const_kvdnnl_md_t src, const_kvdnnl_md_t dst, const dnnl_dim_t *strides, const dnnl_dim_t *kernel,
+    const dnnl_dim_t *dilation, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_pooling_forward_create_with(primitive_desc, engine, prop_kind, algorithm, src, dst, strides, kernel, dilation, padding_l, padding_r, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_pooling_backward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff_src,
     const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *kernel, const dnnl_dim_t *dilation,
     const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
@@ -469,7 +552,19 @@ dnnl_status_t kvdnnl_pooling_backward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_eltwise_forward_create(
+dnnl_status_t kvdnnl_pooling_backward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff_src,
+    const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *kernel, const dnnl_dim_t *dilation,
+    const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_pooling_backward_create_with(primitive_desc, engine, algorithm, diff_src, diff_dst, strides, kernel, dilation, padding_l, padding_r, hint, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_eltwise_forward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
     const_kvdnnl_md_t data, float alpha, float beta, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -482,7 +577,17 @@ dnnl_status_t kvdnnl_eltwise_forward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_eltwise_backward_create(
+dnnl_status_t kvdnnl_eltwise_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
+    const_kvdnnl_md_t data, float alpha, float beta, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_eltwise_forward_create_with(primitive_desc, engine, prop_kind, algorithm, data, alpha, beta, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_eltwise_backward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff,
     const_kvdnnl_md_t data, float alpha, float beta, const_dnnl_primitive_desc_t hint,
     const_dnnl_primitive_attr_t attr) {
@@ -497,7 +602,18 @@ dnnl_status_t kvdnnl_eltwise_backward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_softmax_forward_create(
+dnnl_status_t kvdnnl_eltwise_backward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff,
+    const_kvdnnl_md_t data, float alpha, float beta, const_dnnl_primitive_desc_t hint,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_eltwise_backward_create_with(primitive_desc, engine, algorithm, diff, data, alpha, beta, hint, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_softmax_forward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, int logarithmic,
     const_kvdnnl_md_t data, int axis, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -516,7 +632,17 @@ dnnl_status_t kvdnnl_softmax_forward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_softmax_backward_create(
+dnnl_status_t kvdnnl_softmax_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, int logarithmic,
+    const_kvdnnl_md_t data, int axis, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_softmax_forward_create_with(primitive_desc, engine, prop_kind, logarithmic, data, axis, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_softmax_backward_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, int logarithmic, const_kvdnnl_md_t diff,
     const_kvdnnl_md_t dst, int axis, const_dnnl_primitive_desc_t hint, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -535,7 +661,17 @@ dnnl_status_t kvdnnl_softmax_backward_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_binary_create(
+dnnl_status_t kvdnnl_softmax_backward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, int logarithmic, const_kvdnnl_md_t diff,
+    const_kvdnnl_md_t dst, int axis, const_dnnl_primitive_desc_t hint, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_softmax_backward_create_with(primitive_desc, engine, logarithmic, diff, dst, axis, hint, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_binary_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t src0,
     const_kvdnnl_md_t src1, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -548,7 +684,17 @@ dnnl_status_t kvdnnl_binary_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_concat_create(
+dnnl_status_t kvdnnl_binary_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t src0,
+    const_kvdnnl_md_t src1, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_binary_create_with(primitive_desc, engine, algorithm, src0, src1, dst, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_concat_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t dst, int count, int axis,
     const const_kvdnnl_md_t *srcs, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -565,7 +711,17 @@ dnnl_status_t kvdnnl_concat_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_sum_create(
+dnnl_status_t kvdnnl_concat_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t dst, int count, int axis,
+    const const_kvdnnl_md_t *srcs, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_concat_create_with(primitive_desc, engine, dst, count, axis, srcs, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_sum_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t dst, int count, const float *scales,
     const const_kvdnnl_md_t *srcs, const_dnnl_primitive_attr_t attr) {
 #if KVDNNL_API3
@@ -582,8 +738,102 @@ dnnl_status_t kvdnnl_sum_create(
 #endif
 }
 
-dnnl_status_t kvdnnl_reorder_create(
+dnnl_status_t kvdnnl_sum_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t dst, int count, const float *scales,
+    const const_kvdnnl_md_t *srcs, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_sum_create_with(primitive_desc, engine, dst, count, scales, srcs, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_layer_normalization_forward_create_with(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t data,
+    const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_attr_t attr) {
+#if KVDNNL_API3
+  return dnnl_layer_normalization_forward_primitive_desc_create(
+      primitive_desc, engine, prop_kind, md_of(data), md_of(data), stat ? md_of(stat) : NULL, epsilon, flags, attr);
+#else
+  dnnl_layer_normalization_desc_t desc;
+  const dnnl_status_t status =
+      dnnl_layer_normalization_forward_desc_init(&desc, prop_kind, md_of(data), md_or_null(stat), epsilon, flags);
+  return from_op_desc(status, primitive_desc, &desc, engine, NULL, attr);
+#endif
+}
+
+dnnl_status_t kvdnnl_layer_normalization_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t data,
+    const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_layer_normalization_forward_create_with(primitive_desc, engine, prop_kind, data, stat, epsilon, flags, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_layer_normalization_backward_create_with(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t diff,
+    const_kvdnnl_md_t data, const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_desc_t hint,
+    const_dnnl_primitive_attr_t attr) {
+#if KVDNNL_API3
+  return dnnl_layer_normalization_backward_primitive_desc_create(
+      primitive_desc, engine, prop_kind, md_of(diff), md_of(diff), md_of(data), stat ? md_of(stat) : NULL, epsilon,
+      flags, hint, attr);
+#else
+  dnnl_layer_normalization_desc_t desc;
+  const dnnl_status_t status = dnnl_layer_normalization_backward_desc_init(
+      &desc, prop_kind, md_of(diff), md_of(data), md_or_null(stat), epsilon, flags);
+  return from_op_desc(status, primitive_desc, &desc, engine, hint, attr);
+#endif
+}
+
+dnnl_status_t kvdnnl_layer_normalization_backward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t diff,
+    const_kvdnnl_md_t data, const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_desc_t hint,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_layer_normalization_backward_create_with(primitive_desc, engine, prop_kind, diff, data, stat, epsilon, flags, hint, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_matmul_create_with(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t weights,
+    const_kvdnnl_md_t bias, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
+#if KVDNNL_API3
+  return dnnl_matmul_primitive_desc_create(
+      primitive_desc, engine, md_of(src), md_of(weights), bias ? md_of(bias) : NULL, md_of(dst), attr);
+#else
+  dnnl_matmul_desc_t desc;
+  const dnnl_status_t status = dnnl_matmul_desc_init(&desc, md_of(src), md_of(weights), md_or_null(bias), md_of(dst));
+  return from_op_desc(status, primitive_desc, &desc, engine, NULL, attr);
+#endif
+}
+
+dnnl_status_t kvdnnl_matmul_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t weights,
+    const_kvdnnl_md_t bias, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_matmul_create_with(primitive_desc, engine, src, weights, bias, dst, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
+}
+
+static dnnl_status_t kvdnnl_reorder_create_with(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t dst,
     const_dnnl_primitive_attr_t attr) {
   return dnnl_reorder_primitive_desc_create(primitive_desc, md_of(src), engine, md_of(dst), engine, attr);
+}
+
+dnnl_status_t kvdnnl_reorder_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t dst,
+    const_dnnl_primitive_attr_t attr) {
+  dnnl_primitive_attr_t scratchpad_attr = NULL;
+  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
+  if (status == dnnl_success) status = kvdnnl_reorder_create_with(primitive_desc, engine, src, dst, scratchpad_attr);
+  dnnl_primitive_attr_destroy(scratchpad_attr);
+  return status;
 }

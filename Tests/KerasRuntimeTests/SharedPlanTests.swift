@@ -1,9 +1,10 @@
 import Foundation
 import KerasGraph
 import KerasReaders
-import KerasRuntime
 import TestSupport
 import Testing
+
+@testable import KerasRuntime
 
 @Suite("Concurrent requests share weights and a bounded number of plans")
 struct SharedPlanTests {
@@ -42,6 +43,30 @@ struct SharedPlanTests {
     for index in 0..<8 { #expect(concurrent[index] == serial[index], "request \(index)") }
   }
 
+  @Test("a compiled model's plans share their algorithm choices: decided once, by the first plan to ask")
+  func sharedChoices() async throws {
+    let choices = PlanChoices()
+    let decisions = Counter()
+    // 16 plans building at once ask for the same two choices; the first asker of each decides (slowly), the others
+    // wait and follow, whatever each would have decided itself.
+    let answers = await withTaskGroup(of: [Int].self) { group in
+      for asker in 0..<16 {
+        group.addTask {
+          ["conv_a: winograd", "conv_b: winograd"].map { key in
+            choices.choice(key) {
+              decisions.increment()
+              Thread.sleep(forTimeInterval: 0.01)
+              return asker
+            }
+          }
+        }
+      }
+      return await group.reduce(into: []) { $0.append($1) }
+    }
+    #expect(decisions.value == 2)
+    #expect(Set(answers.map { $0[0] }).count == 1 && Set(answers.map { $0[1] }).count == 1)
+  }
+
   @Test("a forward-only plan shares activation buffers by liveness: far fewer bytes, the same outputs")
   func liveness() throws {
     let graph = try KerasModelFile.load(path: fixturePath("inception_v3_narrow.h5"))
@@ -59,5 +84,21 @@ struct SharedPlanTests {
     #expect(kept.activationBytes == kept.unsharedActivationBytes, "a plan with backward passes keeps every value")
     // Run twice: a shared buffer's earlier contents must not leak into the next run.
     #expect(try forwardOnly.predict([input])[0] == shared)
+  }
+}
+
+/// A thread-safe count.
+private final class Counter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var count = 0
+  var value: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return count
+  }
+  func increment() {
+    lock.lock()
+    count += 1
+    lock.unlock()
   }
 }

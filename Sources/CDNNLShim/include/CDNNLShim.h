@@ -80,7 +80,9 @@ dnnl_status_t kvdnnl_post_ops_append_sum(dnnl_post_ops_t post_ops);
 dnnl_status_t kvdnnl_post_ops_append_binary(dnnl_post_ops_t post_ops, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t src1);
 
 // MARK: Primitive descriptors
-// Each creates a primitive descriptor in `*primitive_desc` (owned by the caller). `attr` and `hint` may be NULL;
+// Each creates a primitive descriptor in `*primitive_desc` (owned by the caller), always with the user scratchpad
+// mode (the caller passes scratch memory of `dnnl_query_scratchpad_md`'s size as DNNL_ARG_SCRATCHPAD, so that a
+// primitive may run in another thread than the one that created it). `attr` and `hint` may be NULL;
 // `bias` may be NULL (no bias). Dimension arrays hold one entry per spatial axis; `dilates` count oneDNN's way
 // (0 = undilated).
 
@@ -146,6 +148,24 @@ dnnl_status_t kvdnnl_concat_create(
 dnnl_status_t kvdnnl_sum_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t dst, int count, const float *scales,
     const const_kvdnnl_md_t *srcs, const_dnnl_primitive_attr_t attr);
+/// Layer normalization over the last logical dimension of `data` (source and destination both of that layout);
+/// `stat` may be NULL (oneDNN's default layout of the mean and variance). `flags`: `dnnl_use_scale`, `dnnl_use_shift`,
+/// ... (their values differ between the versions; the names are the same).
+dnnl_status_t kvdnnl_layer_normalization_forward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t data,
+    const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_attr_t attr);
+/// Gradients of layout `diff`, the source of layout `data`.
+dnnl_status_t kvdnnl_layer_normalization_backward_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t diff,
+    const_kvdnnl_md_t data, const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_desc_t hint,
+    const_dnnl_primitive_attr_t attr);
+/// Batched matrix product `dst[b] = src[b] weights[b] (+ bias)`: `src (batch..., M, K)`, `weights (batch..., K, N)`,
+/// `dst (batch..., M, N)` of one rank (2 to DNNL_MAX_NDIMS), any plain strides (a transposed operand is a descriptor
+/// whose last two strides are swapped); a batch dimension of 1 broadcasts. `bias` (NULL: none) has `dst`'s rank with
+/// 1 where it broadcasts.
+dnnl_status_t kvdnnl_matmul_create(
+    dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t weights,
+    const_kvdnnl_md_t bias, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr);
 /// Both memories on `engine`.
 dnnl_status_t kvdnnl_reorder_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t dst,

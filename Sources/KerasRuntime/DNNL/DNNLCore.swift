@@ -84,15 +84,26 @@ final class DNNLEngine: @unchecked Sendable {
   func makeStream() throws -> DNNLStream { try DNNLStream(engine: engine) }
 }
 
-/// A oneDNN stream on the CPU engine.
+/// A oneDNN stream on the CPU engine, with the scratch memory of the primitives it runs (one at a time).
 final class DNNLStream {
   let stream: dnnl_stream_t
+  private let engine: dnnl_engine_t
+  private var scratchpadBuffer = AlignedBuffer(byteCount: 0)
 
   init(engine: dnnl_engine_t) throws {
     var stream: dnnl_stream_t?
     try check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "creating a stream")
     guard let stream else { throw TensorError.dnnl(operation: "creating a stream", status: "no stream") }
     self.stream = stream
+    self.engine = engine
+  }
+
+  /// Scratch memory of layout `desc` for the next primitive (the stream's buffer, grown as needed; its contents
+  /// are undefined).
+  func scratchpad(_ desc: MemoryDesc) throws -> DNNLMemory {
+    let bytes = Desc.byteSize(desc)
+    if scratchpadBuffer.byteCount < bytes { scratchpadBuffer = AlignedBuffer(uninitializedByteCount: bytes) }
+    return try DNNLMemory(desc: desc, engine: engine, pointer: scratchpadBuffer.pointer)
   }
 
   func wait() throws { try check(dnnl_stream_wait(stream), "waiting for the stream") }
@@ -128,6 +139,15 @@ enum Desc {
     let dims = dnnlDims(keras: shape)
     let strides = rank >= 3 ? dnnlDims(keras: kerasStrides) : kerasStrides
     return try strided(dims: dims, strides: strides)
+  }
+
+  /// A row-major tensor of `shape` seen as a matrix `(elements / length, length)`: its last axes (of `length`
+  /// elements together) as columns. Operations along those axes (softmax, normalization, per-channel constants) get
+  /// oneDNN's optimized 2D kernels this way; described with Keras's channels moved to oneDNN's axis 1, the same
+  /// memory often gets only the reference ones.
+  static func rows(of shape: [Int], length: Int) throws -> MemoryDesc {
+    let count = shape.reduce(1, *)
+    return try strided(dims: [count / max(length, 1), length], strides: [length, 1])
   }
 
   /// A descriptor with explicit strides (in elements).
@@ -243,6 +263,12 @@ final class AlignedBuffer {
     pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 64))
   }
 
+  /// A buffer whose contents are undefined (scratch memory: not zeroed, so its pages are touched only when used).
+  init(uninitializedByteCount byteCount: Int) {
+    self.byteCount = byteCount
+    pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 64), alignment: 64)
+  }
+
   /// A buffer holding a copy of `values`.
   convenience init(copying values: [Float]) {
     self.init(byteCount: values.count * 4)
@@ -264,6 +290,8 @@ final class DNNLPrimitive {
   let descriptor: dnnl_primitive_desc_t
   let primitive: dnnl_primitive_t
   let name: String
+  /// The layout of the scratch memory the primitive needs at execution (nil: none).
+  private let scratchpadDesc: MemoryDesc?
 
   /// Creates the primitive from the primitive descriptor `create` makes (a CDNNLShim `kvdnnl_*_create` call).
   convenience init(name: String, _ create: (UnsafeMutablePointer<dnnl_primitive_desc_t?>) -> dnnl_status_t) throws {
@@ -273,7 +301,7 @@ final class DNNLPrimitive {
     try self.init(descriptor: descriptor, name: name)
   }
 
-  /// Takes ownership of a primitive descriptor created elsewhere.
+  /// Takes ownership of a primitive descriptor created elsewhere (by CDNNLShim, with the user scratchpad mode).
   init(descriptor: dnnl_primitive_desc_t, name: String) throws {
     var primitive: dnnl_primitive_t?
     let status = dnnl_primitive_create(&primitive, descriptor)
@@ -284,6 +312,18 @@ final class DNNLPrimitive {
     self.descriptor = descriptor
     self.primitive = primitive
     self.name = name
+    scratchpadDesc = kvdnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0).map(
+      MemoryDesc.init(owning:)
+    ).flatMap { Desc.byteSize($0) > 0 ? $0 : nil }
+  }
+
+  /// oneDNN's name for the implementation it chose (`brg:avx512_core`, `gemm:jit`, `ref:any`, ...).
+  var implementation: String {
+    var name: UnsafePointer<CChar>?
+    guard dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name else {
+      return ""
+    }
+    return String(cString: name)
   }
 
   /// The memory descriptor the primitive chose for `query` (`dnnl_query_src_md`, ...).
@@ -293,11 +333,16 @@ final class DNNLPrimitive {
 
   /// Runs the primitive with `(argument, memory)` pairs and waits for it.
   func execute(_ stream: DNNLStream, _ arguments: [(Int32, DNNLMemory)]) throws {
-    var args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory) }
+    let scratchpad = try scratchpadDesc.map { try stream.scratchpad($0) }
+    var args = (arguments + (scratchpad.map { [(DNNL_ARG_SCRATCHPAD, $0)] } ?? [])).map {
+      dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory)
+    }
     try check(dnnl_primitive_execute(primitive, stream.stream, Int32(args.count), &args), "running \(name)")
     // OpenMP builds (Debian's, PyPI's onednn-cpu-gomp) run primitives synchronously and this returns at once; a SYCL
     // build only queues them, and Swift code reads the results next.
     try stream.wait()
+    // The memory objects (the scratchpad's is made here) must outlive the execution.
+    withExtendedLifetime((arguments, scratchpad)) {}
   }
 
   deinit {

@@ -205,6 +205,13 @@ final class ExecutionPlan {
     try cachedReorder(from: desc, to: plainDesc).execute(stream, [(DNNL_ARG_FROM, memory), (DNNL_ARG_TO, target)])
   }
 
+  /// `memory` itself, or a memory object of layout `desc` over its buffer (a plain value seen as rows, see
+  /// `Desc.rows`).
+  func view(_ memory: DNNLMemory, as desc: MemoryDesc?) throws -> DNNLMemory {
+    guard let desc else { return memory }
+    return try DNNLMemory(desc: desc, engine: engine, pointer: try dataHandle(memory))
+  }
+
   func dataHandle(_ memory: DNNLMemory) throws -> UnsafeMutableRawPointer {
     var handle: UnsafeMutableRawPointer?
     try check(dnnl_memory_get_data_handle(memory.memory, &handle), "reading a memory handle")

@@ -132,6 +132,16 @@ extension PlainKernels {
     let beta =
       config.center && !config.rmsScaling
       ? try builder.weight("beta", of: call) : [Float](repeating: 0, count: groups.parameterCount)
+    if !config.rmsScaling, axes.sorted() == Array((shape.count - axes.count)..<shape.count),
+      gamma.count == groups.parameterCount, beta.count == groups.parameterCount
+    {
+      // Over the trailing axes (every Transformer's): oneDNN's layer normalization over the rows.
+      let step = try LayerNormalizationStep(
+        label: call.location.description, input: input, gamma: gamma, beta: beta, epsilon: config.epsilon,
+        builder: builder)
+      builder.steps.append(step)
+      return step.outputs[0]
+    }
     return try normalization(
       groups, gamma: gamma, beta: beta, epsilon: config.epsilon, rms: config.rmsScaling, call: call, input: input,
       builder: builder)

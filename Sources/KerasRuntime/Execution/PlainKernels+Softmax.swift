@@ -24,6 +24,13 @@ extension PlainKernels {
     masking: SoftmaxMasking = .replaceAndZero, builder: PlanBuilder
   ) throws -> Int {
     let shape = builder.values[input].shape
+    if mask == nil, !axes.isEmpty, axes.sorted() == Array((shape.count - axes.count)..<shape.count) {
+      // Unmasked over the trailing axes (attention scores): oneDNN's softmax over the rows.
+      let step = try SoftmaxStep(
+        label: label, input: input, rowLength: axes.reduce(1) { $0 * shape[$1] }, builder: builder)
+      builder.steps.append(step)
+      return step.outputs[0]
+    }
     let groups = groups(shape: shape, axes: axes)
     let group = groups.statistics
     let groupCount = groups.count

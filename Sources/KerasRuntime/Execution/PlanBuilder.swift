@@ -166,7 +166,7 @@ final class PlanBuilder {
     var free: [AlignedBuffer] = []
     for (index, step) in steps.enumerated() {
       if !(step is ConvolutionStep || step is InnerProductStep || step is PoolingStep || step is EltwiseStep
-        || step is SoftmaxStep || step is ReorderStep || step is ConcatStep)
+        || step is SoftmaxStep || step is ReorderStep || step is ConcatStep || step is EinsumStep)
       {
         step.zeroesSharedOutputs = true
       }

@@ -30,6 +30,8 @@ final class WeightStore: @unchecked Sendable {
 
   private let lock = NSLock()
   private var buffers: [Key: AlignedBuffer] = [:]
+  /// The algorithm and layout choices the plans share.
+  let choices = PlanChoices()
 
   /// The buffer for `key`, made by `make` the first time it is asked for.
   func buffer(for key: Key, make: () throws -> AlignedBuffer) rethrows -> AlignedBuffer {
@@ -69,5 +71,33 @@ struct KerasLayoutWeights {
   func weights(from forward: DNNLMemory, plan: ExecutionPlan) throws -> (buffer: AlignedBuffer, desc: MemoryDesc) {
     if let stored { return (stored, layout) }
     return (try plan.reorderedCopy(of: forward, into: layout), layout)
+  }
+}
+
+/// The choices a plan makes by trying what oneDNN offers (a convolution's Winograd or direct algorithm, the layout
+/// of a matrix product), made once per compiled model, by the first plan that needs one, and followed by every
+/// other plan: concurrently built plans then compute alike, to the last bit (a plan that made its own choice could
+/// pick another algorithm and round differently). Keys name the step and the choice.
+final class PlanChoices: @unchecked Sendable {
+  private final class Entry {
+    let lock = NSLock()
+    var value: Int?
+  }
+  private let lock = NSLock()
+  private var entries: [String: Entry] = [:]
+
+  /// The choice recorded for `key`, or the one `decide` makes now (other plans asking for the same key wait for it;
+  /// different keys are decided concurrently).
+  func choice(_ key: String, decide: () throws -> Int) rethrows -> Int {
+    lock.lock()
+    let entry = entries[key] ?? Entry()
+    entries[key] = entry
+    lock.unlock()
+    entry.lock.lock()
+    defer { entry.lock.unlock() }
+    if let value = entry.value { return value }
+    let value = try decide()
+    entry.value = value
+    return value
   }
 }

@@ -10,7 +10,9 @@ final class SumStep: Step {
     self.scales = scales
     let layout = builder.values[sources[0]].desc
     let converted = try sources.map { try builder.converted($0, to: layout, label: label) }
-    let descs = converted.map { builder.values[$0].desc }
+    // The converted values' layouts equal `layout` (oneDNN's equality) but may be described differently (the
+    // strides of a batch of 1); described alike, the sum gets oneDNN's optimized kernel instead of its reference one.
+    let descs = converted.map { _ in layout }
     primitive = try withExtendedLifetime(descs) {
       try DNNLPrimitive(name: label) {
         kvdnnl_sum_create($0, builder.engine, layout.handle, Int32(descs.count), scales, handles(descs), nil)
@@ -108,6 +110,8 @@ final class BinaryStep: Step {
 /// LayerScale and arithmetic with constants all reduce to it.
 final class ChannelAffineStep: Step {
   private let primitive: DNNLPrimitive
+  /// The layout the primitives see the plain input, output and gradients in, or nil for the values' own layouts.
+  private let rowsDesc: MemoryDesc?
   private let scale: (buffer: AlignedBuffer, memory: DNNLMemory)
   private let shift: (buffer: AlignedBuffer, memory: DNNLMemory)
   private let activation: DNNLActivation?
@@ -121,8 +125,11 @@ final class ChannelAffineStep: Step {
   ) throws {
     self.activation = activation
     let value = builder.values[input]
-    let data = value.desc
-    let rank = Desc.dims(value.desc).count
+    // A plain tensor of rank 3 or more is seen as rows of channels (see `Desc.rows`).
+    rowsDesc =
+      value.shape.count >= 3 && value.isPlain ? try Desc.rows(of: value.shape, length: value.shape.last ?? 1) : nil
+    let data = rowsDesc ?? value.desc
+    let rank = Desc.dims(data).count
     // The constants broadcast along every axis but oneDNN's channel axis (1), or along all axes for a scalar.
     var broadcastDims = [Int](repeating: 1, count: rank)
     if scaleValues.count > 1 { broadcastDims[min(1, rank - 1)] = scaleValues.count }
@@ -154,9 +161,9 @@ final class ChannelAffineStep: Step {
     try primitive.execute(
       plan.stream,
       [
-        (DNNL_ARG_SRC_0, plan.values[inputs[0]].memory), (DNNL_ARG_SRC_1, scale.memory),
+        (DNNL_ARG_SRC_0, try plan.view(plan.values[inputs[0]].memory, as: rowsDesc)), (DNNL_ARG_SRC_1, scale.memory),
         (DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1, shift.memory),
-        (DNNL_ARG_DST, plan.values[outputs[0]].memory),
+        (DNNL_ARG_DST, try plan.view(plan.values[outputs[0]].memory, as: rowsDesc)),
       ])
   }
 
@@ -164,7 +171,7 @@ final class ChannelAffineStep: Step {
     if let activation, activation.gradientFromOutput == nil {
       throw TensorError.unknownTap(detail: "\(label): the fused activation has no output-based gradient")
     }
-    let data = plan.values[outputs[0]].desc
+    let data = rowsDesc ?? plan.values[outputs[0]].desc
     let src1 = scale.memory.desc
     backwardPrimitive = try DNNLPrimitive(name: label + " (backward)") {
       kvdnnl_binary_create($0, plan.engine, dnnl_binary_mul, data.handle, src1.handle, data.handle, nil)
@@ -186,7 +193,11 @@ final class ChannelAffineStep: Step {
     }
     try plan.accumulateGradient(into: inputs[0]) { target in
       try backwardPrimitive.execute(
-        plan.stream, [(DNNL_ARG_SRC_0, gradient), (DNNL_ARG_SRC_1, scale.memory), (DNNL_ARG_DST, target)])
+        plan.stream,
+        [
+          (DNNL_ARG_SRC_0, try plan.view(gradient, as: rowsDesc)), (DNNL_ARG_SRC_1, scale.memory),
+          (DNNL_ARG_DST, try plan.view(target, as: rowsDesc)),
+        ])
     }
   }
 }

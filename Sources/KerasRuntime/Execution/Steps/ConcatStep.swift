@@ -21,7 +21,10 @@ final class ConcatStep: Step {
     }
     if mixed { sources = try sources.map { try builder.plain($0, label: label) } }
     let descs = sources.map { builder.values[$0].desc }
-    let destination: MemoryDesc? = mixed ? try Desc.plain(keras: outputShape) : nil
+    // Plain inputs (sequences: a ViT's class token before its patch tokens) stay plain too: oneDNN's own choice there
+    // (its `any` for a batch of 1) is described otherwise and sends later steps to its reference kernels.
+    let allPlain = sources.allSatisfy { builder.values[$0].isPlain }
+    let destination: MemoryDesc? = mixed || allPlain ? try Desc.plain(keras: outputShape) : nil
     primitive = try withExtendedLifetime((descs, destination)) {
       try DNNLPrimitive(name: label) {
         kvdnnl_concat_create(

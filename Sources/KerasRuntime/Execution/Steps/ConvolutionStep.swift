@@ -123,7 +123,7 @@ final class ConvolutionStep: Step {
       primitive = try Self.forwardConvolution(
         label: label, source: srcAny, weights: weightsAny, bias: biasDesc, destination: dstAny, geometry: geometry,
         paddingBefore: before, paddingAfter: after, allowsWinograd: allowsWinograd && !bfloat16,
-        attributes: attributes.attributes, engine: engine)
+        attributes: attributes.attributes, engine: engine, choices: builder.weightStore.choices)
     case .deconvolution:
       primitive = try DNNLPrimitive(name: label) {
         kvdnnl_deconvolution_forward_create(
@@ -179,23 +179,31 @@ final class ConvolutionStep: Step {
   /// uses oneDNN's Winograd kernel (F(2x2, 3x3) or F(4x4, 3x3), its choice) where it offers one for the machine
   /// and shape (Lavin & Gray, arXiv:1509.09308): 2.25x to 4x fewer multiplications, results within float32
   /// rounding of the direct sum but not bit-equal to it. Everything else is a direct convolution.
+  /// Whether Winograd is used is one of the compiled model's `choices` (per label and input size).
   static func forwardConvolution(
     label: String, source: MemoryDesc, weights: MemoryDesc, bias: MemoryDesc?, destination: MemoryDesc,
     geometry: WindowGeometry, paddingBefore: [Int64], paddingAfter: [Int64], allowsWinograd: Bool,
-    attributes: dnnl_primitive_attr_t?, engine: dnnl_engine_t
+    attributes: dnnl_primitive_attr_t?, engine: dnnl_engine_t, choices: PlanChoices
   ) throws -> DNNLPrimitive {
     let weightDims = Desc.dims(weights)
     let winogradShape =
       geometry.rank == 2 && weightDims.count == 4 && weightDims[2] == 3 && weightDims[3] == 3
       && geometry.strides.allSatisfy { $0 == 1 }
       && geometry.dilation.allSatisfy { $0 == 1 }
-    if allowsWinograd && winogradEnabled && winogradShape,
-      let winograd = try? makeConvolution(
-        dnnl_convolution_winograd, label: label, source: source, weights: weights, bias: bias,
-        destination: destination, geometry: geometry, paddingBefore: paddingBefore, paddingAfter: paddingAfter,
-        attributes: attributes, engine: engine)
-    {
-      return winograd
+    if allowsWinograd && winogradEnabled && winogradShape {
+      func winograd() throws -> DNNLPrimitive {
+        try makeConvolution(
+          dnnl_convolution_winograd, label: label, source: source, weights: weights, bias: bias,
+          destination: destination, geometry: geometry, paddingBefore: paddingBefore, paddingAfter: paddingAfter,
+          attributes: attributes, engine: engine)
+      }
+      var made: DNNLPrimitive?
+      let chosen = choices.choice("\(label) \(Desc.dims(source)): winograd") {
+        made = try? winograd()
+        return made == nil ? 0 : 1
+      }
+      // A later plan follows the first one's choice (falling back to direct only if oneDNN now refuses it).
+      if chosen == 1, let primitive = made ?? (try? winograd()) { return primitive }
     }
     return try makeConvolution(
       dnnl_convolution_direct, label: label, source: source, weights: weights, bias: bias, destination: destination,
@@ -288,11 +296,19 @@ final class ConvolutionStep: Step {
         var paddedDims = Desc.dims(plan.values[outputs[0]].desc)
         for axis in 0..<2 { paddedDims[axis + 2] += extraBefore[axis] + extraAfter[axis] }
         let paddedAny = try Desc.tagged(dims: paddedDims, tag: dnnl_format_tag_any)
-        winograd = try? Self.makeConvolution(
-          dnnl_convolution_winograd, label: label + " (backward)", source: paddedAny, weights: flippedAny, bias: nil,
-          destination: diffSrc, geometry: geometry,
-          paddingBefore: zip(flippedBefore, extraBefore).map { Int64($0 - $1) },
-          paddingAfter: zip(flippedAfter, extraAfter).map { Int64($0 - $1) }, attributes: nil, engine: plan.engine)
+        func make() throws -> DNNLPrimitive {
+          try Self.makeConvolution(
+            dnnl_convolution_winograd, label: label + " (backward)", source: paddedAny, weights: flippedAny,
+            bias: nil, destination: diffSrc, geometry: geometry,
+            paddingBefore: zip(flippedBefore, extraBefore).map { Int64($0 - $1) },
+            paddingAfter: zip(flippedAfter, extraAfter).map { Int64($0 - $1) }, attributes: nil, engine: plan.engine)
+        }
+        // The compiled model's choice, made by its first plan that needs it (see `PlanChoices`).
+        let chosen = plan.weightStore.choices.choice("\(label) \(paddedDims): winograd backward") {
+          winograd = try? make()
+          return winograd == nil ? 0 : 1
+        }
+        if chosen == 1, winograd == nil { winograd = try? make() }
         if winograd != nil, (extraBefore + extraAfter).contains(where: { $0 > 0 }) {
           gradientPadding = (extraBefore, extraAfter)
           flippedBefore = zip(flippedBefore, extraBefore).map { $0 - $1 }
@@ -304,7 +320,7 @@ final class ConvolutionStep: Step {
         ?? Self.forwardConvolution(
           label: label + " (backward)", source: diffDst, weights: flippedAny, bias: nil, destination: diffSrc,
           geometry: geometry, paddingBefore: flippedBefore.map(Int64.init), paddingAfter: flippedAfter.map(Int64.init),
-          allowsWinograd: false, attributes: nil, engine: plan.engine)
+          allowsWinograd: false, attributes: nil, engine: plan.engine, choices: plan.weightStore.choices)
       backwardAlgorithm = (
         winograd == nil ? dnnl_convolution_direct : dnnl_convolution_winograd, flippedBefore.map(Int64.init),
         flippedAfter.map(Int64.init)
