@@ -129,8 +129,9 @@ struct DimensionExplanationTests {
   }
 
   // The references are float16 (half an ulp is 2.4e-4 below 1) of tf-keras-vis's float32 maps; its scores are
-  // TensorFlow's softmax of the masked inputs' outputs, which oneDNN's sums change in the last float32 bits: 1e-3.
-  // A mask zoomed with another order, edge mode or normalization, or a channel left out, moves them by 1e-2 and more.
+  // TensorFlow's softmax of the masked inputs' outputs, which oneDNN's sums change in the last float32 bits: 3e-4
+  // (measured: 2.43e-4 at most).
+  // Nearest-neighbour masks (order 0) move them by 1.3e-3 to 9e-3; the edge mode is checked below.
   @Test(
     "Score-CAM and Faster Score-CAM on a 1-D and a 3-D feature map equal tf-keras-vis's", arguments: DimensionCase.all)
   func scoreCAMEqualsTfKerasVis(_ reference: DimensionCase) throws {
@@ -143,7 +144,7 @@ struct DimensionExplanationTests {
       let explanation = try explainer.explain(request, with: ScoreCAM(variant: .tfKerasVis, maxN: maxN))
       let expected = try array("\(reference.model).tkv.scorecam\(suffix).npy")
       #expect(explanation.maps.shape == expected.shape, "\(reference.model) scorecam\(suffix)")
-      expectAllClose(explanation.maps, expected, rtol: 0, atol: 1e-3, "\(reference.model) scorecam\(suffix)")
+      expectAllClose(explanation.maps, expected, rtol: 0, atol: 3e-4, "\(reference.model) scorecam\(suffix)")
     }
   }
 
