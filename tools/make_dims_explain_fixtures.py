@@ -5,6 +5,9 @@ scipy on the tf-keras fixtures `conv1d_zoo_k2.h5` and `conv3d_zoo_k2.h5` (writte
 - `NAME.tkv.METHOD.npy`: tf-keras-vis's Gradcam, GradcamPlusPlus, Layercam (penultimate layer given, float32 maps
   resized to the input length or volume with `zoom(cam, factors, order=1)`) and Saliency, for classes 1 and 2 of the
   two stored samples (`CategoricalScore([1, 2])` on the softmax output);
+- `NAME.tkv.scorecam.npy`, `NAME.tkv.scorecam_max2.npy`: tf-keras-vis's Scorecam (every channel, and Faster
+  Score-CAM's `max_N=2`) on the same layer and classes, float16 (maps in 0...1; its masks are `zoom(order=1,
+  mode='nearest')` of the `(N, L, C)` or `(N, D, H, W, C)` maps);
 - `NAME.kv.cam.npy`, `NAME.kv.saliency.npy`: keras-vis's visualize_cam (cubic `zoom` of the heatmap to the input's
   length or volume) and visualize_saliency (tools/kerasvis_reference.py) of class 1 for the first sample;
 - `dims_zoom.*.npy`: `scipy.ndimage.zoom` of a random 3-D array (orders 1 and 3, as tf-keras-vis and
@@ -30,6 +33,7 @@ from tf_keras_vis.gradcam import Gradcam  # noqa: E402
 from tf_keras_vis.gradcam_plus_plus import GradcamPlusPlus  # noqa: E402
 from tf_keras_vis.layercam import Layercam  # noqa: E402
 from tf_keras_vis.saliency import Saliency  # noqa: E402
+from tf_keras_vis.scorecam import Scorecam  # noqa: E402
 from tf_keras_vis.utils.scores import CategoricalScore  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -50,6 +54,10 @@ def main():
         for method, kind in (("gradcam", Gradcam), ("gradcam++", GradcamPlusPlus), ("layercam", Layercam)):
             maps = kind(model, clone=True)(score, x, penultimate_layer=layer, seek_penultimate_conv_layer=False)
             np.save(os.path.join(MODELS, f"{name}.tkv.{method}.npy"), np.asarray(maps, dtype=np.float32))
+        for suffix, max_n in (("", None), ("_max2", 2)):
+            maps = Scorecam(model, clone=True)(score, x, penultimate_layer=layer, seek_penultimate_conv_layer=False,
+                                               max_N=max_n)
+            np.save(os.path.join(MODELS, f"{name}.tkv.scorecam{suffix}.npy"), np.asarray(maps, dtype=np.float16))
         maps = Saliency(model, clone=True)(score, x)
         np.save(os.path.join(MODELS, f"{name}.tkv.vanilla.npy"), np.asarray(maps, dtype=np.float32))
         index = [l.name for l in model.layers].index(layer)

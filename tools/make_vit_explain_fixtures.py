@@ -9,7 +9,13 @@
 - `vit_k3.ptgc.gradcam.npy`: pytorch-grad-cam's Grad-CAM through `vit_reshape_transform` at `block1_norm1`
   (its `(N, 17, 16)` token output and gradient from TensorFlow, reshaped and weighted by pytorch-grad-cam's own
   `vit_reshape_transform`, `GradCAM.get_cam_weights` and `scale_cam_image`), for the top classes;
+- `vit_k3.ptgc.ablationcam.npy`: pytorch-grad-cam's AblationCAM with `AblationLayerVit` and `vit_reshape_transform`
+  at `block1_norm1`, for the top classes: the class itself runs the Keras model wrapped as a `torch.nn.Module` whose
+  `norm1` child (a pass-through, the target layer) receives the layer's TensorFlow output and hands on whatever it
+  returns, so that pytorch-grad-cam's ablation layer replaces it as in its ViT tutorial;
 - `vit_explain.json`: the classes and layer addresses.
+
+`--only-ablationcam` writes the Ablation-CAM reference alone.
 
 vit-explain is not on PyPI: its two functions are re-implemented here in NumPy from its source
 (github.com/jacobgil/vit-explain, vit_rollout.py and vit_grad_rollout.py), quirks included: PyTorch's
@@ -23,12 +29,15 @@ computes (`_compute_attention`, its non-fused path, wrapped to record them under
 
 import json
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from pytorch_grad_cam import GradCAM  # noqa: E402
+from pytorch_grad_cam import AblationCAM, GradCAM  # noqa: E402
+from pytorch_grad_cam.ablation_layer import AblationLayerVit  # noqa: E402
+from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget  # noqa: E402
 from pytorch_grad_cam.utils.image import scale_cam_image  # noqa: E402
 from pytorch_grad_cam.utils.reshape_transforms import vit_reshape_transform  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -106,11 +115,63 @@ def recorded_run(model, x):
     return tape, output, recorded
 
 
+class PassThrough(torch.nn.Module):
+    """The target layer's stand-in: pytorch-grad-cam hooks it and swaps it for its ablation layer."""
+
+    def forward(self, tokens):
+        return tokens
+
+
+class TorchWrappedKeras(torch.nn.Module):
+    """The Keras model as a `torch.nn.Module` on `(N, C, H, W)` inputs; the output of the Keras layer `layer` goes
+    through the child `norm1`, and the model goes on with what `norm1` returns."""
+
+    def __init__(self, model, layer):
+        super().__init__()
+        self.keras = (model, layer)  # a tuple, so that torch does not register them
+        self.norm1 = PassThrough()
+        self.anchor = torch.nn.Parameter(torch.zeros(1), requires_grad=False)  # BaseCAM reads the device from one
+
+    def forward(self, x):
+        model, layer = self.keras
+        kind = type(layer)
+        original = kind.call
+        norm1 = self.norm1
+
+        def call(this, *args, **kwargs):
+            output = original(this, *args, **kwargs)
+            if this is layer:
+                output = tf.constant(norm1(torch.from_numpy(np.array(output))).numpy())
+            return output
+
+        kind.call = call
+        try:
+            output = model(tf.constant(x.permute(0, 2, 3, 1).numpy()), training=False)
+        finally:
+            kind.call = original
+        return torch.from_numpy(np.array(output))
+
+
+def ablation_cam(model, x, classes):
+    """pytorch-grad-cam's AblationCAM (AblationLayerVit, batch size 32) at CAM_LAYER, as in its ViT tutorial."""
+    wrapped = TorchWrappedKeras(model, model.get_layer(CAM_LAYER))
+    side = int((model.get_layer(CAM_LAYER).output.shape[1] - 1) ** 0.5)
+    cam = AblationCAM(model=wrapped, target_layers=[wrapped.norm1],
+                      reshape_transform=lambda tokens: vit_reshape_transform(tokens, side, side),
+                      ablation_layer=AblationLayerVit())
+    maps = cam(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), [ClassifierOutputTarget(c) for c in classes])
+    cam.activations_and_grads.release()
+    np.save(os.path.join(MODELS, f"{NAME}.ptgc.ablationcam.npy"), np.asarray(maps, np.float32))
+
+
 def main():
     model = keras.models.load_model(os.path.join(MODELS, f"{NAME}.keras"), compile=False)
     x = np.load(os.path.join(MODELS, f"{NAME}.input.npy"))
     names = [layer.name for layer in model.layers]
     classes = [int(c) for c in np.argmax(np.asarray(model(x, training=False)), axis=-1)]
+    ablation_cam(model, x, classes)
+    if "--only-ablationcam" in sys.argv:
+        return
     manifest = {"classes": classes, "attention_layers": [i for i, l in enumerate(model.layers)
                                                          if isinstance(l, keras.layers.MultiHeadAttention)]}
     for fusion in ("mean", "max", "min"):

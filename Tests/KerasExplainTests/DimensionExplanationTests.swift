@@ -91,8 +91,7 @@ struct DimensionExplanationTests {
           with: try MethodCatalog.method(named: name, options: options))
       }
     }
-    for name in MethodCatalog.camMethods + MethodCatalog.gradientMethods
-    where name != "scorecam" && !imageOnly.contains(name) {
+    for name in MethodCatalog.camMethods + MethodCatalog.gradientMethods where !imageOnly.contains(name) {
       let method = try MethodCatalog.method(named: name, options: options)
       for convention in Convention.allCases {
         var request = ExplanationRequest(input: input, targets: [.category(1), .category(2)])
@@ -129,15 +128,47 @@ struct DimensionExplanationTests {
     expectAllClose(saliency, expectedSaliency, rtol: 0, atol: 1e-4, "\(reference.model) visualize_saliency")
   }
 
-  @Test("Score-CAM refuses a 1-D or 3-D feature map, naming the layer", arguments: DimensionCase.all)
-  func scoreCAMRefuses(_ reference: DimensionCase) throws {
+  // The references are float16 (half an ulp is 2.4e-4 below 1) of tf-keras-vis's float32 maps; its scores are
+  // TensorFlow's softmax of the masked inputs' outputs, which oneDNN's sums change in the last float32 bits: 3e-4
+  // (measured: 2.43e-4 at most).
+  // Nearest-neighbour masks (order 0) move them by 1.3e-3 to 9e-3; the edge mode is checked below.
+  @Test(
+    "Score-CAM and Faster Score-CAM on a 1-D and a 3-D feature map equal tf-keras-vis's", arguments: DimensionCase.all)
+  func scoreCAMEqualsTfKerasVis(_ reference: DimensionCase) throws {
     let explainer = try reference.explainer()
-    let request = ExplanationRequest(input: try reference.input(), targets: [.category(1)], layer: reference.address)
-    #expect {
-      try explainer.explain(request, with: ScoreCAM())
-    } throws: { error in
-      "\(error)".contains("scorecam") && "\(error)".contains("max_pooling")
+    for (suffix, maxN) in [("", nil), ("_max2", 2)] as [(String, Int?)] {
+      var request = ExplanationRequest(
+        input: try reference.input(), targets: reference.classes.map { .category($0, score: .output) },
+        layer: reference.address)
+      request.convention = .tfKerasVis
+      let explanation = try explainer.explain(request, with: ScoreCAM(variant: .tfKerasVis, maxN: maxN))
+      let expected = try array("\(reference.model).tkv.scorecam\(suffix).npy")
+      #expect(explanation.maps.shape == expected.shape, "\(reference.model) scorecam\(suffix)")
+      expectAllClose(explanation.maps, expected, rtol: 0, atol: 3e-4, "\(reference.model) scorecam\(suffix)")
     }
+  }
+
+  // Maps linear in every index zoom (order 1) to the same linear function of the output index, `k * (n - 1) /
+  // (m - 1)`: exact up to float32 rounding (1e-6). 8 -> 26 is where scipy's default 'constant' mode would give the
+  // last point 0 (`25 * (7 / 25)` rounds above 7) and 'nearest', tf-keras-vis's, the edge value.
+  @Test("Score-CAM's masks of a 1-D and a 3-D map are scipy's zoom(order=1, mode='nearest'), scaled to 0...1")
+  func scoreCAMMasksZoomWithNearestEdges() throws {
+    let line = (0..<8).map(Float.init)
+    for variant in Convention.allCases {
+      let mask = try #require(try ScoreCAM(variant: variant).normalizedMask(line, shape: [8], to: [26]))
+      expectAllClose(mask, (0..<26).map { Float($0) / 25 }, rtol: 0, atol: 1e-6, "line \(variant)")
+    }
+    let volume = (0..<32).map(Float.init)  // (8, 2, 2): 4 d + 2 h + w
+    let mask = try #require(
+      try ScoreCAM(variant: .tfKerasVis).normalizedMask(volume, shape: [8, 2, 2], to: [26, 3, 3]))
+    var expected: [Float] = []
+    for d in 0..<26 {
+      for h in 0..<3 {
+        for w in 0..<3 { expected.append((4 * Float(d) * 7 / 25 + Float(h) + Float(w) / 2) / 31) }
+      }
+    }
+    expectAllClose(mask, expected, rtol: 0, atol: 1e-6, "volume")
+    #expect(try ScoreCAM().normalizedMask([Float](repeating: 2, count: 8), shape: [2, 2, 2], to: [4, 4, 4]) == nil)
   }
 
   @Test("the automatic CAM layer of a 1-D or 3-D model is its last feature map of the input's rank")

@@ -74,6 +74,27 @@ struct ViTExplanationTests {
     #expect(explanation.lowResolutionMaps?.shape == [2, 4, 4])
   }
 
+  // As Grad-CAM's: float32 sums, then the min-max scaling: 1e-4.
+  @Test("Ablation-CAM on a token output equals pytorch-grad-cam's with AblationLayerVit and vit_reshape_transform")
+  func ablationCAMOnTokensEqualsPytorchGradCAM() throws {
+    let reference = try ViTReference()
+    let explanation = try reference.explainer.explain(
+      ExplanationRequest(input: reference.input, targets: reference.targets, layer: reference.camLayer),
+      with: AblationCAM())
+    let expected = try array("vit_k3.ptgc.ablationcam.npy")
+    #expect(explanation.maps.shape == expected.shape)
+    expectAllClose(explanation.maps, expected, rtol: 0, atol: 1e-4, "Ablation-CAM on tokens")
+  }
+
+  // pytorch-grad-cam's AblationLayerVit on a (1, 2, 3) token output with minimum -3, three copies ablating
+  // channels 0, 1, 2: -10000003, -20000004, -30000004 (Float32 steps of 1e7 below the batch's running minimum);
+  // all 0 when the minimum is 0.
+  @Test("Ablation-CAM's ablated values are pytorch-grad-cam's, each copy of a batch lowering the minimum by 1e7")
+  func ablatedValuesCascade() {
+    #expect(AblationCAM().ablatedValues(minimum: -3, count: 3) == [-10_000_003, -20_000_004, -30_000_004])
+    #expect(AblationCAM().ablatedValues(minimum: 0, count: 3) == [0, 0, 0])
+  }
+
   @Test("the automatic CAM layer of a ViT is the input of its last attention (pytorch-grad-cam's blocks[-1].norm1)")
   func automaticLayerIsLastAttentionInput() throws {
     let reference = try ViTReference()

@@ -6,9 +6,13 @@ import KerasRuntime
 /// (pytorch-grad-cam's `AblationCAM` with every channel ablated). One forward pass per channel and sample,
 /// `request.batchSize` at a time.
 ///
-/// The ablated value `v` is 0 when the sample's feature map has minimum 0 (after a ReLU), else `min - 1e7`, as
-/// pytorch-grad-cam does (which, unlike kerasvis, lowers that minimum further for every sample of its batch).
-/// When `S` is 0 the weights are the plain differences `S - S_{A_k := v}`.
+/// The ablated value `v` is 0 when the sample's feature map has minimum 0 (after a ReLU), else below it, as
+/// pytorch-grad-cam's `AblationLayer` and `AblationLayerVit` ablate, quirks included: each ablated copy in its batch
+/// of `batch_size` (32 by default, `request.batchSize` here) sets its channel to the minimum of the whole batch so
+/// far minus 1e7, so channel `k` gets `v_j` with `j = k mod batchSize`, `v_0 = fl(min - 1e7)`,
+/// `v_j = fl(v_{j-1} - 1e7)` (Float32). On a ViT's token output the minimum is over every token, the class token
+/// included (the layer output before `vit_reshape_transform`). When `S` is 0 the weights are the plain
+/// differences `S - S_{A_k := v}`.
 ///
 /// The feature map is ablated by running a copy of the model whose layer output is replaced by
 /// `A * mask + offset`, with `mask` and `offset` two extra `(N, 1, 1, C)` inputs (threaded into nested models).
@@ -42,12 +46,12 @@ public struct AblationCAM: ClassActivationMapping {
     let sampleShape = Array(input.shape.dropFirst())
     let size = sampleShape.reduce(1, *)
     let x = input.scalars
-    let a = activations.scalars
     var weights = [Float](repeating: 0, count: shape.count * shape.channels)
+    let outputs = (pass.tokens ?? activations).scalars
+    let perSample = outputs.count / max(shape.count, 1)
     for sample in 0..<shape.count {
-      let values = a[(sample * shape.positions * shape.channels)..<((sample + 1) * shape.positions * shape.channels)]
-      let low = values.min() ?? 0
-      let ablated: Float = low == 0 ? 0 : low - 1e7
+      let low = outputs[(sample * perSample)..<((sample + 1) * perSample)].min() ?? 0
+      let ablated = ablatedValues(minimum: low, count: min(request.batchSize, shape.channels))
       let target = pass.targets[sample]
       let scores = try explainer.batchedScores(
         count: shape.channels, batchSize: request.batchSize, sampleShape: sampleShape, target: { _ in target },
@@ -57,7 +61,7 @@ public struct AblationCAM: ClassActivationMapping {
           var offset = [Float](repeating: 0, count: chunk * shape.channels)
           for (slot, channel) in range.enumerated() {
             mask[slot * shape.channels + channel] = 0
-            offset[slot * shape.channels + channel] = ablated
+            offset[slot * shape.channels + channel] = ablated[channel % ablated.count]
           }
           return [
             try Tensor(shape: [chunk] + maskShape, values: mask),
@@ -73,6 +77,20 @@ public struct AblationCAM: ClassActivationMapping {
       }
     }
     return try channelWeighted(activations, weights: weights)
+  }
+
+  /// The values pytorch-grad-cam's ablation layers give the ablated channel of the `count` copies in one batch:
+  /// all 0 when `minimum` is 0, else `v_0 = minimum - 1e7` and `v_j = v_{j-1} - 1e7` (each copy lowers the batch's
+  /// minimum the next one reads), rounded to Float32 at every step as PyTorch computes them.
+  func ablatedValues(minimum: Float, count: Int) -> [Float] {
+    guard minimum != 0 else { return [Float](repeating: 0, count: max(count, 1)) }
+    var values: [Float] = []
+    var lowest = minimum
+    for _ in 0..<max(count, 1) {
+      lowest -= 1e7
+      values.append(lowest)
+    }
+    return values
   }
 }
 

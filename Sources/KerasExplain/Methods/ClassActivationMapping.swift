@@ -154,6 +154,7 @@ extension Explainer {
     }
     let ranks = Set(inputs.indices.map { graph.channelLayout(ofInput: $0).spatialShape(inputs[$0].shape).count + 2 })
     if ranks.contains(4), let activations = pass.activations, let grid = try tokenGrid(activations) {
+      pass.tokens = activations
       pass.activations = grid
       pass.gradients = try pass.gradients.flatMap(tokenGrid)
     }

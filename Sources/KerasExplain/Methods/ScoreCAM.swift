@@ -14,6 +14,13 @@ import KerasRuntime
 ///   one, as tf-keras-vis computes it; `.logit` targets give `o` the pre-activation, and `.probability` targets
 ///   read it as `.output` ones), and `w_k = s_k`.
 ///
+/// Feature maps over one, two or three spatial axes, `(N, L, C)`, `(N, H, W, C)` or `(N, D, H, W, C)` (an input of
+/// the same rank), are upsampled to the input's length, size or volume. tf-keras-vis zooms any rank. pytorch-grad-cam
+/// 1.5.7 has no 1-D or 3-D Score-CAM (its `UpsamplingBilinear2d` takes `(N, C, H, W)` only: a 3-D map fails with
+/// "Input and output must have the same number of spatial dimensions", and its `BaseCAM` refuses a 1-D input), so
+/// `pytorchGradCAM` upsamples those ranks as `tfKerasVis` does; `zoom(order=1)` aligns the corners as
+/// `UpsamplingBilinear2d` does, so this is that resize on another rank. Its epsilon, target and softmax stay.
+///
 /// `maxN` is tf-keras-vis's Faster Score-CAM (after tabayashi0117/Score-CAM): only the `maxN` channels with the
 /// largest spatial standard deviation of every sample are used (the union over the batch, in order of first
 /// appearance), the others weigh 0. Channels whose map is constant get an all-zero mask; the model runs once for
@@ -41,17 +48,18 @@ public struct ScoreCAM: ClassActivationMapping {
     try explainer.requireOneInput(name)
     let shape = FeatureMaps(activations)
     let input = pass.input
-    guard shape.spatial.count == 2, input.rank == 4 else {
+    // A channels_first input (N, C, ...) is masked per position the same way, its channels planes apart.
+    let channelsFirst = explainer.graph.channelLayout(ofInput: 0) == .channelsFirst
+    let inputSpatial = Array(input.shape.dropFirst(channelsFirst ? 2 : 1).dropLast(channelsFirst ? 0 : 1))
+    guard (1...3).contains(shape.spatial.count), inputSpatial.count == shape.spatial.count else {
       throw KerasVisError.unsuitableLayer(
         layer: try explainer.layerLocation(pass.layer ?? []),
-        detail: "scorecam upsamples 2-D feature maps (N, H, W, C) only; its output is \(activations.shape)")
+        detail:
+          "scorecam masks the input with feature maps over as many axes as the input's: its output is "
+          + "\(activations.shape), the input \(input.shape)")
     }
-    // A channels_first input (N, C, H, W) is masked per pixel the same way, its channels planes apart.
-    let channelsFirst = explainer.graph.channelLayout(ofInput: 0) == .channelsFirst
-    let (inputHeight, inputWidth, inputChannels) =
-      channelsFirst
-      ? (input.shape[2], input.shape[3], input.shape[1]) : (input.shape[1], input.shape[2], input.shape[3])
-    let pixels = inputHeight * inputWidth
+    let inputChannels = input.shape[channelsFirst ? 1 : input.rank - 1]
+    let pixels = inputSpatial.reduce(1, *)
     let channels = try selectedChannels(activations)
     let a = activations.scalars
     let x = input.scalars
@@ -71,9 +79,7 @@ public struct ScoreCAM: ClassActivationMapping {
       ) { run, buffer in
         // The zero mask (and a map that upsamples to a constant) leaves the input zeros.
         guard runs[run] >= 0,
-          let mask = try normalizedMask(
-            maps[runs[run]], height: shape.spatial[0], width: shape.spatial[1], toHeight: inputHeight,
-            toWidth: inputWidth)
+          let mask = try normalizedMask(maps[runs[run]], shape: shape.spatial, to: inputSpatial)
         else { return }
         for p in 0..<pixels {
           for c in 0..<inputChannels {
@@ -126,33 +132,54 @@ public struct ScoreCAM: ClassActivationMapping {
     return order
   }
 
-  /// A channel's map upsampled to the input size and scaled to 0...1; nil when it is constant (an all-zero mask).
-  func normalizedMask(_ map: [Float], height: Int, width: Int, toHeight: Int, toWidth: Int) throws -> [Float]? {
+  /// A channel's map upsampled to the input's length, size or volume and scaled to 0...1; nil when it is constant
+  /// (an all-zero mask).
+  /// - Throws: `KerasVisError.invalidArgument` when the zoom cannot produce the input's size.
+  func normalizedMask(_ map: [Float], shape: [Int], to target: [Int]) throws -> [Float]? {
     let upsampled: [Float]
-    let epsilon: Float
-    switch variant {
-    case .pytorchGradCAM:
-      upsampled = alignedCornersLinearResize(map, height: height, width: width, toHeight: toHeight, toWidth: toWidth)
-      epsilon = 1e-8
-    case .tfKerasVis:
-      do {
-        upsampled = try splineZoom(
-          map, height: height, width: width,
-          factors: (Double(toHeight) / Double(height), Double(toWidth) / Double(width)), order: 1, mode: .nearest
-        ).values
-      } catch {
-        throw KerasVisError.invalidArgument(
-          "cannot resize the \(height)x\(width) map to \(toHeight)x\(toWidth): \(error)")
-      }
-      epsilon = GradModifier.epsilon
+    if variant == .pytorchGradCAM, shape.count == 2 {
+      upsampled = alignedCornersLinearResize(
+        map, height: shape[0], width: shape[1], toHeight: target[0], toWidth: target[1])
+    } else {
+      upsampled = try nearestEdgeLinearZoom(map, shape: shape, to: target)
     }
-    guard upsampled.count == toHeight * toWidth else {
-      throw KerasVisError.invalidArgument("the \(height)x\(width) map does not resize to \(toHeight)x\(toWidth)")
-    }
+    let epsilon: Float = variant == .pytorchGradCAM ? 1e-8 : GradModifier.epsilon
     let low = upsampled.min() ?? 0
     let high = upsampled.max() ?? 0
     if high == low { return nil }
     return upsampled.map { ($0 - low) / (high - low + epsilon) }
+  }
+
+  /// tf-keras-vis's resize of the maps, `scipy.ndimage.zoom(map, factors, order=1, mode='nearest')` over the
+  /// spatial axes (a length is the 2-D zoom of one row, a volume `splineZoom(volume:)`).
+  /// - Throws: `KerasVisError.invalidArgument` when the zoom cannot produce `target`.
+  func nearestEdgeLinearZoom(_ map: [Float], shape: [Int], to target: [Int]) throws -> [Float] {
+    let factors = zip(shape, target).map { Double($1) / Double($0) }
+    let zoomed: [Float]
+    do {
+      switch shape.count {
+      case 1:
+        zoomed = try splineZoom(
+          map, height: 1, width: shape[0], factors: (1, factors[0]), order: 1, mode: .nearest
+        ).values
+      case 2:
+        zoomed = try splineZoom(
+          map, height: shape[0], width: shape[1], factors: (factors[0], factors[1]), order: 1, mode: .nearest
+        ).values
+      default:
+        zoomed = try splineZoom(
+          volume: map, depth: shape[0], height: shape[1], width: shape[2],
+          factors: (factors[0], factors[1], factors[2]),
+          order: 1, mode: .nearest
+        ).values
+      }
+    } catch {
+      throw KerasVisError.invalidArgument("cannot resize the \(shape) map to \(target): \(error)")
+    }
+    guard zoomed.count == target.reduce(1, *) else {
+      throw KerasVisError.invalidArgument("the \(shape) map does not resize to \(target)")
+    }
+    return zoomed
   }
 }
 

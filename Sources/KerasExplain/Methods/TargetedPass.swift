@@ -19,6 +19,9 @@ public struct TargetedPass: Sendable {
   public var layer: [Int]?
   /// The kept layer's output, `(N, h, w, C)` for a feature map.
   public var activations: Tensor?
+  /// A ViT's token output `(N, 1 + s^2, C)` as the layer computes it, when CAM methods read `activations` as its
+  /// patch grid `(N, s, s, C)` (`tokenGrid`); nil otherwise.
+  public var tokens: Tensor?
   /// `d score_i / d x_i` for every sample `i`, with `x` the kept layer's output or the input (samples are
   /// independent, so this is the gradient of the sum of the scores); the first input's for `.input`.
   public var gradients: Tensor?
