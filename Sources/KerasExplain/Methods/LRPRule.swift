@@ -120,7 +120,7 @@ public enum LRPRule: Sendable, Equatable {
     /// `r / stab(sum_k sign_k z_k)` where `mask` holds (of `original`), else 0.
     func divided(_ parts: [(term: Int, sign: Float)], epsilon: Float, mask: Bool? = nil) throws -> Tensor {
       let count = r.count
-      guard parts.allSatisfy({ z[$0.term].count == count }) else {
+      guard parts.allSatisfy({ z.indices.contains($0.term) && z[$0.term].count == count }) else {
         throw KerasVisError.invalidInput("LRP: a term's output has \(z.map(\.count)) values; the relevance \(count)")
       }
       let kept = try mask.map { _ in try original() }

@@ -327,7 +327,8 @@ struct RelevanceWalk {
       }
     let stabilizer = composite.stabilizer
     let (_, gradients) = try model.gradients(inputs, targets: inputs.indices.map { .input($0) }) { forward in
-      let seeds = try rule.seeds(relevance: relevance, outputs: forward.outputs, original: { z }, stabilizer: stabilizer)
+      let seeds = try rule.seeds(
+        relevance: relevance, outputs: forward.outputs, original: { z }, stabilizer: stabilizer)
       return Dictionary(uniqueKeysWithValues: seeds.enumerated().map { (ModelTensor.output($0), $1) })
     }
     var total = try Tensor(zeros: x.shape)
@@ -380,7 +381,9 @@ struct RelevanceWalk {
 
   /// A graph of `layer`'s call `node` once per term, each with the term's weights and bias and reading graph input
   /// `inputs.firstIndex(of: term.input)` (shaped `shapes`), returning the terms' outputs in order.
-  static func termsGraph(of layer: Layer, node: Int, terms: [LRPRule.Term], inputs: [LRPRule.TermInput], shapes: [[Int]])
+  static func termsGraph(
+    of layer: Layer, node: Int, terms: [LRPRule.Term], inputs: [LRPRule.TermInput], shapes: [[Int]]
+  )
     -> Graph
   {
     let original = layer.nodes[node]
