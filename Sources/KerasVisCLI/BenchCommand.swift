@@ -3,7 +3,7 @@ import Foundation
 import KerasVis
 
 /// `kerasvis bench MODEL`: times forward passes on seeded random input (what `tools/bench` compares with
-/// TensorFlow).
+/// TensorFlow), or an explanation of it (`--task lrp`: what `tools/bench_lrp` compares with zennit).
 struct BenchCommand: KerasVisSubcommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
@@ -22,11 +22,18 @@ struct BenchCommand: KerasVisSubcommand {
 
   /// What `bench` times.
   enum Task: String, ExpressibleByArgument, CaseIterable {
-    case forward, cam, saliency
+    case forward, cam, saliency, lrp
   }
 
-  @Option(help: "What to time: forward, cam (keras-vis's visualize_cam) or saliency (visualize_saliency).")
+  @Option(
+    help: """
+      What to time: forward, cam (keras-vis's visualize_cam), saliency (visualize_saliency) or lrp (the \
+      relevance of the top class's logit by --method).
+      """)
   var task: Task = .forward
+
+  @Option(help: "lrp: the LRP method (lrp-epsilon-plus-flat, lrp-epsilon, deep-taylor, ...).")
+  var method: AttributionMethodName = .lrpEpsilonPlusFlat
 
   @Option(parsing: .unconditional, help: "cam/saliency: the explained layer (default -1).")
   var layer = "-1"
@@ -58,6 +65,9 @@ struct BenchCommand: KerasVisSubcommand {
   func validate() throws {
     guard batch > 0, runs > 0, warmup >= 0 else { throw ValidationError("--batch and --runs must be positive") }
     guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256") }
+    if task == .lrp, method.lrpComposite() == nil {
+      throw ValidationError("--method \(method.rawValue) is not an LRP method")
+    }
     if let size { _ = try ImageInputOptions.parseSize(size) }
   }
 
@@ -104,7 +114,7 @@ struct BenchCommand: KerasVisSubcommand {
       times.append(Date().timeIntervalSince(start) * 1000)
     }
     let sorted = times.sorted()
-    let report: JSONValue = .object([
+    var members: JSONObject = [
       "model": .string(graph.name), "task": .string(task.rawValue), "batch": .double(Double(batch)),
       "threads": .double(Double(threads)),
       "precision": .string(arithmetic.precision.rawValue),
@@ -113,8 +123,9 @@ struct BenchCommand: KerasVisSubcommand {
       "median_ms": .double(sorted[sorted.count / 2]), "min_ms": .double(sorted[0]),
       "mean_ms": .double(times.reduce(0, +) / Double(times.count)),
       "peak_rss_mb": .double(peakResidentMegabytes()),
-    ])
-    print(report.jsonText)
+    ]
+    if task == .lrp { members["method"] = .string(method.rawValue) }
+    print(JSONValue.object(members).jsonText)
     if ExecutionProfile.enabled {
       for (name, milliseconds) in ExecutionProfile.snapshot().sorted(by: { $0.value > $1.value }) {
         print(String(format: "%10.3f ms  %@", milliseconds / Double(runs + warmup), name))
@@ -154,6 +165,13 @@ extension BenchCommand {
     let layerIndex = try graph.topLevelLayer(layer, flag: "--layer")
     let penultimateIndex = try penultimate.map { try graph.topLevelLayer($0, flag: "--penultimate") }
     let seed = inputs[0]
+    if task == .lrp, let composite = method.lrpComposite() {
+      let lrp = LayerwiseRelevancePropagation(name: method.rawValue, composite: composite)
+      var logit = ExplanationRequest(input: seed)
+      logit.defaultScore = .logit
+      let request = logit
+      return { _ = try lrp.attributions(request, with: explainer) }
+    }
     if task == .cam {
       return {
         _ = try explainer.visualizeCam(

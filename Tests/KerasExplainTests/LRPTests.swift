@@ -119,6 +119,24 @@ struct LRPTests {
     }
   }
 
+  @Test("an explainer reuses its LRP models across calls, methods and scores: each gives what a fresh one gives")
+  func cachedModels() throws {
+    let shared = try lrpExplainer("lrp_blocks.h5")
+    let input = try lrpInput("lrp_blocks.input.npy")
+    let calls: [(method: String, score: ExplanationTarget.Score)] = [
+      ("lrp-z-plus", .logit), ("lrp-alpha2-beta1", .logit), ("lrp-epsilon-gamma-box", .logit),
+      ("lrp-z-plus", .output), ("lrp-z-plus", .logit),
+    ]
+    for (method, score) in calls {
+      let request = ExplanationRequest(input: input, targets: [.category(1, score: score)])
+      let lrp = try MethodCatalog.method(named: method)
+      let again = try #require(try shared.explain(request, with: lrp).attributions)
+      let fresh = try #require(try lrpExplainer("lrp_blocks.h5").explain(request, with: lrp).attributions)
+      // The same float32 computation on the same shapes, so the same values up to oneDNN's rounding.
+      expectAllClose(again, fresh, rtol: 1e-6, atol: 1e-7, "\(method) \(score)")
+    }
+  }
+
   @Test("the score read: --score output starts from the probability and passes back through the softmax")
   func outputScore() throws {
     let explainer = try lrpExplainer("lrp_cnn.h5")

@@ -78,4 +78,16 @@ struct BenchCommandTests {
     #expect(fixed.status != 0)
     #expect(fixed.error.contains("fixed size"), "\(fixed.error)")
   }
+
+  @Test("--task lrp times the relevance of the top class by --method and reports it as the task")
+  func lrpTask() throws {
+    let result = try kerasvis([
+      "bench", fixturePath("sequential_cnn.h5"), "--task", "lrp", "--method", "lrp-z-plus", "--runs", "2",
+      "--warmup", "1",
+    ])
+    #expect(result.status == 0, "\(result.error)")
+    let report = try JSONValue.parse(Data(result.output.utf8))
+    #expect(report["task"]?.string == "lrp" && report["runs"]?.int == 2)
+    #expect((report["median_ms"]?.number ?? 0) > 0)
+  }
 }

@@ -214,6 +214,9 @@ struct ParsingTests {
     #expect(all.filter == 2 && all.loadOnly && all.arithmetic.precision == .bfloat16)
     expectUsageError(["bench", model, "--runs", "0"], mentioning: "--runs")
     expectUsageError(["bench", model, "--task", "train"], mentioning: "--task")
+    let lrp = try parseCommand(BenchCommand.self, ["bench", model, "--task", "lrp", "--method", "deep-taylor"])
+    #expect(lrp.task == .lrp && lrp.method == .deepTaylor && plain.method == .lrpEpsilonPlusFlat)
+    expectUsageError(["bench", model, "--task", "lrp", "--method", "vanilla"], mentioning: "--method")
   }
 
   @Test("evaluate: several --method and --metric, --boxes, --filter, --penultimate, --step, --tolerance, --json")

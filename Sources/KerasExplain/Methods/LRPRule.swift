@@ -1,4 +1,5 @@
 import Foundation
+import KerasRuntime
 
 /// The lowest and highest values a layer's input may take, for the z^B (ZBox) rule.
 public enum LRPBounds: Sendable, Equatable {
@@ -108,30 +109,72 @@ public enum LRPRule: Sendable, Equatable {
     }
   }
 
-  /// The seed of every term's vector-Jacobian product (zennit's `gradient_mapper`): from the relevance `r` of the
-  /// output, the terms' outputs `z` and the layer's own output `original`, with `stabilizer` for every rule but
-  /// epsilon (whose own epsilon stabilizes it).
-  func seeds(relevance r: [Float], outputs z: [[Float]], original: [Float], stabilizer: Float) -> [[Float]] {
-    func divided(_ denominator: (Int) -> Float, epsilon: Float, mask: (Int) -> Bool = { _ in true }) -> [Float] {
-      r.indices.map { i in mask(i) ? r[i] / stabilized(denominator(i), epsilon) : 0 }
+  /// The seed of every term's vector-Jacobian product (zennit's `gradient_mapper`), times the term's coefficient:
+  /// from the relevance `r` of the output, the terms' outputs `z` and the layer's own output `original` (read by
+  /// gamma only), with `stabilizer` for every rule but epsilon (whose own epsilon stabilizes it). Terms with one
+  /// denominator and one coefficient share one tensor.
+  /// - Throws: `KerasVisError.invalidInput` when the tensors' element counts differ.
+  func seeds(relevance r: Tensor, outputs z: [Tensor], original: () throws -> Tensor, stabilizer: Float) throws
+    -> [Tensor]
+  {
+    /// `r / stab(sum_k sign_k z_k)` where `mask` holds (of `original`), else 0.
+    func divided(_ parts: [(term: Int, sign: Float)], epsilon: Float, mask: Bool? = nil) throws -> Tensor {
+      let count = r.count
+      guard parts.allSatisfy({ z.indices.contains($0.term) && z[$0.term].count == count }) else {
+        throw KerasVisError.invalidInput("LRP: a term's output has \(z.map(\.count)) values; the relevance \(count)")
+      }
+      let kept = try mask.map { _ in try original() }
+      if let kept, kept.count != count {
+        throw KerasVisError.invalidInput("LRP: the layer's output has \(kept.count) values; the relevance \(count)")
+      }
+      var result = r
+      result.withUnsafeMutableBufferPointer { out in
+        for (position, part) in parts.enumerated() {
+          z[part.term].withUnsafeBufferPointer { values in
+            if position == 0 {
+              for i in 0..<count { out[i] = part.sign * values[i] }
+            } else {
+              for i in 0..<count { out[i] += part.sign * values[i] }
+            }
+          }
+        }
+        r.withUnsafeBufferPointer { relevance in
+          for i in 0..<count { out[i] = relevance[i] / stabilized(out[i], epsilon) }
+        }
+        if let kept, let positive = mask {
+          kept.withUnsafeBufferPointer { values in
+            for i in 0..<count where positive ? !(values[i] > 0) : !(values[i] < 0) { out[i] = 0 }
+          }
+        }
+      }
+      return result
+    }
+    func scaled(_ tensor: Tensor, by coefficient: Float) -> Tensor {
+      guard coefficient != 1 else { return tensor }
+      var result = tensor
+      result.withUnsafeMutableBufferPointer { values in
+        for i in values.indices { values[i] *= coefficient }
+      }
+      return result
     }
     switch self {
-    case .epsilon(let epsilon): return [divided({ z[0][$0] }, epsilon: epsilon)]
-    case .wSquare, .flat: return [divided({ z[0][$0] }, epsilon: stabilizer)]
+    case .epsilon(let epsilon): return [try divided([(0, 1)], epsilon: epsilon)]
+    case .wSquare, .flat: return [try divided([(0, 1)], epsilon: stabilizer)]
     case .zPlus:
-      let s = divided({ z[0][$0] + z[1][$0] }, epsilon: stabilizer)
+      let s = try divided([(0, 1), (1, 1)], epsilon: stabilizer)
       return [s, s]
-    case .alphaBeta:
-      let positive = divided({ z[0][$0] + z[1][$0] }, epsilon: stabilizer)
-      let negative = divided({ z[2][$0] + z[3][$0] }, epsilon: stabilizer)
-      return [positive, positive, negative, negative]
+    case .alphaBeta(let alpha, let beta):
+      let positive = try divided([(0, 1), (1, 1)], epsilon: stabilizer)
+      let negative = try divided([(2, 1), (3, 1)], epsilon: stabilizer)
+      let (up, down) = (scaled(positive, by: alpha), scaled(negative, by: -beta))
+      return [up, up, down, down]
     case .gamma:
-      let positive = divided({ z[0][$0] + z[1][$0] }, epsilon: stabilizer, mask: { original[$0] > 0 })
-      let negative = divided({ z[2][$0] + z[3][$0] }, epsilon: stabilizer, mask: { original[$0] < 0 })
+      let positive = try divided([(0, 1), (1, 1)], epsilon: stabilizer, mask: true)
+      let negative = try divided([(2, 1), (3, 1)], epsilon: stabilizer, mask: false)
       return [positive, positive, negative, negative]
     case .zBox:
-      let s = divided({ z[0][$0] - z[1][$0] - z[2][$0] }, epsilon: stabilizer)
-      return [s, s, s]
+      let s = try divided([(0, 1), (1, -1), (2, -1)], epsilon: stabilizer)
+      return [s, scaled(s, by: -1), scaled(s, by: -1)]
     }
   }
 }

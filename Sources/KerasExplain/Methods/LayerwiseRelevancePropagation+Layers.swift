@@ -100,12 +100,10 @@ extension RelevanceWalk {
         inputs: [],
         outputShapes: try pointwiseKind.outputShapes(inputs: [TensorShape(batchOf: h.shape.dropFirst().map { $0 })]))
     ]
-    var pointwiseCall = call
-    pointwiseCall.node = 0
     let middle = try linearRelevance(
-      layer: pointwiseLayer, call: pointwiseCall, key: key + "p", x: h, z: z, relevance: relevance,
+      layer: { pointwiseLayer }, node: 0, key: key + "p", x: h, z: z, relevance: relevance,
       rule: composite.convolution)
     return try linearRelevance(
-      layer: depthwise, call: pointwiseCall, key: key + "d", x: x, z: h, relevance: middle[0], rule: rule(for: index))
+      layer: { depthwise }, node: 0, key: key + "d", x: x, z: h, relevance: middle[0], rule: rule(for: index))
   }
 }

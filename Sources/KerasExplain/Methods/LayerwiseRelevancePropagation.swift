@@ -59,29 +59,45 @@ public struct LayerwiseRelevancePropagation: ExplanationMethod {
     -> (attributions: Tensor, targets: [ExplanationTarget], scores: [Float])
   {
     try explainer.requireChannelsLastInput(name, work: "propagates relevance to one channels-last input")
+    // The walk's forward pass (every call's value) also gives the scored tensor, so the targets are resolved
+    // without a forward pass of their own.
+    var prepared: (walk: RelevanceWalk, linearLayer: [Int]?, source: ScoreSource)?
     let pass = try explainer.targetedPass(
-      input: request.input, targets: request.targets, defaultScore: request.defaultScore,
-      defaultOutput: request.defaultOutput)
+      inputs: [request.input], targets: request.targets, defaultScore: request.defaultScore,
+      defaultOutput: request.defaultOutput, layer: nil, gradient: .none, rule: .standard
+    ) { inputs, reading, source in
+      let walk = try RelevanceWalk(
+        composite: composite, explainer: explainer, linearLayer: reading.linearLayer, input: inputs[0])
+      let value = try walk.value(try walk.tensor(of: source))
+      prepared = (walk, reading.linearLayer, source)
+      return value
+    }
     let (reading, source) = try explainer.outputReading(for: pass.targets)
-    var graph = explainer.graph
-    if let linear = reading.linearLayer { graph = try graph.replacingActivation(ofLayerAt: linear, with: .linear) }
-    let flat = try FlatGraph(graph)
+    var walk: RelevanceWalk
+    if let prepared, prepared.linearLayer == reading.linearLayer, prepared.source == source {
+      walk = prepared.walk
+    } else {
+      walk = try RelevanceWalk(
+        composite: composite, explainer: explainer, linearLayer: reading.linearLayer, input: pass.input)
+    }
     let location = try explainer.location(of: source)
-    var start: [Float] = []
-    for sample in 0..<pass.input.shape[0] {
-      let read = try pass.outputs.sample(sample).reshaped(Array(pass.outputs.shape.dropFirst()))
-      let (_, seed) = try pass.targets[sample].evaluate(read, layer: location)
-      start += zip(read.scalars, seed.scalars).map(*)
+    var start = try Tensor(zeros: pass.outputs.shape)
+    let perSample = pass.outputs.count / max(pass.input.shape[0], 1)
+    try start.withUnsafeMutableBufferPointer { values in
+      for sample in 0..<pass.input.shape[0] {
+        let read = try pass.outputs.sample(sample).reshaped(Array(pass.outputs.shape.dropFirst()))
+        let (_, seed) = try pass.targets[sample].evaluate(read, layer: location)
+        try read.withUnsafeBufferPointer { r in
+          try seed.withUnsafeBufferPointer { g in
+            guard r.count == perSample, g.count == perSample else {
+              throw KerasVisError.invalidInput("LRP: the score of sample \(sample) does not fit \(location)")
+            }
+            for i in 0..<perSample { values[sample * perSample + i] = r[i] * g[i] }
+          }
+        }
+      }
     }
-    let scored: FlatTensor?
-    switch source {
-    case .output(let index): scored = flat.outputs.indices.contains(index) ? flat.outputs[index] : nil
-    case .layer(let address): scored = flat.layerOutputs[address]?.first
-    }
-    guard let scored else { throw KerasVisError.invalidArgument("LRP: no tensor of the model is \(location)") }
-    var walk = RelevanceWalk(flat: flat, composite: composite, precision: explainer.precision)
-    try walk.forward(pass.input)
-    try walk.backward(from: scored, relevance: try Tensor(shape: pass.outputs.shape, values: start))
+    try walk.backward(from: try walk.tensor(of: source), relevance: start)
     let relevance = try walk.relevance[.modelInput(0)] ?? Tensor(zeros: pass.input.shape)
     return (relevance, pass.targets, pass.scores)
   }
@@ -122,22 +138,36 @@ enum RelevanceHandling {
 struct RelevanceWalk {
   let flat: FlatGraph
   let composite: LRPComposite
-  let precision: ConvolutionPrecision
+  /// The explainer that keeps the walk's compiled models for later explanations.
+  let explainer: Explainer
+  /// What tells this walk's cached models from others' of the same explainer (the model's graph as the score
+  /// reads it).
+  let cachePrefix: String
   /// Every tensor's value after `forward`.
   var values: [FlatTensor: Tensor] = [:]
   /// The relevance reaching each tensor.
   var relevance: [FlatTensor: Tensor] = [:]
-  /// Single-layer models, by call and variant.
-  var models: [String: CompiledModel] = [:]
   /// BatchNormalization calls merged into the linear call before them: BN call -> linear call.
   var merged: [Int: Int] = [:]
   /// The call that takes the composite's first-layer rule.
   var firstCall: Int?
 
-  init(flat: FlatGraph, composite: LRPComposite, precision: ConvolutionPrecision) {
+  /// The walk of `explainer`'s model (with the activation of `linearLayer` swapped to linear, the score's reading)
+  /// by `composite`, its forward pass run on `input`.
+  init(composite: LRPComposite, explainer: Explainer, linearLayer: [Int]?, input: Tensor) throws {
+    var graph = explainer.graph
+    if let linearLayer { graph = try graph.replacingActivation(ofLayerAt: linearLayer, with: .linear) }
+    self.init(
+      flat: try FlatGraph(graph), composite: composite, explainer: explainer,
+      cachePrefix: "lrp" + (linearLayer.map { " linear \($0)" } ?? ""))
+    try forward(input)
+  }
+
+  init(flat: FlatGraph, composite: LRPComposite, explainer: Explainer, cachePrefix: String) {
     self.flat = flat
     self.composite = composite
-    self.precision = precision
+    self.explainer = explainer
+    self.cachePrefix = cachePrefix
     var readers: [FlatTensor: Int] = [:]
     for call in flat.calls { for input in call.inputs { readers[input, default: 0] += 1 } }
     for output in flat.outputs { readers[output, default: 0] += 1 }
@@ -181,6 +211,20 @@ struct RelevanceWalk {
     }
   }
 
+  /// The flat tensor a score reads.
+  /// - Throws: `KerasVisError.invalidArgument` when the model has no such tensor.
+  func tensor(of source: ScoreSource) throws -> FlatTensor {
+    let scored: FlatTensor?
+    switch source {
+    case .output(let index): scored = flat.outputs.indices.contains(index) ? flat.outputs[index] : nil
+    case .layer(let address): scored = flat.layerOutputs[address]?.first
+    }
+    guard let scored else {
+      throw KerasVisError.invalidArgument("LRP: no tensor of the model is \(try explainer.location(of: source))")
+    }
+    return scored
+  }
+
   func value(_ tensor: FlatTensor) throws -> Tensor {
     guard let value = values[tensor] else { throw KerasVisError.invalidInput("LRP: \(tensor) has no value") }
     return value
@@ -205,8 +249,7 @@ struct RelevanceWalk {
       let lower = try relevanceOfInputs(call: index, relevance: upper)
       for (tensor, part) in zip(inputs, lower) {
         if let existing = relevance[tensor] {
-          let (a, b) = (existing.scalars, part.scalars)
-          relevance[tensor] = try Tensor(shape: existing.shape) { a[$0] + b[$0] }
+          relevance[tensor] = try combined(existing, part, +)
         } else {
           relevance[tensor] = part
         }
@@ -220,16 +263,15 @@ struct RelevanceWalk {
     let call = flat.calls[index]
     if let producer = merged[index] {
       let linear = flat.calls[producer]
-      let layer = try mergedLayer(linear.layer, normalization: call.layer, location: call.location)
+      let merge = { [self] in try mergedLayer(linear.layer, normalization: call.layer, location: call.location) }
       if linear.layer.kind is any SeparableConvolutionKind {
         return try separableRelevance(
-          layer: layer, call: producer, key: "\(producer)m", x: try value(linear.inputs[0]),
+          layer: try merge(), call: producer, key: "\(producer)m", x: try value(linear.inputs[0]),
           z: try value(.call(index, tensor: 0)), relevance: upper[0])
       }
       return try linearRelevance(
-        layer: layer, call: linear, key: "\(producer)m", x: try value(linear.inputs[0]),
-        z: try value(.call(index, tensor: 0)),
-        relevance: upper[0], rule: rule(for: producer))
+        layer: merge, node: linear.node, key: "\(producer)m", x: try value(linear.inputs[0]),
+        z: try value(.call(index, tensor: 0)), relevance: upper[0], rule: rule(for: producer))
     }
     switch RelevanceHandling(call.layer.kind) {
     case .pass:
@@ -239,7 +281,7 @@ struct RelevanceWalk {
       return [upper[0]]
     case .linear:
       return try linearRelevance(
-        layer: call.layer, call: call, key: "\(index)", x: try value(call.inputs[0]),
+        layer: { call.layer }, node: call.node, key: "\(index)", x: try value(call.inputs[0]),
         z: try value(.call(index, tensor: 0)), relevance: upper[0], rule: rule(for: index))
     case .separable:
       return try separableRelevance(
@@ -247,14 +289,10 @@ struct RelevanceWalk {
         z: try value(.call(index, tensor: 0)), relevance: upper[0])
     case .normalized:
       let inputs = try call.inputs.map { try value($0) }
-      let z = try value(.call(index, tensor: 0)).scalars
-      let r = upper[0].scalars
-      let seed = try Tensor(shape: upper[0].shape) { r[$0] / stabilized(z[$0], composite.stabilizer) }
+      let epsilon = composite.stabilizer
+      let seed = try combined(upper[0], try value(.call(index, tensor: 0))) { $0 / stabilized($1, epsilon) }
       let gradients = try vectorJacobian(call.layer, node: call.node, key: "\(index)", inputs: inputs, seeds: [seed])
-      return try zip(inputs, gradients).map { x, g in
-        let (a, b) = (x.scalars, g.scalars)
-        return try Tensor(shape: x.shape) { a[$0] * b[$0] }
-      }
+      return try zip(inputs, gradients).map { x, g in try combined(x, g, *) }
     case .gradient:
       let inputs = try call.inputs.map { try value($0) }
       return try vectorJacobian(call.layer, node: call.node, key: "\(index)", inputs: inputs, seeds: upper)
@@ -268,59 +306,106 @@ struct RelevanceWalk {
     return composite.convolution
   }
 
-  /// `rule` applied to `layer` (its input `x`, its output `z`, the relevance of its output).
+  /// `rule` applied to the layer `layer()` builds (its input `x`, its output `z`, the relevance of its output), in
+  /// one forward and one backward pass of a model holding every term's modified layer side by side (built once per
+  /// explainer, layer and rule): the terms' outputs `z'_t` give the seeds `s_t` (`LRPRule.seeds`), each scaled by
+  /// its coefficient `c_t`; the backward pass sums `W'_t^T (c_t s_t)` over the terms that share an input `x'`, and
+  /// `R_in = sum x' * g` over the distinct inputs (`g` alone for the input of ones).
   mutating func linearRelevance(
-    layer: Layer, call: FlatCall, key: String, x: Tensor, z: Tensor, relevance: Tensor, rule: LRPRule
+    layer: () throws -> Layer, node: Int, key: String, x: Tensor, z: Tensor, relevance: Tensor, rule: LRPRule
   ) throws -> [Tensor] {
     let terms = rule.terms
-    let xs = x.scalars
-    let perSample = xs.count / max(x.shape[0], 1)
-    func termInput(_ kind: LRPRule.TermInput) throws -> Tensor {
-      switch kind {
-      case .input: return x
-      case .positive: return try Tensor(shape: x.shape) { max(xs[$0], 0) }
-      case .negative: return try Tensor(shape: x.shape) { min(xs[$0], 0) }
-      case .ones: return try Tensor(shape: x.shape) { _ in 1 }
-      case .low, .high:
-        guard case .zBox(let bounds) = rule else { return x }
-        switch bounds {
-        case .constant(let low, let high): return try Tensor(shape: x.shape) { _ in kind == .low ? low : high }
-        case .inputRange:
-          let ranges = (0..<x.shape[0]).map { n -> (Float, Float) in
-            let slice = xs[(n * perSample)..<((n + 1) * perSample)]
-            return (slice.min() ?? 0, slice.max() ?? 0)
-          }
-          return try Tensor(shape: x.shape) { i in
-            kind == .low ? ranges[i / perSample].0 : ranges[i / perSample].1
+    var kinds: [LRPRule.TermInput] = []
+    for term in terms where !kinds.contains(term.input) { kinds.append(term.input) }
+    let inputs = try kinds.map { try termInput($0, of: x, rule: rule) }
+    // A rule of the layer itself (epsilon) runs on the layer's own single-layer model (the forward pass's).
+    let model =
+      terms == [LRPRule.Term(input: .input, weights: .unchanged, bias: .unchanged)]
+      ? try self.model(try layer(), node: node, key: key, inputs: inputs)
+      : try cachedModel(key: "\(key)r\(rule)", inputs: inputs) {
+        Self.termsGraph(of: try layer(), node: node, terms: terms, inputs: kinds, shapes: inputs.map(\.shape))
+      }
+    let stabilizer = composite.stabilizer
+    let (_, gradients) = try model.gradients(inputs, targets: inputs.indices.map { .input($0) }) { forward in
+      let seeds = try rule.seeds(
+        relevance: relevance, outputs: forward.outputs, original: { z }, stabilizer: stabilizer)
+      return Dictionary(uniqueKeysWithValues: seeds.enumerated().map { (ModelTensor.output($0), $1) })
+    }
+    var total = try Tensor(zeros: x.shape)
+    total.withUnsafeMutableBufferPointer { sum in
+      for (kind, (input, gradient)) in zip(kinds, zip(inputs, gradients)) {
+        gradient.withUnsafeBufferPointer { g in
+          if kind == .ones {
+            for i in sum.indices { sum[i] += g[i] }
+          } else {
+            input.withUnsafeBufferPointer { x in for i in sum.indices { sum[i] += x[i] * g[i] } }
           }
         }
       }
     }
-    var inputs: [Tensor] = []
-    var outputs: [[Float]] = []
-    var termModels: [CompiledModel] = []
-    for term in terms {
-      let modified = Self.changing(layer, weights: term.weights, bias: term.bias)
-      let input = try termInput(term.input)
-      let model = try model(modified, node: call.node, key: "\(key)w\(term.weights)b\(term.bias)", inputs: [input])
-      inputs.append(input)
-      outputs.append(try model.predict([input])[0].scalars)
-      termModels.append(model)
-    }
-    let seeds = rule.seeds(
-      relevance: relevance.scalars, outputs: outputs, original: z.scalars, stabilizer: composite.stabilizer)
-    var total = [Float](repeating: 0, count: xs.count)
-    for (position, term) in terms.enumerated() {
-      let seed = try Tensor(shape: z.shape, values: seeds[position])
-      let (_, gradients) = try termModels[position].gradients([inputs[position]], targets: [.input(0)]) { _ in
-        [.output(0): seed]
+    return [total]
+  }
+
+  /// What a term feeds its modified layer: `x`, its positive or negative part, ones, or the z^B bounds.
+  func termInput(_ kind: LRPRule.TermInput, of x: Tensor, rule: LRPRule) throws -> Tensor {
+    func mapped(_ transform: (Float) -> Float) throws -> Tensor {
+      var result = x
+      result.withUnsafeMutableBufferPointer { values in
+        for i in values.indices { values[i] = transform(values[i]) }
       }
-      let g = gradients[0].scalars
-      let input = inputs[position].scalars
-      let weighted = term.input != .ones
-      for i in total.indices { total[i] += term.coefficient * (weighted ? input[i] * g[i] : g[i]) }
+      return result
     }
-    return [try Tensor(shape: x.shape, values: total)]
+    switch kind {
+    case .input: return x
+    case .positive: return try mapped { max($0, 0) }
+    case .negative: return try mapped { min($0, 0) }
+    case .ones: return try mapped { _ in 1 }
+    case .low, .high:
+      guard case .zBox(let bounds) = rule else { return x }
+      switch bounds {
+      case .constant(let low, let high): return try mapped { _ in kind == .low ? low : high }
+      case .inputRange:
+        let perSample = x.count / max(x.shape[0], 1)
+        var result = x
+        result.withUnsafeMutableBufferPointer { values in
+          for n in 0..<x.shape[0] {
+            let slice = values[(n * perSample)..<((n + 1) * perSample)]
+            let bound = (kind == .low ? slice.min() : slice.max()) ?? 0
+            for i in slice.indices { values[i] = bound }
+          }
+        }
+        return result
+      }
+    }
+  }
+
+  /// A graph of `layer`'s call `node` once per term, each with the term's weights and bias and reading graph input
+  /// `inputs.firstIndex(of: term.input)` (shaped `shapes`), returning the terms' outputs in order.
+  static func termsGraph(
+    of layer: Layer, node: Int, terms: [LRPRule.Term], inputs: [LRPRule.TermInput], shapes: [[Int]]
+  )
+    -> Graph
+  {
+    let original = layer.nodes[node]
+    let layers = terms.enumerated().map { position, term in
+      var modified = changing(layer, weights: term.weights, bias: term.bias)
+      modified.index = position
+      modified.name = "\(layer.name)_term\(position)"
+      modified.nodes = [
+        Node(
+          inputs: [.graphInput(inputs.firstIndex(of: term.input) ?? 0)], outputShapes: original.outputShapes,
+          arguments: original.arguments)
+      ]
+      return modified
+    }
+    return Graph(
+      name: layer.name, kind: .functional, layers: layers,
+      inputs: shapes.enumerated().map { position, shape in
+        GraphInput(
+          name: "\(layer.name)_input_\(position)", shape: TensorShape(batchOf: Array(shape.dropFirst())),
+          layerIndex: nil)
+      },
+      outputs: terms.indices.map { .layerOutput(layer: $0, node: 0, tensor: 0) })
   }
 
   /// `layer` with its weights and bias changed as a rule's term says (and its activation left out).
@@ -336,32 +421,39 @@ struct RelevanceWalk {
   }
 
   /// The compiled single-layer model of `layer`'s call `node` on inputs shaped like `inputs`, cached under `key`.
-  mutating func model(_ layer: Layer, node: Int, key: String, inputs: [Tensor]) throws -> CompiledModel {
-    if let existing = models[key] { return existing }
-    var single = layer
-    single.index = 0
-    single.activation = nil
-    let original = layer.nodes[node]
-    single.nodes = [
-      Node(
-        inputs: inputs.indices.map { .graphInput($0) }, outputShapes: original.outputShapes,
-        arguments: original.arguments)
-    ]
-    let graph = Graph(
-      name: layer.name, kind: .functional, layers: [single],
-      inputs: inputs.enumerated().map { position, tensor in
-        GraphInput(
-          name: "\(layer.name)_input_\(position)", shape: TensorShape(batchOf: tensor.shape.dropFirst().map { $0 }),
-          layerIndex: nil)
-      },
-      outputs: original.outputShapes.indices.map { .layerOutput(layer: 0, node: 0, tensor: $0) })
-    let model = CompiledModel(graph: graph, gradients: true, precision: precision, maximumConcurrentPlans: 1)
-    models[key] = model
-    return model
+  func model(_ layer: Layer, node: Int, key: String, inputs: [Tensor]) throws -> CompiledModel {
+    try cachedModel(key: key, inputs: inputs) {
+      var single = layer
+      single.index = 0
+      single.activation = nil
+      let original = layer.nodes[node]
+      single.nodes = [
+        Node(
+          inputs: inputs.indices.map { .graphInput($0) }, outputShapes: original.outputShapes,
+          arguments: original.arguments)
+      ]
+      return Graph(
+        name: layer.name, kind: .functional, layers: [single],
+        inputs: inputs.enumerated().map { position, tensor in
+          GraphInput(
+            name: "\(layer.name)_input_\(position)", shape: TensorShape(batchOf: Array(tensor.shape.dropFirst())),
+            layerIndex: nil)
+        },
+        outputs: original.outputShapes.indices.map { .layerOutput(layer: 0, node: 0, tensor: $0) })
+    }
+  }
+
+  /// The compiled model of the graph `build` gives, kept by the explainer under `key` (with the walk's
+  /// `cachePrefix` and the inputs' sample shapes), so later explanations reuse it and its plans.
+  func cachedModel(key: String, inputs: [Tensor], build: () throws -> Graph) throws -> CompiledModel {
+    let shapes = inputs.map { $0.shape.dropFirst().map(String.init).joined(separator: "x") }
+    return try explainer.cachedModel(key: "\(cachePrefix)|\(key)|" + shapes.joined(separator: ",")) {
+      CompiledModel(graph: try build(), gradients: true, precision: explainer.precision, maximumConcurrentPlans: 1)
+    }
   }
 
   /// The plain vector-Jacobian product of a call: `seeds` (one per output) back to its inputs.
-  mutating func vectorJacobian(_ layer: Layer, node: Int, key: String, inputs: [Tensor], seeds: [Tensor]) throws
+  func vectorJacobian(_ layer: Layer, node: Int, key: String, inputs: [Tensor], seeds: [Tensor]) throws
     -> [Tensor]
   {
     let model = try model(layer, node: node, key: key, inputs: inputs)
@@ -370,4 +462,17 @@ struct RelevanceWalk {
     }
     return gradients
   }
+}
+
+/// `f` of `a` and `b` element by element (the same element count), shaped as `a`.
+/// - Throws: `KerasVisError.invalidInput` when the counts differ.
+func combined(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) throws -> Tensor {
+  guard a.count == b.count else {
+    throw KerasVisError.invalidInput("LRP: a tensor of shape \(b.shape) does not match one of shape \(a.shape)")
+  }
+  var result = a
+  result.withUnsafeMutableBufferPointer { values in
+    b.withUnsafeBufferPointer { other in for i in values.indices { values[i] = f(values[i], other[i]) } }
+  }
+  return result
 }

@@ -64,6 +64,19 @@ extension Explainer {
     defaultOutput: Int = 0,
     layer: [Int]? = nil, gradient: PassGradient = .none, rule: ReLUGradientRule = .standard
   ) throws -> TargetedPass {
+    try targetedPass(
+      inputs: inputs, targets: targets, defaultScore: defaultScore, defaultOutput: defaultOutput, layer: layer,
+      gradient: gradient, rule: rule, scored: nil)
+  }
+
+  /// `targetedPass(inputs:...)` where `scored`, when given and `gradient` is `.none`, gives the tensor the targets
+  /// read (from the batched inputs, the output reading and its source) in place of the model's forward pass: for a
+  /// method that runs the model its own way (LRP).
+  func targetedPass(
+    inputs: [Tensor], targets: [ExplanationTarget]?, defaultScore: ExplanationTarget.Score, defaultOutput: Int,
+    layer: [Int]?, gradient: PassGradient, rule: ReLUGradientRule,
+    scored: ((_ inputs: [Tensor], _ reading: OutputReading, _ source: ScoreSource) throws -> Tensor)?
+  ) throws -> TargetedPass {
     let batches = try batchedInputs(inputs)
     let batch = batches[0]
     let count = batch.shape[0]
@@ -107,7 +120,9 @@ extension Explainer {
     var activations: Tensor?
     var gradients: Tensor?
     var inputGradients: [Tensor] = []
-    if gradient == .none {
+    if gradient == .none, let scored {
+      _ = try score(try scored(batches, reading, source))
+    } else if gradient == .none {
       let forward = try model.run(batches)
       _ = try score(try source.value(in: forward))
       if let layer { activations = try forward.layer(layer) }
