@@ -77,3 +77,23 @@ extension Graph {
     return (graph, indices)
   }
 }
+
+extension Graph {
+  /// Makes every reader of `source` (layer and operation calls, and the model outputs) read `replacement` instead,
+  /// for inserting a layer after `source`. The layer that produces `replacement` must not read `source` through
+  /// this graph yet (append it after rewiring).
+  public mutating func redirectReaders(of source: TensorSource, to replacement: TensorSource) {
+    func rewired(_ sources: [TensorSource]) -> [TensorSource] { sources.map { $0 == source ? replacement : $0 } }
+    for index in layers.indices {
+      for call in layers[index].nodes.indices {
+        layers[index].nodes[call].inputs = rewired(layers[index].nodes[call].inputs)
+      }
+    }
+    for index in operations.indices {
+      for call in operations[index].nodes.indices {
+        operations[index].nodes[call].inputs = rewired(operations[index].nodes[call].inputs)
+      }
+    }
+    outputs = rewired(outputs)
+  }
+}

@@ -150,18 +150,7 @@ func maskingLayerOutput(
   let source = TensorSource.layerOutput(layer: first, node: 0, tensor: 0)
   let multiply = graph.layers.count
   let replacement = TensorSource.layerOutput(layer: multiply + 1, node: 0, tensor: 0)
-  func rewired(_ sources: [TensorSource]) -> [TensorSource] { sources.map { $0 == source ? replacement : $0 } }
-  for index in result.layers.indices {
-    for node in result.layers[index].nodes.indices {
-      result.layers[index].nodes[node].inputs = rewired(result.layers[index].nodes[node].inputs)
-    }
-  }
-  for index in result.operations.indices {
-    for node in result.operations[index].nodes.indices {
-      result.operations[index].nodes[node].inputs = rewired(result.operations[index].nodes[node].inputs)
-    }
-  }
-  result.outputs = rewired(result.outputs)
+  result.redirectReaders(of: source, to: replacement)
   let outputShapes = graph.layers[first].outputShape.map { [$0] } ?? []
   result.layers.append(
     Layer(

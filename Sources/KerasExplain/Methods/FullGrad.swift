@@ -258,18 +258,7 @@ func splittingActivations(of graph: Graph, at addresses: [[Int]]) throws -> Grap
     guard let function = layer.activation, function != .linear, let node = layer.nodes.first else { continue }
     let source = TensorSource.layerOutput(layer: index, node: 0, tensor: 0)
     let replacement = TensorSource.layerOutput(layer: result.layers.count, node: 0, tensor: 0)
-    func rewired(_ sources: [TensorSource]) -> [TensorSource] { sources.map { $0 == source ? replacement : $0 } }
-    for other in result.layers.indices {
-      for call in result.layers[other].nodes.indices {
-        result.layers[other].nodes[call].inputs = rewired(result.layers[other].nodes[call].inputs)
-      }
-    }
-    for operation in result.operations.indices {
-      for call in result.operations[operation].nodes.indices {
-        result.operations[operation].nodes[call].inputs = rewired(result.operations[operation].nodes[call].inputs)
-      }
-    }
-    result.outputs = rewired(result.outputs)
+    result.redirectReaders(of: source, to: replacement)
     result.layers[index].activation = .linear
     result.layers.append(
       Layer(
