@@ -342,6 +342,17 @@ static dnnl_status_t user_scratchpad(dnnl_primitive_attr_t *copy, const_dnnl_pri
   return dnnl_primitive_attr_set_scratchpad_mode(*copy, dnnl_scratchpad_mode_user);
 }
 
+/// Returns what `create` (an expression reading `scratchpad_attr`) returns when `scratchpad_attr` is a copy of `attr`
+/// in oneDNN's user scratchpad mode (see `user_scratchpad`), destroying the copy after; or the copy's failure.
+#define RETURN_WITH_USER_SCRATCHPAD(attr, create)                                  \
+  do {                                                                             \
+    dnnl_primitive_attr_t scratchpad_attr = NULL;                                  \
+    dnnl_status_t scratchpad_status = user_scratchpad(&scratchpad_attr, (attr));   \
+    if (scratchpad_status == dnnl_success) scratchpad_status = (create);          \
+    dnnl_primitive_attr_destroy(scratchpad_attr);                                  \
+    return scratchpad_status;                                                      \
+  } while (0)
+
 #if !KVDNNL_API3
 /// oneDNN 2: the primitive descriptor of an initialised operation descriptor, or the initialisation's failure.
 static dnnl_status_t from_op_desc(
@@ -387,11 +398,7 @@ dnnl_status_t kvdnnl_convolution_forward_create(
     const_kvdnnl_md_t src, const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst,
     const dnnl_dim_t *strides, const dnnl_dim_t *dilates, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
     const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_convolution_forward_create_with(primitive_desc, engine, prop_kind, algorithm, src, weights, bias, dst, strides, dilates, padding_l, padding_r, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_convolution_forward_create_with(primitive_desc, engine, prop_kind, algorithm, src, weights, bias, dst, strides, dilates, padding_l, padding_r, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_convolution_backward_data_create_with(
@@ -416,11 +423,7 @@ dnnl_status_t kvdnnl_convolution_backward_data_create(
     const_kvdnnl_md_t weights, const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *dilates,
     const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
     const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_convolution_backward_data_create_with(primitive_desc, engine, algorithm, diff_src, weights, diff_dst, strides, dilates, padding_l, padding_r, hint, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_convolution_backward_data_create_with(primitive_desc, engine, algorithm, diff_src, weights, diff_dst, strides, dilates, padding_l, padding_r, hint, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_deconvolution_forward_create_with(
@@ -446,11 +449,7 @@ dnnl_status_t kvdnnl_deconvolution_forward_create(
     const_kvdnnl_md_t src, const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst,
     const dnnl_dim_t *strides, const dnnl_dim_t *dilates, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
     const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_deconvolution_forward_create_with(primitive_desc, engine, prop_kind, algorithm, src, weights, bias, dst, strides, dilates, padding_l, padding_r, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_deconvolution_forward_create_with(primitive_desc, engine, prop_kind, algorithm, src, weights, bias, dst, strides, dilates, padding_l, padding_r, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_deconvolution_backward_data_create_with(
@@ -475,11 +474,7 @@ dnnl_status_t kvdnnl_deconvolution_backward_data_create(
     const_kvdnnl_md_t weights, const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *dilates,
     const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
     const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_deconvolution_backward_data_create_with(primitive_desc, engine, algorithm, diff_src, weights, diff_dst, strides, dilates, padding_l, padding_r, hint, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_deconvolution_backward_data_create_with(primitive_desc, engine, algorithm, diff_src, weights, diff_dst, strides, dilates, padding_l, padding_r, hint, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_inner_product_forward_create_with(
@@ -499,11 +494,7 @@ static dnnl_status_t kvdnnl_inner_product_forward_create_with(
 dnnl_status_t kvdnnl_inner_product_forward_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t src,
     const_kvdnnl_md_t weights, const_kvdnnl_md_t bias, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_inner_product_forward_create_with(primitive_desc, engine, prop_kind, src, weights, bias, dst, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_inner_product_forward_create_with(primitive_desc, engine, prop_kind, src, weights, bias, dst, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_pooling_forward_create_with(
@@ -528,11 +519,7 @@ dnnl_status_t kvdnnl_pooling_forward_create(
     const_kvdnnl_md_t src, const_kvdnnl_md_t dst, const dnnl_dim_t *strides, const dnnl_dim_t *kernel,
     const dnnl_dim_t *dilation, const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r,
     const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_pooling_forward_create_with(primitive_desc, engine, prop_kind, algorithm, src, dst, strides, kernel, dilation, padding_l, padding_r, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_pooling_forward_create_with(primitive_desc, engine, prop_kind, algorithm, src, dst, strides, kernel, dilation, padding_l, padding_r, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_pooling_backward_create_with(
@@ -557,11 +544,7 @@ dnnl_status_t kvdnnl_pooling_backward_create(
     const_kvdnnl_md_t diff_dst, const dnnl_dim_t *strides, const dnnl_dim_t *kernel, const dnnl_dim_t *dilation,
     const dnnl_dim_t *padding_l, const dnnl_dim_t *padding_r, const_dnnl_primitive_desc_t hint,
     const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_pooling_backward_create_with(primitive_desc, engine, algorithm, diff_src, diff_dst, strides, kernel, dilation, padding_l, padding_r, hint, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_pooling_backward_create_with(primitive_desc, engine, algorithm, diff_src, diff_dst, strides, kernel, dilation, padding_l, padding_r, hint, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_eltwise_forward_create_with(
@@ -580,11 +563,7 @@ static dnnl_status_t kvdnnl_eltwise_forward_create_with(
 dnnl_status_t kvdnnl_eltwise_forward_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t algorithm,
     const_kvdnnl_md_t data, float alpha, float beta, const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_eltwise_forward_create_with(primitive_desc, engine, prop_kind, algorithm, data, alpha, beta, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_eltwise_forward_create_with(primitive_desc, engine, prop_kind, algorithm, data, alpha, beta, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_eltwise_backward_create_with(
@@ -606,11 +585,7 @@ dnnl_status_t kvdnnl_eltwise_backward_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t diff,
     const_kvdnnl_md_t data, float alpha, float beta, const_dnnl_primitive_desc_t hint,
     const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_eltwise_backward_create_with(primitive_desc, engine, algorithm, diff, data, alpha, beta, hint, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_eltwise_backward_create_with(primitive_desc, engine, algorithm, diff, data, alpha, beta, hint, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_softmax_forward_create_with(
@@ -635,11 +610,7 @@ static dnnl_status_t kvdnnl_softmax_forward_create_with(
 dnnl_status_t kvdnnl_softmax_forward_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, int logarithmic,
     const_kvdnnl_md_t data, int axis, const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_softmax_forward_create_with(primitive_desc, engine, prop_kind, logarithmic, data, axis, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_softmax_forward_create_with(primitive_desc, engine, prop_kind, logarithmic, data, axis, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_softmax_backward_create_with(
@@ -664,11 +635,7 @@ static dnnl_status_t kvdnnl_softmax_backward_create_with(
 dnnl_status_t kvdnnl_softmax_backward_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, int logarithmic, const_kvdnnl_md_t diff,
     const_kvdnnl_md_t dst, int axis, const_dnnl_primitive_desc_t hint, const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_softmax_backward_create_with(primitive_desc, engine, logarithmic, diff, dst, axis, hint, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_softmax_backward_create_with(primitive_desc, engine, logarithmic, diff, dst, axis, hint, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_binary_create_with(
@@ -687,11 +654,7 @@ static dnnl_status_t kvdnnl_binary_create_with(
 dnnl_status_t kvdnnl_binary_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t algorithm, const_kvdnnl_md_t src0,
     const_kvdnnl_md_t src1, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_binary_create_with(primitive_desc, engine, algorithm, src0, src1, dst, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_binary_create_with(primitive_desc, engine, algorithm, src0, src1, dst, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_concat_create_with(
@@ -714,11 +677,7 @@ static dnnl_status_t kvdnnl_concat_create_with(
 dnnl_status_t kvdnnl_concat_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t dst, int count, int axis,
     const const_kvdnnl_md_t *srcs, const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_concat_create_with(primitive_desc, engine, dst, count, axis, srcs, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_concat_create_with(primitive_desc, engine, dst, count, axis, srcs, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_sum_create_with(
@@ -741,11 +700,7 @@ static dnnl_status_t kvdnnl_sum_create_with(
 dnnl_status_t kvdnnl_sum_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t dst, int count, const float *scales,
     const const_kvdnnl_md_t *srcs, const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_sum_create_with(primitive_desc, engine, dst, count, scales, srcs, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_sum_create_with(primitive_desc, engine, dst, count, scales, srcs, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_layer_normalization_forward_create_with(
@@ -765,11 +720,7 @@ static dnnl_status_t kvdnnl_layer_normalization_forward_create_with(
 dnnl_status_t kvdnnl_layer_normalization_forward_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t data,
     const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_layer_normalization_forward_create_with(primitive_desc, engine, prop_kind, data, stat, epsilon, flags, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_layer_normalization_forward_create_with(primitive_desc, engine, prop_kind, data, stat, epsilon, flags, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_layer_normalization_backward_create_with(
@@ -792,11 +743,7 @@ dnnl_status_t kvdnnl_layer_normalization_backward_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_kvdnnl_md_t diff,
     const_kvdnnl_md_t data, const_kvdnnl_md_t stat, float epsilon, unsigned flags, const_dnnl_primitive_desc_t hint,
     const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_layer_normalization_backward_create_with(primitive_desc, engine, prop_kind, diff, data, stat, epsilon, flags, hint, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_layer_normalization_backward_create_with(primitive_desc, engine, prop_kind, diff, data, stat, epsilon, flags, hint, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_matmul_create_with(
@@ -815,11 +762,7 @@ static dnnl_status_t kvdnnl_matmul_create_with(
 dnnl_status_t kvdnnl_matmul_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t weights,
     const_kvdnnl_md_t bias, const_kvdnnl_md_t dst, const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_matmul_create_with(primitive_desc, engine, src, weights, bias, dst, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_matmul_create_with(primitive_desc, engine, src, weights, bias, dst, scratchpad_attr));
 }
 
 static dnnl_status_t kvdnnl_reorder_create_with(
@@ -831,9 +774,5 @@ static dnnl_status_t kvdnnl_reorder_create_with(
 dnnl_status_t kvdnnl_reorder_create(
     dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_kvdnnl_md_t src, const_kvdnnl_md_t dst,
     const_dnnl_primitive_attr_t attr) {
-  dnnl_primitive_attr_t scratchpad_attr = NULL;
-  dnnl_status_t status = user_scratchpad(&scratchpad_attr, attr);
-  if (status == dnnl_success) status = kvdnnl_reorder_create_with(primitive_desc, engine, src, dst, scratchpad_attr);
-  dnnl_primitive_attr_destroy(scratchpad_attr);
-  return status;
+  RETURN_WITH_USER_SCRATCHPAD(attr, kvdnnl_reorder_create_with(primitive_desc, engine, src, dst, scratchpad_attr));
 }
